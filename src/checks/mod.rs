@@ -1,0 +1,86 @@
+//! The checks: one file each, behind one trait, in one ordered registry.
+
+use crate::data::Dataset;
+use crate::report::{CheckResult, Family};
+
+mod digit_pairs;
+mod first_digit;
+mod last_digit;
+mod protocol_arithmetic;
+mod round_percent;
+mod second_digit;
+pub mod subjects;
+
+pub use digit_pairs::DigitPairs;
+pub use first_digit::FirstDigit;
+pub use last_digit::LastDigit;
+pub use protocol_arithmetic::ProtocolArithmetic;
+pub use round_percent::RoundPercent;
+pub use second_digit::SecondDigit;
+
+/// Settings every check may read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckOptions {
+    /// Smallest count the last-digit test looks at; 0 takes every count, zeros included.
+    pub last_digit_min: u64,
+    /// The run's seed: checks with randomness derive every stream from it
+    /// through [`crate::montecarlo::batch_rng`].
+    pub seed: u64,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            last_digit_min: 100,
+            seed: 42,
+        }
+    }
+}
+
+/// What a check sees.
+pub struct CheckContext<'a> {
+    pub data: &'a Dataset,
+    pub options: &'a CheckOptions,
+}
+
+/// One statistical check. It returns one result per subject it examines
+/// (a candidate, `all`, `ballots`, `turnout`, ...), with `p_adjusted` and
+/// `flagged` left for the audit to fill in.
+pub trait Check: Sync + Send {
+    /// Stable id used in `--checks`, `--skip` and the JSON report.
+    fn id(&self) -> &'static str;
+    /// Whether the check's p-values join the Holm family.
+    fn family(&self) -> Family;
+    /// One line for `--help` and the README.
+    fn describe(&self) -> &'static str;
+    fn run(&self, ctx: &CheckContext) -> Vec<CheckResult>;
+}
+
+/// Every check, in report order.
+pub fn registry() -> Vec<Box<dyn Check>> {
+    vec![
+        Box::new(ProtocolArithmetic),
+        Box::new(SecondDigit),
+        Box::new(LastDigit),
+        Box::new(DigitPairs),
+        Box::new(FirstDigit),
+        Box::new(RoundPercent),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_ids_are_unique_and_kebab_case() {
+        let ids: Vec<_> = registry().iter().map(|c| c.id()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), ids.len(), "duplicate check id in {ids:?}");
+        for id in ids {
+            assert!(id.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{id}");
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The station model every check reads.
+
+use serde::Serialize;
+
+/// One polling station that was read successfully (it may still fail arithmetic checks).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Station {
+    /// 1-based line number of the row in the input file (the header is line 1).
+    pub line: u64,
+    pub id: String,
+    /// Index into [`Dataset::regions`], when a region column is mapped.
+    pub region: Option<u32>,
+    /// `None` when the file has no registered-voters column.
+    pub registered: Option<u64>,
+    pub ballots: u64,
+    pub valid: u64,
+    pub invalid: u64,
+}
+
+impl Station {
+    /// Turnout, when it is meaningful: registered > 0 and ballots <= registered.
+    pub fn turnout(&self) -> Option<f64> {
+        match self.registered {
+            Some(r) if r > 0 && self.ballots <= r => Some(self.ballots as f64 / r as f64),
+            _ => None,
+        }
+    }
+}
+
+/// Which count roles came from real columns, and which were derived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub struct RolePresence {
+    pub registered: bool,
+    pub ballots: bool,
+    pub valid: bool,
+    pub invalid: bool,
+}
+
+/// A row that could not be read and is left out of every check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectedRow {
+    pub line: u64,
+    /// The station id as written, or empty when none could be read.
+    pub station: String,
+    /// Machine-readable reason, e.g. `not-an-integer`, `missing-value`,
+    /// `negative-count`, `duplicate-id`, `wrong-field-count`.
+    pub reason: String,
+    /// Human-readable detail, e.g. `column electorate: 'abc'`.
+    pub detail: String,
+}
+
+/// Rows left out on purpose by an `--exclude COL=VALUE` rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExclusionCount {
+    pub rule: String,
+    pub rows: u64,
+}
+
+/// One input column and the role it took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ColumnRole {
+    pub column: String,
+    /// `id`, `region`, `registered`, `ballots`, `valid`, `invalid`, `candidate`, or `ignored`.
+    pub role: String,
+}
+
+/// Where the data came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Source {
+    /// The path as given, or `-` for stdin.
+    pub path: String,
+    /// SHA-256 of the raw bytes as read (before gunzip).
+    pub sha256: String,
+    /// Data rows in the file, header excluded.
+    pub rows: u64,
+    pub gzip: bool,
+    /// The delimiter used, as a one-character string (`,`, `;` or a tab).
+    pub delimiter: String,
+}
+
+/// The validated input: stations plus everything that was left out and why.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    pub source: Source,
+    pub columns: Vec<ColumnRole>,
+    pub roles: RolePresence,
+    pub candidates: Vec<String>,
+    /// Index into `candidates` of the winner (most votes, unless `--winner` was given).
+    pub winner: usize,
+    pub regions: Vec<String>,
+    pub stations: Vec<Station>,
+    /// Candidate votes, row-major: station `i`, candidate `j` at `i * candidates.len() + j`.
+    /// A candidate not on a station's ballot has 0 here and `false` in `on_ballot`.
+    pub votes: Vec<u64>,
+    pub on_ballot: Vec<bool>,
+    pub rejected: Vec<RejectedRow>,
+    pub excluded: Vec<ExclusionCount>,
+}
+
+impl Dataset {
+    pub fn n_candidates(&self) -> usize {
+        self.candidates.len()
+    }
+
+    /// Votes of station `i` for every candidate.
+    pub fn votes_of(&self, i: usize) -> &[u64] {
+        let k = self.candidates.len();
+        &self.votes[i * k..(i + 1) * k]
+    }
+
+    /// Whether each candidate was on station `i`'s ballot.
+    pub fn on_ballot_of(&self, i: usize) -> &[bool] {
+        let k = self.candidates.len();
+        &self.on_ballot[i * k..(i + 1) * k]
+    }
+
+    /// Counts of candidate `j` at the stations where they were on the ballot, in station order.
+    pub fn candidate_counts(&self, j: usize) -> Vec<u64> {
+        let k = self.candidates.len();
+        (0..self.stations.len())
+            .filter(|i| self.on_ballot[i * k + j])
+            .map(|i| self.votes[i * k + j])
+            .collect()
+    }
+
+    /// Winner's share of valid votes at station `i`, when valid > 0.
+    pub fn winner_share(&self, i: usize) -> Option<f64> {
+        let s = &self.stations[i];
+        (s.valid > 0).then(|| self.votes_of(i)[self.winner] as f64 / s.valid as f64)
+    }
+
+    /// Total votes per candidate.
+    pub fn candidate_totals(&self) -> Vec<u64> {
+        let k = self.candidates.len();
+        let mut totals = vec![0u64; k];
+        for row in self.votes.chunks_exact(k.max(1)) {
+            for (t, v) in totals.iter_mut().zip(row) {
+                *t += v;
+            }
+        }
+        totals
+    }
+}

@@ -1,0 +1,5 @@
+//! The report model and its renderers.
+
+mod model;
+
+pub use model::*;

@@ -1,0 +1,134 @@
+//! The one report model. Every renderer (text, JSON) reads only this.
+
+use serde::Serialize;
+
+use crate::data::{ColumnRole, ExclusionCount, RejectedRow};
+
+/// Whether a check's p-value enters the Holm family and can raise a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    /// Adjusted by Holm's method with the other flaggable checks; flagged below alpha.
+    Holm,
+    /// Reported for context only: never adjusted, never flagged.
+    Descriptive,
+}
+
+/// The effect size a check leads its sentence with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Effect {
+    /// What is measured, e.g. `cramers_v`, `excess_share`, `mad`.
+    pub measure: String,
+    pub value: f64,
+}
+
+/// The result of one check on one subject.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckResult {
+    pub id: String,
+    /// `all`, `ballots`, a candidate's name, `turnout` or `winner-share`.
+    pub subject: String,
+    pub family: Family,
+    pub applicable: bool,
+    /// Why the check could not run, when `applicable` is false.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<String>,
+    /// Observations the statistic rests on (counts, stations).
+    pub n: u64,
+    pub statistic: Option<f64>,
+    pub p_value: Option<f64>,
+    /// Holm-adjusted p, filled in by the audit for `Family::Holm` results.
+    pub p_adjusted: Option<f64>,
+    pub flagged: bool,
+    pub effect: Option<Effect>,
+    /// One plain sentence that leads with the effect size.
+    pub summary: String,
+    /// Check-specific numbers (see the README for each check's keys).
+    pub detail: serde_json::Value,
+}
+
+impl CheckResult {
+    /// A result that says the check does not apply to this data, and why.
+    pub fn not_applicable(
+        id: &str,
+        subject: &str,
+        family: Family,
+        n: u64,
+        why: impl Into<String>,
+    ) -> Self {
+        let why = why.into();
+        CheckResult {
+            id: id.to_string(),
+            subject: subject.to_string(),
+            family,
+            applicable: false,
+            summary: format!("not applicable: {why}"),
+            not_applicable: Some(why),
+            n,
+            statistic: None,
+            p_value: None,
+            p_adjusted: None,
+            flagged: false,
+            effect: None,
+            detail: serde_json::Value::Null,
+        }
+    }
+}
+
+/// A candidate's national total.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CandidateTotal {
+    pub name: String,
+    pub votes: u64,
+    /// Share of valid votes.
+    pub share: f64,
+}
+
+/// What was read, and what was left out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputSummary {
+    pub path: String,
+    pub sha256: String,
+    /// Data rows in the file.
+    pub rows: u64,
+    /// Stations used by the checks.
+    pub stations: u64,
+    /// Rows that could not be read.
+    pub rejected: u64,
+    /// Rows left out by `--exclude` rules.
+    pub excluded: u64,
+    pub excluded_by_rule: Vec<ExclusionCount>,
+    /// `None` when no registered-voters column is mapped.
+    pub registered: Option<u64>,
+    pub ballots: u64,
+    pub valid: u64,
+    /// Σ ballots ÷ Σ registered over stations with registered voters.
+    pub turnout: Option<f64>,
+    /// Stations with zero registered voters (kept in digit tests, left out of turnout).
+    pub zero_registered: u64,
+    /// Stations with ballots above registered (kept in digit tests, left out of turnout).
+    pub turnout_above_100: u64,
+    pub winner: String,
+    pub winner_share: f64,
+    pub candidates: Vec<CandidateTotal>,
+    pub columns: Vec<ColumnRole>,
+    pub delimiter: String,
+    pub gzip: bool,
+}
+
+/// The whole audit report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub tool: String,
+    pub version: String,
+    pub seed: u64,
+    pub alpha: f64,
+    pub command: String,
+    /// How the flaggable p-values were adjusted.
+    pub adjustment: String,
+    pub input: InputSummary,
+    pub rejected_rows: Vec<RejectedRow>,
+    pub checks: Vec<CheckResult>,
+    pub flagged: bool,
+    pub caveats: Vec<String>,
+}
