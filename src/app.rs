@@ -1,0 +1,271 @@
+//! Turns parsed flags into checked options, runs the command, and picks the exit status.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::audit::{AuditOptions, run_audit};
+use crate::checks::{CheckOptions, registry};
+use crate::cli::{AuditArgs, Cli, Command, Format, Preset, SimulateArgs};
+use crate::data::{self, ColumnSpec, ExcludeRule, LoadOptions};
+use crate::error::Error;
+use crate::report;
+use crate::simulate;
+
+/// Exit status when nothing is flagged.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit status when at least one check is flagged.
+pub const EXIT_FLAGGED: u8 = 1;
+/// Exit status on any error.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli, argv: &[String]) -> Result<ExitCode, Error> {
+    match cli.command {
+        Command::Audit(args) => audit(&args, argv),
+        Command::Simulate(args) => simulate_cmd(&args),
+        Command::Checks => {
+            let mut out = String::new();
+            for check in registry() {
+                out.push_str(&format!("{:<20} {}\n", check.id(), check.describe()));
+            }
+            write_out(None, out.as_bytes())?;
+            Ok(ExitCode::from(EXIT_CLEAN))
+        }
+    }
+}
+
+fn audit(args: &AuditArgs, argv: &[String]) -> Result<ExitCode, Error> {
+    let opts = audit_options(args, argv)?;
+    let load = load_options(args)?;
+    let pool = thread_pool(args.threads)?;
+    let report = pool.install(|| -> Result<_, Error> {
+        let data = data::load(&args.file, &load)?;
+        Ok(run_audit(&data, &opts))
+    })?;
+    let rendered = match args.format {
+        Format::Text => report::render_text(&report),
+        Format::Json => report::render_json(&report),
+    };
+    write_out(args.output.as_deref(), rendered.as_bytes())?;
+    Ok(ExitCode::from(if report.flagged {
+        EXIT_FLAGGED
+    } else {
+        EXIT_CLEAN
+    }))
+}
+
+fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Error> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        if n == 0 {
+            return Err(Error::Usage("--threads must be at least 1".into()));
+        }
+        builder = builder.num_threads(n);
+    }
+    builder
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {threads:?} threads: {e}")))
+}
+
+/// Checks the audit flags once, up front.
+fn audit_options(args: &AuditArgs, argv: &[String]) -> Result<AuditOptions, Error> {
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        return Err(Error::Usage(format!(
+            "--alpha {} is outside (0, 1); use e.g. --alpha 0.01",
+            args.alpha
+        )));
+    }
+    let known: Vec<&'static str> = registry().iter().map(|c| c.id()).collect();
+    let parse_ids = |flag: &str, list: &str| -> Result<Vec<String>, Error> {
+        let ids: Vec<String> = list
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        for id in &ids {
+            if !known.contains(&id.as_str()) {
+                return Err(Error::Usage(format!(
+                    "{flag}: unknown check '{id}'; known checks: {}",
+                    known.join(", ")
+                )));
+            }
+        }
+        Ok(ids)
+    };
+    let only = args
+        .checks
+        .as_deref()
+        .map(|l| parse_ids("--checks", l))
+        .transpose()?;
+    let skip = args
+        .skip
+        .as_deref()
+        .map(|l| parse_ids("--skip", l))
+        .transpose()?
+        .unwrap_or_default();
+    Ok(AuditOptions {
+        alpha: args.alpha,
+        only,
+        skip,
+        checks: CheckOptions {
+            last_digit_min: args.last_digit_min,
+            seed: args.seed,
+        },
+        command: recorded_command(argv),
+    })
+}
+
+/// The command line as recorded in the report. `--threads` and `--quiet` are left out
+/// because they cannot change a result, so reports stay byte-identical across them.
+fn recorded_command(argv: &[String]) -> String {
+    let mut words = Vec::new();
+    let mut skip_next = false;
+    for (i, arg) in argv.iter().enumerate() {
+        if skip_next {
+            skip_next = false;
+            continue;
+        }
+        if arg == "--threads" {
+            skip_next = true;
+            continue;
+        }
+        if arg.starts_with("--threads=") || arg == "--quiet" || arg == "-q" {
+            continue;
+        }
+        words.push(if i == 0 {
+            "elaudit".to_string()
+        } else {
+            shell_quote(arg)
+        });
+    }
+    words.join(" ")
+}
+
+fn shell_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+fn load_options(args: &AuditArgs) -> Result<LoadOptions, Error> {
+    let mut flags = ColumnSpec {
+        id: args.id.clone(),
+        region: args.region.clone(),
+        registered: args.registered.clone(),
+        ballots: args.ballots.clone(),
+        valid: args.valid.clone(),
+        invalid: args.invalid.clone(),
+        candidates: args.candidate.clone(),
+        winner: args.winner.clone(),
+        na: (!args.na.is_empty()).then(|| args.na.clone()),
+        thousands: args.thousands.clone(),
+        exclude: Vec::new(),
+    };
+    if let Some(list) = &args.candidates {
+        flags
+            .candidates
+            .extend(data::split_candidate_list(list));
+    }
+    for rule in &args.exclude {
+        let parsed: ExcludeRule = rule
+            .parse()
+            .map_err(|e| Error::Usage(format!("--exclude: {e}")))?;
+        flags.exclude.push(parsed);
+    }
+    let spec = match &args.columns {
+        Some(path) => ColumnSpec::from_toml_file(path)?.overridden_by(flags),
+        None => flags,
+    };
+    let delimiter = match args.delimiter.as_deref() {
+        None => None,
+        Some(",") | Some("comma") => Some(b','),
+        Some(";") | Some("semicolon") => Some(b';'),
+        Some("tab") | Some("\t") | Some("\\t") => Some(b'\t'),
+        Some(other) => {
+            return Err(Error::Usage(format!(
+                "--delimiter '{other}' is not supported; use ',', ';' or 'tab'"
+            )));
+        }
+    };
+    Ok(LoadOptions {
+        spec,
+        delimiter,
+        strict: args.strict,
+    })
+}
+
+fn simulate_cmd(args: &SimulateArgs) -> Result<ExitCode, Error> {
+    let mut spec = match args.preset {
+        Some(Preset::Kz2022) => simulate::kz2022(),
+        None => simulate::ElectionSpec::clean(10_000),
+    };
+    if let Some(n) = args.stations {
+        spec.stations = n;
+    }
+    spec.fraud.invented_counts = args.invented_counts;
+    spec.fraud.integer_percent = args.integer_percent;
+    spec.fraud.incremental = args.incremental;
+    spec.fraud.extreme = args.extreme;
+    spec.fraud.theta = args.theta;
+    spec.fraud.steal_exponent = args.steal_exponent;
+    spec.validate().map_err(Error::Usage)?;
+    let sim = simulate::simulate(&spec, args.seed);
+    let mut csv = Vec::new();
+    simulate::write_csv(&sim.dataset, &mut csv).map_err(|source| Error::Output {
+        path: "<memory>".into(),
+        source,
+    })?;
+    write_out(args.output.as_deref(), &csv)?;
+    if let Some(path) = &args.truth {
+        let json = serde_json::to_string_pretty(&sim.truth).unwrap_or_default() + "\n";
+        write_out(Some(path), json.as_bytes())?;
+    }
+    Ok(ExitCode::from(EXIT_CLEAN))
+}
+
+/// Writes to a file, or to stdout when `path` is `None` or `-`.
+fn write_out(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<(), Error> {
+    match path {
+        Some(p) if p.as_os_str() != "-" => {
+            std::fs::write(p, bytes).map_err(|source| Error::Output {
+                path: p.display().to_string(),
+                source,
+            })
+        }
+        _ => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(bytes).and_then(|_| out.flush()) {
+                // A closed pipe (`elaudit … | head`) is not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|source| Error::Output {
+                    path: "<stdout>".into(),
+                    source,
+                }),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_command_drops_thread_count_and_quotes_spaces() {
+        let argv: Vec<String> = [
+            "/x/elaudit", "audit", "my file.csv", "--threads", "4", "--seed", "7", "-q",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            recorded_command(&argv),
+            "elaudit audit 'my file.csv' --seed 7"
+        );
+    }
+}

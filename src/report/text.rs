@@ -1,0 +1,223 @@
+//! Plain-text rendering for a terminal or a log.
+
+use std::fmt::Write;
+
+use super::{CheckResult, Family, Report};
+
+/// How many rejected rows the text report lists (the JSON lists them all).
+pub const REJECTED_SHOWN: usize = 10;
+
+/// The report as plain text.
+pub fn render_text(r: &Report) -> String {
+    let mut o = String::new();
+    let i = &r.input;
+    let _ = writeln!(o, "elaudit {} audit of {}", r.version, i.path);
+    let _ = writeln!(o, "  sha256 {}", i.sha256);
+    let _ = writeln!(o, "  seed {}  alpha {}  command: {}", r.seed, r.alpha, r.command);
+    let _ = writeln!(o);
+
+    let _ = writeln!(o, "Input");
+    let _ = writeln!(
+        o,
+        "  rows {}  stations used {}  rejected {}  excluded {}",
+        i.rows, i.stations, i.rejected, i.excluded
+    );
+    for e in &i.excluded_by_rule {
+        let _ = writeln!(o, "    excluded by {}: {}", e.rule, e.rows);
+    }
+    match (i.registered, i.turnout) {
+        (Some(reg), Some(t)) => {
+            let _ = writeln!(
+                o,
+                "  registered {}  ballots {}  turnout {:.2}%",
+                group(reg),
+                group(i.ballots),
+                100.0 * t
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                o,
+                "  ballots {}  (no registered-voters column: turnout not available)",
+                group(i.ballots)
+            );
+        }
+    }
+    if i.zero_registered + i.turnout_above_100 > 0 {
+        let _ = writeln!(
+            o,
+            "  left out of turnout figures: {} stations with zero registered, {} above 100% turnout",
+            i.zero_registered, i.turnout_above_100
+        );
+    }
+    let _ = writeln!(
+        o,
+        "  winner {} with {:.2}% of valid votes ({} valid)",
+        i.winner,
+        100.0 * i.winner_share,
+        group(i.valid)
+    );
+    for c in &i.candidates {
+        let _ = writeln!(o, "    {:<28} {:>14} {:>7.2}%", c.name, group(c.votes), 100.0 * c.share);
+    }
+    let roles: Vec<String> = i
+        .columns
+        .iter()
+        .map(|c| format!("{} -> {}", c.column, c.role))
+        .collect();
+    let _ = writeln!(o, "  columns: {}", roles.join(", "));
+    let _ = writeln!(o);
+
+    let _ = writeln!(o, "Checks ({})", r.adjustment);
+    let _ = writeln!(
+        o,
+        "  {:<20} {:<20} {:<22} {:>12} {:>10} {:>10}  flag",
+        "check", "subject", "effect", "statistic", "p", "p adj"
+    );
+    for c in &r.checks {
+        write_check(&mut o, c);
+    }
+    let _ = writeln!(o);
+
+    if !r.rejected_rows.is_empty() {
+        let _ = writeln!(o, "Rejected rows ({})", r.rejected_rows.len());
+        let mut reasons: Vec<(&str, usize)> = Vec::new();
+        for row in &r.rejected_rows {
+            match reasons.iter_mut().find(|(k, _)| *k == row.reason) {
+                Some((_, n)) => *n += 1,
+                None => reasons.push((&row.reason, 1)),
+            }
+        }
+        for (reason, n) in reasons {
+            let _ = writeln!(o, "  {reason}: {n}");
+        }
+        for row in r.rejected_rows.iter().take(REJECTED_SHOWN) {
+            let _ = writeln!(
+                o,
+                "    line {} station '{}': {} ({})",
+                row.line, row.station, row.reason, row.detail
+            );
+        }
+        if r.rejected_rows.len() > REJECTED_SHOWN {
+            let _ = writeln!(
+                o,
+                "    ... {} more (use --format json for the full list)",
+                r.rejected_rows.len() - REJECTED_SHOWN
+            );
+        }
+        let _ = writeln!(o);
+    }
+
+    let flagged: Vec<&CheckResult> = r.checks.iter().filter(|c| c.flagged).collect();
+    if flagged.is_empty() {
+        let _ = writeln!(o, "Result: nothing flagged at alpha {} after adjustment.", r.alpha);
+    } else {
+        let names: Vec<String> = flagged
+            .iter()
+            .map(|c| format!("{} ({})", c.id, c.subject))
+            .collect();
+        let _ = writeln!(
+            o,
+            "Result: {} flagged at alpha {}: {}.",
+            flagged.len(),
+            r.alpha,
+            names.join(", ")
+        );
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Caveats");
+    for c in &r.caveats {
+        let _ = writeln!(o, "  - {c}");
+    }
+    o
+}
+
+fn write_check(o: &mut String, c: &CheckResult) {
+    if !c.applicable {
+        let _ = writeln!(o, "  {:<20} {:<20} not applicable", c.id, clip(&c.subject, 20));
+        let _ = writeln!(o, "      {}", c.summary);
+        return;
+    }
+    let effect = c
+        .effect
+        .as_ref()
+        .map(|e| format!("{} {}", e.measure, num(e.value)))
+        .unwrap_or_else(|| "-".into());
+    let flag = match (c.family, c.flagged) {
+        (Family::Descriptive, _) => "descr.",
+        (_, true) => "FLAG",
+        (_, false) => "-",
+    };
+    let _ = writeln!(
+        o,
+        "  {:<20} {:<20} {:<22} {:>12} {:>10} {:>10}  {}",
+        c.id,
+        clip(&c.subject, 20),
+        effect,
+        c.statistic.map(num).unwrap_or_else(|| "-".into()),
+        c.p_value.map(pval).unwrap_or_else(|| "-".into()),
+        c.p_adjusted.map(pval).unwrap_or_else(|| "-".into()),
+        flag
+    );
+    let _ = writeln!(o, "      {}", c.summary);
+}
+
+fn clip(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else {
+        let head: String = s.chars().take(width - 1).collect();
+        head + "…"
+    }
+}
+
+/// A number with four significant digits, in plain or scientific notation.
+fn num(x: f64) -> String {
+    let a = x.abs();
+    if a != 0.0 && !(1e-3..1e6).contains(&a) {
+        format!("{x:.3e}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+/// A p-value: tiny ones in scientific notation, so that 1e-40 is not printed as 0.
+fn pval(p: f64) -> String {
+    if p < 1e-4 {
+        format!("{p:.2e}")
+    } else {
+        format!("{p:.4}")
+    }
+}
+
+/// 12345678 -> "12,345,678".
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (k, ch) in s.chars().enumerate() {
+        if k > 0 && (s.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1000), "1,000");
+        assert_eq!(group(12_345_678), "12,345,678");
+    }
+
+    #[test]
+    fn tiny_p_values_stay_visible() {
+        assert_eq!(pval(3.2e-40), "3.20e-40");
+        assert_eq!(pval(0.5), "0.5000");
+    }
+}

@@ -1,0 +1,413 @@
+//! End-to-end tests of the `elaudit` binary: exit codes, formats, input variants.
+
+use std::io::Write;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn elaudit() -> Command {
+    Command::cargo_bin("elaudit").expect("binary builds")
+}
+
+/// A clean simulated election as CSV text (header + rows), small enough to be fast.
+fn clean_csv(stations: usize, seed: u64) -> String {
+    let sim = elaudit::simulate::simulate(&elaudit::simulate::ElectionSpec::clean(stations), seed);
+    let mut out = Vec::new();
+    elaudit::simulate::write_csv(&sim.dataset, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn write_tmp(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn json_report(args: &[&str], stdin: Option<Vec<u8>>) -> (i32, Value) {
+    let mut cmd = elaudit();
+    cmd.args(args).args(["--format", "json"]);
+    if let Some(bytes) = stdin {
+        cmd.write_stdin(bytes);
+    }
+    let out = cmd.output().unwrap();
+    let code = out.status.code().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (code, v)
+}
+
+fn check<'a>(report: &'a Value, id: &str, subject: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id && c["subject"] == subject)
+        .unwrap_or_else(|| panic!("no check {id}/{subject}"))
+}
+
+#[test]
+fn clean_election_exits_zero_with_the_documented_json_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_tmp(&dir, "clean.csv", clean_csv(3000, 1).as_bytes());
+    let (code, v) = json_report(&["audit", p.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{v:#}");
+    for key in ["tool", "version", "seed", "alpha", "command", "input", "rejected_rows", "checks"] {
+        assert!(v.get(key).is_some(), "missing key {key}");
+    }
+    assert_eq!(v["tool"], "elaudit");
+    assert_eq!(v["seed"], 42);
+    assert_eq!(v["alpha"], 0.01);
+    for key in ["path", "sha256", "rows", "stations", "rejected", "excluded", "registered", "ballots",
+        "turnout", "winner", "winner_share", "candidates", "columns"] {
+        assert!(v["input"].get(key).is_some(), "missing input.{key}");
+    }
+    assert_eq!(v["input"]["rows"], 3000);
+    assert_eq!(v["input"]["stations"], 3000);
+    assert_eq!(v["input"]["sha256"].as_str().unwrap().len(), 64);
+    let sd = check(&v, "second-digit", "all");
+    for key in ["mean", "ci_low", "ci_high", "counts", "classic"] {
+        assert!(sd["detail"].get(key).is_some(), "second-digit detail.{key}");
+    }
+    let ld = check(&v, "last-digit", "ballots");
+    for key in ["mean", "share_0_5", "counts", "classic"] {
+        assert!(ld["detail"].get(key).is_some(), "last-digit detail.{key}");
+    }
+    let rp = check(&v, "round-percent", "turnout");
+    for key in ["share_0_5", "expected_share"] {
+        assert!(rp["detail"].get(key).is_some(), "round-percent detail.{key}");
+    }
+    let pa = check(&v, "protocol-arithmetic", "all");
+    assert!(pa["p_value"].is_null());
+    assert_eq!(pa["flagged"], false);
+    let fd = check(&v, "first-digit", "all");
+    assert!(fd["p_adjusted"].is_null(), "first-digit is outside the Holm family");
+    for c in v["checks"].as_array().unwrap() {
+        if c["applicable"] == true && c["family"] == "holm" {
+            let p = c["p_value"].as_f64().unwrap();
+            let pa = c["p_adjusted"].as_f64().unwrap();
+            assert!(pa >= p && pa <= 1.0, "{c}");
+        }
+    }
+}
+
+#[test]
+fn text_report_prints_seed_summary_and_caveat() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_tmp(&dir, "clean.csv", clean_csv(1000, 2).as_bytes());
+    elaudit()
+        .args(["audit", p.to_str().unwrap(), "--seed", "7"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("seed 7"))
+        .stdout(predicate::str::contains("not proof of fraud"))
+        .stdout(predicate::str::contains("second-digit"))
+        .stdout(predicate::str::contains("turnout"));
+}
+
+#[test]
+fn invented_counts_are_flagged_with_exit_one() {
+    let mut spec = elaudit::simulate::ElectionSpec::clean(5000);
+    spec.fraud.invented_counts = 0.3;
+    let sim = elaudit::simulate::simulate(&spec, 3);
+    let mut csv = Vec::new();
+    elaudit::simulate::write_csv(&sim.dataset, &mut csv).unwrap();
+    let (code, v) = json_report(&["audit", "-"], Some(csv));
+    assert_eq!(code, 1);
+    assert_eq!(check(&v, "last-digit", "all")["flagged"], true);
+}
+
+#[test]
+fn reads_stdin_gzip_tsv_semicolons_and_bom_alike() {
+    let csv = clean_csv(800, 4);
+    let (_, base) = json_report(&["audit", "-"], Some(csv.clone().into_bytes()));
+    let stat = |v: &Value| check(v, "last-digit", "all")["statistic"].clone();
+
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(csv.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    // Named .csv on purpose: gzip is detected from the content.
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_tmp(&dir, "plain-name.csv", &gz);
+    let (_, v) = json_report(&["audit", p.to_str().unwrap()], None);
+    assert_eq!(stat(&v), stat(&base));
+    assert_eq!(v["input"]["gzip"], true);
+
+    for (delim, name) in [("\t", "tab"), (";", "semicolon")] {
+        let text = csv.replace(',', delim);
+        let (_, v) = json_report(&["audit", "-"], Some(text.clone().into_bytes()));
+        assert_eq!(stat(&v), stat(&base), "{name}");
+        assert_eq!(v["input"]["delimiter"], delim);
+    }
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend(csv.replace('\n', "\r\n").as_bytes());
+    let (_, v) = json_report(&["audit", "-"], Some(bom));
+    assert_eq!(stat(&v), stat(&base));
+    assert_eq!(v["input"]["columns"][0]["column"], "station");
+}
+
+#[test]
+fn same_seed_gives_byte_identical_reports_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_tmp(&dir, "c.csv", clean_csv(2000, 5).as_bytes());
+    let run = |threads: &str| {
+        elaudit()
+            .args(["audit", p.to_str().unwrap(), "--format", "json", "--threads", threads])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let one = run("1");
+    assert!(!one.is_empty());
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("3"));
+}
+
+#[test]
+fn unreadable_rows_are_listed_and_strict_makes_them_fatal() {
+    let mut csv = clean_csv(500, 6);
+    let header = csv.lines().next().unwrap().to_string();
+    let ncols = header.split(',').count();
+    // Break one field at a time in copies of a good row, with fresh ids.
+    let good: Vec<String> = csv.lines().nth(1).unwrap().split(',').map(String::from).collect();
+    let mut bad = |id: &str, col: usize, value: &str| {
+        let mut row = good.clone();
+        row[0] = id.to_string();
+        row[col] = value.to_string();
+        csv.push_str(&row.join(","));
+        csv.push('\n');
+    };
+    bad("X1", 2, "abc"); // registered: not an integer
+    bad("X2", 3, ""); // ballots: missing
+    bad("X3", 5, "-4"); // invalid: negative
+    csv.push_str(&vec!["1"; ncols - 1].join(","));
+    csv.push('\n'); // wrong field count
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_tmp(&dir, "bad.csv", csv.as_bytes());
+    let (code, v) = json_report(&["audit", p.to_str().unwrap()], None);
+    assert_eq!(code, 0);
+    assert_eq!(v["input"]["rejected"], 4);
+    assert_eq!(v["input"]["stations"], 500);
+    let reasons: Vec<&str> = v["rejected_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        ["not-an-integer", "missing-value", "negative-count", "wrong-field-count"]
+    );
+    assert_eq!(v["rejected_rows"][0]["line"], 502);
+    assert_eq!(v["rejected_rows"][0]["station"], "X1");
+    assert!(v["rejected_rows"][0]["detail"].as_str().unwrap().contains("abc"));
+
+    elaudit()
+        .args(["audit", p.to_str().unwrap()])
+        .assert()
+        .stdout(predicate::str::contains("not-an-integer: 1"))
+        .stdout(predicate::str::contains("line 502"));
+    elaudit()
+        .args(["audit", p.to_str().unwrap(), "--strict"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("502"))
+        .stderr(predicate::str::contains("abc"));
+}
+
+#[test]
+fn duplicate_ids_reject_every_copy() {
+    let csv = "station,registered,ballots,valid,invalid,A,B\n\
+               s1,100,60,58,2,30,28\n\
+               s2,100,60,58,2,30,28\n\
+               s1,100,60,58,2,30,28\n";
+    let (_, v) = json_report(&["audit", "-"], Some(csv.as_bytes().to_vec()));
+    assert_eq!(v["input"]["stations"], 1);
+    let rows = v["rejected_rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r["reason"] == "duplicate-id"));
+}
+
+#[test]
+fn each_protocol_arithmetic_kind_is_counted_and_kept() {
+    let csv = "station,registered,ballots,valid,invalid,A,B\n\
+               ok,100,60,58,2,30,28\n\
+               over,100,120,118,2,60,58\n\
+               zero,0,5,5,0,3,2\n\
+               vi,100,60,50,2,25,25\n\
+               sum,100,60,58,2,30,20\n";
+    let (code, v) = json_report(&["audit", "-"], Some(csv.as_bytes().to_vec()));
+    assert_eq!(code, 0);
+    assert_eq!(v["input"]["stations"], 5, "rows that do not add up are kept");
+    let counts = &check(&v, "protocol-arithmetic", "all")["detail"]["counts"];
+    assert_eq!(counts["ballots-above-registered"], 1);
+    assert_eq!(counts["zero-registered-with-ballots"], 1);
+    assert_eq!(counts["valid-plus-invalid-mismatch"], 1);
+    assert_eq!(counts["candidates-sum-mismatch"], 1);
+}
+
+#[test]
+fn header_errors_exit_two_and_name_the_column() {
+    let csv = "station,registered,ballots,A,B\ns1,100,60,30,28\n";
+    elaudit()
+        .args(["audit", "-", "--registered", "electorate"])
+        .write_stdin(csv)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("electorate"))
+        .stderr(predicate::str::contains("registered"))
+        .stderr(predicate::str::contains("ballots"));
+    elaudit()
+        .args(["audit", "-"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("empty"));
+    elaudit()
+        .args(["audit", "-"])
+        .write_stdin("station,registered,ballots\ns1,100,60\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("candidate"));
+    elaudit()
+        .args(["audit", "-"])
+        .write_stdin(b"station,registered,ballots,A\ns\xff1,100,60,30\n".to_vec())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("UTF-8"));
+    elaudit()
+        .args(["audit", "/nonexistent/file.csv"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/file.csv"));
+    elaudit()
+        .args(["audit", "-", "--alpha", "2"])
+        .write_stdin(csv)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--alpha"));
+    elaudit()
+        .args(["audit", "-", "--checks", "no-such-check"])
+        .write_stdin(csv)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("second-digit"));
+}
+
+#[test]
+fn columns_file_na_thousands_and_exclude() {
+    let csv = "Nr;Okręg;Uprawnieni;Wydane;Ważne;Nieważne;Kowalski, Jan;Nowak\n\
+               1;A;1.200;700;690;10;400;290\n\
+               2;A;900;500;495;5;-;495\n\
+               3;Statki;50;40;40;0;20;20\n";
+    let dir = tempfile::tempdir().unwrap();
+    let toml = write_tmp(
+        &dir,
+        "map.toml",
+        "id = \"Nr\"\nregion = \"Okręg\"\nregistered = \"Uprawnieni\"\nballots = \"Wydane\"\n\
+         valid = \"Ważne\"\ninvalid = \"Nieważne\"\ncandidates = [\"Kowalski, Jan\", \"Nowak\"]\n\
+         na = [\"-\"]\nthousands = \".\"\nexclude = [\"Okręg=Statki\"]\n"
+            .as_bytes(),
+    );
+    let (_, v) = json_report(
+        &["audit", "-", "--columns", toml.to_str().unwrap()],
+        Some(csv.as_bytes().to_vec()),
+    );
+    assert_eq!(v["input"]["stations"], 2);
+    assert_eq!(v["input"]["excluded"], 1);
+    assert_eq!(v["input"]["rejected"], 0);
+    assert_eq!(v["input"]["registered"], 2100);
+    assert_eq!(v["input"]["candidates"][0]["name"], "Kowalski, Jan");
+    assert_eq!(v["input"]["candidates"][0]["votes"], 400);
+    assert_eq!(v["input"]["delimiter"], ";");
+
+    // The same through flags; --candidate keeps the comma in the name.
+    let (_, f) = json_report(
+        &["audit", "-", "--id", "Nr", "--registered", "Uprawnieni", "--ballots", "Wydane",
+          "--valid", "Ważne", "--invalid", "Nieważne", "--candidate", "Kowalski, Jan",
+          "--candidate", "Nowak", "--na", "-", "--thousands", ".", "--exclude", "Okręg=Statki"],
+        Some(csv.as_bytes().to_vec()),
+    );
+    assert_eq!(f["input"]["registered"], 2100);
+    assert_eq!(f["input"]["excluded"], 1);
+    // Flags override the file: a different winner.
+    let (_, o) = json_report(
+        &["audit", "-", "--columns", toml.to_str().unwrap(), "--winner", "Nowak"],
+        Some(csv.as_bytes().to_vec()),
+    );
+    assert_eq!(o["input"]["winner"], "Nowak");
+}
+
+#[test]
+fn quoted_candidate_list_splits_outside_quotes_only() {
+    let csv = "station,registered,ballots,\"Smith, J\",Doe\ns1,100,60,30,28\n";
+    let (_, v) = json_report(
+        &["audit", "-", "--candidates", "\"Smith, J\",Doe"],
+        Some(csv.as_bytes().to_vec()),
+    );
+    assert_eq!(v["input"]["candidates"].as_array().unwrap().len(), 2);
+    assert_eq!(v["input"]["candidates"][0]["name"], "Smith, J");
+}
+
+#[test]
+fn small_files_say_not_applicable_instead_of_testing() {
+    let csv = "station,registered,ballots,valid,invalid,A,B\ns1,100,60,58,2,30,28\n";
+    let (code, v) = json_report(&["audit", "-"], Some(csv.as_bytes().to_vec()));
+    assert_eq!(code, 0);
+    let sd = check(&v, "second-digit", "all");
+    assert_eq!(sd["applicable"], false);
+    assert!(sd["not_applicable"].as_str().unwrap().len() > 5);
+}
+
+#[test]
+fn checks_and_skip_choose_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_tmp(&dir, "c.csv", clean_csv(500, 8).as_bytes());
+    let (_, v) = json_report(&["audit", p.to_str().unwrap(), "--checks", "last-digit"], None);
+    assert!(v["checks"].as_array().unwrap().iter().all(|c| c["id"] == "last-digit"));
+    let (_, v) = json_report(&["audit", p.to_str().unwrap(), "--skip", "last-digit,first-digit"], None);
+    assert!(v["checks"].as_array().unwrap().iter().all(|c| c["id"] != "last-digit" && c["id"] != "first-digit"));
+}
+
+#[test]
+fn output_flag_writes_the_report_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_tmp(&dir, "c.csv", clean_csv(300, 9).as_bytes());
+    let out = dir.path().join("report.json");
+    elaudit()
+        .args(["audit", p.to_str().unwrap(), "--format", "json", "--output", out.to_str().unwrap()])
+        .assert()
+        .stdout(predicate::str::is_empty());
+    let v: Value = serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap();
+    assert_eq!(v["tool"], "elaudit");
+}
+
+#[test]
+fn sample_data_in_the_readme_runs() {
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/kz2022-sim.csv");
+    let out = elaudit().args(["audit", sample.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("turnout 69."), "{text}");
+}
+
+#[test]
+fn simulate_writes_a_file_that_audit_reads_without_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("sim.csv");
+    let truth = dir.path().join("truth.json");
+    elaudit()
+        .args(["simulate", "--stations", "1500", "--seed", "3", "--output", csv.to_str().unwrap(),
+               "--truth", truth.to_str().unwrap()])
+        .assert()
+        .code(0);
+    let (code, v) = json_report(&["audit", csv.to_str().unwrap()], None);
+    assert_eq!(code, 0);
+    assert_eq!(v["input"]["stations"], 1500);
+    let t: Value = serde_json::from_slice(&std::fs::read(truth).unwrap()).unwrap();
+    assert!(t.is_object());
+}
