@@ -12,6 +12,106 @@ pub enum InputError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "{path}: the input is empty: expected a header line naming the columns, \
+         then one row per polling station"
+    )]
+    EmptyInput { path: String },
+    #[error(
+        "{path}: line {line}, column '{column}': bytes that are not UTF-8. Re-encode the \
+         file as UTF-8 first, e.g. `iconv -f cp1251 -t utf-8 IN > OUT` (name the file's \
+         real encoding after -f)"
+    )]
+    NotUtf8 {
+        path: String,
+        line: u64,
+        column: String,
+    },
+    #[error(
+        "{path}: {flag} '{column}': no such column.{hint} The columns are: {headers}. \
+         Name one of them (exactly, or unique ignoring case)"
+    )]
+    MissingColumn {
+        path: String,
+        /// The flag or role that named the column, e.g. `--registered`.
+        flag: String,
+        column: String,
+        /// A leading-space suggestion such as ` Did you mean 'Registered voters'?`, or empty.
+        hint: String,
+        headers: String,
+    },
+    #[error(
+        "{path}: {flag} '{column}': matches several columns when case is ignored \
+         ({matches}); give the exact name"
+    )]
+    AmbiguousColumn {
+        path: String,
+        flag: String,
+        column: String,
+        matches: String,
+    },
+    #[error(
+        "{path}: {flag} '{column}': the header has this name in columns {positions}; \
+         rename the columns so that the one you mean is unique"
+    )]
+    DuplicateHeader {
+        path: String,
+        flag: String,
+        column: String,
+        /// 1-based column positions, comma-separated.
+        positions: String,
+    },
+    #[error(
+        "{path}: column '{column}' is mapped twice ({first} and {second}); \
+         give each column one count or candidate role"
+    )]
+    ColumnConflict {
+        path: String,
+        column: String,
+        first: String,
+        second: String,
+    },
+    #[error(
+        "{path}: no candidate columns{why}. Name them with --candidate NAME (repeatable) or \
+         --candidates A,B,C. The columns are: {headers}"
+    )]
+    NoCandidates {
+        path: String,
+        /// Why detection found none, with a leading separator, or empty.
+        why: String,
+        headers: String,
+    },
+    #[error("{path}: --winner '{winner}' is not a candidate; the candidates are: {candidates}")]
+    UnknownWinner {
+        path: String,
+        winner: String,
+        candidates: String,
+    },
+    #[error("'{rule}' is not of the form COL=VALUE (e.g. \"Typ obwodu=zagranica\")")]
+    BadExcludeRule { rule: String },
+    #[error("{origin}: {message}")]
+    BadColumnsFile { origin: String, message: String },
+    #[error("{option} '{value}': {reason}")]
+    BadValueOption {
+        option: String,
+        value: String,
+        reason: String,
+    },
+    #[error(
+        "{path}: line {line} (station '{station}'): {reason}: {detail}. {fix} \
+         (--strict makes this fatal; without it such rows are left out and listed \
+         in the report)"
+    )]
+    RejectedRow {
+        path: String,
+        line: u64,
+        station: String,
+        /// The column at fault, when one is.
+        column: Option<String>,
+        reason: String,
+        detail: String,
+        fix: String,
+    },
 }
 
 /// Any error that ends a run with exit status 2.

@@ -1,21 +1,347 @@
-//! `round-percent` (stub).
+//! `round-percent`: do turnout and the winner's share land on round percentages too often?
+//!
+//! A station's percentage is rounded to a whole percent, half up, in integers:
+//! floor(100·k/n + 1/2). The check counts the stations whose rounded percentage is a
+//! multiple of 5 (ends in 0 or 5). The naive expectation of 1 in 5 is wrong for small
+//! stations: with n = 40 voters every other count lands on a multiple of 5%. So each
+//! station's own chance is computed exactly under Binomial(n, observed rate), and the
+//! observed count is compared with the sum of those chances (a Poisson-binomial
+//! count): z = (observed − Σp) / √Σp(1−p), with a two-sided normal p-value.
+
+use rayon::prelude::*;
+use serde_json::json;
+use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::{Check, CheckContext};
-use crate::report::{CheckResult, Family};
+use crate::data::Dataset;
+use crate::report::{CheckResult, Effect, Family};
 
 pub struct RoundPercent;
 
+const ID: &str = "round-percent";
+/// Fewer stations than this give no usable normal approximation.
+const MIN_STATIONS: usize = 100;
+/// Stations per parallel chunk; chunks are reduced in index order.
+const CHUNK: usize = 4096;
+/// Probability mass left out of the enumeration, relative to what was enumerated.
+const TAIL: f64 = 1e-13;
+/// Above this binomial variance (σ = 1,000 voters) the enumeration would take tens of
+/// thousands of terms per station; a continuity-corrected normal is used instead.
+const EXACT_MAX_VARIANCE: f64 = 1e6;
+
+/// floor(100·k/n + 1/2) for 0 < n, computed in integers.
+pub(crate) fn rounded_percent(k: u64, n: u64) -> u128 {
+    (200 * u128::from(k) + u128::from(n)) / (2 * u128::from(n))
+}
+
+impl RoundPercent {
+    /// The probability that round(100·X/n), half up, is a multiple of 5, for
+    /// X ~ Binomial(n, rate). Exact (to about 1e-13) up to a binomial variance of 10^6;
+    /// beyond, the normal approximation with continuity correction. Rates of 0 and 1 (and
+    /// n = 0, where nothing varies) give 1: X = 0 or n rounds to 0% or 100%.
+    pub fn multiple_of_five_probability(n: u64, rate: f64) -> f64 {
+        if n == 0 || !(rate > 0.0 && rate < 1.0) {
+            return 1.0;
+        }
+        let variance = n as f64 * rate * (1.0 - rate);
+        if variance > EXACT_MAX_VARIANCE {
+            normal_approximation(n, rate)
+        } else {
+            exact(n, rate)
+        }
+    }
+}
+
+/// Enumerates the pmf outward from the mode with the ratio
+/// P(x+1)/P(x) = (n−x)/(x+1) · r/(1−r), unnormalised (the mode weighs 1) and divided by
+/// the enumerated total at the end. The pmf is log-concave, so once the ratio is below
+/// 1 the unseen tail is at most w·ρ/(1−ρ); enumeration stops when that is below TAIL.
+fn exact(n: u64, rate: f64) -> f64 {
+    let odds = rate / (1.0 - rate);
+    let mode = (((n as f64 + 1.0) * rate).floor() as u64).min(n);
+    let two_n = 2 * u128::from(n);
+    let mut total = 1.0;
+    let mut hit = if rounded_percent(mode, n) % 5 == 0 { 1.0 } else { 0.0 };
+
+    // Upward: numerator 200x + n, and the next threshold where the percentage steps up.
+    let mut percent = rounded_percent(mode, n);
+    let mut num = 200 * u128::from(mode) + u128::from(n);
+    let mut step_up = (percent + 1) * two_n;
+    let mut w = 1.0;
+    let mut x = mode;
+    while x < n {
+        let ratio = (n - x) as f64 * odds / (x + 1) as f64;
+        w *= ratio;
+        x += 1;
+        num += 200;
+        while num >= step_up {
+            percent += 1;
+            step_up += two_n;
+        }
+        total += w;
+        if percent % 5 == 0 {
+            hit += w;
+        }
+        let next = (n - x) as f64 * odds / (x + 1) as f64;
+        if next < 1.0 && w * next / (1.0 - next) < TAIL * total {
+            break;
+        }
+    }
+
+    // Downward, the same way.
+    let mut percent = rounded_percent(mode, n);
+    let mut num = 200 * u128::from(mode) + u128::from(n);
+    let mut w = 1.0;
+    let mut x = mode;
+    while x > 0 {
+        let ratio = x as f64 / ((n - x + 1) as f64 * odds);
+        w *= ratio;
+        x -= 1;
+        num -= 200;
+        while num < percent * two_n {
+            percent -= 1;
+        }
+        total += w;
+        if percent % 5 == 0 {
+            hit += w;
+        }
+        if x == 0 {
+            break;
+        }
+        let next = x as f64 / ((n - x + 1) as f64 * odds);
+        if next < 1.0 && w * next / (1.0 - next) < TAIL * total {
+            break;
+        }
+    }
+    (hit / total).clamp(0.0, 1.0)
+}
+
+/// Σ over the multiple-of-5 percentages within 9σ of the mean of
+/// Φ((hi + ½ − μ)/σ) − Φ((lo − ½ − μ)/σ), where lo..=hi are the counts that round to it.
+fn normal_approximation(n: u64, rate: f64) -> f64 {
+    let std = Normal::standard();
+    let nf = n as f64;
+    let mu = nf * rate;
+    let sd = (nf * rate * (1.0 - rate)).sqrt();
+    let lo_count = (mu - 9.0 * sd).max(0.0) as u64;
+    let hi_count = ((mu + 9.0 * sd).min(nf)) as u64;
+    let first = rounded_percent(lo_count, n) / 5 * 5;
+    let last = rounded_percent(hi_count, n);
+    let mut p = 0.0;
+    let mut r = first;
+    while r <= last {
+        // Counts x with floor((200x + n) / 2n) = r: x from ceil((2n·r − n)/200).
+        let start = |r: u128| -> f64 {
+            let a = (2 * u128::from(n) * r).saturating_sub(u128::from(n));
+            a.div_ceil(200) as f64
+        };
+        let lo = start(r);
+        let hi = start(r + 1) - 1.0;
+        if hi >= lo {
+            p += std.cdf((hi + 0.5 - mu) / sd) - std.cdf((lo - 0.5 - mu) / sd);
+        }
+        r += 5;
+    }
+    p.clamp(0.0, 1.0)
+}
+
+/// The counts behind one subject: observed hits, and the Poisson-binomial mean and variance.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    stations: u64,
+    observed: u64,
+    expected: f64,
+    variance: f64,
+}
+
+impl Tally {
+    fn add(mut self, o: Tally) -> Tally {
+        self.stations += o.stations;
+        self.observed += o.observed;
+        self.expected += o.expected;
+        self.variance += o.variance;
+        self
+    }
+}
+
+/// Tallies the stations that `pair` maps to (k, n); the others are skipped.
+fn tally(data: &Dataset, pair: impl Fn(usize) -> Option<(u64, u64)> + Sync) -> Tally {
+    let idx: Vec<usize> = (0..data.stations.len()).collect();
+    let parts: Vec<Tally> = idx
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            let mut t = Tally::default();
+            for &i in chunk {
+                let Some((k, n)) = pair(i) else { continue };
+                let p = RoundPercent::multiple_of_five_probability(n, k as f64 / n as f64);
+                t.stations += 1;
+                t.observed += u64::from(rounded_percent(k, n) % 5 == 0);
+                t.expected += p;
+                t.variance += p * (1.0 - p);
+            }
+            t
+        })
+        .collect();
+    parts.into_iter().fold(Tally::default(), Tally::add)
+}
+
+fn result(subject: &str, what: &str, t: Tally) -> CheckResult {
+    if (t.stations as usize) < MIN_STATIONS {
+        return CheckResult::not_applicable(
+            ID,
+            subject,
+            Family::Holm,
+            t.stations,
+            format!(
+                "{} stations with a {what}; at least {MIN_STATIONS} are needed",
+                t.stations
+            ),
+        );
+    }
+    let n = t.stations as f64;
+    let sd = t.variance.sqrt();
+    let (z, p) = if sd > 0.0 {
+        let z = (t.observed as f64 - t.expected) / sd;
+        (z, (2.0 * Normal::standard().sf(z.abs())).min(1.0))
+    } else {
+        // Every station was certain to land on a multiple of 5, and did.
+        (0.0, 1.0)
+    };
+    let share = t.observed as f64 / n;
+    let expected_share = t.expected / n;
+    let excess = share - expected_share;
+    CheckResult {
+        id: ID.to_string(),
+        subject: subject.to_string(),
+        family: Family::Holm,
+        applicable: true,
+        not_applicable: None,
+        n: t.stations,
+        statistic: Some(z),
+        p_value: Some(p),
+        p_adjusted: None,
+        flagged: false,
+        effect: Some(Effect {
+            measure: "excess_share".to_string(),
+            value: excess,
+        }),
+        summary: format!(
+            "{:+.2} points of excess: {:.2}% of {} stations have a {what} that rounds to a \
+             multiple of 5%, against {:.2}% expected from their sizes (z = {z:.2})",
+            100.0 * excess,
+            100.0 * share,
+            t.stations,
+            100.0 * expected_share,
+        ),
+        detail: json!({
+            "share_0_5": share,
+            "expected_share": expected_share,
+            "observed": t.observed,
+            "expected": t.expected,
+            "sd": sd,
+        }),
+    }
+}
+
 impl Check for RoundPercent {
     fn id(&self) -> &'static str {
-        "round-percent"
+        ID
     }
     fn family(&self) -> Family {
         Family::Holm
     }
     fn describe(&self) -> &'static str {
-        "stub"
+        "share of stations whose turnout or winner's share rounds to a multiple of 5%, \
+         against the share expected from each station's size"
     }
-    fn run(&self, _ctx: &CheckContext) -> Vec<CheckResult> {
-        Vec::new()
+    fn run(&self, ctx: &CheckContext) -> Vec<CheckResult> {
+        let data = ctx.data;
+        let turnout = if data.roles.registered {
+            let t = tally(data, |i| {
+                let s = &data.stations[i];
+                match s.registered {
+                    Some(r) if r > 0 && s.ballots <= r => Some((s.ballots, r)),
+                    _ => None,
+                }
+            });
+            result("turnout", "turnout", t)
+        } else {
+            CheckResult::not_applicable(
+                ID,
+                "turnout",
+                Family::Holm,
+                0,
+                "no registered-voters column",
+            )
+        };
+        let winner = data.winner;
+        let share = tally(data, |i| {
+            let s = &data.stations[i];
+            let w = *data.votes_of(i).get(winner)?;
+            (s.valid > 0 && w <= s.valid).then_some((w, s.valid))
+        });
+        vec![turnout, result("winner-share", "winner's share", share)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_is_half_up_in_integers() {
+        assert_eq!(rounded_percent(1, 200), 1); // 0.5% rounds up
+        assert_eq!(rounded_percent(1, 201), 0);
+        assert_eq!(rounded_percent(29, 40), 73); // 72.5%
+        assert_eq!(rounded_percent(0, 7), 0);
+        assert_eq!(rounded_percent(7, 7), 100);
+        assert_eq!(rounded_percent(u64::MAX, u64::MAX), 100);
+    }
+
+    // Each reference value: python3 -c "import numpy as np; from scipy.stats import binom;
+    //   n=N; r=R; x=np.arange(n+1); k=(200*x+n)//(2*n);
+    //   print(repr(binom.pmf(x[k%5==0], n, r).sum()))"
+    #[test]
+    fn exact_probability_matches_scipy() {
+        let cases = [
+            (40, 0.7, 0.5000000000000003),
+            (150, 0.63, 0.20241522288480224),
+            (1000, 0.7, 0.2713710418826206),
+            (1000, 0.7123, 0.19462416985115805),
+            (2345, 0.81, 0.22976914588039848),
+            (20, 0.5, 1.0),
+            (333, 0.001, 0.9555343763268156),
+            (333, 0.999, 0.9555343763268154),
+            (99_999, 0.6944, 0.33985957405647316),
+        ];
+        for (n, r, want) in cases {
+            let got = RoundPercent::multiple_of_five_probability(n, r);
+            assert!(
+                (got - want).abs() <= 1e-9 * want,
+                "n={n} r={r}: {got} vs {want}"
+            );
+        }
+    }
+
+    // Above a binomial variance of 10^6 the normal approximation is used; same command.
+    #[test]
+    fn normal_branch_is_close_to_scipy() {
+        let cases = [
+            (5_000_000, 0.6049, 0.6761323055868536),
+            (12_000_000, 0.69497, 0.41084908874846787),
+            (4_000_000, 0.7249, 0.0),
+        ];
+        for (n, r, want) in cases {
+            let got = RoundPercent::multiple_of_five_probability(n, r);
+            assert!((got - want).abs() <= 1e-4, "n={n} r={r}: {got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn degenerate_rates_are_certain() {
+        assert_eq!(RoundPercent::multiple_of_five_probability(1234, 0.0), 1.0);
+        assert_eq!(RoundPercent::multiple_of_five_probability(1234, 1.0), 1.0);
+        assert_eq!(RoundPercent::multiple_of_five_probability(0, 0.5), 1.0);
+        assert_eq!(RoundPercent::multiple_of_five_probability(10, f64::NAN), 1.0);
     }
 }

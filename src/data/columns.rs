@@ -1,10 +1,96 @@
 //! Column roles: from flags, from a `--columns` TOML file, or recognised from the header.
+//!
+//! A name given by a flag or the TOML file matches a header exactly (both trimmed), or,
+//! failing that, the one header that equals it when case is ignored.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use super::ColumnRole;
+use crate::error::InputError;
+
+/// Headers recognised as registered voters when `--registered` is not given
+/// (exact match, case ignored).
+pub const REGISTERED_NAMES: &[&str] = &[
+    "registered",
+    "electorate",
+    "eligible",
+    "registered_voters",
+    "voters",
+];
+/// Headers recognised as ballots cast when `--ballots` is not given.
+pub const BALLOTS_NAMES: &[&str] = &["ballots", "cast", "ballots_cast", "votes_cast"];
+/// Headers recognised as valid ballots when `--valid` is not given.
+pub const VALID_NAMES: &[&str] = &["valid", "valid_votes", "valid_ballots"];
+/// Headers recognised as invalid ballots when `--invalid` is not given.
+pub const INVALID_NAMES: &[&str] = &["invalid", "invalid_votes", "invalid_ballots", "spoiled"];
+/// Headers recognised as the station id when `--id` is not given.
+pub const ID_NAMES: &[&str] = &[
+    "id",
+    "station",
+    "precinct",
+    "station_id",
+    "precinct_id",
+    "polling_station",
+];
+/// Headers recognised as the region when `--region` is not given.
+pub const REGION_NAMES: &[&str] = &["region", "province", "state", "district"];
+
+/// Word parts that mark a column as an identifier or a code, never a candidate, when
+/// candidates are detected automatically. A header is cut into word parts at every
+/// character that is not a letter or digit, between a lower-case and an upper-case
+/// letter, and between letters and digits (`PS CODE`, `station_id`, `zipCode`, `lat2`);
+/// if any part equals one of these (case ignored), the column is not a candidate.
+pub const CODE_LIKE_WORDS: &[&str] = &[
+    "id", "code", "no", "nr", "number", "num", "zip", "postcode", "lat", "lon", "x", "y",
+    "year",
+];
+
+/// How many data rows automatic candidate detection looks at.
+pub const CANDIDATE_SAMPLE_ROWS: usize = 1000;
+
+/// The keys a `--columns` TOML file may hold.
+pub const TOML_KEYS: &[&str] = &[
+    "id",
+    "region",
+    "registered",
+    "ballots",
+    "valid",
+    "invalid",
+    "candidates",
+    "winner",
+    "na",
+    "thousands",
+    "exclude",
+];
 
 /// `--exclude COL=VALUE`: rows whose COL equals VALUE are left out and counted.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ExcludeRule {
     pub column: String,
     pub value: String,
+}
+
+impl FromStr for ExcludeRule {
+    type Err = InputError;
+
+    /// Splits at the first `=`, so values may contain `=`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once('=') {
+            Some((column, value)) if !column.trim().is_empty() => Ok(ExcludeRule {
+                column: column.trim().to_string(),
+                value: value.trim().to_string(),
+            }),
+            _ => Err(InputError::BadExcludeRule { rule: s.to_string() }),
+        }
+    }
+}
+
+impl fmt::Display for ExcludeRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.column, self.value)
+    }
 }
 
 /// The requested mapping of header names to roles. Empty lists mean "not given".
@@ -22,4 +108,648 @@ pub struct ColumnSpec {
     pub na: Option<Vec<String>>,
     pub thousands: Option<String>,
     pub exclude: Vec<ExcludeRule>,
+}
+
+impl ColumnSpec {
+    /// Reads a `--columns` TOML file.
+    pub fn from_toml_file(path: &Path) -> Result<ColumnSpec, InputError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| InputError::Unreadable {
+            path: origin.clone(),
+            source,
+        })?;
+        Self::from_toml_str(&text, &origin)
+    }
+
+    /// Parses the TOML text of a `--columns` file; `origin` names it in errors.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<ColumnSpec, InputError> {
+        let bad = |message: String| InputError::BadColumnsFile {
+            origin: origin.to_string(),
+            message,
+        };
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| bad(format!("not valid TOML: {e}")))?;
+        let mut spec = ColumnSpec::default();
+        for (key, value) in &table {
+            let list = || {
+                string_or_list(value)
+                    .ok_or_else(|| bad(format!("key '{key}' must be a string or a list of strings")))
+            };
+            let string = || {
+                value
+                    .as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| bad(format!("key '{key}' must be a string")))
+            };
+            match key.as_str() {
+                "id" => spec.id = list()?,
+                "region" => spec.region = list()?,
+                "registered" => spec.registered = list()?,
+                "ballots" => spec.ballots = list()?,
+                "valid" => spec.valid = list()?,
+                "invalid" => spec.invalid = list()?,
+                "candidates" => spec.candidates = list()?,
+                "winner" => spec.winner = Some(string()?),
+                "na" => spec.na = Some(list()?),
+                "thousands" => spec.thousands = Some(string()?),
+                "exclude" => {
+                    for rule in list()? {
+                        let parsed = rule
+                            .parse()
+                            .map_err(|e: InputError| bad(format!("exclude: {e}")))?;
+                        spec.exclude.push(parsed);
+                    }
+                }
+                other => {
+                    return Err(bad(format!(
+                        "unknown key '{other}'; the valid keys are: {}",
+                        TOML_KEYS.join(", ")
+                    )));
+                }
+            }
+        }
+        Ok(spec)
+    }
+
+    /// Flags override the file, key by key (a non-empty list / Some in `overrides` wins).
+    pub fn overridden_by(self, overrides: ColumnSpec) -> ColumnSpec {
+        fn list<T>(base: Vec<T>, over: Vec<T>) -> Vec<T> {
+            if over.is_empty() { base } else { over }
+        }
+        ColumnSpec {
+            id: list(self.id, overrides.id),
+            region: list(self.region, overrides.region),
+            registered: list(self.registered, overrides.registered),
+            ballots: list(self.ballots, overrides.ballots),
+            valid: list(self.valid, overrides.valid),
+            invalid: list(self.invalid, overrides.invalid),
+            candidates: list(self.candidates, overrides.candidates),
+            winner: overrides.winner.or(self.winner),
+            na: overrides.na.or(self.na),
+            thousands: overrides.thousands.or(self.thousands),
+            exclude: list(self.exclude, overrides.exclude),
+        }
+    }
+}
+
+fn string_or_list(value: &toml::Value) -> Option<Vec<String>> {
+    match value {
+        toml::Value::String(s) => Some(vec![s.clone()]),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => None,
+    }
+}
+
+/// `--candidates A,B,"C, D"`: split on commas outside double quotes; trims; strips the quotes.
+/// Inside quotes, `""` stands for one literal quote. Empty items are dropped.
+pub fn split_candidate_list(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut item = String::new();
+    let mut quoted = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                item.push('"');
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                push_trimmed(&mut out, &item);
+                item.clear();
+            }
+            _ => item.push(c),
+        }
+    }
+    push_trimmed(&mut out, &item);
+    out
+}
+
+fn push_trimmed(out: &mut Vec<String>, item: &str) {
+    let t = item.trim();
+    if !t.is_empty() {
+        out.push(t.to_string());
+    }
+}
+
+/// Cuts a header into lower-case word parts (see [`CODE_LIKE_WORDS`]).
+pub fn word_parts(name: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut prev: Option<char> = None;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                parts.push(std::mem::take(&mut cur));
+            }
+            prev = None;
+            continue;
+        }
+        if let Some(p) = prev {
+            let case_break = p.is_lowercase() && c.is_uppercase();
+            let digit_break = p.is_numeric() != c.is_numeric();
+            if (case_break || digit_break) && !cur.is_empty() {
+                parts.push(std::mem::take(&mut cur));
+            }
+        }
+        cur.extend(c.to_lowercase());
+        prev = Some(c);
+    }
+    if !cur.is_empty() {
+        parts.push(cur);
+    }
+    parts
+}
+
+/// Whether a header looks like an identifier or code (never an automatic candidate).
+pub fn is_code_like(name: &str) -> bool {
+    word_parts(name)
+        .iter()
+        .any(|p| CODE_LIKE_WORDS.contains(&p.as_str()))
+}
+
+/// The header, trimmed, with a case-folded copy for matching.
+pub(super) struct Headers {
+    pub names: Vec<String>,
+    lower: Vec<String>,
+}
+
+impl Headers {
+    pub fn new(names: Vec<String>) -> Headers {
+        let names: Vec<String> = names.into_iter().map(|n| n.trim().to_string()).collect();
+        let lower = names.iter().map(|n| n.to_lowercase()).collect();
+        Headers { names, lower }
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    fn listing(&self) -> String {
+        const MAX_LISTED: usize = 200;
+        let mut shown: Vec<String> = self
+            .names
+            .iter()
+            .take(MAX_LISTED)
+            .map(|n| format!("'{}'", shorten(n, 80)))
+            .collect();
+        if self.names.len() > MAX_LISTED {
+            shown.push(format!("… ({} in all)", self.names.len()));
+        }
+        shown.join(", ")
+    }
+
+    /// The column a flag names: exact match, else the unique case-insensitive match.
+    fn find(&self, path: &str, flag: &str, name: &str) -> Result<usize, InputError> {
+        let name = name.trim();
+        let exact: Vec<usize> = (0..self.len()).filter(|&i| self.names[i] == name).collect();
+        let hits = if exact.is_empty() {
+            let lower = name.to_lowercase();
+            let ci: Vec<usize> = (0..self.len()).filter(|&i| self.lower[i] == lower).collect();
+            if ci.len() > 1 {
+                if ci.iter().all(|&i| self.names[i] == self.names[ci[0]]) {
+                    ci
+                } else {
+                    return Err(InputError::AmbiguousColumn {
+                        path: path.into(),
+                        flag: flag.into(),
+                        column: name.into(),
+                        matches: ci
+                            .iter()
+                            .map(|&i| format!("'{}'", self.names[i]))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    });
+                }
+            } else {
+                ci
+            }
+        } else {
+            exact
+        };
+        match hits.as_slice() {
+            [i] => Ok(*i),
+            [] => Err(InputError::MissingColumn {
+                path: path.into(),
+                flag: flag.into(),
+                column: name.into(),
+                hint: self
+                    .near_match(name)
+                    .map(|h| format!(" Did you mean '{h}'?"))
+                    .unwrap_or_default(),
+                headers: self.listing(),
+            }),
+            many => Err(self.duplicate(path, flag, name, many)),
+        }
+    }
+
+    fn duplicate(&self, path: &str, flag: &str, name: &str, at: &[usize]) -> InputError {
+        InputError::DuplicateHeader {
+            path: path.into(),
+            flag: flag.into(),
+            column: name.into(),
+            positions: at
+                .iter()
+                .map(|i| (i + 1).to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    /// A header close to `name`: equal up to case and punctuation, containing it, or a
+    /// few edits away.
+    fn near_match(&self, name: &str) -> Option<&str> {
+        let squash = |s: &str| -> String {
+            s.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let want = squash(name);
+        if want.is_empty() {
+            return None;
+        }
+        let squashed: Vec<String> = self.names.iter().map(|n| squash(n)).collect();
+        if let Some(i) = squashed.iter().position(|s| *s == want) {
+            return Some(&self.names[i]);
+        }
+        let want_chars: Vec<char> = want.chars().collect();
+        let limit = (want_chars.len() / 4).max(1);
+        let best = squashed
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.chars().count() <= want_chars.len() + limit)
+            .map(|(i, s)| (edit_distance(&want_chars, s), i))
+            .filter(|&(d, _)| d <= limit)
+            .min();
+        if let Some((_, i)) = best {
+            return Some(&self.names[i]);
+        }
+        if want_chars.len() >= 3 {
+            if let Some(i) = squashed.iter().position(|s| s.contains(&want)) {
+                return Some(&self.names[i]);
+            }
+        }
+        None
+    }
+}
+
+fn edit_distance(a: &[char], b: &str) -> usize {
+    let mut row: Vec<usize> = (0..=a.len()).collect();
+    for (j, cb) in b.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = j + 1;
+        for i in 1..=a.len() {
+            let up = row[i];
+            row[i] = (up + 1).min(row[i - 1] + 1).min(diag + usize::from(a[i - 1] != cb));
+            diag = up;
+        }
+    }
+    row[a.len()]
+}
+
+fn shorten(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s.to_string(),
+    }
+}
+
+/// The count roles, in the order the report lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CountRole {
+    Registered,
+    Ballots,
+    Valid,
+    Invalid,
+}
+
+impl CountRole {
+    pub const ALL: [CountRole; 4] = [
+        CountRole::Registered,
+        CountRole::Ballots,
+        CountRole::Valid,
+        CountRole::Invalid,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CountRole::Registered => "registered",
+            CountRole::Ballots => "ballots",
+            CountRole::Valid => "valid",
+            CountRole::Invalid => "invalid",
+        }
+    }
+
+    fn recognised(self) -> &'static [&'static str] {
+        match self {
+            CountRole::Registered => REGISTERED_NAMES,
+            CountRole::Ballots => BALLOTS_NAMES,
+            CountRole::Valid => VALID_NAMES,
+            CountRole::Invalid => INVALID_NAMES,
+        }
+    }
+
+    fn given(self, spec: &ColumnSpec) -> &[String] {
+        match self {
+            CountRole::Registered => &spec.registered,
+            CountRole::Ballots => &spec.ballots,
+            CountRole::Valid => &spec.valid,
+            CountRole::Invalid => &spec.invalid,
+        }
+    }
+}
+
+/// What each column does for a row, resolved against the header.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ColumnPlan {
+    pub n_columns: usize,
+    /// Joined in this order with `/`.
+    pub id: Vec<usize>,
+    pub region: Vec<usize>,
+    /// Summed, per role, indexed like [`CountRole::ALL`].
+    pub counts: [Vec<usize>; 4],
+    pub candidates: Vec<usize>,
+    pub candidate_names: Vec<String>,
+    /// Column and trimmed value of each `--exclude` rule, in the order given.
+    pub exclude: Vec<(usize, String)>,
+    pub exclude_labels: Vec<String>,
+    /// Index into `candidates` of an explicit `--winner`.
+    pub winner: Option<usize>,
+    /// Columns whose names are on a recognised-role list; never automatic candidates.
+    recognised: Vec<bool>,
+    names: Vec<String>,
+}
+
+impl ColumnPlan {
+    /// Resolves every explicit role, the exclusion rules and the recognised
+    /// non-candidate roles. Candidates come in [`ColumnPlan::finish`].
+    pub fn resolve(headers: &Headers, spec: &ColumnSpec, path: &str) -> Result<Self, InputError> {
+        let n = headers.len();
+        let mut plan = ColumnPlan {
+            n_columns: n,
+            recognised: vec![false; n],
+            names: headers.names.clone(),
+            ..Default::default()
+        };
+        let find_all = |flag: &str, names: &[String]| -> Result<Vec<usize>, InputError> {
+            names.iter().map(|c| headers.find(path, flag, c)).collect()
+        };
+        plan.id = find_all("--id", &spec.id)?;
+        plan.region = find_all("--region", &spec.region)?;
+        for role in CountRole::ALL {
+            plan.counts[role as usize] =
+                find_all(&format!("--{}", role.name()), role.given(spec))?;
+        }
+        plan.candidates = find_all("--candidate", &spec.candidates)?;
+        for rule in &spec.exclude {
+            let col = headers.find(path, "--exclude", &rule.column)?;
+            plan.exclude.push((col, rule.value.trim().to_string()));
+            plan.exclude_labels.push(rule.to_string());
+        }
+
+        for (i, lower) in headers.lower.iter().enumerate() {
+            let lists = [
+                ID_NAMES,
+                REGION_NAMES,
+                REGISTERED_NAMES,
+                BALLOTS_NAMES,
+                VALID_NAMES,
+                INVALID_NAMES,
+            ];
+            plan.recognised[i] = lists.iter().any(|l| l.contains(&lower.as_str()));
+        }
+        let auto = |plan: &ColumnPlan, role: &str, names: &[&str]| -> Result<Vec<usize>, InputError> {
+            let used = plan.used_columns();
+            for name in names {
+                let hits: Vec<usize> = (0..n)
+                    .filter(|&i| headers.lower[i] == *name && !used[i])
+                    .collect();
+                match hits.as_slice() {
+                    [] => continue,
+                    [i] => return Ok(vec![*i]),
+                    many => {
+                        let flag = format!("{role} (recognised from the header)");
+                        return Err(headers.duplicate(path, &flag, name, many));
+                    }
+                }
+            }
+            Ok(Vec::new())
+        };
+        if spec.id.is_empty() {
+            plan.id = auto(&plan, "id", ID_NAMES)?;
+        }
+        if spec.region.is_empty() {
+            plan.region = auto(&plan, "region", REGION_NAMES)?;
+        }
+        for role in CountRole::ALL {
+            if role.given(spec).is_empty() {
+                plan.counts[role as usize] = auto(&plan, role.name(), role.recognised())?;
+            }
+        }
+        plan.check_conflicts(headers, path)?;
+        Ok(plan)
+    }
+
+    fn used_columns(&self) -> Vec<bool> {
+        let mut used = vec![false; self.n_columns];
+        let all = self
+            .id
+            .iter()
+            .chain(&self.region)
+            .chain(self.counts.iter().flatten())
+            .chain(&self.candidates);
+        for &c in all {
+            if let Some(u) = used.get_mut(c) {
+                *u = true;
+            }
+        }
+        used
+    }
+
+    /// Each column takes at most one count-or-candidate role, once; id and region
+    /// parts may repeat another role but not themselves.
+    fn check_conflicts(&self, headers: &Headers, path: &str) -> Result<(), InputError> {
+        let conflict = |col: usize, first: &str, second: &str| InputError::ColumnConflict {
+            path: path.into(),
+            column: headers.names.get(col).cloned().unwrap_or_default(),
+            first: first.into(),
+            second: second.into(),
+        };
+        let mut owner: Vec<Option<&str>> = vec![None; self.n_columns];
+        let mut claim = |col: usize, flag: &'static str| -> Result<(), InputError> {
+            match owner.get_mut(col) {
+                Some(Some(prev)) => Err(conflict(col, prev, flag)),
+                Some(slot) => {
+                    *slot = Some(flag);
+                    Ok(())
+                }
+                None => Ok(()),
+            }
+        };
+        const FLAGS: [&str; 4] = ["--registered", "--ballots", "--valid", "--invalid"];
+        for (r, cols) in self.counts.iter().enumerate() {
+            for &c in cols {
+                claim(c, FLAGS[r])?;
+            }
+        }
+        for &c in &self.candidates {
+            claim(c, "--candidate")?;
+        }
+        for (list, flag) in [(&self.id, "--id"), (&self.region, "--region")] {
+            let mut seen = vec![false; self.n_columns];
+            for &c in list {
+                if std::mem::replace(&mut seen[c], true) {
+                    return Err(conflict(c, flag, flag));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Picks candidates automatically when none were given, checks there are some,
+    /// and resolves an explicit winner. `integer_column[i]` says whether column `i`'s
+    /// sampled values were all integers (and at least one was present).
+    pub fn finish(
+        &mut self,
+        headers: &Headers,
+        spec: &ColumnSpec,
+        path: &str,
+        integer_column: &[bool],
+    ) -> Result<(), InputError> {
+        if spec.candidates.is_empty() {
+            let used = self.used_columns();
+            let excluded: Vec<usize> = self.exclude.iter().map(|&(c, _)| c).collect();
+            let picked: Vec<usize> = (0..self.n_columns)
+                .filter(|&i| {
+                    !used[i]
+                        && !self.recognised[i]
+                        && !excluded.contains(&i)
+                        && integer_column.get(i).copied().unwrap_or(false)
+                        && !is_code_like(&headers.names[i])
+                })
+                .collect();
+            for &i in &picked {
+                let same: Vec<usize> = (0..self.n_columns)
+                    .filter(|&j| headers.names[j] == headers.names[i])
+                    .collect();
+                if same.len() > 1 {
+                    let flag = "candidate (detected from the values)";
+                    return Err(headers.duplicate(path, flag, &headers.names[i], &same));
+                }
+            }
+            self.candidates = picked;
+        }
+        if self.candidates.is_empty() {
+            let why = if spec.candidates.is_empty() {
+                ": none was given, and no other column holds only whole numbers \
+                 (identifier and code columns such as 'id', 'code', 'no', 'year' are never \
+                 taken)"
+            } else {
+                ""
+            };
+            return Err(InputError::NoCandidates {
+                path: path.into(),
+                why: why.into(),
+                headers: headers.listing(),
+            });
+        }
+        self.candidate_names = self
+            .candidates
+            .iter()
+            .map(|&c| headers.names[c].clone())
+            .collect();
+        if let Some(w) = &spec.winner {
+            let w = w.trim();
+            let lower = w.to_lowercase();
+            let exact = self.candidate_names.iter().position(|c| c == w);
+            let ci: Vec<usize> = (0..self.candidate_names.len())
+                .filter(|&j| self.candidate_names[j].to_lowercase() == lower)
+                .collect();
+            self.winner = match (exact, ci.as_slice()) {
+                (Some(j), _) | (None, &[j]) => Some(j),
+                _ => {
+                    return Err(InputError::UnknownWinner {
+                        path: path.into(),
+                        winner: w.into(),
+                        candidates: self
+                            .candidate_names
+                            .iter()
+                            .map(|c| format!("'{c}'"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    });
+                }
+            };
+        }
+        Ok(())
+    }
+
+    /// Every column and the role it took, in header order.
+    pub fn column_roles(&self) -> Vec<ColumnRole> {
+        (0..self.n_columns)
+            .map(|i| {
+                let mut roles: Vec<&str> = Vec::new();
+                if self.id.contains(&i) {
+                    roles.push("id");
+                }
+                if self.region.contains(&i) {
+                    roles.push("region");
+                }
+                for role in CountRole::ALL {
+                    if self.counts[role as usize].contains(&i) {
+                        roles.push(role.name());
+                    }
+                }
+                if self.candidates.contains(&i) {
+                    roles.push("candidate");
+                }
+                ColumnRole {
+                    column: self.names.get(i).cloned().unwrap_or_default(),
+                    role: if roles.is_empty() {
+                        "ignored".into()
+                    } else {
+                        roles.join("+")
+                    },
+                }
+            })
+            .collect()
+    }
+
+    pub fn has(&self, role: CountRole) -> bool {
+        !self.counts[role as usize].is_empty()
+    }
+
+    pub fn name(&self, col: usize) -> &str {
+        self.names.get(col).map(String::as_str).unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_parts_cut_at_punctuation_case_and_digits() {
+        assert_eq!(word_parts("PS CODE"), ["ps", "code"]);
+        assert_eq!(word_parts("stationId"), ["station", "id"]);
+        assert_eq!(word_parts("lat2"), ["lat", "2"]);
+        assert!(is_code_like("Nr OKW"));
+        assert!(is_code_like("zip_code"));
+        assert!(!is_code_like("Zyuganov"));
+        assert!(!is_code_like("Noname"));
+        assert!(!is_code_like("Nixon"));
+    }
+
+    #[test]
+    fn near_match_suggests_close_headers() {
+        let h = Headers::new(vec!["Registered voters".into(), "Ballots".into(), "A".into()]);
+        assert_eq!(h.near_match("registered-voters"), Some("Registered voters"));
+        assert_eq!(h.near_match("balots"), Some("Ballots"));
+        assert_eq!(h.near_match("registered"), Some("Registered voters"));
+        assert_eq!(h.near_match("zzz"), None);
+    }
 }

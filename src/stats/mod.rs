@@ -1,1 +1,2 @@
 //! Statistical building blocks shared by the checks.
+pub mod dip;

@@ -1,0 +1,681 @@
+//! The election fingerprint's generative model: fair stations, then the ballot stuffing
+//! of Klimek, Yegorov, Hanel and Thurner (PNAS 2012).
+//!
+//! A fair station with `N` registered voters has turnout `a` and winner share `ν` drawn
+//! from its region's distribution; ballots, invalid ballots and the winner's votes are
+//! then binomial. With probability `f_i` it is stuffed incrementally, with intensity
+//! `x ~ |N(0, θ)|`; with probability `f_e` extremely, with `x = 1 − |N(0, 0.075)|`.
+//! Stuffing adds `x(N − B)` ballots, all for the winner, and moves `x^α` of the other
+//! candidates' votes to the winner, so the winner gets `N[aν + x(1−a) + x^α a(1−ν)]`
+//! and turnout becomes `a + x(1−a)` (α is the stealing exponent).
+
+use rand::RngExt as _;
+use rand_distr::{Binomial, Distribution as _, StandardNormal};
+use serde::Serialize;
+
+use super::Rng;
+use crate::data::Dataset;
+
+/// Stations with fewer registered voters are left out, as in Klimek et al.
+pub const MIN_REGISTERED: u64 = 100;
+/// Regions with fewer included stations are pooled into one group, since a median and
+/// a spread from a handful of stations would only add noise.
+pub const MIN_GROUP_STATIONS: usize = 30;
+/// Standard deviation of extreme fraud's shortfall from 1 (Klimek et al.).
+pub const EXTREME_SD: f64 = 0.075;
+
+/// Which fingerprint procedure to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FingerprintModel {
+    /// Logit-normal fair model per region, θ fitted, Poisson deviance on a 50×50 grid.
+    #[default]
+    Default,
+    /// Klimek et al.'s procedure: one national normal fair model with spreads from the
+    /// deviations below the modes, θ held fixed, squared relative distance on 100×100.
+    Paper,
+}
+
+impl FingerprintModel {
+    /// The name used in the report and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            FingerprintModel::Default => "default",
+            FingerprintModel::Paper => "paper",
+        }
+    }
+}
+
+/// The stations a fingerprint is fitted to, as counts (one entry per included station).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stations {
+    pub registered: Vec<u32>,
+    pub ballots: Vec<u32>,
+    pub valid: Vec<u32>,
+    /// The winner's votes, at most `valid`.
+    pub winner: Vec<u32>,
+    /// Fitting group of each station: a region, or the pool of small regions.
+    pub group: Vec<u32>,
+    /// Name of each group.
+    pub group_names: Vec<String>,
+}
+
+/// Why stations were left out of the fingerprint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LeftOut {
+    /// Fewer than [`MIN_REGISTERED`] registered voters.
+    pub small: u64,
+    /// No registered voters, or ballots above registered: turnout undefined.
+    pub no_turnout: u64,
+    /// No valid votes: winner share undefined.
+    pub no_valid: u64,
+    /// A count too large to be real (above 2^32).
+    pub implausible: u64,
+}
+
+impl Stations {
+    /// Number of stations.
+    pub fn len(&self) -> usize {
+        self.registered.len()
+    }
+
+    /// Whether there are no stations.
+    pub fn is_empty(&self) -> bool {
+        self.registered.is_empty()
+    }
+
+    /// The included stations of `data`: registered ≥ 100, turnout defined, valid > 0.
+    /// Regions with fewer than [`MIN_GROUP_STATIONS`] included stations are pooled.
+    pub fn from_dataset(data: &Dataset) -> (Stations, LeftOut) {
+        let mut left = LeftOut::default();
+        let mut st = Stations::default();
+        let mut raw_group: Vec<usize> = Vec::new();
+        // Region indices that are out of range share the "no region" slot.
+        let none_slot = data.regions.len();
+        for (i, s) in data.stations.iter().enumerate() {
+            let Some(reg) = s.registered else {
+                left.no_turnout += 1;
+                continue;
+            };
+            if s.turnout().is_none() {
+                left.no_turnout += 1;
+                continue;
+            }
+            if reg < MIN_REGISTERED {
+                left.small += 1;
+                continue;
+            }
+            if s.valid == 0 {
+                left.no_valid += 1;
+                continue;
+            }
+            let w = data
+                .votes
+                .get(i * data.n_candidates() + data.winner)
+                .copied()
+                .unwrap_or(0)
+                .min(s.valid);
+            let (Ok(r), Ok(b), Ok(v), Ok(w)) = (
+                u32::try_from(reg),
+                u32::try_from(s.ballots),
+                u32::try_from(s.valid),
+                u32::try_from(w),
+            ) else {
+                left.implausible += 1;
+                continue;
+            };
+            st.registered.push(r);
+            st.ballots.push(b);
+            st.valid.push(v);
+            st.winner.push(w);
+            raw_group.push(
+                s.region
+                    .map(|g| g as usize)
+                    .filter(|g| *g < none_slot)
+                    .unwrap_or(none_slot),
+            );
+        }
+        let names = |g: usize| -> String {
+            data.regions
+                .get(g)
+                .cloned()
+                .unwrap_or_else(|| "(no region)".to_string())
+        };
+        st.assign_groups(&raw_group, none_slot + 1, names);
+        (st, left)
+    }
+
+    /// Builds groups from raw region slots: slots with enough stations keep their own
+    /// group (in slot order), the rest share one pooled group.
+    fn assign_groups(&mut self, raw: &[usize], slots: usize, name: impl Fn(usize) -> String) {
+        let mut size = vec![0usize; slots];
+        for &g in raw {
+            if let Some(c) = size.get_mut(g) {
+                *c += 1;
+            }
+        }
+        let mut map = vec![u32::MAX; slots];
+        let mut names = Vec::new();
+        for (g, &n) in size.iter().enumerate() {
+            if n >= MIN_GROUP_STATIONS {
+                map[g] = names.len() as u32;
+                names.push(name(g));
+            }
+        }
+        let pooled = size
+            .iter()
+            .enumerate()
+            .any(|(g, &n)| n > 0 && map[g] == u32::MAX);
+        if pooled || names.is_empty() {
+            let id = names.len() as u32;
+            names.push(if names.is_empty() && slots == 1 {
+                name(0)
+            } else if names.is_empty() {
+                "(all stations)".to_string()
+            } else {
+                format!("(regions under {MIN_GROUP_STATIONS} stations, pooled)")
+            });
+            for m in map.iter_mut().filter(|m| **m == u32::MAX) {
+                *m = id;
+            }
+        }
+        self.group = raw
+            .iter()
+            .map(|&g| map.get(g).copied().unwrap_or(0))
+            .collect();
+        self.group_names = names;
+    }
+
+    /// The same stations in one national group (the paper model has no regions).
+    pub fn national(&self) -> Stations {
+        Stations {
+            group: vec![0; self.len()],
+            group_names: vec!["(national)".to_string()],
+            ..self.clone()
+        }
+    }
+
+    /// Number of groups.
+    pub fn n_groups(&self) -> usize {
+        self.group_names.len().max(1)
+    }
+
+    /// Share of station `i`'s ballots that were not valid votes (0 when unknown).
+    pub fn invalid_rate(&self, i: usize) -> f64 {
+        let b = self.ballots.get(i).copied().unwrap_or(0);
+        let v = self.valid.get(i).copied().unwrap_or(0);
+        if b > 0 && v < b {
+            f64::from(b - v) / f64::from(b)
+        } else {
+            0.0
+        }
+    }
+
+    /// Turnout of station `i`.
+    pub fn turnout(&self, i: usize) -> f64 {
+        f64::from(self.ballots[i]) / f64::from(self.registered[i]).max(1.0)
+    }
+
+    /// Winner share of station `i`.
+    pub fn share(&self, i: usize) -> f64 {
+        f64::from(self.winner[i]) / f64::from(self.valid[i]).max(1.0)
+    }
+
+    /// Total ballots.
+    pub fn total_ballots(&self) -> f64 {
+        self.ballots.iter().map(|&b| f64::from(b)).sum()
+    }
+}
+
+/// Empirical logit of `k` successes in `n` trials; finite at 0 and `n`.
+#[inline]
+pub fn empirical_logit(k: f64, n: f64) -> f64 {
+    ((k + 0.5) / (n - k + 0.5)).ln()
+}
+
+/// The logistic function.
+#[inline]
+pub fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// How fair turnout and share are distributed within a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FairShape {
+    /// Normal on the logit scale: centre and spread are logit-scale.
+    LogitNormal,
+    /// Normal on the proportion scale, clamped to [0, 1] (the paper's model).
+    Normal,
+}
+
+/// One group's fair distributions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FairGroup {
+    pub turnout_center: f64,
+    pub turnout_spread: f64,
+    pub share_center: f64,
+    pub share_spread: f64,
+}
+
+/// The fair (no fraud) model: one distribution pair per group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FairModel {
+    pub shape: FairShape,
+    pub groups: Vec<FairGroup>,
+}
+
+const NEUTRAL: FairGroup = FairGroup {
+    turnout_center: 0.0,
+    turnout_spread: 0.1,
+    share_center: 0.0,
+    share_spread: 0.1,
+};
+
+impl FairModel {
+    fn group(&self, g: u32) -> &FairGroup {
+        self.groups.get(g as usize).unwrap_or(&NEUTRAL)
+    }
+
+    fn draw(&self, center: f64, spread: f64, z: f64) -> f64 {
+        match self.shape {
+            FairShape::LogitNormal => logistic(center + spread * z),
+            FairShape::Normal => (center + spread * z).clamp(0.0, 1.0),
+        }
+    }
+
+    /// Fair turnout in group `g` for standard normal draw `z`.
+    #[inline]
+    pub fn turnout(&self, g: u32, z: f64) -> f64 {
+        let p = self.group(g);
+        self.draw(p.turnout_center, p.turnout_spread, z)
+    }
+
+    /// Fair winner share in group `g` for standard normal draw `z`.
+    #[inline]
+    pub fn share(&self, g: u32, z: f64) -> f64 {
+        let p = self.group(g);
+        self.draw(p.share_center, p.share_spread, z)
+    }
+}
+
+/// Klimek et al.'s fraud parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Fraud {
+    /// Probability that a station is stuffed incrementally.
+    pub f_incremental: f64,
+    /// Probability that a station is stuffed to near 100%.
+    pub f_extreme: f64,
+    /// Scale of incremental intensity: `x ~ |N(0, θ)|`.
+    pub theta: f64,
+    /// Stealing exponent α: a share `x^α` of the other candidates' votes moves to the winner.
+    pub steal_exponent: f64,
+}
+
+impl Fraud {
+    /// No fraud (θ and α are then irrelevant).
+    pub const NONE: Fraud = Fraud {
+        f_incremental: 0.0,
+        f_extreme: 0.0,
+        theta: 0.1,
+        steal_exponent: 1.0,
+    };
+}
+
+/// Incremental fraud's intensity for standard normal draw `z`, capped at 1.
+#[inline]
+pub fn incremental_intensity(theta: f64, z: f64) -> f64 {
+    (theta * z.abs()).min(1.0)
+}
+
+/// Extreme fraud's intensity for standard normal draw `z`, floored at 0.
+#[inline]
+pub fn extreme_intensity(z: f64) -> f64 {
+    (1.0 - EXTREME_SD * z.abs()).max(0.0)
+}
+
+/// Which kind of fraud a station's uniform `u` selects: extreme below `f_e`,
+/// incremental at or above `1 − f_i`, so that a small change in either fraction
+/// changes few stations.
+#[inline]
+pub fn fraud_kind(u: f64, fraud: &Fraud) -> FraudKind {
+    if u < fraud.f_extreme {
+        FraudKind::Extreme
+    } else if u >= 1.0 - fraud.f_incremental {
+        FraudKind::Incremental
+    } else {
+        FraudKind::Fair
+    }
+}
+
+/// What happened at a station.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FraudKind {
+    Fair,
+    Incremental,
+    Extreme,
+}
+
+/// What a simulated election's fraud really did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct SimTruth {
+    pub ballots_added: f64,
+    pub votes_moved: f64,
+    pub incremental_stations: u64,
+    pub extreme_stations: u64,
+}
+
+fn binomial(n: u64, p: f64, rng: &mut Rng) -> u64 {
+    Binomial::new(n, p.clamp(0.0, 1.0))
+        .map(|d| d.sample(rng))
+        .unwrap_or(0)
+}
+
+/// Simulates stations with `template`'s registered voters, invalid rates and groups
+/// from `fair` plus `fraud`, with binomial noise and whole added and moved votes.
+/// Stations left with no valid votes are dropped, as the fit would drop them.
+pub fn simulate_stations(
+    template: &Stations,
+    fair: &FairModel,
+    fraud: &Fraud,
+    rng: &mut Rng,
+) -> (Stations, SimTruth) {
+    let mut out = Stations {
+        group_names: template.group_names.clone(),
+        ..Stations::default()
+    };
+    let mut truth = SimTruth::default();
+    for i in 0..template.len() {
+        let n = u64::from(template.registered[i]);
+        let g = template.group[i];
+        let zt: f64 = rng.sample(StandardNormal);
+        let zs: f64 = rng.sample(StandardNormal);
+        let b0 = binomial(n, fair.turnout(g, zt), rng);
+        let i0 = binomial(b0, template.invalid_rate(i), rng);
+        let v0 = b0 - i0;
+        let w0 = binomial(v0, fair.share(g, zs), rng);
+        let u: f64 = rng.random();
+        let zx: f64 = rng.sample(StandardNormal);
+        let x = match fraud_kind(u, fraud) {
+            FraudKind::Fair => 0.0,
+            FraudKind::Incremental => {
+                truth.incremental_stations += 1;
+                incremental_intensity(fraud.theta, zx)
+            }
+            FraudKind::Extreme => {
+                truth.extreme_stations += 1;
+                extreme_intensity(zx)
+            }
+        };
+        let (mut added, mut moved) = (0, 0);
+        if x > 0.0 {
+            added = (x * (n - b0) as f64).round() as u64;
+            moved = (x.powf(fraud.steal_exponent) * (v0 - w0) as f64).round() as u64;
+        }
+        truth.ballots_added += added as f64;
+        truth.votes_moved += moved as f64;
+        let (b, v, w) = (b0 + added, v0 + added, w0 + added + moved);
+        if v == 0 {
+            continue;
+        }
+        // All four fit in u32: b <= n, v <= b, w <= v.
+        out.registered.push(n as u32);
+        out.ballots.push(b as u32);
+        out.valid.push(v as u32);
+        out.winner.push(w as u32);
+        out.group.push(g);
+    }
+    (out, truth)
+}
+
+/// Median of `v` (reordered in place); 0 for an empty slice.
+pub fn median(v: &mut [f64]) -> f64 {
+    let n = v.len();
+    if n == 0 {
+        return 0.0;
+    }
+    let (_, hi, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
+    let hi = *hi;
+    if n % 2 == 1 {
+        hi
+    } else {
+        let lo = v[..n / 2].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        0.5 * (lo + hi)
+    }
+}
+
+/// Median and median absolute deviation (unscaled) of `v`.
+pub fn median_mad(v: &mut [f64]) -> (f64, f64) {
+    let m = median(v);
+    for x in v.iter_mut() {
+        *x = (*x - m).abs();
+    }
+    (m, median(v))
+}
+
+/// Consistency factor that turns a MAD into a normal standard deviation.
+pub const MAD_TO_SD: f64 = 1.482_602_218_505_602;
+
+/// Location and spread of the empirical logits of turnout and share in each group.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct GroupStats {
+    pub turnout_median: f64,
+    pub turnout_mad: f64,
+    pub share_median: f64,
+    pub share_mad: f64,
+}
+
+/// Medians and MADs of empirical logits per group, from `(group, turnout logit, share logit)`.
+pub fn group_stats(n_groups: usize, items: impl Iterator<Item = (u32, f64, f64)>) -> Vec<GroupStats> {
+    let mut t: Vec<Vec<f64>> = vec![Vec::new(); n_groups];
+    let mut s: Vec<Vec<f64>> = vec![Vec::new(); n_groups];
+    for (g, lt, ls) in items {
+        if let (Some(tv), Some(sv)) = (t.get_mut(g as usize), s.get_mut(g as usize)) {
+            tv.push(lt);
+            sv.push(ls);
+        }
+    }
+    t.iter_mut()
+        .zip(s.iter_mut())
+        .map(|(tv, sv)| {
+            let (tm, td) = median_mad(tv);
+            let (sm, sd) = median_mad(sv);
+            GroupStats {
+                turnout_median: tm,
+                turnout_mad: td,
+                share_median: sm,
+                share_mad: sd,
+            }
+        })
+        .collect()
+}
+
+/// Observed group statistics of `st` on the empirical-logit scale.
+pub fn observed_group_stats(st: &Stations) -> Vec<GroupStats> {
+    group_stats(
+        st.n_groups(),
+        (0..st.len()).map(|i| {
+            (
+                st.group[i],
+                empirical_logit(f64::from(st.ballots[i]), f64::from(st.registered[i])),
+                empirical_logit(f64::from(st.winner[i]), f64::from(st.valid[i])),
+            )
+        }),
+    )
+}
+
+/// Smallest spread the fair model may take, so that degenerate groups stay finite.
+pub const MIN_SPREAD: f64 = 0.01;
+
+/// The default model's starting fair fit: per group, the median and the MAD-based
+/// spread of the empirical logits. The fit then corrects both by simulation, for
+/// binomial noise and for the fraud it finds.
+pub fn initial_fair_logit(st: &Stations) -> FairModel {
+    let groups = observed_group_stats(st)
+        .iter()
+        .map(|g| FairGroup {
+            turnout_center: g.turnout_median,
+            turnout_spread: (g.turnout_mad * MAD_TO_SD).max(MIN_SPREAD),
+            share_center: g.share_median,
+            share_spread: (g.share_mad * MAD_TO_SD).max(MIN_SPREAD),
+        })
+        .collect();
+    FairModel {
+        shape: FairShape::LogitNormal,
+        groups,
+    }
+}
+
+/// Mode of values in [0, 1]: the fullest of 100 one-point bins after a 5-bin moving
+/// average (the smoothing keeps integer-percentage spikes from posing as the mode).
+pub fn smoothed_mode(values: &[f64]) -> f64 {
+    const BINS: usize = 100;
+    let mut h = [0f64; BINS];
+    for &v in values {
+        let b = ((v * BINS as f64) as usize).min(BINS - 1);
+        h[b] += 1.0;
+    }
+    let mut best = (f64::NEG_INFINITY, 0usize);
+    for b in 0..BINS {
+        let lo = b.saturating_sub(2);
+        let hi = (b + 2).min(BINS - 1);
+        let s: f64 = h[lo..=hi].iter().sum::<f64>() / (hi - lo + 1) as f64;
+        if s > best.0 {
+            best = (s, b);
+        }
+    }
+    (best.1 as f64 + 0.5) / BINS as f64
+}
+
+/// Root-mean-square deviation from `mode` of the values below it.
+pub fn rms_below(values: &[f64], mode: f64) -> f64 {
+    let (mut ss, mut n) = (0.0, 0usize);
+    for &v in values.iter().filter(|&&v| v < mode) {
+        ss += (v - mode) * (v - mode);
+        n += 1;
+    }
+    if n == 0 { 0.0 } else { (ss / n as f64).sqrt() }
+}
+
+/// The paper's fair model: one national normal for turnout and one for the winner's
+/// share, centred on their modes, with spreads from the deviations below the modes.
+pub fn paper_fair(st: &Stations) -> FairModel {
+    let t: Vec<f64> = (0..st.len()).map(|i| st.turnout(i)).collect();
+    let s: Vec<f64> = (0..st.len()).map(|i| st.share(i)).collect();
+    let (mt, ms) = (smoothed_mode(&t), smoothed_mode(&s));
+    FairModel {
+        shape: FairShape::Normal,
+        groups: vec![FairGroup {
+            turnout_center: mt,
+            turnout_spread: rms_below(&t, mt).max(MIN_SPREAD),
+            share_center: ms,
+            share_spread: rms_below(&s, ms).max(MIN_SPREAD),
+        }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::montecarlo::batch_rng;
+
+    #[test]
+    fn median_and_mad_match_numpy() {
+        // python3 -c "import numpy as np; x=np.array([3.,1,4,1,5,9,2,6]); m=np.median(x); print(m, np.median(abs(x-m)))"
+        // 3.5 2.0
+        let mut v = vec![3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0];
+        assert_eq!(median_mad(&mut v), (3.5, 2.0));
+        let mut odd = vec![2.0, -1.0, 7.0];
+        assert_eq!(median(&mut odd), 2.0);
+        assert_eq!(median(&mut []), 0.0);
+    }
+
+    #[test]
+    fn mad_factor_matches_scipy() {
+        // python3 -c "from scipy.stats import norm; print(repr(1/norm.ppf(0.75)))"
+        // 1.482602218505602
+        assert!((MAD_TO_SD - 1.482_602_218_505_602).abs() < 1e-15);
+    }
+
+    #[test]
+    fn rms_below_mode_by_hand() {
+        // Values below 0.5: 0.2 and 0.4 -> sqrt((0.09 + 0.01) / 2).
+        let v = [0.2, 0.4, 0.5, 0.9];
+        assert!((rms_below(&v, 0.5) - (0.05f64).sqrt()).abs() < 1e-15);
+        assert_eq!(rms_below(&[], 0.5), 0.0);
+    }
+
+    #[test]
+    fn fraud_kinds_follow_the_uniform() {
+        let f = Fraud {
+            f_incremental: 0.3,
+            f_extreme: 0.05,
+            ..Fraud::NONE
+        };
+        assert_eq!(fraud_kind(0.01, &f), FraudKind::Extreme);
+        assert_eq!(fraud_kind(0.5, &f), FraudKind::Fair);
+        assert_eq!(fraud_kind(0.8, &f), FraudKind::Incremental);
+        assert_eq!(extreme_intensity(0.0), 1.0);
+        assert_eq!(extreme_intensity(100.0), 0.0);
+        assert_eq!(incremental_intensity(0.5, -4.0), 1.0);
+    }
+
+    fn template(n: usize) -> Stations {
+        Stations {
+            registered: vec![1000; n],
+            ballots: vec![600; n],
+            valid: vec![590; n],
+            winner: vec![300; n],
+            group: vec![0; n],
+            group_names: vec!["a".into()],
+        }
+    }
+
+    #[test]
+    fn simulated_fraud_adds_what_the_model_says() {
+        let fair = FairModel {
+            shape: FairShape::LogitNormal,
+            groups: vec![FairGroup {
+                turnout_center: 0.0,
+                turnout_spread: 0.2,
+                share_center: 0.0,
+                share_spread: 0.2,
+            }],
+        };
+        let fraud = Fraud {
+            f_incremental: 0.0,
+            f_extreme: 1.0,
+            theta: 0.1,
+            steal_exponent: 1.0,
+        };
+        let (st, truth) = simulate_stations(&template(2000), &fair, &fraud, &mut batch_rng(1, "t", 0));
+        assert_eq!(truth.extreme_stations, 2000);
+        // Every station near 100% turnout and share.
+        let mean_t: f64 = (0..st.len()).map(|i| st.turnout(i)).sum::<f64>() / st.len() as f64;
+        assert!(mean_t > 0.9, "{mean_t}");
+        // E[x] = 1 - 0.075 sqrt(2/pi); ballots added = E[x] * (N - B0) summed.
+        let ex = 1.0 - EXTREME_SD * (2.0 / std::f64::consts::PI).sqrt();
+        let expect = ex * 0.5 * 1000.0 * 2000.0;
+        assert!((truth.ballots_added / expect - 1.0).abs() < 0.03, "{}", truth.ballots_added);
+    }
+
+    #[test]
+    fn simulation_is_seeded() {
+        let fair = initial_fair_logit(&template(50));
+        let a = simulate_stations(&template(50), &fair, &Fraud::NONE, &mut batch_rng(3, "t", 0));
+        let b = simulate_stations(&template(50), &fair, &Fraud::NONE, &mut batch_rng(3, "t", 0));
+        assert_eq!(a, b);
+        assert_eq!(a.1.ballots_added, 0.0);
+    }
+
+    #[test]
+    fn small_regions_are_pooled() {
+        let mut st = template(100);
+        let raw: Vec<usize> = (0..100).map(|i| if i < 80 { 0 } else { 1 + i % 2 }).collect();
+        st.assign_groups(&raw, 3, |g| format!("r{g}"));
+        assert_eq!(st.group_names.len(), 2);
+        assert_eq!(st.group_names[0], "r0");
+        assert!(st.group[..80].iter().all(|&g| g == 0));
+        assert!(st.group[80..].iter().all(|&g| g == 1));
+    }
+}

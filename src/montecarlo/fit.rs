@@ -1,0 +1,1049 @@
+//! Fitting the fingerprint model to a 2-D histogram of turnout against winner share.
+//!
+//! The objective compares the observed histogram with one simulated from the model.
+//! Every simulated station keeps its random numbers across candidate parameters
+//! (common random numbers), so the objective is a deterministic function of them:
+//! - the fraud fractions select stations by a stratified uniform (extreme fraud for
+//!   the lowest, incremental for the highest), so `f_i` and `f_e` are each profiled
+//!   exactly by a sweep that moves one station at a time and updates the distance
+//!   incrementally, at the resolution of one simulated station;
+//! - θ and α are searched on a coarse grid, then by a compass search on their logs;
+//! - the default model's fair parameters are re-centred by simulation until the
+//!   simulated medians and spreads of each region match the observed ones.
+
+use serde::Serialize;
+
+use super::Rng;
+use super::fingerprint_model::{
+    FairModel, FingerprintModel, Fraud, GroupStats, MAD_TO_SD, MIN_SPREAD, Stations,
+    empirical_logit, extreme_intensity, group_stats, initial_fair_logit, observed_group_stats,
+    paper_fair,
+};
+use rand::RngExt as _;
+use rand_distr::StandardNormal;
+
+/// θ is searched within this range.
+pub const THETA_RANGE: (f64, f64) = (0.01, 1.0);
+/// The stealing exponent α is searched within this range.
+pub const ALPHA_RANGE: (f64, f64) = (0.1, 10.0);
+/// Largest extreme-fraud fraction considered.
+pub const F_EXTREME_MAX: f64 = 0.5;
+/// Pseudo-count added to every simulated cell, so that the deviance stays finite.
+const KAPPA: f64 = 0.5;
+/// A cell index meaning "not in the histogram" (no valid votes).
+const NO_CELL: u32 = u32::MAX;
+
+/// A histogram grid over turnout × winner share, both on [0, 1].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Grid {
+    pub turnout_bins: usize,
+    pub share_bins: usize,
+}
+
+impl Grid {
+    /// The default model's grid, and the one reported.
+    pub const FIT: Grid = Grid {
+        turnout_bins: 50,
+        share_bins: 50,
+    };
+    /// The paper's grid: one-point bins.
+    pub const PAPER: Grid = Grid {
+        turnout_bins: 100,
+        share_bins: 100,
+    };
+
+    /// Number of cells.
+    pub fn cells(&self) -> usize {
+        self.turnout_bins * self.share_bins
+    }
+
+    /// Row-major cell of (turnout, share): row = turnout bin, column = share bin.
+    /// Values at or above 1 fall in the last bin.
+    #[inline]
+    pub fn cell(&self, t: f64, s: f64) -> u32 {
+        // `as usize` saturates negatives and NaN to 0.
+        let i = ((t * self.turnout_bins as f64) as usize).min(self.turnout_bins - 1);
+        let j = ((s * self.share_bins as f64) as usize).min(self.share_bins - 1);
+        (i * self.share_bins + j) as u32
+    }
+}
+
+/// The observed histogram of `st` on `grid`, row-major (row = turnout bin).
+pub fn histogram(st: &Stations, grid: Grid) -> Vec<u32> {
+    let mut h = vec![0u32; grid.cells()];
+    for i in 0..st.len() {
+        if let Some(c) = h.get_mut(grid.cell(st.turnout(i), st.share(i)) as usize) {
+            *c += 1;
+        }
+    }
+    h
+}
+
+/// How simulated and observed histograms are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Distance {
+    /// Poisson deviance `2 Σ [O ln(O/E) − (O − E)]`, with `E` the simulated counts
+    /// scaled to the observed total after adding [`KAPPA`] to every cell.
+    Deviance,
+    /// The paper's `Σ ((sim − obs) / (obs + 1))²`, with sim scaled to the observed total.
+    RelativeSquares,
+}
+
+/// Per-cell terms of the distance, with a log table for the deviance.
+struct Objective {
+    kind: Distance,
+    obs: Vec<f64>,
+    /// Deviance: the part of each cell's term that does not depend on the simulation.
+    base: Vec<f64>,
+    lambda: f64,
+    scale: f64,
+    ln_table: Vec<f64>,
+}
+
+impl Objective {
+    fn new(kind: Distance, observed: &[u32], n_sim: usize) -> Objective {
+        let obs: Vec<f64> = observed.iter().map(|&o| f64::from(o)).collect();
+        let n_obs: f64 = obs.iter().sum();
+        let lambda = n_obs / (n_sim as f64 + KAPPA * obs.len() as f64);
+        let base = obs
+            .iter()
+            .map(|&o| {
+                if o > 0.0 {
+                    2.0 * (o * (o.ln() - lambda.ln()) - o)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let ln_table = match kind {
+            Distance::Deviance => (0..=n_sim).map(|s| (s as f64 + KAPPA).ln()).collect(),
+            Distance::RelativeSquares => Vec::new(),
+        };
+        Objective {
+            kind,
+            obs,
+            base,
+            lambda,
+            scale: n_obs / n_sim.max(1) as f64,
+            ln_table,
+        }
+    }
+
+    /// Term of cell `c` when it holds `s` simulated stations.
+    #[inline]
+    fn term(&self, c: usize, s: u32) -> f64 {
+        let o = self.obs[c];
+        match self.kind {
+            Distance::Deviance => {
+                let e = 2.0 * self.lambda * (f64::from(s) + KAPPA);
+                if o > 0.0 {
+                    let ln_s = self
+                        .ln_table
+                        .get(s as usize)
+                        .copied()
+                        .unwrap_or_else(|| (f64::from(s) + KAPPA).ln());
+                    self.base[c] - 2.0 * o * ln_s + e
+                } else {
+                    e
+                }
+            }
+            Distance::RelativeSquares => {
+                let d = (f64::from(s) * self.scale - o) / (o + 1.0);
+                d * d
+            }
+        }
+    }
+}
+
+/// Common random numbers for one simulated election: `copies` simulated stations per
+/// observed station, in order of their fraud uniform (position `p` has
+/// `u ∈ [p, p+1) / n_sim`), each with a random source station.
+#[derive(Debug, Clone)]
+pub struct Crn {
+    pub copies: usize,
+    src: Vec<u32>,
+    zt: Vec<f64>,
+    zs: Vec<f64>,
+    zb: Vec<f64>,
+    zw: Vec<f64>,
+    zx: Vec<f64>,
+}
+
+impl Crn {
+    /// Draws the numbers for `stations` template stations, `copies` each.
+    pub fn draw(stations: usize, copies: usize, rng: &mut Rng) -> Crn {
+        let copies = copies.max(1);
+        let n = stations * copies;
+        let mut perm: Vec<u32> = (0..n as u32).collect();
+        for i in (1..n).rev() {
+            let j = rng.random_range(0..=i as u64) as usize;
+            perm.swap(i, j);
+        }
+        let src = perm.iter().map(|&p| p % stations.max(1) as u32).collect();
+        let normals = || -> Vec<f64> { Vec::with_capacity(n) };
+        let (mut zt, mut zs, mut zb, mut zw, mut zx) =
+            (normals(), normals(), normals(), normals(), normals());
+        for _ in 0..n {
+            zt.push(rng.sample(StandardNormal));
+            zs.push(rng.sample(StandardNormal));
+            zb.push(rng.sample(StandardNormal));
+            zw.push(rng.sample(StandardNormal));
+            zx.push(rng.sample(StandardNormal));
+        }
+        Crn {
+            copies,
+            src,
+            zt,
+            zs,
+            zb,
+            zw,
+            zx,
+        }
+    }
+
+    /// Number of simulated stations.
+    pub fn len(&self) -> usize {
+        self.src.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.src.is_empty()
+    }
+}
+
+/// How a procedure fits: its fair model, distance, grid and which shape parameters it fits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Procedure {
+    pub model: FingerprintModel,
+    pub distance: Distance,
+    pub grid: Grid,
+    /// Whether θ is fitted (the paper holds it at the fair turnout spread).
+    pub fit_theta: bool,
+    /// Whether fair parameters are corrected by simulation (default model).
+    pub correct_fair: bool,
+}
+
+impl Procedure {
+    /// The procedure of a model.
+    pub fn of(model: FingerprintModel) -> Procedure {
+        match model {
+            FingerprintModel::Default => Procedure {
+                model,
+                distance: Distance::Deviance,
+                grid: Grid::FIT,
+                fit_theta: true,
+                correct_fair: true,
+            },
+            FingerprintModel::Paper => Procedure {
+                model,
+                distance: Distance::RelativeSquares,
+                grid: Grid::PAPER,
+                fit_theta: false,
+                correct_fair: false,
+            },
+        }
+    }
+}
+
+/// The simulation and its histogram under the current parameters.
+struct Engine<'a> {
+    grid: Grid,
+    obj: Objective,
+    crn: &'a Crn,
+    reg: Vec<f64>,
+    inv: Vec<f64>,
+    group: Vec<u32>,
+    ln_absz: Vec<f64>,
+    b0: Vec<f64>,
+    v0: Vec<f64>,
+    w0: Vec<f64>,
+    fair_cell: Vec<u32>,
+    inc_cell: Vec<u32>,
+    ext_cell: Vec<u32>,
+    theta: f64,
+    alpha: f64,
+    shape_valid: bool,
+    ext_alpha: Option<f64>,
+    counts: Vec<u32>,
+    terms: Vec<f64>,
+    total: f64,
+    k_inc: usize,
+    k_ext: usize,
+    ext_max: usize,
+}
+
+impl<'a> Engine<'a> {
+    fn new(st: &Stations, crn: &'a Crn, proc_: &Procedure, observed: &[u32]) -> Engine<'a> {
+        let n = crn.len();
+        let get = |p: usize| crn.src[p] as usize;
+        let reg = (0..n).map(|p| f64::from(st.registered[get(p)])).collect();
+        let inv = (0..n).map(|p| st.invalid_rate(get(p))).collect();
+        let group = (0..n).map(|p| st.group[get(p)]).collect();
+        let ln_absz = crn.zx.iter().map(|z| z.abs().ln()).collect();
+        let cells = proc_.grid.cells();
+        Engine {
+            grid: proc_.grid,
+            obj: Objective::new(proc_.distance, observed, n),
+            crn,
+            reg,
+            inv,
+            group,
+            ln_absz,
+            b0: vec![0.0; n],
+            v0: vec![0.0; n],
+            w0: vec![0.0; n],
+            fair_cell: vec![NO_CELL; n],
+            inc_cell: vec![NO_CELL; n],
+            ext_cell: vec![NO_CELL; n],
+            theta: 0.1,
+            alpha: 1.0,
+            shape_valid: false,
+            ext_alpha: None,
+            counts: vec![0; cells],
+            terms: vec![0.0; cells],
+            total: 0.0,
+            k_inc: 0,
+            k_ext: 0,
+            ext_max: ((F_EXTREME_MAX * n as f64) as usize).min(n),
+        }
+    }
+
+    fn n(&self) -> usize {
+        self.reg.len()
+    }
+
+    /// Fair counts of every simulated station: binomial noise by a normal
+    /// approximation with fixed normals, rounded so that the lattice of real counts
+    /// is kept.
+    fn set_fair(&mut self, fair: &FairModel) {
+        for p in 0..self.n() {
+            let n = self.reg[p];
+            let g = self.group[p];
+            let a = fair.turnout(g, self.crn.zt[p]);
+            let nu = fair.share(g, self.crn.zs[p]);
+            let b0 = (n * a + self.crn.zb[p] * (n * a * (1.0 - a)).sqrt())
+                .round()
+                .clamp(0.0, n);
+            let v0 = b0 - (b0 * self.inv[p]).round();
+            let w0 = (v0 * nu + self.crn.zw[p] * (v0 * nu * (1.0 - nu)).sqrt())
+                .round()
+                .clamp(0.0, v0);
+            self.b0[p] = b0;
+            self.v0[p] = v0;
+            self.w0[p] = w0;
+            self.fair_cell[p] = if v0 > 0.0 {
+                self.grid.cell(b0 / n, w0 / v0)
+            } else {
+                NO_CELL
+            };
+        }
+        self.shape_valid = false;
+        self.ext_alpha = None;
+    }
+
+    /// Turnout and share of station `p` stuffed with intensity `x`, `xa = x^α`.
+    #[inline]
+    fn stuffed(&self, p: usize, x: f64, xa: f64) -> Option<(f64, f64, f64, f64)> {
+        let n = self.reg[p];
+        let (b0, v0, w0) = (self.b0[p], self.v0[p], self.w0[p]);
+        let added = x * (n - b0);
+        let b = b0 + added;
+        let v = v0 + added;
+        let w = w0 + added + xa * (v0 - w0);
+        (v > 0.0).then_some((n, b, v, w))
+    }
+
+    #[inline]
+    fn inc_x(&self, p: usize) -> (f64, f64) {
+        let x = self.theta * self.crn.zx[p].abs();
+        if x >= 1.0 {
+            (1.0, 1.0)
+        } else {
+            (x, (self.alpha * (self.theta.ln() + self.ln_absz[p])).exp())
+        }
+    }
+
+    #[inline]
+    fn ext_x(&self, p: usize) -> (f64, f64) {
+        let x = extreme_intensity(self.crn.zx[p]);
+        (x, x.powf(self.alpha))
+    }
+
+    fn cell_of(&self, q: Option<(f64, f64, f64, f64)>) -> u32 {
+        match q {
+            Some((n, b, v, w)) => self.grid.cell(b / n, w / v),
+            None => NO_CELL,
+        }
+    }
+
+    fn set_shape(&mut self, theta: f64, alpha: f64) {
+        if self.shape_valid && theta == self.theta && alpha == self.alpha {
+            return;
+        }
+        self.theta = theta;
+        self.alpha = alpha;
+        for p in 0..self.n() {
+            let (x, xa) = self.inc_x(p);
+            self.inc_cell[p] = self.cell_of(self.stuffed(p, x, xa));
+        }
+        if self.ext_alpha != Some(alpha) {
+            for p in 0..self.ext_max {
+                let (x, xa) = self.ext_x(p);
+                self.ext_cell[p] = self.cell_of(self.stuffed(p, x, xa));
+            }
+            self.ext_alpha = Some(alpha);
+        }
+        self.shape_valid = true;
+    }
+
+    #[inline]
+    fn current_cell(&self, p: usize) -> u32 {
+        if p < self.k_ext {
+            self.ext_cell[p]
+        } else if p >= self.n() - self.k_inc {
+            self.inc_cell[p]
+        } else {
+            self.fair_cell[p]
+        }
+    }
+
+    /// Recounts the histogram and the distance from scratch.
+    fn rebuild(&mut self) {
+        self.counts.iter_mut().for_each(|c| *c = 0);
+        for p in 0..self.n() {
+            let c = self.current_cell(p);
+            if let Some(k) = self.counts.get_mut(c as usize) {
+                *k += 1;
+            }
+        }
+        let mut total = 0.0;
+        for c in 0..self.counts.len() {
+            let t = self.obj.term(c, self.counts[c]);
+            self.terms[c] = t;
+            total += t;
+        }
+        self.total = total;
+    }
+
+    #[inline]
+    fn bump(&mut self, c: u32, up: bool) {
+        let c = c as usize;
+        if let Some(k) = self.counts.get_mut(c) {
+            if up {
+                *k += 1;
+            } else {
+                *k = k.saturating_sub(1);
+            }
+            let t = self.obj.term(c, *k);
+            self.total += t - self.terms[c];
+            self.terms[c] = t;
+        }
+    }
+
+    #[inline]
+    fn mv(&mut self, from: u32, to: u32) {
+        if from != to {
+            self.bump(from, false);
+            self.bump(to, true);
+        }
+    }
+
+    /// Sets the incremental fraction to its best value at the current extreme
+    /// fraction, θ and α; returns whether it changed.
+    fn sweep_inc(&mut self) -> bool {
+        let n = self.n();
+        let lim = n - self.k_ext;
+        let old = self.k_inc;
+        for p in n - self.k_inc..n {
+            self.mv(self.inc_cell[p], self.fair_cell[p]);
+        }
+        self.k_inc = 0;
+        let mut best = (self.total, 0usize);
+        for k in 1..=lim {
+            let p = n - k;
+            self.mv(self.fair_cell[p], self.inc_cell[p]);
+            if self.total < best.0 - 1e-9 {
+                best = (self.total, k);
+            }
+        }
+        for k in (best.1 + 1..=lim).rev() {
+            let p = n - k;
+            self.mv(self.inc_cell[p], self.fair_cell[p]);
+        }
+        self.k_inc = best.1;
+        self.k_inc != old
+    }
+
+    /// Sets the extreme fraction to its best value at the current incremental fraction.
+    fn sweep_ext(&mut self) -> bool {
+        let lim = self.ext_max.min(self.n() - self.k_inc);
+        let old = self.k_ext;
+        for p in 0..self.k_ext {
+            self.mv(self.ext_cell[p], self.fair_cell[p]);
+        }
+        self.k_ext = 0;
+        let mut best = (self.total, 0usize);
+        for k in 1..=lim {
+            let p = k - 1;
+            self.mv(self.fair_cell[p], self.ext_cell[p]);
+            if self.total < best.0 - 1e-9 {
+                best = (self.total, k);
+            }
+        }
+        for k in (best.1 + 1..=lim).rev() {
+            let p = k - 1;
+            self.mv(self.ext_cell[p], self.fair_cell[p]);
+        }
+        self.k_ext = best.1;
+        self.k_ext != old
+    }
+
+    /// The distance at (θ, α), minimised over both fraud fractions by alternating sweeps.
+    fn profile(&mut self, theta: f64, alpha: f64) -> f64 {
+        self.set_shape(theta, alpha);
+        self.rebuild();
+        for _ in 0..4 {
+            let a = self.sweep_ext();
+            let b = self.sweep_inc();
+            if !a && !b {
+                break;
+            }
+        }
+        self.total
+    }
+
+    /// The distance with no fraud.
+    fn fair_only(&mut self) -> f64 {
+        self.k_inc = 0;
+        self.k_ext = 0;
+        self.rebuild();
+        self.total
+    }
+
+    /// The distance as the incremental fraction runs over `checkpoints` (fractions),
+    /// at the current θ, α and extreme fraction. Leaves the state as it found it.
+    fn trace_inc(&mut self, checkpoints: &[f64]) -> Vec<Option<f64>> {
+        let n = self.n();
+        let lim = n - self.k_ext;
+        let old = self.k_inc;
+        for p in n - self.k_inc..n {
+            self.mv(self.inc_cell[p], self.fair_cell[p]);
+        }
+        let mut out = vec![None; checkpoints.len()];
+        let targets: Vec<usize> = checkpoints
+            .iter()
+            .map(|f| (f * n as f64).round() as usize)
+            .collect();
+        for (i, &t) in targets.iter().enumerate() {
+            if t == 0 {
+                out[i] = Some(self.total);
+            }
+        }
+        for k in 1..=lim {
+            let p = n - k;
+            self.mv(self.fair_cell[p], self.inc_cell[p]);
+            for (i, &t) in targets.iter().enumerate() {
+                if t == k {
+                    out[i] = Some(self.total);
+                }
+            }
+        }
+        self.k_inc = lim;
+        for k in (old + 1..=lim).rev() {
+            let p = n - k;
+            self.mv(self.inc_cell[p], self.fair_cell[p]);
+        }
+        self.k_inc = old;
+        out
+    }
+
+    fn fraud(&self) -> Fraud {
+        let n = self.n().max(1) as f64;
+        Fraud {
+            f_incremental: self.k_inc as f64 / n,
+            f_extreme: self.k_ext as f64 / n,
+            theta: self.theta,
+            steal_exponent: self.alpha,
+        }
+    }
+
+    /// Logit statistics per group of the simulated stations in their current state.
+    fn sim_stats(&self, n_groups: usize) -> Vec<GroupStats> {
+        let n = self.n();
+        group_stats(
+            n_groups,
+            (0..n).filter_map(|p| {
+                let (x, xa) = if p < self.k_ext {
+                    self.ext_x(p)
+                } else if p >= n - self.k_inc {
+                    self.inc_x(p)
+                } else {
+                    (0.0, 0.0)
+                };
+                let (nn, b, v, w) = self.stuffed(p, x, xa)?;
+                Some((
+                    self.group[p],
+                    empirical_logit(b, nn),
+                    empirical_logit(w, v),
+                ))
+            }),
+        )
+    }
+
+    /// Expected ballots added and votes moved under `fraud` (probabilities, not the
+    /// CRN's selection), per observed station set; with the fair turnout and share.
+    fn expectations(&self, fraud: &Fraud) -> Expectations {
+        let copies = self.crn.copies.max(1) as f64;
+        let (mut added, mut moved) = (0.0, 0.0);
+        let (mut reg, mut b0, mut v0, mut w0) = (0.0, 0.0, 0.0, 0.0);
+        for p in 0..self.n() {
+            let (xi, xia) = self.inc_x(p);
+            let (xe, xea) = self.ext_x(p);
+            let free = self.reg[p] - self.b0[p];
+            let others = self.v0[p] - self.w0[p];
+            added += free * (fraud.f_incremental * xi + fraud.f_extreme * xe);
+            moved += others * (fraud.f_incremental * xia + fraud.f_extreme * xea);
+            reg += self.reg[p];
+            b0 += self.b0[p];
+            v0 += self.v0[p];
+            w0 += self.w0[p];
+        }
+        Expectations {
+            ballots_added: added / copies,
+            votes_moved: moved / copies,
+            fair_turnout: if reg > 0.0 { b0 / reg } else { 0.0 },
+            fair_share: if v0 > 0.0 { w0 / v0 } else { 0.0 },
+        }
+    }
+
+    /// Cells that hold observed or simulated stations.
+    fn used_cells(&self) -> usize {
+        self.obj
+            .obs
+            .iter()
+            .zip(&self.counts)
+            .filter(|(o, s)| **o > 0.0 || **s > 0)
+            .count()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct Expectations {
+    ballots_added: f64,
+    votes_moved: f64,
+    fair_turnout: f64,
+    fair_share: f64,
+}
+
+/// One fit of the model to one set of stations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fit {
+    pub fair: FairModel,
+    pub fraud: Fraud,
+    /// The distance at the optimum (deviance for the default model).
+    pub distance: f64,
+    /// Expected ballots added by the fitted fraud.
+    pub ballots_added: f64,
+    /// Expected votes moved to the winner by the fitted fraud.
+    pub votes_moved: f64,
+    /// Fair national turnout (Σ fair ballots ÷ Σ registered).
+    pub fair_turnout: f64,
+    /// Fair winner share of valid votes.
+    pub fair_share: f64,
+    /// Histogram cells holding observed or simulated stations.
+    pub used_cells: usize,
+    /// Objective evaluations at (θ, α) points.
+    pub evaluations: usize,
+}
+
+/// Where a search over θ and α starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Start {
+    /// A coarse grid, then local refinement.
+    Grid,
+    /// Local refinement from these values.
+    At { theta: f64, steal_exponent: f64 },
+}
+
+const THETA_GRID: [f64; 5] = [0.025, 0.05, 0.1, 0.2, 0.4];
+const ALPHA_GRID: [f64; 3] = [0.5, 1.0, 2.0];
+/// Fair-parameter corrections at most; they usually settle in two or three.
+const FAIR_ITERATIONS: usize = 5;
+/// Compass search steps on the log scale of θ and α.
+const STEP_START: f64 = 0.35;
+const STEP_MIN: f64 = 0.04;
+
+struct Searcher<'a, 'b> {
+    engine: &'b mut Engine<'a>,
+    fit_theta: bool,
+    evaluations: usize,
+}
+
+impl Searcher<'_, '_> {
+    fn eval(&mut self, lt: f64, la: f64) -> f64 {
+        self.evaluations += 1;
+        self.engine.profile(lt.exp(), la.exp())
+    }
+
+    /// Compass search on (ln θ, ln α) from `start`, steps halving from `h` to
+    /// [`STEP_MIN`]. Leaves the engine at the best point found.
+    fn compass(&mut self, start: (f64, f64), h: f64) -> (f64, f64, f64) {
+        let (lt_lo, lt_hi) = (THETA_RANGE.0.ln(), THETA_RANGE.1.ln());
+        let (la_lo, la_hi) = (ALPHA_RANGE.0.ln(), ALPHA_RANGE.1.ln());
+        let mut x = (start.0.clamp(lt_lo, lt_hi), start.1.clamp(la_lo, la_hi));
+        let mut best = self.eval(x.0, x.1);
+        let mut at_best = true;
+        let mut h = h;
+        let mut last_dir = 0usize;
+        while h >= STEP_MIN {
+            let dirs = [(h, 0.0), (-h, 0.0), (0.0, h), (0.0, -h)];
+            let mut moved = false;
+            for i in 0..4 {
+                let d = dirs[(last_dir + i) % 4];
+                if d.0 != 0.0 && !self.fit_theta {
+                    continue;
+                }
+                let c = (
+                    (x.0 + d.0).clamp(lt_lo, lt_hi),
+                    (x.1 + d.1).clamp(la_lo, la_hi),
+                );
+                if c == x {
+                    continue;
+                }
+                let f = self.eval(c.0, c.1);
+                if f < best - 1e-9 {
+                    best = f;
+                    x = c;
+                    last_dir = (last_dir + i) % 4;
+                    moved = true;
+                    at_best = true;
+                    break;
+                }
+                at_best = false;
+            }
+            if !moved {
+                h *= 0.5;
+            }
+        }
+        if !at_best {
+            best = self.eval(x.0, x.1);
+        }
+        (x.0.exp(), x.1.exp(), best)
+    }
+
+    fn grid(&mut self) -> (f64, f64) {
+        let thetas: Vec<f64> = if self.fit_theta {
+            THETA_GRID.to_vec()
+        } else {
+            vec![self.engine.theta]
+        };
+        let mut best = (f64::INFINITY, 0.1, 1.0);
+        for t in thetas {
+            for &a in &ALPHA_GRID {
+                let f = self.eval(t.ln(), a.ln());
+                if f < best.0 - 1e-9 {
+                    best = (f, t, a);
+                }
+            }
+        }
+        (best.1.ln(), best.2.ln())
+    }
+}
+
+/// Moves each group's fair centres and spreads so that the simulated medians and
+/// MADs (fraud included) match the observed ones. Returns the largest change.
+fn correct_fair(fair: &mut FairModel, obs: &[GroupStats], sim: &[GroupStats]) -> f64 {
+    let mut change: f64 = 0.0;
+    for ((g, o), s) in fair.groups.iter_mut().zip(obs).zip(sim) {
+        let dt = o.turnout_median - s.turnout_median;
+        let ds = o.share_median - s.share_median;
+        g.turnout_center += dt;
+        g.share_center += ds;
+        // MAD² ≈ (σ² + noise²) / MAD_TO_SD², so the squared gap moves σ² directly.
+        let spread = |sigma: f64, mo: f64, ms: f64| {
+            let v = sigma * sigma + (mo * mo - ms * ms) * MAD_TO_SD * MAD_TO_SD;
+            v.max(MIN_SPREAD * MIN_SPREAD).sqrt()
+        };
+        let nt = spread(g.turnout_spread, o.turnout_mad, s.turnout_mad);
+        let ns = spread(g.share_spread, o.share_mad, s.share_mad);
+        change = change
+            .max(dt.abs())
+            .max(ds.abs())
+            .max((nt - g.turnout_spread).abs())
+            .max((ns - g.share_spread).abs());
+        g.turnout_spread = nt;
+        g.share_spread = ns;
+    }
+    change
+}
+
+/// Fair parameters have settled when no centre or spread moves more than this.
+const FAIR_TOLERANCE: f64 = 2e-3;
+
+/// Fits `proc_` to `st` with common random numbers `crn`: the fair-only model when
+/// `with_fraud` is false, the full model otherwise.
+pub fn fit(st: &Stations, crn: &Crn, proc_: &Procedure, with_fraud: bool, start: Start) -> Fit {
+    fit_engine(st, crn, proc_, with_fraud, start, |_| {}).0
+}
+
+fn fit_engine<'a>(
+    st: &Stations,
+    crn: &'a Crn,
+    proc_: &Procedure,
+    with_fraud: bool,
+    start: Start,
+    with_engine: impl FnOnce(&mut Engine<'a>),
+) -> (Fit, ()) {
+    let observed = histogram(st, proc_.grid);
+    let mut fair = match proc_.model {
+        FingerprintModel::Default => initial_fair_logit(st),
+        FingerprintModel::Paper => paper_fair(st),
+    };
+    let obs_stats = observed_group_stats(st);
+    let mut engine = Engine::new(st, crn, proc_, &observed);
+    engine.set_fair(&fair);
+    // The paper holds θ at the fair turnout spread.
+    let paper_theta = fair
+        .groups
+        .first()
+        .map(|g| g.turnout_spread)
+        .unwrap_or(0.1)
+        .clamp(THETA_RANGE.0, THETA_RANGE.1);
+    engine.theta = paper_theta;
+    let mut s = Searcher {
+        engine: &mut engine,
+        fit_theta: proc_.fit_theta,
+        evaluations: 0,
+    };
+    let mut x = match start {
+        Start::At {
+            theta,
+            steal_exponent,
+        } => (theta.ln(), steal_exponent.ln()),
+        Start::Grid => (0.1f64.ln(), 0.0),
+    };
+    if !proc_.fit_theta {
+        x.0 = paper_theta.ln();
+    }
+    let mut distance;
+    let iterations = if proc_.correct_fair { FAIR_ITERATIONS } else { 1 };
+    for it in 0..iterations {
+        if with_fraud {
+            let h = if it == 0 {
+                if start == Start::Grid {
+                    x = s.grid();
+                }
+                STEP_START
+            } else {
+                STEP_START / 4.0
+            };
+            let (t, a, _) = s.compass((x.0.exp(), x.1.exp()), h);
+            x = (t.ln(), a.ln());
+        } else {
+            s.engine.fair_only();
+        }
+        if !proc_.correct_fair {
+            break;
+        }
+        let sim = s.engine.sim_stats(st.n_groups());
+        let change = correct_fair(&mut fair, &obs_stats, &sim);
+        s.engine.set_fair(&fair);
+        if change < FAIR_TOLERANCE || it + 1 == iterations {
+            break;
+        }
+    }
+    // Final pass at the settled fair parameters.
+    distance = if with_fraud {
+        s.compass((x.0.exp(), x.1.exp()), STEP_START / 8.0).2
+    } else {
+        s.engine.fair_only()
+    };
+    let evaluations = s.evaluations;
+    if !distance.is_finite() {
+        distance = f64::MAX;
+    }
+    let fraud = if with_fraud {
+        engine.fraud()
+    } else {
+        Fraud {
+            theta: engine.theta,
+            steal_exponent: engine.alpha,
+            ..Fraud::NONE
+        }
+    };
+    let e = engine.expectations(&fraud);
+    let used_cells = engine.used_cells();
+    with_engine(&mut engine);
+    (
+        Fit {
+            fair,
+            fraud,
+            distance,
+            ballots_added: e.ballots_added,
+            votes_moved: e.votes_moved,
+            fair_turnout: e.fair_turnout,
+            fair_share: e.fair_share,
+            used_cells,
+            evaluations,
+        },
+        (),
+    )
+}
+
+/// One point of the profile over the incremental fraction.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ProfilePoint {
+    pub f_incremental: f64,
+    /// θ that fits best at this fraction (extreme fraction and α held at the fit).
+    pub theta: f64,
+    /// Distance above the fit's minimum.
+    pub distance_increase: f64,
+}
+
+/// θ values the profile tries.
+const PROFILE_THETAS: usize = 16;
+
+/// Fits the full model and traces the f_i–θ ridge: for each incremental fraction in
+/// `fractions`, the best distance over θ, with the extreme fraction, α and the fair
+/// parameters held at the fit.
+pub fn fit_with_profile(
+    st: &Stations,
+    crn: &Crn,
+    proc_: &Procedure,
+    fractions: &[f64],
+) -> (Fit, Vec<ProfilePoint>) {
+    let mut profile = Vec::new();
+    let (fit, ()) = fit_engine(st, crn, proc_, true, Start::Grid, |engine| {
+        let best = engine.total;
+        let (theta0, alpha) = (engine.theta, engine.alpha);
+        let thetas: Vec<f64> = if proc_.fit_theta {
+            let (lo, hi) = (THETA_RANGE.0.ln(), THETA_RANGE.1.ln());
+            (0..PROFILE_THETAS)
+                .map(|i| (lo + (hi - lo) * i as f64 / (PROFILE_THETAS - 1) as f64).exp())
+                .collect()
+        } else {
+            vec![theta0]
+        };
+        let mut rows: Vec<(f64, f64)> = vec![(f64::INFINITY, theta0); fractions.len()];
+        for &t in &thetas {
+            engine.set_shape(t, alpha);
+            engine.rebuild();
+            for (row, d) in rows.iter_mut().zip(engine.trace_inc(fractions)) {
+                if let Some(d) = d
+                    && d < row.0
+                {
+                    *row = (d, t);
+                }
+            }
+        }
+        engine.set_shape(theta0, alpha);
+        engine.rebuild();
+        profile = fractions
+            .iter()
+            .zip(rows)
+            .filter(|(_, (d, _))| d.is_finite())
+            .map(|(&f, (d, t))| ProfilePoint {
+                f_incremental: f,
+                theta: t,
+                distance_increase: (d - best).max(0.0),
+            })
+            .collect();
+    });
+    (fit, profile)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::montecarlo::batch_rng;
+    use crate::montecarlo::fingerprint_model::{FairGroup, FairShape, simulate_stations};
+
+    #[test]
+    fn grid_cells_are_row_major_and_clamped() {
+        let g = Grid::FIT;
+        assert_eq!(g.cell(0.0, 0.0), 0);
+        assert_eq!(g.cell(1.0, 1.0), 2499);
+        assert_eq!(g.cell(0.021, 0.999), 50 + 49);
+        assert_eq!(g.cell(f64::NAN, -1.0), 0);
+    }
+
+    #[test]
+    fn deviance_terms_match_the_formula() {
+        // Two cells, observed (3, 0), simulated (5, 1) with n_sim = 6:
+        // python3 -c "import numpy as np; O=np.array([3.,0]); S=np.array([5.,1]);
+        //   E=3*(S+0.5)/(6+0.5*2); print(repr(2*np.sum(np.where(O>0,O*np.log(np.where(O>0,O,1)/E),0)-(O-E))))"
+        // 1.4469723409013284
+        let obj = Objective::new(Distance::Deviance, &[3, 0], 6);
+        let d = obj.term(0, 5) + obj.term(1, 1);
+        assert!((d - 1.446_972_340_901_328_4).abs() < 1e-12, "{d}");
+        // python3 -c "print(repr(((5*0.5-3)/4)**2 + ((1*0.5-0)/1)**2))"  ->  0.265625
+        let rs = Objective::new(Distance::RelativeSquares, &[3, 0], 6);
+        assert!((rs.term(0, 5) + rs.term(1, 1) - 0.265_625).abs() < 1e-15);
+    }
+
+    fn world(n: usize, fraud: Fraud, seed: u64) -> Stations {
+        let groups = 4;
+        let template = Stations {
+            registered: (0..n).map(|i| 300 + (i as u32 * 7919) % 2500).collect(),
+            ballots: vec![0; n],
+            valid: vec![0; n],
+            winner: vec![0; n],
+            group: (0..n).map(|i| (i % groups) as u32).collect(),
+            group_names: (0..groups).map(|g| format!("r{g}")).collect(),
+        };
+        let fair = FairModel {
+            shape: FairShape::LogitNormal,
+            groups: (0..groups)
+                .map(|g| FairGroup {
+                    turnout_center: 0.2 + 0.15 * g as f64,
+                    turnout_spread: 0.3,
+                    share_center: -0.3 + 0.2 * g as f64,
+                    share_spread: 0.35,
+                })
+                .collect(),
+        };
+        simulate_stations(&template, &fair, &fraud, &mut batch_rng(seed, "fit-test", 0)).0
+    }
+
+    #[test]
+    fn sweeps_leave_the_histogram_consistent() {
+        let st = world(3000, Fraud::NONE, 1);
+        let crn = Crn::draw(st.len(), 2, &mut batch_rng(1, "crn", 0));
+        let proc_ = Procedure::of(FingerprintModel::Default);
+        let obs = histogram(&st, proc_.grid);
+        let mut e = Engine::new(&st, &crn, &proc_, &obs);
+        e.set_fair(&initial_fair_logit(&st));
+        let d = e.profile(0.2, 1.0);
+        let (ki, ke) = (e.k_inc, e.k_ext);
+        e.rebuild();
+        assert!((e.total - d).abs() < 1e-6 * d.abs().max(1.0));
+        assert_eq!((e.k_inc, e.k_ext), (ki, ke));
+        assert_eq!(e.counts.iter().map(|&c| c as usize).sum::<usize>(), e.n());
+        // A traced profile returns to the same state.
+        let trace = e.trace_inc(&[0.0, 0.5, 1.0]);
+        assert!(trace.iter().all(Option::is_some));
+        assert_eq!(e.k_inc, ki);
+        let before = e.total;
+        e.rebuild();
+        assert!((e.total - before).abs() < 1e-6 * before.abs().max(1.0));
+    }
+
+    #[test]
+    fn finds_planted_extreme_fraud() {
+        let fraud = Fraud {
+            f_incremental: 0.0,
+            f_extreme: 0.05,
+            theta: 0.15,
+            steal_exponent: 1.0,
+        };
+        let st = world(8000, fraud, 2);
+        let crn = Crn::draw(st.len(), 3, &mut batch_rng(2, "crn", 0));
+        let f = fit(&st, &crn, &Procedure::of(FingerprintModel::Default), true, Start::Grid);
+        assert!((f.fraud.f_extreme - 0.05).abs() < 0.01, "{:?}", f.fraud);
+        let clean = world(8000, Fraud::NONE, 3);
+        let f0 = fit(&clean, &crn, &Procedure::of(FingerprintModel::Default), true, Start::Grid);
+        assert!(f0.fraud.f_extreme < 0.003, "{:?}", f0.fraud);
+    }
+}

@@ -1,0 +1,913 @@
+//! Loading and validation through the public API: `elaudit::data::{load, load_reader}`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use elaudit::data::{
+    ColumnSpec, Dataset, ExcludeRule, LoadOptions, load, load_reader, split_candidate_list,
+};
+use elaudit::error::InputError;
+
+fn opts(spec: ColumnSpec) -> LoadOptions {
+    LoadOptions {
+        spec,
+        ..Default::default()
+    }
+}
+
+fn load_bytes(bytes: &[u8], spec: ColumnSpec) -> Result<Dataset, InputError> {
+    load_reader("test.csv", bytes, &opts(spec))
+}
+
+fn load_str(csv: &str) -> Dataset {
+    load_bytes(csv.as_bytes(), ColumnSpec::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn load_err(csv: &str, spec: ColumnSpec) -> String {
+    match load_bytes(csv.as_bytes(), spec) {
+        Ok(d) => panic!("expected an error, got {} stations", d.stations.len()),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+fn ids(d: &Dataset) -> Vec<&str> {
+    d.stations.iter().map(|s| s.id.as_str()).collect()
+}
+
+fn role_of<'a>(d: &'a Dataset, column: &str) -> &'a str {
+    d.columns
+        .iter()
+        .find(|c| c.column == column)
+        .map(|c| c.role.as_str())
+        .unwrap_or_else(|| panic!("no column {column} in {:?}", d.columns))
+}
+
+const CLEAN: &str = "station,region,registered,ballots,valid,invalid,A,B\n\
+                     s1,North,100,60,58,2,30,28\n\
+                     s2,South,200,150,140,10,40,100\n\
+                     s3,North,50,20,20,0,15,5\n";
+
+#[test]
+fn clean_file_loads_with_recognised_roles() {
+    let d = load_str(CLEAN);
+    assert_eq!(ids(&d), ["s1", "s2", "s3"]);
+    assert_eq!(d.candidates, ["A", "B"]);
+    assert_eq!(d.regions, ["North", "South"]);
+    assert_eq!(
+        d.stations.iter().map(|s| s.region).collect::<Vec<_>>(),
+        [Some(0), Some(1), Some(0)]
+    );
+    let s = &d.stations[1];
+    assert_eq!(
+        (s.line, s.registered, s.ballots, s.valid, s.invalid),
+        (3, Some(200), 150, 140, 10)
+    );
+    assert_eq!(d.votes, [30, 28, 40, 100, 15, 5]);
+    assert!(d.on_ballot.iter().all(|&b| b));
+    assert!(d.roles.registered && d.roles.ballots && d.roles.valid && d.roles.invalid);
+    // B has 133 votes against A's 85.
+    assert_eq!(d.winner, 1);
+    let roles: Vec<(&str, &str)> = d
+        .columns
+        .iter()
+        .map(|c| (c.column.as_str(), c.role.as_str()))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("station", "id"),
+            ("region", "region"),
+            ("registered", "registered"),
+            ("ballots", "ballots"),
+            ("valid", "valid"),
+            ("invalid", "invalid"),
+            ("A", "candidate"),
+            ("B", "candidate")
+        ]
+    );
+    assert_eq!(d.source.rows, 3);
+    assert_eq!(d.source.path, "test.csv");
+    assert_eq!(d.source.delimiter, ",");
+    assert!(!d.source.gzip);
+    assert!(d.rejected.is_empty());
+}
+
+#[test]
+fn every_rejection_reason_is_listed_with_line_station_and_detail() {
+    let csv = "station,registered,ballots,valid,invalid,A,B\n\
+               ok,100,60,58,2,30,28\n\
+               nai,abc,60,58,2,30,28\n\
+               miss,100,,58,2,30,28\n\
+               neg,100,60,58,-2,30,28\n\
+               short,100,60,58,2,30\n\
+               ,100,60,58,2,30,28\n\
+               big,100,60,58,2,30,99999999999999999999\n\
+               dup,100,60,58,2,30,28\n\
+               dup,100,60,58,2,30,28\n\
+               ok2,100,60,58,2,30,28\n";
+    let d = load_str(csv);
+    assert_eq!(ids(&d), ["ok", "ok2"]);
+    let got: Vec<(u64, &str, &str, &str)> = d
+        .rejected
+        .iter()
+        .map(|r| (r.line, r.station.as_str(), r.reason.as_str(), r.detail.as_str()))
+        .collect();
+    assert_eq!(got[0], (3, "nai", "not-an-integer", "column registered: 'abc'"));
+    assert_eq!((got[1].0, got[1].2), (4, "missing-value"));
+    assert!(got[1].3.contains("column ballots"), "{}", got[1].3);
+    assert_eq!(got[2], (5, "neg", "negative-count", "column invalid: '-2'"));
+    assert_eq!((got[3].0, got[3].2), (6, "wrong-field-count"));
+    assert!(got[3].3.contains("6 fields") && got[3].3.contains('7'), "{}", got[3].3);
+    assert_eq!((got[4].0, got[4].1, got[4].2), (7, "", "missing-id"));
+    assert_eq!((got[5].0, got[5].1, got[5].2), (8, "big", "count-overflow"));
+    assert!(got[5].3.contains("column B"), "{}", got[5].3);
+    assert_eq!((got[6].0, got[6].1, got[6].2), (9, "dup", "duplicate-id"));
+    assert_eq!((got[7].0, got[7].1, got[7].2), (10, "dup", "duplicate-id"));
+    assert_eq!(got.len(), 8);
+    assert_eq!(d.source.rows, 10);
+}
+
+#[test]
+fn row_sums_beyond_the_cap_are_count_overflow_not_a_panic() {
+    let csv = "station,ballots,A,B\n\
+               s1,5,999999999999,999999999999\n\
+               s2,5,1,2\n";
+    // No valid column: valid = A + B overflows the cap.
+    let d = load_str(csv);
+    assert_eq!(ids(&d), ["s2"]);
+    assert_eq!(d.rejected[0].reason, "count-overflow");
+    let csv = "station,ballots,ballots2,A\ns1,999999999999,999999999999,1\n";
+    let spec = ColumnSpec {
+        ballots: strings(&["ballots", "ballots2"]),
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(d.rejected[0].reason, "count-overflow");
+}
+
+#[test]
+fn duplicate_ids_reject_every_copy_including_copies_rejected_otherwise() {
+    let csv = "id,registered,A\n\
+               a,10,5\n\
+               b,10,5\n\
+               a,10,5\n\
+               c,xx,5\n\
+               c,10,5\n\
+               a,10,5\n";
+    let d = load_str(csv);
+    assert_eq!(ids(&d), ["b"]);
+    let reasons: Vec<(u64, &str)> = d
+        .rejected
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (2, "duplicate-id"),
+            (4, "duplicate-id"),
+            (5, "not-an-integer"),
+            (6, "duplicate-id"),
+            (7, "duplicate-id")
+        ]
+    );
+    assert!(d.rejected[0].detail.contains("3 rows"), "{}", d.rejected[0].detail);
+}
+
+#[test]
+fn without_an_id_column_stations_are_named_by_line_and_never_duplicates() {
+    let csv = "registered,A,B\n10,5,4\n10,5,4\n";
+    let d = load_str(csv);
+    assert_eq!(ids(&d), ["line 2", "line 3"]);
+    assert!(d.rejected.is_empty());
+}
+
+#[test]
+fn strict_makes_the_first_rejection_fatal_and_names_line_column_and_fix() {
+    let csv = "station,registered,A\ns1,10,5\ns2,ten,5\ns3,-1,5\n";
+    let spec_opts = LoadOptions {
+        strict: true,
+        ..Default::default()
+    };
+    let err = load_reader("votes.csv", csv.as_bytes(), &spec_opts).unwrap_err();
+    let InputError::RejectedRow {
+        line,
+        column,
+        reason,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!((*line, column.as_deref(), reason.as_str()), (3, Some("registered"), "not-an-integer"));
+    let msg = err.to_string();
+    for part in ["votes.csv", "line 3", "s2", "registered", "'ten'", "not-an-integer", "--na"] {
+        assert!(msg.contains(part), "{part} not in {msg}");
+    }
+    // The same file without --strict loads.
+    assert_eq!(load_str(csv).stations.len(), 1);
+    // A clean file passes strict.
+    assert!(load_reader("ok.csv", CLEAN.as_bytes(), &spec_opts).is_ok());
+    // Duplicates are found after the whole file is read, and still reported first by line.
+    let dup = "station,A\nx,1\ny,1\nx,1\n";
+    let err = load_reader("d.csv", dup.as_bytes(), &spec_opts).unwrap_err();
+    assert!(err.to_string().contains("line 2") && err.to_string().contains("duplicate-id"), "{err}");
+}
+
+#[test]
+fn a_missing_column_names_the_flag_lists_headers_and_suggests_a_near_match() {
+    let csv = "station,Registered voters,ballots,A,B\ns1,100,60,30,28\n";
+    let spec = ColumnSpec {
+        registered: strings(&["registered-voters"]),
+        ..Default::default()
+    };
+    let msg = load_err(csv, spec);
+    for part in [
+        "test.csv",
+        "--registered",
+        "'registered-voters'",
+        "no such column",
+        "Did you mean 'Registered voters'",
+        "'station', 'Registered voters', 'ballots', 'A', 'B'",
+    ] {
+        assert!(msg.contains(part), "{part} not in {msg}");
+    }
+    let spec = ColumnSpec {
+        candidates: strings(&["A", "Zed"]),
+        ..Default::default()
+    };
+    let msg = load_err(csv, spec);
+    assert!(msg.contains("--candidate 'Zed'") && msg.contains("'ballots'"), "{msg}");
+}
+
+#[test]
+fn column_names_match_exactly_or_uniquely_ignoring_case() {
+    let csv = " Station ,REGISTERED,Ballots,Alice,Bob\ns1,100,60,30,28\n";
+    let spec = ColumnSpec {
+        id: strings(&["Station"]),
+        registered: strings(&["registered"]),
+        candidates: strings(&["alice", "Bob"]),
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(d.candidates, ["Alice", "Bob"]);
+    assert_eq!(d.stations[0].registered, Some(100));
+    assert_eq!(d.stations[0].id, "s1");
+    // Two headers equal up to case: only the exact one may be named.
+    let csv = "id,Votes,VOTES,A\ns1,1,2,3\n";
+    let spec = ColumnSpec {
+        ballots: strings(&["votes"]),
+        ..Default::default()
+    };
+    let msg = load_err(csv, spec);
+    assert!(msg.contains("'Votes'") && msg.contains("'VOTES'"), "{msg}");
+    let spec = ColumnSpec {
+        ballots: strings(&["VOTES"]),
+        candidates: strings(&["A"]),
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(d.stations[0].ballots, 2);
+}
+
+#[test]
+fn header_errors_say_what_is_wrong() {
+    // Empty input, or only blank lines.
+    for empty in ["", "\n\n", "\u{feff}"] {
+        let msg = load_err(empty, ColumnSpec::default());
+        assert!(msg.contains("empty") && msg.contains("header"), "{msg}");
+    }
+    // No candidates.
+    let msg = load_err("station,registered,ballots\ns1,100,60\n", ColumnSpec::default());
+    assert!(msg.contains("no candidate columns") && msg.contains("--candidate"), "{msg}");
+    assert!(msg.contains("'registered'"), "{msg}");
+    // A duplicated header that is mapped.
+    let csv = "station,A,A,B\ns1,1,2,3\n";
+    let spec = ColumnSpec {
+        candidates: strings(&["A", "B"]),
+        ..Default::default()
+    };
+    let msg = load_err(csv, spec);
+    assert!(msg.contains("'A'") && msg.contains("columns 2, 3"), "{msg}");
+    // A duplicated header that is not mapped is harmless.
+    let spec = ColumnSpec {
+        candidates: strings(&["B"]),
+        ..Default::default()
+    };
+    assert_eq!(load_bytes(csv.as_bytes(), spec).unwrap().candidates, ["B"]);
+    // Unknown winner.
+    let spec = ColumnSpec {
+        winner: Some("Carol".into()),
+        ..Default::default()
+    };
+    let msg = load_err(CLEAN, spec);
+    assert!(msg.contains("--winner 'Carol'") && msg.contains("'A', 'B'"), "{msg}");
+    // An exclusion rule on a column that does not exist.
+    let spec = ColumnSpec {
+        exclude: vec!["Kind=postal".parse().unwrap()],
+        ..Default::default()
+    };
+    let msg = load_err(CLEAN, spec);
+    assert!(msg.contains("--exclude 'Kind'") && msg.contains("'region'"), "{msg}");
+    // One column in two roles.
+    let spec = ColumnSpec {
+        valid: strings(&["A"]),
+        candidates: strings(&["A", "B"]),
+        ..Default::default()
+    };
+    let msg = load_err(CLEAN, spec);
+    assert!(msg.contains("'A'") && msg.contains("--valid") && msg.contains("--candidate"), "{msg}");
+}
+
+#[test]
+fn non_utf8_bytes_are_an_error_naming_line_and_column() {
+    let bytes = b"station,registered,A\ns1,100,50\ns2,100,\xff50\n";
+    let err = load_bytes(bytes, ColumnSpec::default()).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, InputError::NotUtf8 { line: 3, .. }), "{err:?}");
+    for part in ["test.csv", "line 3", "'A'", "UTF-8", "iconv -f cp1251 -t utf-8"] {
+        assert!(msg.contains(part), "{part} not in {msg}");
+    }
+    // In the header itself, and after a quoted newline.
+    let err = load_bytes(b"station,reg\xe9,A\n", ColumnSpec::default()).unwrap_err();
+    assert!(matches!(err, InputError::NotUtf8 { line: 1, .. }), "{err:?}");
+    let err = load_bytes(b"station,A\n\"s\n1\",1\ns\xc32,2\n", ColumnSpec::default()).unwrap_err();
+    assert!(matches!(err, InputError::NotUtf8 { line: 4, ref column, .. } if column == "station"), "{err:?}");
+}
+
+#[test]
+fn gzip_is_detected_from_content_and_hash_is_of_raw_bytes() {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(CLEAN.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("no-gz-suffix.csv");
+    std::fs::write(&p, &gz).unwrap();
+    let d = load(p.to_str().unwrap(), &LoadOptions::default()).unwrap();
+    assert!(d.source.gzip);
+    assert_eq!(d.source.path, p.to_str().unwrap());
+    assert_eq!(ids(&d), ["s1", "s2", "s3"]);
+    // sha256 of the compressed bytes as read, checked against sha256sum.
+    let out = std::process::Command::new("sha256sum").arg(&p).output();
+    if let Ok(out) = out {
+        let expect = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(d.source.sha256, expect.split_whitespace().next().unwrap());
+    }
+    assert_eq!(d.source.sha256.len(), 64);
+    // Concatenated gzip members are one stream.
+    let mut two = gz.clone();
+    let mut more = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    more.write_all(b"s4,North,10,5,5,0,3,2\n").unwrap();
+    two.extend(more.finish().unwrap());
+    let d = load_bytes(&two, ColumnSpec::default()).unwrap();
+    assert_eq!(d.stations.len(), 4);
+    // Corrupt gzip is an error, not a panic.
+    let err = load_bytes(&gz[..gz.len() / 2], ColumnSpec::default()).unwrap_err();
+    assert!(err.to_string().contains("gzip"), "{err}");
+}
+
+#[test]
+fn sha256_of_plain_input_matches_a_known_digest() {
+    // python3 -c "import hashlib;print(hashlib.sha256(b'id,A\nx,1\n').hexdigest())"
+    let d = load_str("id,A\nx,1\n");
+    assert_eq!(
+        d.source.sha256,
+        "87a4a7a6c2da5f2b027a26779a55675f4418b6bbb4ea20ae8fc7fa88f62f241c"
+    );
+}
+
+#[test]
+fn bom_crlf_and_quoted_fields_with_commas_and_newlines() {
+    let csv = "\u{feff}station,registered,\"Smith, J\",Doe\r\n\
+               \"s1\",100,30,28\r\n\
+               \"s\r\n2\",100,\"3\r\n\",28\r\n\
+               s3,100,\"1,5\",28\r\n\
+               \"s4, annex\",100,7,8\r\n";
+    let spec = ColumnSpec {
+        candidates: split_candidate_list("\"Smith, J\",Doe"),
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(d.candidates, ["Smith, J", "Doe"]);
+    assert_eq!(d.columns[0].column, "station");
+    // s2 spans three physical lines (two quoted line breaks), so s3 is on line 6.
+    assert_eq!(
+        d.stations.iter().map(|s| (s.id.as_str(), s.line)).collect::<Vec<_>>(),
+        [("s1", 2), ("s\r\n2", 3), ("s4, annex", 7)]
+    );
+    assert_eq!(d.votes_of(1), [3, 28]);
+    assert_eq!(d.rejected.len(), 1);
+    assert_eq!((d.rejected[0].line, d.rejected[0].reason.as_str()), (6, "not-an-integer"));
+    assert_eq!(d.rejected[0].detail, "column Smith, J: '1,5'");
+}
+
+#[test]
+fn delimiter_is_detected_from_the_header_line_or_forced() {
+    for delim in [",", "\t", ";"] {
+        let text = CLEAN.replace(',', delim);
+        let d = load_str(&text);
+        assert_eq!(d.source.delimiter, delim);
+        assert_eq!(d.stations.len(), 3, "{delim:?}");
+        assert_eq!(d.votes, [30, 28, 40, 100, 15, 5]);
+    }
+    // Commas inside quotes do not count; semicolons win.
+    let text = "\"a,b,c\";registered;A\nx;1;2\n";
+    assert_eq!(load_str(text).source.delimiter, ";");
+    // Ties go to the comma.
+    let text = "id;x,A\n";
+    assert_eq!(elaudit::data::detect_delimiter(text.as_bytes()), b',');
+    // Forced: a semicolon file read with ',' has one column per line.
+    let semi = CLEAN.replace(',', ";");
+    let forced = LoadOptions {
+        delimiter: Some(b','),
+        ..Default::default()
+    };
+    assert!(load_reader("f.csv", semi.as_bytes(), &forced).is_err());
+    // Forced tab on a file whose header has more commas than tabs.
+    let text = "station\tname, with, commas\tA\ns1\tx\t5\n";
+    let forced = LoadOptions {
+        delimiter: Some(b'\t'),
+        ..Default::default()
+    };
+    let d = load_reader("f.tsv", text.as_bytes(), &forced).unwrap();
+    assert_eq!(d.candidates, ["A"]);
+    assert_eq!(d.source.delimiter, "\t");
+}
+
+#[test]
+fn na_tokens_thousands_and_decimal_zeros() {
+    // Polish style: '-' for no data, '.' between thousands.
+    let csv = "Nr;Uprawnieni;Wydane;Kowalski;Nowak\n\
+               1;1.200;700;400;-\n\
+               2;900;500;-;495\n\
+               3;-;500;1;2\n\
+               4;1.2;500;1;2\n";
+    let spec = ColumnSpec {
+        id: strings(&["Nr"]),
+        registered: strings(&["Uprawnieni"]),
+        ballots: strings(&["Wydane"]),
+        candidates: strings(&["Kowalski", "Nowak"]),
+        na: Some(strings(&["-"])),
+        thousands: Some(".".into()),
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(ids(&d), ["1", "2"]);
+    assert_eq!(d.stations[0].registered, Some(1200));
+    // A missing candidate cell: not on the ballot, zero votes, not a rejection.
+    assert_eq!(d.votes, [400, 0, 0, 495]);
+    assert_eq!(d.on_ballot, [true, false, false, true]);
+    assert_eq!(d.candidate_counts(1), [495]);
+    let got: Vec<(u64, &str)> = d.rejected.iter().map(|r| (r.line, r.reason.as_str())).collect();
+    assert_eq!(got, [(4, "missing-value"), (5, "not-an-integer")]);
+    // Trailing zero decimals are integers unless '.' separates thousands.
+    let d = load_str("id,registered,A\nx,100.0,5.00\n");
+    assert_eq!((d.stations[0].registered, d.votes[0]), (Some(100), 5));
+    let d = load_str("id,registered,A\nx,100.5,5\n");
+    assert_eq!(d.rejected[0].reason, "not-an-integer");
+    // Space (or no-break space) as the separator.
+    let spec = ColumnSpec {
+        thousands: Some(" ".into()),
+        candidates: strings(&["A"]),
+        ..Default::default()
+    };
+    let d = load_bytes("id,registered,A\nx,1 234,1\u{a0}000\n".as_bytes(), spec).unwrap();
+    assert_eq!((d.stations[0].registered, d.votes[0]), (Some(1234), 1000));
+    // Default NA tokens: empty and NA.
+    let d = load_str("id,registered,A,B\nx,NA,1,2\ny,10,NA,2\n");
+    assert_eq!(d.rejected[0].reason, "missing-value");
+    assert_eq!(d.on_ballot, [false, true]);
+}
+
+#[test]
+fn exclusions_are_counted_per_rule_in_order_before_validation() {
+    let csv = "station,kind,registered,A\n\
+               s1,normal,100,5\n\
+               s2,postal,0,5\n\
+               s3,ship,bad,5\n\
+               s4,postal,xx,5\n\
+               s5,normal,100,5\n";
+    let spec = ColumnSpec {
+        exclude: vec![
+            "kind=postal".parse().unwrap(),
+            "Kind=abroad".parse().unwrap(),
+            "kind = ship".parse().unwrap(),
+        ],
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(ids(&d), ["s1", "s5"]);
+    assert!(d.rejected.is_empty(), "{:?}", d.rejected);
+    let counts: Vec<(&str, u64)> = d.excluded.iter().map(|e| (e.rule.as_str(), e.rows)).collect();
+    assert_eq!(counts, [("kind=postal", 2), ("Kind=abroad", 0), ("kind=ship", 1)]);
+    // The rule's column is not a candidate even though its values could be numbers.
+    let csv = "station,nonrep,A\ns1,0,5\ns2,1,0\n";
+    let spec = ColumnSpec {
+        exclude: vec!["nonrep=1".parse().unwrap()],
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(d.candidates, ["A"]);
+    assert_eq!(d.stations.len(), 1);
+    assert_eq!(role_of(&d, "nonrep"), "ignored");
+}
+
+#[test]
+fn exclude_rule_parses_at_the_first_equals_sign() {
+    let r: ExcludeRule = "Typ obwodu=a=b".parse().unwrap();
+    assert_eq!((r.column.as_str(), r.value.as_str()), ("Typ obwodu", "a=b"));
+    let r: ExcludeRule = "kind=".parse().unwrap();
+    assert_eq!(r.value, "");
+    for bad in ["kind", "=x", ""] {
+        let e = bad.parse::<ExcludeRule>().unwrap_err().to_string();
+        assert!(e.contains("COL=VALUE"), "{e}");
+    }
+}
+
+#[test]
+fn toml_spec_takes_strings_and_lists_and_rejects_unknown_keys() {
+    let text = r#"
+        id = ["region", "uik"]
+        region = "region"
+        registered = "electorate"
+        ballots = ["early", "day"]
+        valid = "valid"
+        invalid = ["inv1", "inv2"]
+        candidates = ["Smith, J", "Doe"]
+        winner = "Doe"
+        na = ["-", ""]
+        thousands = "."
+        exclude = ["kind=postal", "abroad=1"]
+    "#;
+    let s = ColumnSpec::from_toml_str(text, "map.toml").unwrap();
+    assert_eq!(s.id, ["region", "uik"]);
+    assert_eq!(s.region, ["region"]);
+    assert_eq!(s.registered, ["electorate"]);
+    assert_eq!(s.ballots, ["early", "day"]);
+    assert_eq!(s.invalid, ["inv1", "inv2"]);
+    assert_eq!(s.candidates, ["Smith, J", "Doe"]);
+    assert_eq!(s.winner.as_deref(), Some("Doe"));
+    assert_eq!(s.na, Some(strings(&["-", ""])));
+    assert_eq!(s.thousands.as_deref(), Some("."));
+    assert_eq!(s.exclude[1], ExcludeRule { column: "abroad".into(), value: "1".into() });
+
+    let e = ColumnSpec::from_toml_str("canddiates = [\"A\"]", "map.toml").unwrap_err().to_string();
+    assert!(e.contains("map.toml") && e.contains("'canddiates'") && e.contains("candidates, winner"), "{e}");
+    let e = ColumnSpec::from_toml_str("winner = [\"A\"]", "m.toml").unwrap_err().to_string();
+    assert!(e.contains("'winner' must be a string"), "{e}");
+    let e = ColumnSpec::from_toml_str("id = 3", "m.toml").unwrap_err().to_string();
+    assert!(e.contains("'id' must be a string or a list"), "{e}");
+    let e = ColumnSpec::from_toml_str("exclude = [\"nope\"]", "m.toml").unwrap_err().to_string();
+    assert!(e.contains("COL=VALUE"), "{e}");
+    let e = ColumnSpec::from_toml_str("id = ", "m.toml").unwrap_err().to_string();
+    assert!(e.contains("TOML"), "{e}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("m.toml");
+    std::fs::write(&p, "candidates = \"A\"\n").unwrap();
+    assert_eq!(ColumnSpec::from_toml_file(&p).unwrap().candidates, ["A"]);
+    let missing = ColumnSpec::from_toml_file(Path::new("/no/such/map.toml")).unwrap_err();
+    assert!(missing.to_string().contains("/no/such/map.toml"));
+}
+
+#[test]
+fn flags_override_the_file_key_by_key() {
+    let file = ColumnSpec {
+        id: strings(&["uik"]),
+        registered: strings(&["reg"]),
+        candidates: strings(&["A", "B"]),
+        winner: Some("A".into()),
+        na: Some(strings(&["-"])),
+        thousands: Some(".".into()),
+        exclude: vec!["k=v".parse().unwrap()],
+        ..Default::default()
+    };
+    let flags = ColumnSpec {
+        registered: strings(&["electorate"]),
+        winner: Some("B".into()),
+        ..Default::default()
+    };
+    let s = file.clone().overridden_by(flags);
+    assert_eq!(s.id, ["uik"]);
+    assert_eq!(s.registered, ["electorate"]);
+    assert_eq!(s.candidates, ["A", "B"]);
+    assert_eq!(s.winner.as_deref(), Some("B"));
+    assert_eq!(s.na, Some(strings(&["-"])));
+    assert_eq!(s.thousands.as_deref(), Some("."));
+    assert_eq!(s.exclude.len(), 1);
+    let s = file.clone().overridden_by(ColumnSpec {
+        candidates: strings(&["C"]),
+        na: Some(vec![]),
+        exclude: vec!["a=b".parse().unwrap(), "c=d".parse().unwrap()],
+        ..Default::default()
+    });
+    assert_eq!(s.candidates, ["C"]);
+    assert_eq!(s.na, Some(vec![]));
+    assert_eq!(s.exclude.len(), 2);
+    assert_eq!(file.clone().overridden_by(ColumnSpec::default()), file);
+}
+
+#[test]
+fn candidate_lists_split_on_commas_outside_quotes() {
+    assert_eq!(split_candidate_list("A,B,\"C, D\""), ["A", "B", "C, D"]);
+    assert_eq!(split_candidate_list(" A , \"Smith, J\" ,,"), ["A", "Smith, J"]);
+    assert_eq!(split_candidate_list("\"say \"\"hi\"\", x\",B"), ["say \"hi\", x", "B"]);
+    assert_eq!(split_candidate_list(""), Vec::<String>::new());
+    assert_eq!(split_candidate_list("\"unclosed, x"), ["unclosed, x"]);
+}
+
+#[test]
+fn summed_count_roles_and_joined_id_and_region_keys() {
+    let csv = "reg,tik,uik,voters,early,day,outside,A,B\n\
+               R1,T1,1,100,5,50,5,30,28\n\
+               R1,T2,1,100,0,60,0,30,28\n\
+               R2,T1,1,100,1,1,1,2,1\n\
+               R1,T1,1,100,1,1,1,2,1\n";
+    let spec = ColumnSpec {
+        id: strings(&["reg", "tik", "uik"]),
+        region: strings(&["reg", "tik"]),
+        ballots: strings(&["early", "day", "outside"]),
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(ids(&d), ["R1/T2/1", "R2/T1/1"]);
+    assert_eq!(d.rejected.len(), 2, "R1/T1/1 twice");
+    assert_eq!(d.stations[0].ballots, 60);
+    assert_eq!(d.stations[1].ballots, 3);
+    assert_eq!(d.regions, ["R1/T2", "R2/T1"]);
+    assert_eq!(role_of(&d, "reg"), "id+region");
+    assert_eq!(role_of(&d, "uik"), "id");
+    assert_eq!(role_of(&d, "early"), "ballots");
+    assert_eq!(role_of(&d, "outside"), "ballots");
+    assert_eq!(role_of(&d, "voters"), "registered");
+    assert_eq!(d.columns.len(), 9);
+    assert!(d.roles.ballots && d.roles.registered && !d.roles.valid && !d.roles.invalid);
+}
+
+#[test]
+fn derived_roles_fill_the_missing_counts() {
+    // No ballots: ballots = valid + invalid.
+    let d = load_str("id,valid,invalid,A,B\nx,50,3,20,30\n");
+    let s = &d.stations[0];
+    assert_eq!((s.ballots, s.valid, s.invalid, s.registered), (53, 50, 3, None));
+    assert!(!d.roles.ballots && d.roles.valid && d.roles.invalid && !d.roles.registered);
+    // No valid: valid = Σ candidates; no invalid: ballots − valid.
+    let d = load_str("id,ballots,A,B\nx,60,20,30\ny,40,20,30\n");
+    let (x, y) = (&d.stations[0], &d.stations[1]);
+    assert_eq!((x.ballots, x.valid, x.invalid), (60, 50, 10));
+    assert_eq!((y.ballots, y.valid, y.invalid), (40, 50, 0), "ballots < valid gives 0");
+    // Only candidates: valid = Σ candidates = ballots, invalid 0.
+    let d = load_str("id,A,B\nx,20,30\n");
+    let s = &d.stations[0];
+    assert_eq!((s.ballots, s.valid, s.invalid), (50, 50, 0));
+    assert_eq!(d.roles, Default::default());
+    // No ballots and no invalid: ballots = valid.
+    let d = load_str("id,valid,A,B\nx,55,20,30\n");
+    let s = &d.stations[0];
+    assert_eq!((s.ballots, s.valid, s.invalid), (55, 55, 0));
+    // Missing candidate cells count as 0 in the derived valid.
+    let d = load_str("id,A,B\nx,20,\n");
+    assert_eq!(d.stations[0].valid, 20);
+}
+
+#[test]
+fn winner_is_the_top_candidate_unless_named() {
+    let csv = "id,A,B,C\nx,10,30,30\ny,10,5,5\n";
+    assert_eq!(load_str(csv).winner, 1, "ties go to the first column");
+    let spec = ColumnSpec {
+        winner: Some("c".into()),
+        ..Default::default()
+    };
+    assert_eq!(load_bytes(csv.as_bytes(), spec).unwrap().winner, 2);
+    // Totals are over the stations kept: the rejected row's votes do not count.
+    let csv = "id,registered,A,B\nx,abc,0,900\ny,10,5,4\n";
+    assert_eq!(load_str(csv).winner, 0);
+}
+
+#[test]
+fn auto_detection_skips_id_and_code_like_columns_and_text() {
+    let csv = "station_id,PS CODE,zipCode,Year,lat,precinct no,Name,Registered,Cast,\
+               Valid_Votes,spoiled,Province,Alice,Bob,Party X,url\n\
+               1,11,22,2024,45,7,Main St,100,60,58,2,P1,30,28,0,http://a\n\
+               2,12,23,2024,46,8,High St,100,60,58,2,P2,NA,58,0,http://b\n";
+    let d = load_str(csv);
+    assert_eq!(d.candidates, ["Alice", "Bob"]);
+    let roles: Vec<(&str, &str)> = d
+        .columns
+        .iter()
+        .map(|c| (c.column.as_str(), c.role.as_str()))
+        .filter(|(_, r)| *r != "ignored")
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("station_id", "id"),
+            ("Registered", "registered"),
+            ("Cast", "ballots"),
+            ("Valid_Votes", "valid"),
+            ("spoiled", "invalid"),
+            ("Province", "region"),
+            ("Alice", "candidate"),
+            ("Bob", "candidate")
+        ]
+    );
+    assert_eq!(d.columns.len(), 16);
+}
+
+#[test]
+fn auto_detected_roles_and_candidates_from_the_documented_lists() {
+    let csv = "Precinct,District,Electorate,Ballots_Cast,Valid,Invalid,Alice,Bob,PS Code,notes\n\
+               p1,D1,100,60,58,2,30,28,11,ok\n\
+               p2,D1,100,60,58,2,NA,58,12,\n";
+    let d = load_str(csv);
+    let roles: Vec<&str> = d.columns.iter().map(|c| c.role.as_str()).collect();
+    assert_eq!(
+        roles,
+        ["id", "region", "registered", "ballots", "valid", "invalid", "candidate", "candidate", "ignored", "ignored"]
+    );
+    assert_eq!(d.on_ballot, [true, true, false, true]);
+    // An explicit role turns off detection for that role only; a recognised name
+    // left over never becomes a candidate.
+    let spec = ColumnSpec {
+        registered: strings(&["Alice"]),
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(d.candidates, ["Bob"]);
+    assert_eq!(role_of(&d, "Electorate"), "ignored");
+    assert_eq!(d.rejected[0].reason, "missing-value");
+    let csv2 = "id,voters,registered,A\nx,100,90,5\n";
+    let spec = ColumnSpec {
+        registered: strings(&["voters"]),
+        ..Default::default()
+    };
+    let d = load_bytes(csv2.as_bytes(), spec).unwrap();
+    assert_eq!(d.candidates, ["A"]);
+    assert_eq!(role_of(&d, "registered"), "ignored");
+    // Given candidates turn off candidate detection.
+    let spec = ColumnSpec {
+        candidates: strings(&["Bob"]),
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(d.candidates, ["Bob"]);
+    assert_eq!(role_of(&d, "Alice"), "ignored");
+}
+
+#[test]
+fn integer_detection_looks_at_the_first_thousand_rows_only() {
+    let mut csv = String::from("id,A,B\n");
+    for i in 0..1000 {
+        csv.push_str(&format!("s{i},{i},{}\n", i % 7));
+    }
+    csv.push_str("late,1,oops\n");
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["A", "B"]);
+    assert_eq!(d.rejected.len(), 1);
+    assert_eq!((d.rejected[0].line, d.rejected[0].reason.as_str()), (1002, "not-an-integer"));
+    // A text value inside the sample makes the column text.
+    let csv = csv.replacen("s5,5,5", "s5,5,five", 1);
+    assert_eq!(load_str(&csv).candidates, ["A"]);
+}
+
+#[test]
+fn large_input_spans_many_chunks_in_order() {
+    let mut csv = String::from("id,region,registered,A,B\n");
+    for i in 0..50_000u64 {
+        let bad = if i % 9973 == 0 { "x" } else { "" };
+        csv.push_str(&format!("s{i},r{},{}{bad},{},{}\n", i % 13, 100 + i % 50, i % 40, i % 30));
+    }
+    let d = load_str(&csv);
+    assert_eq!(d.source.rows, 50_000);
+    assert_eq!(d.rejected.len(), 6);
+    assert_eq!(d.stations.len(), 50_000 - 6);
+    assert!(d.stations.windows(2).all(|w| w[0].line < w[1].line));
+    assert_eq!(d.stations[0].id, "s1");
+    assert_eq!(d.regions[0], "r1");
+    assert_eq!(d.regions.len(), 13);
+    let expect_a: u64 = (0..50_000u64).filter(|i| i % 9973 != 0).map(|i| i % 40).sum();
+    assert_eq!(d.candidate_totals()[0], expect_a);
+    assert_eq!(d.votes.len(), d.stations.len() * 2);
+    assert_eq!(d.rejected[2].line, 2 * 9973 + 2);
+}
+
+/// `../shared/data` next to the project, when present.
+fn shared_data(dir: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(dir);
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipped: {} is absent", p.display());
+        None
+    }
+}
+
+fn columns_file(name: &str) -> ColumnSpec {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/columns").join(name);
+    ColumnSpec::from_toml_file(&p).unwrap()
+}
+
+fn share(part: u64, whole: u64) -> f64 {
+    part as f64 / whole as f64
+}
+
+#[test]
+fn russia_2012_totals_match_the_readme() {
+    let Some(dir) = shared_data("ru-pres-2012") else {
+        return;
+    };
+    let path = dir.join("russia_president_2012_uik.csv.gz");
+    let d = load(path.to_str().unwrap(), &opts(columns_file("ru-pres-2012.toml"))).unwrap();
+    assert!(d.source.gzip);
+    assert!(d.rejected.is_empty(), "{:?}", &d.rejected[..d.rejected.len().min(3)]);
+    // README: 95,415 stations, 109,860,331 registered, ballots cast (valid + invalid)
+    // 71,701,665, turnout 65.27 %, Putin 45,602,075 = 64.35 % of valid.
+    assert_eq!(d.stations.len(), 95_415);
+    let registered: u64 = d.stations.iter().filter_map(|s| s.registered).sum();
+    let ballots: u64 = d.stations.iter().map(|s| s.ballots).sum();
+    let valid: u64 = d.stations.iter().map(|s| s.valid).sum();
+    assert_eq!(registered, 109_860_331);
+    assert_eq!(ballots, 71_701_665);
+    assert_eq!(valid, 70_864_974);
+    assert!((share(ballots, registered) - 0.6527).abs() < 5e-5);
+    assert_eq!(d.candidates[d.winner], "Путин Владимир Владимирович");
+    let putin = d.candidate_totals()[d.winner];
+    assert_eq!(putin, 45_602_075);
+    assert!((share(putin, valid) - 0.6435).abs() < 5e-5);
+    assert_eq!(d.regions.len(), 85);
+}
+
+#[test]
+fn poland_2020_round1_totals_match_the_readme() {
+    let Some(dir) = shared_data("poland-pres-2020") else {
+        return;
+    };
+    let path = dir.join("poland_president_2020_round1_obwody.csv");
+    let d = load(path.to_str().unwrap(), &opts(columns_file("poland-pres-2020-round1.toml"))).unwrap();
+    // README: 27,229 rows, 27,225 with data (4 abroad are all '-'); registered
+    // 30,204,241; ballots 19,486,433 (turnout 64.52 %); Duda 8,450,341 = 43.50 % of
+    // valid 19,425,034.
+    assert_eq!(d.source.rows, 27_229);
+    assert_eq!(d.stations.len(), 27_225);
+    assert_eq!(d.rejected.len(), 4);
+    assert!(d.rejected.iter().all(|r| r.reason == "missing-value"));
+    let registered: u64 = d.stations.iter().filter_map(|s| s.registered).sum();
+    let ballots: u64 = d.stations.iter().map(|s| s.ballots).sum();
+    let valid: u64 = d.stations.iter().map(|s| s.valid).sum();
+    let invalid: u64 = d.stations.iter().map(|s| s.invalid).sum();
+    assert_eq!(registered, 30_204_241);
+    assert_eq!(ballots, 19_486_433);
+    assert_eq!(valid, 19_425_034);
+    assert_eq!(valid + invalid, ballots);
+    assert!((share(ballots, registered) - 0.6452).abs() < 5e-5);
+    assert_eq!(d.candidates[d.winner], "Andrzej Sebastian DUDA");
+    let duda = d.candidate_totals()[d.winner];
+    assert_eq!(duda, 8_450_341);
+    assert!((share(duda, valid) - 0.4350).abs() < 5e-5);
+}
+
+#[test]
+fn blank_lines_are_skipped_but_counted() {
+    let d = load_str("id,A\r\n\r\nx,1\r\n\r\n\r\ny,2\r\n");
+    assert_eq!(
+        d.stations.iter().map(|s| s.line).collect::<Vec<_>>(),
+        [3, 6]
+    );
+    assert_eq!(d.source.rows, 2);
+}
+
+/// Full-size timing, not a pass/fail test: `cargo test --release --test data_loading
+/// -- --ignored --nocapture one_million_rows`.
+#[test]
+#[ignore]
+fn one_million_rows_load_quickly() {
+    let mut csv = String::from("station,region,registered,ballots,valid,invalid,A,B,C,D,E,F\n");
+    let mut x: u64 = 1;
+    for i in 0..1_000_000u64 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let r = 500 + (x >> 40) % 2000;
+        let v = r / 2 + (x >> 20) % 100;
+        let c: Vec<u64> = (0..6).map(|j| (x >> (4 * j)) % (v / 6 + 1)).collect();
+        csv.push_str(&format!(
+            "S{i},Region {},{r},{},{v},{},{},{},{},{},{},{}\n",
+            i % 200,
+            v + 7,
+            7,
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            c[4],
+            c[5]
+        ));
+    }
+    let start = std::time::Instant::now();
+    let d = load_str(&csv);
+    let took = start.elapsed();
+    eprintln!("1M rows, {} MB: {took:?}", csv.len() / 1_000_000);
+    assert_eq!(d.stations.len(), 1_000_000);
+}

@@ -1,0 +1,176 @@
+//! Property tests of the input layer: no input panics, and row order changes nothing.
+
+use std::io::Write;
+
+use elaudit::data::{ColumnSpec, Dataset, LoadOptions, load_reader};
+use proptest::prelude::*;
+
+fn options() -> impl Strategy<Value = LoadOptions> {
+    (
+        prop::option::of(prop::sample::select(vec![b',', b';', b'\t'])),
+        any::<bool>(),
+        prop::option::of(prop::sample::select(vec![".", ",", " "])),
+        prop::option::of(prop::sample::select(vec!["-", "x", ""])),
+        any::<bool>(),
+    )
+        .prop_map(|(delimiter, strict, thousands, na, explicit)| {
+            let mut spec = ColumnSpec {
+                thousands: thousands.map(String::from),
+                na: na.map(|t| vec![t.to_string()]),
+                ..Default::default()
+            };
+            if explicit {
+                spec.id = vec!["a".into(), "b".into()];
+                spec.region = vec!["b".into()];
+                spec.ballots = vec!["c".into(), "d".into()];
+                spec.candidates = vec!["1".into(), "e".into()];
+                spec.exclude = vec!["a=1".parse().unwrap()];
+            }
+            LoadOptions {
+                spec,
+                delimiter,
+                strict,
+            }
+        })
+}
+
+/// Text built from the characters that matter to a CSV reader.
+fn csvish() -> impl Strategy<Value = String> {
+    let alphabet: Vec<char> = "0123456789,,,;\t\"\"\n\n\r -.abcdeNA\u{feff}é".chars().collect();
+    prop::collection::vec(prop::sample::select(alphabet), 0..400).prop_map(|c| c.into_iter().collect())
+}
+
+fn no_panic(bytes: &[u8], opts: &LoadOptions) {
+    // Ok or Err are both fine; the test fails only on a panic.
+    let result = load_reader("fuzz.csv", bytes, opts);
+    if let Ok(d) = result {
+        let k = d.candidates.len();
+        assert_eq!(d.votes.len(), d.stations.len() * k);
+        assert_eq!(d.on_ballot.len(), d.votes.len());
+        assert!(d.winner < k.max(1));
+        assert!(d.stations.iter().all(|s| s.region.is_none_or(|r| (r as usize) < d.regions.len())));
+        assert_eq!(
+            d.source.rows,
+            d.stations.len() as u64
+                + d.rejected.len() as u64
+                + d.excluded.iter().map(|e| e.rows).sum::<u64>()
+        );
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600), opts in options()) {
+        no_panic(&bytes, &opts);
+        let mut magic = vec![0x1f, 0x8b];
+        magic.extend(&bytes);
+        no_panic(&magic, &opts);
+    }
+
+    #[test]
+    fn csv_like_text_never_panics(text in csvish(), opts in options(), header in any::<bool>(), gz in any::<bool>()) {
+        let mut full = if header { String::from("a,b,c,d,e,1\n") } else { String::new() };
+        full.push_str(&text);
+        let bytes = if gz { gzip(full.as_bytes()) } else { full.into_bytes() };
+        no_panic(&bytes, &opts);
+    }
+}
+
+/// A cell: mostly counts, sometimes broken.
+fn cell() -> impl Strategy<Value = String> {
+    prop_oneof![
+        8 => (0u64..2000).prop_map(|v| v.to_string()),
+        1 => prop::sample::select(vec!["", "NA", "x", "-3", "1.5", "12.0"]).prop_map(String::from),
+    ]
+}
+
+fn row() -> impl Strategy<Value = String> {
+    (
+        0u32..40,
+        prop::sample::select(vec!["north", "south", "east", "abroad"]),
+        prop::collection::vec(cell(), 5),
+        any::<bool>(),
+    )
+        .prop_map(|(id, region, cells, short)| {
+            let cells = if short { &cells[..4] } else { &cells[..] };
+            format!("s{id},{region},{}", cells.join(","))
+        })
+}
+
+/// Everything about a dataset that must not depend on row order.
+fn order_free(d: &Dataset) -> (Vec<String>, Vec<String>, Vec<u64>, String) {
+    let k = d.candidates.len();
+    let mut stations: Vec<String> = (0..d.stations.len())
+        .map(|i| {
+            let s = &d.stations[i];
+            let region = s.region.map(|r| d.regions[r as usize].clone());
+            format!(
+                "{} {region:?} {:?} {} {} {} {:?} {:?}",
+                s.id,
+                s.registered,
+                s.ballots,
+                s.valid,
+                s.invalid,
+                &d.votes[i * k..(i + 1) * k],
+                &d.on_ballot[i * k..(i + 1) * k]
+            )
+        })
+        .collect();
+    stations.sort();
+    let mut reasons: Vec<String> = d
+        .rejected
+        .iter()
+        .map(|r| format!("{} {}", r.station, r.reason))
+        .collect();
+    reasons.sort();
+    let excluded = d.excluded.iter().map(|e| e.rows).collect();
+    (stations, reasons, excluded, d.candidates[d.winner].clone())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn shuffling_rows_changes_no_station_and_no_rejection(
+        (rows, shuffled) in prop::collection::vec(row(), 1..60)
+            .prop_flat_map(|rows| (Just(rows.clone()), Just(rows).prop_shuffle()))
+    ) {
+        let header = "station,region,registered,ballots,valid,A,B\n";
+        let text = |rows: &[String]| format!("{header}{}\n", rows.join("\n"));
+        let opts = LoadOptions {
+            spec: ColumnSpec {
+                candidates: vec!["A".into(), "B".into()],
+                exclude: vec!["region=abroad".parse().unwrap()],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let a = load_reader("a.csv", text(&rows).as_bytes(), &opts);
+        let b = load_reader("b.csv", text(&shuffled).as_bytes(), &opts);
+        match (a, b) {
+            (Ok(a), Ok(b)) => {
+                let (sa, ra, ea, wa) = order_free(&a);
+                let (sb, rb, eb, wb) = order_free(&b);
+                prop_assert_eq!(sa, sb);
+                prop_assert_eq!(ra, rb);
+                prop_assert_eq!(ea, eb);
+                // The winner can differ only through a tie, which goes to the first column.
+                prop_assert_eq!(wa, wb);
+                let mut ga = a.regions.clone();
+                let mut gb = b.regions.clone();
+                ga.sort();
+                gb.sort();
+                prop_assert_eq!(ga, gb);
+            }
+            (a, b) => prop_assert!(false, "loads differ: {:?} / {:?}", a.err(), b.err()),
+        }
+    }
+}
