@@ -1,11 +1,16 @@
-use elaudit::checks::RoundPercent;
+use elaudit::simulate::*;
 fn main() {
-    for (n, r, w) in [(5_000_000u64, 0.6049, 0.6761323055868536), (12_000_000, 0.69497, 0.41084908874846787), (1000, 0.7, 0.2713710418826206), (99_999, 0.6944, 0.33985957405647316)] {
-        let g = RoundPercent::multiple_of_five_probability(n, r);
-        println!("{n} {r} {g} {:e}", (g - w) / w);
-    }
-    let t = std::time::Instant::now();
-    let mut s = 0.0;
-    for i in 0..1_000_000u64 { s += RoundPercent::multiple_of_five_probability(1000 + i % 500, 0.6 + (i % 1000) as f64 * 1e-4); }
-    println!("1M calls n~1250: {:?} {s}", t.elapsed());
+    let k0 = kz2022();
+    if let SizeModel::Fixed(v) = &k0.size { println!("total {} max {} min {} >2900 {}", v.iter().sum::<u64>(), v.iter().max().unwrap(), v.iter().min().unwrap(), v.iter().filter(|x| **x > 2900).count()); }
+    for tsd in [0.4, 0.45, 0.5, 0.55] { for ssd in [0.3, 0.35, 0.4] { for rsd in [0.25, 0.3, 0.35] {
+        let mut k = k0.clone();
+        k.turnout_sd = tsd; k.share_sd = ssd; k.region_sd = rsd;
+        let sim = simulate(&k, 2022);
+        let tt = &sim.truth.totals;
+        let dt = 100.0*tt.turnout.unwrap() - 69.44;
+        let dev: Vec<f64> = tt.votes.iter().zip(&k.shares).map(|(v, s)| 100.0*(*v as f64 / tt.valid as f64 - s)).collect();
+        let others = 100.0 * tt.votes[1..6].iter().sum::<u64>() as f64 / tt.valid as f64 - 12.89;
+        let worst = dev.iter().fold(dt.abs().max(others.abs()), |a, b| a.max(b.abs()));
+        println!("{tsd} {ssd} {rsd}: worst {worst:.3} turnout {dt:+.3} others {others:+.3} shares {:?}", dev.iter().map(|d| format!("{d:+.3}")).collect::<Vec<_>>());
+    }}}
 }

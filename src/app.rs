@@ -213,7 +213,7 @@ fn simulate_cmd(args: &SimulateArgs) -> Result<ExitCode, Error> {
     spec.fraud.extreme = args.extreme;
     spec.fraud.theta = args.theta;
     spec.fraud.steal_exponent = args.steal_exponent;
-    spec.validate().map_err(Error::Usage)?;
+    spec.validate().map_err(|e| Error::Usage(e.to_string()))?;
     let sim = simulate::simulate(&spec, args.seed);
     let mut csv = Vec::new();
     simulate::write_csv(&sim.dataset, &mut csv).map_err(|source| Error::Output {

@@ -6,8 +6,8 @@
 //! report model as text or JSON. [`simulate`] draws seeded elections for the sample
 //! data, calibration tests and benchmarks.
 
-// pub mod app; (lead: enabled once helper APIs land)
-// pub mod audit;
+pub mod app;
+pub mod audit;
 pub mod checks;
 pub mod cli;
 pub mod data;

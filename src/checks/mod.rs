@@ -5,18 +5,24 @@ use crate::report::{CheckResult, Family};
 
 mod digit_pairs;
 mod first_digit;
+pub mod integer_percent;
 mod last_digit;
 mod protocol_arithmetic;
 mod round_percent;
 mod second_digit;
 pub mod subjects;
+pub mod turnout_shape;
+pub mod turnout_share;
 
 pub use digit_pairs::DigitPairs;
 pub use first_digit::FirstDigit;
+pub use integer_percent::IntegerPercent;
 pub use last_digit::LastDigit;
 pub use protocol_arithmetic::ProtocolArithmetic;
 pub use round_percent::RoundPercent;
 pub use second_digit::SecondDigit;
+pub use turnout_shape::TurnoutShape;
+pub use turnout_share::TurnoutShare;
 
 /// Settings every check may read.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +71,9 @@ pub fn registry() -> Vec<Box<dyn Check>> {
         Box::new(DigitPairs),
         Box::new(FirstDigit),
         Box::new(RoundPercent),
+        Box::new(IntegerPercent),
+        Box::new(TurnoutShare),
+        Box::new(TurnoutShape),
     ]
 }
 

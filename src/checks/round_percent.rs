@@ -24,7 +24,9 @@ const MIN_STATIONS: usize = 100;
 /// Stations per parallel chunk; chunks are reduced in index order.
 const CHUNK: usize = 4096;
 /// Probability mass left out of the enumeration, relative to what was enumerated.
-const TAIL: f64 = 1e-13;
+const TAIL: f64 = 1e-12;
+/// Above this size the exact enumeration's integer thresholds could overflow.
+const EXACT_MAX_N: u64 = 1 << 50;
 /// Above this binomial variance (σ = 1,000 voters) the enumeration would take tens of
 /// thousands of terms per station; a continuity-corrected normal is used instead.
 const EXACT_MAX_VARIANCE: f64 = 1e6;
@@ -36,7 +38,7 @@ pub(crate) fn rounded_percent(k: u64, n: u64) -> u128 {
 
 impl RoundPercent {
     /// The probability that round(100·X/n), half up, is a multiple of 5, for
-    /// X ~ Binomial(n, rate). Exact (to about 1e-13) up to a binomial variance of 10^6;
+    /// X ~ Binomial(n, rate). Exact (to about 1e-12) up to a binomial variance of 10^6;
     /// beyond, the normal approximation with continuity correction. Rates of 0 and 1 (and
     /// n = 0, where nothing varies) give 1: X = 0 or n rounds to 0% or 100%.
     pub fn multiple_of_five_probability(n: u64, rate: f64) -> f64 {
@@ -44,7 +46,7 @@ impl RoundPercent {
             return 1.0;
         }
         let variance = n as f64 * rate * (1.0 - rate);
-        if variance > EXACT_MAX_VARIANCE {
+        if variance > EXACT_MAX_VARIANCE || n > EXACT_MAX_N {
             normal_approximation(n, rate)
         } else {
             exact(n, rate)
@@ -54,63 +56,64 @@ impl RoundPercent {
 
 /// Enumerates the pmf outward from the mode with the ratio
 /// P(x+1)/P(x) = (n−x)/(x+1) · r/(1−r), unnormalised (the mode weighs 1) and divided by
-/// the enumerated total at the end. The pmf is log-concave, so once the ratio is below
+/// the enumerated total at the end. The pmf is log-concave, so once the ratio ρ is below
 /// 1 the unseen tail is at most w·ρ/(1−ρ); enumeration stops when that is below TAIL.
+/// The rounded percentage is tracked by its thresholds (no division per term), and only
+/// its remainder mod 5 is kept. Needs 201·n < 2^64.
 fn exact(n: u64, rate: f64) -> f64 {
     let odds = rate / (1.0 - rate);
     let mode = (((n as f64 + 1.0) * rate).floor() as u64).min(n);
-    let two_n = 2 * u128::from(n);
+    let two_n = 2 * n;
+    let start = rounded_percent(mode, n) as u64;
+    let start_rem = start % 5;
     let mut total = 1.0;
-    let mut hit = if rounded_percent(mode, n) % 5 == 0 { 1.0 } else { 0.0 };
+    let mut hit = if start_rem == 0 { 1.0 } else { 0.0 };
 
-    // Upward: numerator 200x + n, and the next threshold where the percentage steps up.
-    let mut percent = rounded_percent(mode, n);
-    let mut num = 200 * u128::from(mode) + u128::from(n);
-    let mut step_up = (percent + 1) * two_n;
+    // Upward: x counts up while 200x + n crosses the thresholds (percent + 1)·2n.
+    let mut rem = start_rem;
+    let mut num = 200 * mode + n;
+    let mut next_step = (start + 1) * two_n;
     let mut w = 1.0;
     let mut x = mode;
     while x < n {
         let ratio = (n - x) as f64 * odds / (x + 1) as f64;
+        if ratio < 1.0 && w * ratio < TAIL * total * (1.0 - ratio) {
+            break;
+        }
         w *= ratio;
         x += 1;
         num += 200;
-        while num >= step_up {
-            percent += 1;
-            step_up += two_n;
+        while num >= next_step {
+            rem = if rem == 4 { 0 } else { rem + 1 };
+            next_step += two_n;
         }
         total += w;
-        if percent % 5 == 0 {
+        if rem == 0 {
             hit += w;
-        }
-        let next = (n - x) as f64 * odds / (x + 1) as f64;
-        if next < 1.0 && w * next / (1.0 - next) < TAIL * total {
-            break;
         }
     }
 
-    // Downward, the same way.
-    let mut percent = rounded_percent(mode, n);
-    let mut num = 200 * u128::from(mode) + u128::from(n);
+    // Downward: 200x + n falls below the thresholds percent·2n.
+    let mut rem = start_rem;
+    let mut num = 200 * mode + n;
+    let mut floor = start * two_n;
     let mut w = 1.0;
     let mut x = mode;
     while x > 0 {
         let ratio = x as f64 / ((n - x + 1) as f64 * odds);
+        if ratio < 1.0 && w * ratio < TAIL * total * (1.0 - ratio) {
+            break;
+        }
         w *= ratio;
         x -= 1;
         num -= 200;
-        while num < percent * two_n {
-            percent -= 1;
+        while num < floor {
+            rem = if rem == 0 { 4 } else { rem - 1 };
+            floor -= two_n;
         }
         total += w;
-        if percent % 5 == 0 {
+        if rem == 0 {
             hit += w;
-        }
-        if x == 0 {
-            break;
-        }
-        let next = x as f64 / ((n - x + 1) as f64 * odds);
-        if next < 1.0 && w * next / (1.0 - next) < TAIL * total {
-            break;
         }
     }
     (hit / total).clamp(0.0, 1.0)
@@ -342,6 +345,9 @@ mod tests {
         assert_eq!(RoundPercent::multiple_of_five_probability(1234, 0.0), 1.0);
         assert_eq!(RoundPercent::multiple_of_five_probability(1234, 1.0), 1.0);
         assert_eq!(RoundPercent::multiple_of_five_probability(0, 0.5), 1.0);
-        assert_eq!(RoundPercent::multiple_of_five_probability(10, f64::NAN), 1.0);
+        assert_eq!(
+            RoundPercent::multiple_of_five_probability(10, f64::NAN),
+            1.0
+        );
     }
 }

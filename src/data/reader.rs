@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, Headers};
-use super::validate::{ValueFormat, build_dataset, sample_integer_columns};
+use super::validate::{ChunkResult, RowParser, ValueFormat, assemble, integer_columns, is_excluded};
 use super::{ColumnSpec, Dataset};
 use crate::error::InputError;
 
@@ -68,8 +68,6 @@ fn load_bytes(name: &str, raw: Vec<u8>, opts: &LoadOptions) -> Result<Dataset, I
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    let t0 = std::time::Instant::now();
-    let _g = Timer(t0);
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -99,21 +97,66 @@ fn parse_bytes(path: &str, raw: &[u8], opts: &LoadOptions) -> Result<(Dataset, b
     if std::str::from_utf8(text).is_err() {
         return Err(locate_bad_utf8(path, text, delimiter));
     }
-    let t0 = std::time::Instant::now();
-    let records = read_records(path, text, delimiter)?;
-    eprintln!("read_records {:?}", t0.elapsed());
-    let headers = Headers::new(records.header);
+    let mut rdr = reader(text, delimiter);
+    let mut lines = LineCounter::new(text);
+    let mut rec = csv::ByteRecord::new();
+    if !rdr.read_byte_record(&mut rec).map_err(|e| unreadable(path, e))? {
+        return Err(InputError::EmptyInput { path: path.into() });
+    }
+    lines.line_of(&rec);
+    let headers = Headers::new(
+        rec.iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect(),
+    );
+    let data_start = (rdr.position().byte() as usize).min(text.len());
+    let data = &text[data_start..];
+
     let format = ValueFormat::new(&opts.spec)?;
     let mut plan = ColumnPlan::resolve(&headers, &opts.spec, path)?;
-    let integer = sample_integer_columns(&records.chunks, &plan, &format, CANDIDATE_SAMPLE_ROWS);
+    let sample = sample_rows(data, delimiter, &plan);
+    let integer = integer_columns(&sample, &plan, &format);
     plan.finish(&headers, &opts.spec, path, &integer)?;
-    let t0 = std::time::Instant::now();
-    let mut data = build_dataset(path, &records.chunks, &plan, &format, opts.strict)?;
-    eprintln!("build {:?}", t0.elapsed());
-    data.source.rows = records.rows;
+
+    let parser = RowParser::new(&plan, &format);
+    // Without quotes every line break ends a record, so the data can be cut at line
+    // breaks and read in parallel; record order and line numbers stay the same.
+    let (parts, rows) = if data.len() > 2 * PIECE_BYTES && !data.contains(&b'"') {
+        parse_pieces(path, text, data_start, delimiter, &parser)?
+    } else {
+        let mut chunks = Vec::new();
+        let rows = fill_chunks(path, &mut rdr, &mut lines, &mut chunks)?;
+        (parser.parse_chunks(&chunks), rows)
+    };
+    let mut data = assemble(path, parts, &plan, opts.strict)?;
+    data.source.rows = rows;
     data.source.delimiter = char::from(delimiter).to_string();
     Ok((data, gzip))
 }
+
+/// The first data records for candidate detection: up to
+/// [`CANDIDATE_SAMPLE_ROWS`] that are neither excluded nor of the wrong length,
+/// looking no further than [`SAMPLE_SCAN_LIMIT`] records.
+fn sample_rows(data: &[u8], delimiter: u8, plan: &ColumnPlan) -> Vec<csv::ByteRecord> {
+    let mut rdr = reader(data, delimiter);
+    let mut rows = Vec::new();
+    let mut rec = csv::ByteRecord::new();
+    let mut scanned = 0;
+    while rows.len() < CANDIDATE_SAMPLE_ROWS && scanned < SAMPLE_SCAN_LIMIT {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            _ => break,
+        }
+        scanned += 1;
+        if rec.len() == plan.n_columns && !is_excluded(plan, &rec) {
+            rows.push(rec.clone());
+        }
+    }
+    rows
+}
+
+/// How many records candidate detection reads at most, looking for rows it can use.
+const SAMPLE_SCAN_LIMIT: usize = 100_000;
 
 /// The most frequent of `,` `\t` `;` outside quotes on the header line; ties go to
 /// the comma, then the tab.
@@ -307,32 +350,29 @@ impl RecordChunk {
     }
 }
 
-pub(super) struct Records {
-    pub header: Vec<String>,
-    pub chunks: Vec<RecordChunk>,
-    pub rows: u64,
-}
 
-fn read_records(path: &str, text: &[u8], delimiter: u8) -> Result<Records, InputError> {
-    let mut rdr = reader(text, delimiter);
-    let mut rec = csv::ByteRecord::new();
-    let mut lines = LineCounter::new(text);
-    let unreadable = |e: csv::Error| InputError::Unreadable {
+/// Data bytes per piece when quote-free data is read in parallel.
+const PIECE_BYTES: usize = 1 << 21;
+
+fn unreadable(path: &str, e: impl std::fmt::Display) -> InputError {
+    InputError::Unreadable {
         path: path.into(),
         source: std::io::Error::other(e.to_string()),
-    };
-    if !rdr.read_byte_record(&mut rec).map_err(unreadable)? {
-        return Err(InputError::EmptyInput { path: path.into() });
     }
-    lines.line_of(&rec);
-    let header = rec
-        .iter()
-        .map(|f| String::from_utf8_lossy(f).into_owned())
-        .collect();
-    let mut chunks = Vec::new();
+}
+
+/// Reads the remaining records of `rdr` into chunks; returns how many there were.
+fn fill_chunks(
+    path: &str,
+    rdr: &mut csv::Reader<&[u8]>,
+    lines: &mut LineCounter,
+    chunks: &mut Vec<RecordChunk>,
+) -> Result<u64, InputError> {
+    let mut rec = csv::ByteRecord::new();
     let mut chunk = RecordChunk::default();
     let mut rows = 0u64;
-    while rdr.read_byte_record(&mut rec).map_err(unreadable)? {
+    let too_large = |line: u64| unreadable(path, format!("line {line}: record too large"));
+    while rdr.read_byte_record(&mut rec).map_err(|e| unreadable(path, e))? {
         let line = lines.line_of(&rec);
         if chunk.rows() >= CHUNK_ROWS || chunk.data.len() >= CHUNK_BYTES {
             chunks.push(std::mem::take(&mut chunk));
@@ -340,29 +380,78 @@ fn read_records(path: &str, text: &[u8], delimiter: u8) -> Result<Records, Input
         if chunk.push(&rec, line).is_err() {
             // Only a single record of 4 GiB could fail in an empty chunk.
             if chunk.rows() == 0 {
-                return Err(InputError::Unreadable {
-                    path: path.into(),
-                    source: std::io::Error::other(format!("line {line}: record too large")),
-                });
+                return Err(too_large(line));
             }
             chunks.push(std::mem::take(&mut chunk));
-            if chunk.push(&rec, line).is_err() {
-                return Err(InputError::Unreadable {
-                    path: path.into(),
-                    source: std::io::Error::other(format!("line {line}: record too large")),
-                });
-            }
+            chunk.push(&rec, line).map_err(|()| too_large(line))?;
         }
         rows += 1;
     }
     if chunk.rows() > 0 {
         chunks.push(chunk);
     }
-    Ok(Records {
-        header,
-        chunks,
-        rows,
-    })
+    Ok(rows)
+}
+
+/// Reads and validates quote-free data in pieces cut at line breaks, in parallel.
+/// Returns the pieces' results in order and the number of records.
+fn parse_pieces(
+    path: &str,
+    text: &[u8],
+    data_start: usize,
+    delimiter: u8,
+    parser: &RowParser,
+) -> Result<(Vec<ChunkResult>, u64), InputError> {
+    let mut cuts = vec![data_start];
+    let mut at = data_start;
+    while text.len() - at > PIECE_BYTES {
+        let probe = at + PIECE_BYTES;
+        match text[probe..].iter().position(|&b| b == b'\n') {
+            Some(nl) => {
+                at = probe + nl + 1;
+                cuts.push(at);
+            }
+            None => break,
+        }
+    }
+    cuts.push(text.len());
+    // The line each piece starts on, from the line breaks before it.
+    let breaks: Vec<u64> = cuts
+        .par_windows(2)
+        .map(|w| text[w[0]..w[1]].iter().filter(|&&b| b == b'\n').count() as u64)
+        .collect();
+    let mut first_line = 1 + text[..data_start].iter().filter(|&&b| b == b'\n').count() as u64;
+    let mut starts = Vec::with_capacity(breaks.len());
+    for b in &breaks {
+        starts.push(first_line);
+        first_line += b;
+    }
+    let pieces: Vec<Result<(ChunkResult, u64), InputError>> = cuts
+        .par_windows(2)
+        .zip(starts)
+        .map(|(w, start)| {
+            let piece = &text[w[0]..w[1]];
+            let mut rdr = reader(piece, delimiter);
+            let mut lines = LineCounter::new(piece);
+            lines.line = start;
+            let mut rec = csv::ByteRecord::new();
+            let mut builder = parser.builder();
+            let mut rows = 0;
+            while rdr.read_byte_record(&mut rec).map_err(|e| unreadable(path, e))? {
+                builder.push(&rec, lines.line_of(&rec));
+                rows += 1;
+            }
+            Ok((builder.finish(), rows))
+        })
+        .collect();
+    let mut parts = Vec::with_capacity(pieces.len());
+    let mut rows = 0;
+    for piece in pieces {
+        let (part, n) = piece?;
+        parts.push(part);
+        rows += n;
+    }
+    Ok((parts, rows))
 }
 
 /// Parses every chunk in parallel; the result keeps chunk order.
@@ -372,6 +461,3 @@ pub(super) fn par_map_chunks<T: Send>(
 ) -> Vec<T> {
     chunks.par_iter().map(f).collect()
 }
-
-struct Timer(std::time::Instant);
-impl Drop for Timer { fn drop(&mut self) { eprintln!("sha {:?}", self.0.elapsed()); } }

@@ -2,6 +2,8 @@
 //! regions and the winner.
 
 use std::collections::HashMap;
+
+use rayon::slice::ParallelSliceMut;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::columns::{ColumnPlan, ColumnSpec, CountRole};
@@ -22,6 +24,9 @@ pub(super) struct ValueFormat {
     separators: Vec<Vec<u8>>,
     /// Whether `123.0` may stand for 123 (not when `.` separates thousands).
     decimal_zeros: bool,
+    /// Whether some NA token is made of digits only (then digits must be checked
+    /// against the tokens first).
+    na_digits: bool,
 }
 
 /// One cell, read.
@@ -60,7 +65,9 @@ impl ValueFormat {
                 decimal_zeros = sep != ".";
             }
         }
+        let na_digits = na.iter().any(|t: &Vec<u8>| !t.is_empty() && t.iter().all(u8::is_ascii_digit));
         Ok(ValueFormat {
+            na_digits,
             na,
             separators,
             decimal_zeros,
@@ -68,7 +75,30 @@ impl ValueFormat {
     }
 
     /// Reads one raw cell.
+    #[inline]
     pub fn read(&self, raw: &[u8]) -> Cell {
+        // The common case first, in one pass: up to 12 plain digits (no overflow
+        // possible), when no NA token is plain digits.
+        let t = raw.trim_ascii();
+        if !self.na_digits && !t.is_empty() && t.len() <= 12 {
+            let mut value = 0u64;
+            let mut plain = true;
+            for &b in t {
+                let d = b.wrapping_sub(b'0');
+                if d > 9 {
+                    plain = false;
+                    break;
+                }
+                value = value * 10 + u64::from(d);
+            }
+            if plain {
+                return Cell::Count(value);
+            }
+        }
+        self.read_slow(raw)
+    }
+
+    fn read_slow(&self, raw: &[u8]) -> Cell {
         let v = trim(raw);
         if v.is_empty() || self.na.iter().any(|t| t.as_slice() == v) {
             return Cell::Missing;
@@ -168,41 +198,62 @@ fn text(raw: &[u8]) -> &str {
     std::str::from_utf8(trim(raw)).unwrap_or("")
 }
 
-/// Which sampled columns hold only integers (at least one), over the first `limit`
-/// rows that are neither excluded nor of the wrong length.
-pub(super) fn sample_integer_columns(
-    chunks: &[RecordChunk],
+/// Which columns hold only integers (at least one) in the rows given, leaving out
+/// excluded rows and rows of the wrong length.
+pub(super) fn integer_columns<'r, R: Fields + 'r>(
+    rows: impl IntoIterator<Item = &'r R>,
     plan: &ColumnPlan,
     format: &ValueFormat,
-    limit: usize,
 ) -> Vec<bool> {
     let n = plan.n_columns;
     let mut seen = vec![false; n];
     let mut integer = vec![true; n];
-    let mut taken = 0;
-    'outer: for chunk in chunks {
-        for r in 0..chunk.rows() {
-            if taken >= limit {
-                break 'outer;
-            }
-            let row = chunk.row(r);
-            if row.len() != n || excluded_by(plan, row).is_some() {
-                continue;
-            }
-            taken += 1;
-            for k in 0..n {
-                match format.read(row.field(k)) {
-                    Cell::Missing => {}
-                    Cell::NotInteger => integer[k] = false,
-                    _ => seen[k] = true,
-                }
+    for row in rows {
+        if row.count() != n || excluded_by(plan, row).is_some() {
+            continue;
+        }
+        for k in 0..n {
+            match format.read(row.field(k)) {
+                Cell::Missing => {}
+                Cell::NotInteger => integer[k] = false,
+                _ => seen[k] = true,
             }
         }
     }
     (0..n).map(|k| seen[k] && integer[k]).collect()
 }
 
-fn excluded_by(plan: &ColumnPlan, row: Row) -> Option<usize> {
+/// Random access to the fields of one record.
+pub(super) trait Fields {
+    fn count(&self) -> usize;
+    /// Field `k`, or empty past the end.
+    fn field(&self, k: usize) -> &[u8];
+}
+
+impl Fields for Row<'_> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn field(&self, k: usize) -> &[u8] {
+        Row::field(self, k)
+    }
+}
+
+impl Fields for csv::ByteRecord {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn field(&self, k: usize) -> &[u8] {
+        self.get(k).unwrap_or(&[])
+    }
+}
+
+/// Whether an `--exclude` rule drops this row.
+pub(super) fn is_excluded(plan: &ColumnPlan, row: &impl Fields) -> bool {
+    excluded_by(plan, row).is_some()
+}
+
+fn excluded_by(plan: &ColumnPlan, row: &impl Fields) -> Option<usize> {
     plan.exclude
         .iter()
         .position(|(col, value)| trim(row.field(*col)) == value.as_bytes())
@@ -228,8 +279,10 @@ enum Target {
 
 /// The parse of one chunk; regions are chunk-local indices until merged.
 #[derive(Default)]
-struct ChunkResult {
+pub(super) struct ChunkResult {
     stations: Vec<Station>,
+    /// [`id_hash`] of each station's id, when there is an id column.
+    id_hashes: Vec<u64>,
     votes: Vec<u64>,
     on_ballot: Vec<bool>,
     regions: Vec<String>,
@@ -237,7 +290,8 @@ struct ChunkResult {
     excluded: Vec<u64>,
 }
 
-struct RowParser<'p> {
+/// Validates rows against a resolved plan.
+pub(super) struct RowParser<'p> {
     plan: &'p ColumnPlan,
     format: &'p ValueFormat,
     /// Count and candidate columns in header order, so the first bad cell from the
@@ -255,111 +309,171 @@ fn shown(raw: &[u8]) -> String {
     }
 }
 
-impl RowParser<'_> {
-    fn parse(&self, chunk: &RecordChunk) -> ChunkResult {
-        let plan = self.plan;
-        let k = plan.candidates.len();
-        let mut out = ChunkResult {
-            excluded: vec![0; plan.exclude.len()],
-            ..Default::default()
-        };
-        let mut region_index: HashMap<String, u32> = HashMap::new();
-        let mut region_key = String::new();
-        let mut votes = vec![0u64; k];
-        let mut on_ballot = vec![false; k];
-        for r in 0..chunk.rows() {
-            let row = chunk.row(r);
-            let line = chunk.line(r);
-            if row.len() == plan.n_columns {
-                if let Some(rule) = excluded_by(plan, row) {
-                    out.excluded[rule] += 1;
-                    continue;
+/// Collects the rows of one chunk, in order.
+pub(super) struct ChunkBuilder<'a> {
+    parser: &'a RowParser<'a>,
+    out: ChunkResult,
+    region_index: FnvMap<String, u32>,
+    region_key: String,
+    votes: Vec<u64>,
+    on_ballot: Vec<bool>,
+}
+
+impl ChunkBuilder<'_> {
+    pub fn finish(self) -> ChunkResult {
+        self.out
+    }
+
+    /// Validates one record and files it as a station, a rejection or an exclusion.
+    pub fn push(&mut self, row: &impl Fields, line: u64) {
+        let parser = self.parser;
+        let plan = parser.plan;
+        let out = &mut self.out;
+        if row.count() == plan.n_columns {
+            if let Some(rule) = excluded_by(plan, row) {
+                if let Some(n) = out.excluded.get_mut(rule) {
+                    *n += 1;
                 }
-            }
-            let (station, id_read) = self.station_id(row, line);
-            let reject = |reason: &'static str, detail: String, column: Option<String>| Rejection {
-                line,
-                station: station.clone(),
-                id_read,
-                reason,
-                detail,
-                column,
-            };
-            if row.len() != plan.n_columns {
-                out.rejected.push(Rejection {
-                    id_read: false,
-                    ..reject(
-                        "wrong-field-count",
-                        format!("{} fields where the header has {}", row.len(), plan.n_columns),
-                        None,
-                    )
-                });
-                continue;
-            }
-            if !plan.id.is_empty() && !id_read {
-                let cols: Vec<&str> = plan.id.iter().map(|&c| plan.name(c)).collect();
-                let detail = format!("column {}: empty", cols.join(" + "));
-                out.rejected.push(reject("missing-id", detail, plan.id.first().map(|&c| plan.name(c).to_string())));
-                continue;
-            }
-            match self.counts(row, &mut votes, &mut on_ballot) {
-                Ok(sums) => {
-                    let region = if plan.region.is_empty() {
-                        None
-                    } else {
-                        region_key.clear();
-                        for (i, &c) in plan.region.iter().enumerate() {
-                            if i > 0 {
-                                region_key.push('/');
-                            }
-                            region_key.push_str(text(row.field(c)));
-                        }
-                        let next = out.regions.len() as u32;
-                        Some(match region_index.get(region_key.as_str()) {
-                            Some(&j) => j,
-                            None => {
-                                region_index.insert(region_key.clone(), next);
-                                out.regions.push(region_key.clone());
-                                next
-                            }
-                        })
-                    };
-                    match self.derive(sums, &votes) {
-                        Ok((registered, ballots, valid, invalid)) => {
-                            out.stations.push(Station {
-                                line,
-                                id: station,
-                                region,
-                                registered,
-                                ballots,
-                                valid,
-                                invalid,
-                            });
-                            out.votes.extend_from_slice(&votes);
-                            out.on_ballot.extend_from_slice(&on_ballot);
-                        }
-                        Err(detail) => out.rejected.push(reject("count-overflow", detail, None)),
-                    }
-                }
-                Err((reason, col, raw)) => {
-                    let name = plan.name(col).to_string();
-                    let detail = match reason {
-                        "missing-value" => format!("column {name}: missing ('{raw}')"),
-                        "count-overflow" => {
-                            format!("column {name}: '{raw}' is above {MAX_COUNT} or its sum is")
-                        }
-                        _ => format!("column {name}: '{raw}'"),
-                    };
-                    out.rejected.push(reject(reason, detail, Some(name)));
-                }
+                return;
             }
         }
-        out
+        let (station, id_read) = parser.station_id(row, line);
+        let reject = |reason: &'static str, detail: String, column: Option<String>| Rejection {
+            line,
+            station: station.clone(),
+            id_read,
+            reason,
+            detail,
+            column,
+        };
+        if row.count() != plan.n_columns {
+            out.rejected.push(Rejection {
+                id_read: false,
+                ..reject(
+                    "wrong-field-count",
+                    format!("{} fields where the header has {}", row.count(), plan.n_columns),
+                    None,
+                )
+            });
+            return;
+        }
+        if !plan.id.is_empty() && !id_read {
+            let cols: Vec<&str> = plan.id.iter().map(|&c| plan.name(c)).collect();
+            let detail = format!("column {}: empty", cols.join(" + "));
+            let column = plan.id.first().map(|&c| plan.name(c).to_string());
+            out.rejected.push(reject("missing-id", detail, column));
+            return;
+        }
+        let sums = match parser.counts(row, &mut self.votes, &mut self.on_ballot) {
+            Ok(sums) => sums,
+            Err((reason, col, raw)) => {
+                let name = plan.name(col).to_string();
+                let detail = match reason {
+                    "missing-value" => format!("column {name}: missing ('{raw}')"),
+                    "count-overflow" => {
+                        format!("column {name}: '{raw}' is above {MAX_COUNT} or its sum is")
+                    }
+                    _ => format!("column {name}: '{raw}'"),
+                };
+                out.rejected.push(reject(reason, detail, Some(name)));
+                return;
+            }
+        };
+        let (registered, ballots, valid, invalid) = match parser.derive(sums, &self.votes) {
+            Ok(counts) => counts,
+            Err(detail) => {
+                out.rejected.push(reject("count-overflow", detail, None));
+                return;
+            }
+        };
+        let region = if plan.region.is_empty() {
+            None
+        } else {
+            let key = &mut self.region_key;
+            key.clear();
+            for (i, &c) in plan.region.iter().enumerate() {
+                if i > 0 {
+                    key.push('/');
+                }
+                key.push_str(text(row.field(c)));
+            }
+            let next = out.regions.len() as u32;
+            Some(match self.region_index.get(key.as_str()) {
+                Some(&j) => j,
+                None => {
+                    self.region_index.insert(key.clone(), next);
+                    out.regions.push(key.clone());
+                    next
+                }
+            })
+        };
+        if !plan.id.is_empty() {
+            out.id_hashes.push(id_hash(&station));
+        }
+        out.stations.push(Station {
+            line,
+            id: station,
+            region,
+            registered,
+            ballots,
+            valid,
+            invalid,
+        });
+        out.votes.extend_from_slice(&self.votes);
+        out.on_ballot.extend_from_slice(&self.on_ballot);
+    }
+}
+
+impl<'p> RowParser<'p> {
+    pub fn new(plan: &'p ColumnPlan, format: &'p ValueFormat) -> Self {
+        let mut targets: Vec<(usize, Target)> = Vec::new();
+        for (r, cols) in plan.counts.iter().enumerate() {
+            targets.extend(cols.iter().map(|&c| (c, Target::Count(r))));
+        }
+        targets.extend(
+            plan.candidates
+                .iter()
+                .enumerate()
+                .map(|(j, &c)| (c, Target::Candidate(j))),
+        );
+        targets.sort_by_key(|&(c, _)| c);
+        RowParser {
+            plan,
+            format,
+            targets,
+            has: CountRole::ALL.map(|r| plan.has(r)),
+        }
+    }
+
+    pub fn builder(&self) -> ChunkBuilder<'_> {
+        let k = self.plan.candidates.len();
+        ChunkBuilder {
+            parser: self,
+            out: ChunkResult {
+                excluded: vec![0; self.plan.exclude.len()],
+                ..Default::default()
+            },
+            region_index: FnvMap::default(),
+            region_key: String::new(),
+            votes: vec![0; k],
+            on_ballot: vec![false; k],
+        }
+    }
+
+    /// Validates the rows of stored chunks, in parallel.
+    pub fn parse_chunks(&self, chunks: &[RecordChunk]) -> Vec<ChunkResult> {
+        par_map_chunks(chunks, |chunk| {
+            let mut b = self.builder();
+            for r in 0..chunk.rows() {
+                b.push(&chunk.row(r), chunk.line(r));
+            }
+            b.finish()
+        })
     }
 
     /// The joined id (parts trimmed, `/` between), or `line N` without an id column.
     /// The flag says whether any part was present.
-    fn station_id(&self, row: Row, line: u64) -> (String, bool) {
+    fn station_id(&self, row: &impl Fields, line: u64) -> (String, bool) {
         if self.plan.id.is_empty() {
             return (format!("line {line}"), false);
         }
@@ -381,7 +495,7 @@ impl RowParser<'_> {
     /// Sums the count roles and reads the candidate cells into `votes`/`on_ballot`.
     fn counts(
         &self,
-        row: Row,
+        row: &impl Fields,
         votes: &mut [u64],
         on_ballot: &mut [bool],
     ) -> Result<[u64; 4], (&'static str, usize, String)> {
@@ -456,7 +570,14 @@ struct Fnv(u64);
 
 impl Hasher for Fnv {
     fn finish(&self) -> u64 {
-        self.0
+        // FNV's low bits mix poorly and the table indexes by them: finish with
+        // MurmurHash3's avalanche step.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
     fn write(&mut self, bytes: &[u8]) {
         let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
@@ -468,6 +589,56 @@ impl Hasher for Fnv {
 }
 
 type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+fn id_hash(id: &str) -> u64 {
+    let mut h = Fnv::default();
+    h.write(id.as_bytes());
+    h.finish()
+}
+
+/// How many rows carry each station's id: the kept stations' ids and the ids read
+/// from rejected rows. Sorting 64-bit hashes keeps this cache-friendly; ids are
+/// compared only within a run of equal hashes.
+fn id_repeats(stations: &[Station], hashes: &[u64], rejected: &[Rejection]) -> Vec<u32> {
+    let n = stations.len();
+    let id_of = |tag: usize| -> &str {
+        match tag.checked_sub(n) {
+            None => stations.get(tag).map_or("", |s| s.id.as_str()),
+            Some(r) => rejected.get(r).map_or("", |r| r.station.as_str()),
+        }
+    };
+    let mut keys: Vec<(u64, usize)> = hashes.iter().copied().zip(0..n).collect();
+    keys.extend(
+        rejected
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.id_read)
+            .map(|(i, r)| (id_hash(&r.station), n + i)),
+    );
+    keys.par_sort_unstable();
+    let mut repeats = vec![1u32; n];
+    let mut run = 0;
+    while run < keys.len() {
+        let mut end = run + 1;
+        while end < keys.len() && keys[end].0 == keys[run].0 {
+            end += 1;
+        }
+        if end - run > 1 {
+            let mut group: Vec<(&str, usize)> =
+                keys[run..end].iter().map(|&(_, t)| (id_of(t), t)).collect();
+            group.sort_unstable();
+            for same in group.chunk_by(|a, b| a.0 == b.0) {
+                for &(_, t) in same {
+                    if let Some(r) = repeats.get_mut(t) {
+                        *r = same.len() as u32;
+                    }
+                }
+            }
+        }
+        run = end;
+    }
+    repeats
+}
 
 fn fix_for(reason: &str) -> &'static str {
     match reason {
@@ -491,44 +662,29 @@ fn fix_for(reason: &str) -> &'static str {
     }
 }
 
-/// Validates every row and assembles the dataset (source fields other than the
-/// columns are filled by the caller).
-pub(super) fn build_dataset(
+/// Joins the chunks' results in order into the dataset: duplicate ids, regions,
+/// winner, and `--strict`. Source fields other than the columns are left to the caller.
+pub(super) fn assemble(
     path: &str,
-    chunks: &[RecordChunk],
+    parts: Vec<ChunkResult>,
     plan: &ColumnPlan,
-    format: &ValueFormat,
     strict: bool,
 ) -> Result<Dataset, InputError> {
-    let mut targets: Vec<(usize, Target)> = Vec::new();
-    for (r, cols) in plan.counts.iter().enumerate() {
-        targets.extend(cols.iter().map(|&c| (c, Target::Count(r))));
-    }
-    targets.extend(plan.candidates.iter().enumerate().map(|(j, &c)| (c, Target::Candidate(j))));
-    targets.sort_by_key(|&(c, _)| c);
-    let parser = RowParser {
-        plan,
-        format,
-        targets,
-        has: CountRole::ALL.map(|r| plan.has(r)),
-    };
-    let t0 = std::time::Instant::now();
-    let parts = par_map_chunks(chunks, |c| parser.parse(c));
-    eprintln!("parse {:?}", t0.elapsed());
-    let t0 = std::time::Instant::now();
-
     let k = plan.candidates.len();
-    let mut stations = Vec::new();
-    let mut votes = Vec::new();
-    let mut on_ballot = Vec::new();
+    let n: usize = parts.iter().map(|p| p.stations.len()).sum();
+    let mut stations = Vec::with_capacity(n);
+    let mut id_hashes = Vec::with_capacity(if plan.id.is_empty() { 0 } else { n });
+    let mut votes = Vec::with_capacity(n * k);
+    let mut on_ballot = Vec::with_capacity(n * k);
     let mut rejected: Vec<Rejection> = Vec::new();
     let mut excluded = vec![0u64; plan.exclude.len()];
     // Chunk of each station, to translate its chunk-local region index.
-    let mut chunk_of: Vec<u32> = Vec::new();
+    let mut chunk_of: Vec<u32> = Vec::with_capacity(n);
     let mut local_regions = Vec::new();
     for (ci, part) in parts.into_iter().enumerate() {
         chunk_of.extend(std::iter::repeat_n(ci as u32, part.stations.len()));
         stations.extend(part.stations);
+        id_hashes.extend(part.id_hashes);
         votes.extend(part.votes);
         on_ballot.extend(part.on_ballot);
         rejected.extend(part.rejected);
@@ -538,27 +694,16 @@ pub(super) fn build_dataset(
         local_regions.push(part.regions);
     }
 
-    eprintln!("merge {:?}", t0.elapsed());
-    let t0 = std::time::Instant::now();
     // Every row carrying a repeated id goes, whichever came first.
     if !plan.id.is_empty() {
-        let mut seen: FnvMap<&str, u32> = FnvMap::default();
-        for id in stations
-            .iter()
-            .map(|s| s.id.as_str())
-            .chain(rejected.iter().filter(|r| r.id_read).map(|r| r.station.as_str()))
-        {
-            *seen.entry(id).or_insert(0) += 1;
-        }
-        let repeats: Vec<u32> = stations.iter().map(|s| seen.get(s.id.as_str()).copied().unwrap_or(1)).collect();
-        drop(seen);
+        let repeats = id_repeats(&stations, &id_hashes, &rejected);
         if repeats.iter().any(|&n| n > 1) {
             let mut kept = Vec::with_capacity(stations.len());
             let mut kept_votes = Vec::with_capacity(votes.len());
             let mut kept_ballot = Vec::with_capacity(on_ballot.len());
             let mut kept_chunk = Vec::with_capacity(chunk_of.len());
             for (i, s) in stations.into_iter().enumerate() {
-                let n = repeats[i];
+                let n = repeats.get(i).copied().unwrap_or(1);
                 if n > 1 {
                     rejected.push(Rejection {
                         line: s.line,
@@ -571,7 +716,7 @@ pub(super) fn build_dataset(
                 } else {
                     kept_votes.extend_from_slice(votes.get(i * k..(i + 1) * k).unwrap_or(&[]));
                     kept_ballot.extend_from_slice(on_ballot.get(i * k..(i + 1) * k).unwrap_or(&[]));
-                    kept_chunk.push(chunk_of[i]);
+                    kept_chunk.push(chunk_of.get(i).copied().unwrap_or(0));
                     kept.push(s);
                 }
             }
@@ -582,8 +727,6 @@ pub(super) fn build_dataset(
         }
     }
     rejected.sort_by_key(|r| r.line);
-    eprintln!("dups {:?}", t0.elapsed());
-    let t0 = std::time::Instant::now();
 
     if strict {
         if let Some(first) = rejected.first() {
@@ -631,7 +774,6 @@ pub(super) fn build_dataset(
         }
     }
 
-    eprintln!("regions {:?}", t0.elapsed());
     let winner = match plan.winner {
         Some(w) => w,
         None => {

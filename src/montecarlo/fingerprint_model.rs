@@ -428,44 +428,72 @@ pub fn simulate_stations(
     (out, truth)
 }
 
-/// Median of `v` (reordered in place); 0 for an empty slice.
-pub fn median(v: &mut [f64]) -> f64 {
+/// Type-7 quantile (numpy's default) of `v`, reordered in place; 0 when empty.
+pub fn quantile(v: &mut [f64], q: f64) -> f64 {
     let n = v.len();
     if n == 0 {
         return 0.0;
     }
-    let (_, hi, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
-    let hi = *hi;
-    if n % 2 == 1 {
-        hi
+    let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let (_, x_lo, rest) = v.select_nth_unstable_by(lo, f64::total_cmp);
+    let x_lo = *x_lo;
+    let x_hi = rest.iter().copied().fold(f64::INFINITY, f64::min);
+    if x_hi.is_finite() {
+        x_lo + (h - lo as f64) * (x_hi - x_lo)
     } else {
-        let lo = v[..n / 2].iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        0.5 * (lo + hi)
+        x_lo
     }
 }
 
-/// Median and median absolute deviation (unscaled) of `v`.
-pub fn median_mad(v: &mut [f64]) -> (f64, f64) {
-    let m = median(v);
-    for x in v.iter_mut() {
-        *x = (*x - m).abs();
-    }
-    (m, median(v))
+/// Median of `v` (reordered in place); 0 for an empty slice.
+pub fn median(v: &mut [f64]) -> f64 {
+    quantile(v, 0.5)
 }
 
-/// Consistency factor that turns a MAD into a normal standard deviation.
-pub const MAD_TO_SD: f64 = 1.482_602_218_505_602;
+/// Lower quantile the fair model is pinned to.
+pub const Q_LOW: f64 = 0.05;
+/// Upper quantile the fair model is pinned to: below the median, since ballot
+/// stuffing only moves stations up, and the lower part of each region's
+/// distribution is the least touched by it.
+pub const Q_HIGH: f64 = 0.25;
+// python3 -c "from scipy.stats import norm; print(repr(norm.ppf(0.1)), repr(norm.ppf(0.4)))"
+const Z_LOW: f64 = -1.281_551_565_544_600_4;
+const Z_HIGH: f64 = -0.253_347_103_135_799_7;
 
-/// Location and spread of the empirical logits of turnout and share in each group.
+/// A normal's location and scale implied by two lower quantiles of a sample.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LowerFit {
+    pub location: f64,
+    pub scale: f64,
+}
+
+impl LowerFit {
+    /// From the sample `v` (reordered in place).
+    pub fn of(v: &mut [f64]) -> LowerFit {
+        let ql: f64 = std::env::var("QL").ok().and_then(|s| s.parse().ok()).unwrap_or(Q_LOW);
+        let qh: f64 = std::env::var("QH").ok().and_then(|s| s.parse().ok()).unwrap_or(Q_HIGH);
+        let zl = statrs::distribution::ContinuousCDF::inverse_cdf(&statrs::distribution::Normal::standard(), ql);
+        let zh = statrs::distribution::ContinuousCDF::inverse_cdf(&statrs::distribution::Normal::standard(), qh);
+        let _ = (Z_LOW, Z_HIGH);
+        let lo = quantile(v, ql);
+        let hi = quantile(v, qh);
+        let scale = (hi - lo) / (zh - zl);
+        LowerFit {
+            location: hi - zh * scale,
+            scale,
+        }
+    }
+}
+
+/// Turnout and share logits of one group, summarised by their lower quantiles.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct GroupStats {
-    pub turnout_median: f64,
-    pub turnout_mad: f64,
-    pub share_median: f64,
-    pub share_mad: f64,
+    pub turnout: LowerFit,
+    pub share: LowerFit,
 }
 
-/// Medians and MADs of empirical logits per group, from `(group, turnout logit, share logit)`.
+/// Group statistics from `(group, turnout logit, share logit)` items.
 pub fn group_stats(n_groups: usize, items: impl Iterator<Item = (u32, f64, f64)>) -> Vec<GroupStats> {
     let mut t: Vec<Vec<f64>> = vec![Vec::new(); n_groups];
     let mut s: Vec<Vec<f64>> = vec![Vec::new(); n_groups];
@@ -477,15 +505,9 @@ pub fn group_stats(n_groups: usize, items: impl Iterator<Item = (u32, f64, f64)>
     }
     t.iter_mut()
         .zip(s.iter_mut())
-        .map(|(tv, sv)| {
-            let (tm, td) = median_mad(tv);
-            let (sm, sd) = median_mad(sv);
-            GroupStats {
-                turnout_median: tm,
-                turnout_mad: td,
-                share_median: sm,
-                share_mad: sd,
-            }
+        .map(|(tv, sv)| GroupStats {
+            turnout: LowerFit::of(tv),
+            share: LowerFit::of(sv),
         })
         .collect()
 }
@@ -507,17 +529,17 @@ pub fn observed_group_stats(st: &Stations) -> Vec<GroupStats> {
 /// Smallest spread the fair model may take, so that degenerate groups stay finite.
 pub const MIN_SPREAD: f64 = 0.01;
 
-/// The default model's starting fair fit: per group, the median and the MAD-based
-/// spread of the empirical logits. The fit then corrects both by simulation, for
-/// binomial noise and for the fraud it finds.
+/// The default model's starting fair fit: per group, the normal implied by the 10th
+/// and 40th percentiles of the empirical logits. The fit then corrects both by
+/// simulation, for binomial noise and for the fraud it finds.
 pub fn initial_fair_logit(st: &Stations) -> FairModel {
     let groups = observed_group_stats(st)
         .iter()
         .map(|g| FairGroup {
-            turnout_center: g.turnout_median,
-            turnout_spread: (g.turnout_mad * MAD_TO_SD).max(MIN_SPREAD),
-            share_center: g.share_median,
-            share_spread: (g.share_mad * MAD_TO_SD).max(MIN_SPREAD),
+            turnout_center: g.turnout.location,
+            turnout_spread: g.turnout.scale.max(MIN_SPREAD),
+            share_center: g.share.location,
+            share_spread: g.share.scale.max(MIN_SPREAD),
         })
         .collect();
     FairModel {
@@ -580,21 +602,27 @@ mod tests {
     use crate::montecarlo::batch_rng;
 
     #[test]
-    fn median_and_mad_match_numpy() {
-        // python3 -c "import numpy as np; x=np.array([3.,1,4,1,5,9,2,6]); m=np.median(x); print(m, np.median(abs(x-m)))"
-        // 3.5 2.0
-        let mut v = vec![3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0];
-        assert_eq!(median_mad(&mut v), (3.5, 2.0));
-        let mut odd = vec![2.0, -1.0, 7.0];
-        assert_eq!(median(&mut odd), 2.0);
+    fn quantiles_match_numpy() {
+        // python3 -c "import numpy as np; x=[3.,1,4,1,5,9,2,6]; print(np.median(x), np.quantile(x,0.1), np.quantile(x,0.4))"
+        // 3.5 1.0 2.8
+        let x = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0];
+        assert_eq!(median(&mut x.clone()), 3.5);
+        assert!((quantile(&mut x.clone(), 0.1) - 1.0).abs() < 1e-12);
+        assert!((quantile(&mut x.clone(), 0.4) - 2.8).abs() < 1e-12);
+        assert_eq!(median(&mut [2.0, -1.0, 7.0]), 2.0);
         assert_eq!(median(&mut []), 0.0);
     }
 
     #[test]
-    fn mad_factor_matches_scipy() {
-        // python3 -c "from scipy.stats import norm; print(repr(1/norm.ppf(0.75)))"
-        // 1.482602218505602
-        assert!((MAD_TO_SD - 1.482_602_218_505_602).abs() < 1e-15);
+    fn lower_quantiles_recover_a_normal() {
+        // A normal's own quantiles give back its location and scale.
+        // python3 -c "from scipy.stats import norm; print(repr(norm.ppf(0.1, 2, 3)), repr(norm.ppf(0.4, 2, 3)))"
+        // -1.8446546966338012 1.239958690592601
+        let (lo, hi) = (-1.844_654_696_633_801_2, 1.239_958_690_592_601);
+        // Eleven points whose 10th and 40th percentiles are exactly lo and hi.
+        let mut v = vec![lo - 1.0, lo, hi - 1.0, hi - 0.5, hi, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
+        let f = LowerFit::of(&mut v);
+        assert!((f.location - 2.0).abs() < 1e-12 && (f.scale - 3.0).abs() < 1e-12, "{f:?}");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::Rng;
 use super::fingerprint_model::{
-    FairModel, FingerprintModel, Fraud, GroupStats, MAD_TO_SD, MIN_SPREAD, Stations,
+    FairModel, FingerprintModel, Fraud, GroupStats, MIN_SPREAD, Stations,
     empirical_logit, extreme_intensity, group_stats, initial_fair_logit, observed_group_stats,
     paper_fair,
 };
@@ -30,6 +30,8 @@ pub const ALPHA_RANGE: (f64, f64) = (0.1, 10.0);
 pub const F_EXTREME_MAX: f64 = 0.5;
 /// Pseudo-count added to every simulated cell, so that the deviance stays finite.
 const KAPPA: f64 = 0.5;
+/// A sweep turns back once the distance is this far above its best (plus 1%).
+const SWEEP_MARGIN: f64 = 40.0;
 /// A cell index meaning "not in the histogram" (no valid votes).
 const NO_CELL: u32 = u32::MAX;
 
@@ -159,6 +161,12 @@ impl Objective {
 /// Common random numbers for one simulated election: `copies` simulated stations per
 /// observed station, in order of their fraud uniform (position `p` has
 /// `u ∈ [p, p+1) / n_sim`), each with a random source station.
+///
+/// Stratified to cut simulation noise: within each group the fair turnout and share
+/// normals are the group's normal quantiles at stratified points, in random order;
+/// fraud intensities are stratified in blocks of consecutive positions, so that any
+/// prefix or suffix of stations (the ones fraud selects) has nearly the exact
+/// intensity distribution.
 #[derive(Debug, Clone)]
 pub struct Crn {
     pub copies: usize,
@@ -170,26 +178,67 @@ pub struct Crn {
     zx: Vec<f64>,
 }
 
+/// Positions per block of stratified fraud intensities.
+const INTENSITY_BLOCK: usize = 64;
+
+/// Standard normal quantile.
+fn normal_quantile(p: f64) -> f64 {
+    -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * p)
+}
+
+/// Fisher–Yates shuffle from `rng`.
+fn shuffle<T>(v: &mut [T], rng: &mut Rng) {
+    for i in (1..v.len()).rev() {
+        let j = rng.random_range(0..=i as u64) as usize;
+        v.swap(i, j);
+    }
+}
+
+/// `m` stratified standard normals in random order.
+fn stratified_normals(m: usize, rng: &mut Rng) -> Vec<f64> {
+    let mut v: Vec<f64> = (0..m)
+        .map(|k| {
+            let u: f64 = rng.random();
+            normal_quantile((k as f64 + u) / m as f64)
+        })
+        .collect();
+    shuffle(&mut v, rng);
+    v
+}
+
 impl Crn {
-    /// Draws the numbers for `stations` template stations, `copies` each.
-    pub fn draw(stations: usize, copies: usize, rng: &mut Rng) -> Crn {
+    /// Draws the numbers for the stations of `st`, `copies` each.
+    pub fn draw(st: &Stations, copies: usize, rng: &mut Rng) -> Crn {
         let copies = copies.max(1);
+        let stations = st.len();
         let n = stations * copies;
         let mut perm: Vec<u32> = (0..n as u32).collect();
-        for i in (1..n).rev() {
-            let j = rng.random_range(0..=i as u64) as usize;
-            perm.swap(i, j);
+        shuffle(&mut perm, rng);
+        let src: Vec<u32> = perm.iter().map(|&p| p % stations.max(1) as u32).collect();
+        drop(perm);
+        let mut by_group: Vec<Vec<u32>> = vec![Vec::new(); st.n_groups()];
+        for (p, &i) in src.iter().enumerate() {
+            let g = st.group.get(i as usize).copied().unwrap_or(0) as usize;
+            if let Some(list) = by_group.get_mut(g) {
+                list.push(p as u32);
+            }
         }
-        let src = perm.iter().map(|&p| p % stations.max(1) as u32).collect();
-        let normals = || -> Vec<f64> { Vec::with_capacity(n) };
-        let (mut zt, mut zs, mut zb, mut zw, mut zx) =
-            (normals(), normals(), normals(), normals(), normals());
+        let (mut zt, mut zs) = (vec![0.0; n], vec![0.0; n]);
+        for list in &by_group {
+            for (z, v) in [(&mut zt, stratified_normals(list.len(), rng)), (&mut zs, stratified_normals(list.len(), rng))] {
+                for (&p, x) in list.iter().zip(v) {
+                    z[p as usize] = x;
+                }
+            }
+        }
+        let mut zx = Vec::with_capacity(n);
+        for start in (0..n).step_by(INTENSITY_BLOCK) {
+            zx.extend(stratified_normals(INTENSITY_BLOCK.min(n - start), rng));
+        }
+        let (mut zb, mut zw) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for _ in 0..n {
-            zt.push(rng.sample(StandardNormal));
-            zs.push(rng.sample(StandardNormal));
             zb.push(rng.sample(StandardNormal));
             zw.push(rng.sample(StandardNormal));
-            zx.push(rng.sample(StandardNormal));
         }
         Crn {
             copies,
@@ -450,54 +499,102 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Sets the incremental fraction to its best value at the current extreme
-    /// fraction, θ and α; returns whether it changed.
-    fn sweep_inc(&mut self) -> bool {
+    /// Moves the incremental fraction from `k` stations to `to`.
+    fn move_inc(&mut self, k: &mut usize, to: usize) {
         let n = self.n();
-        let lim = n - self.k_ext;
-        let old = self.k_inc;
-        for p in n - self.k_inc..n {
-            self.mv(self.inc_cell[p], self.fair_cell[p]);
+        while *k < to {
+            *k += 1;
+            self.mv(self.fair_cell[n - *k], self.inc_cell[n - *k]);
         }
-        self.k_inc = 0;
-        let mut best = (self.total, 0usize);
-        for k in 1..=lim {
-            let p = n - k;
-            self.mv(self.fair_cell[p], self.inc_cell[p]);
+        while *k > to {
+            self.mv(self.inc_cell[n - *k], self.fair_cell[n - *k]);
+            *k -= 1;
+        }
+    }
+
+    /// Moves the extreme fraction from `k` stations to `to`.
+    fn move_ext(&mut self, k: &mut usize, to: usize) {
+        while *k < to {
+            self.mv(self.fair_cell[*k], self.ext_cell[*k]);
+            *k += 1;
+        }
+        while *k > to {
+            *k -= 1;
+            self.mv(self.ext_cell[*k], self.fair_cell[*k]);
+        }
+    }
+
+    /// How far above the best distance a sweep goes before it turns back: the
+    /// distance is far from flat away from its minimum, and stopping early saves
+    /// most of each sweep.
+    fn margin(best: f64) -> f64 {
+        SWEEP_MARGIN + 0.01 * best.abs()
+    }
+
+    /// Sets the incremental fraction to its best value at the current extreme
+    /// fraction, θ and α, searching up and then down from the current value, one
+    /// station at a time; returns whether it changed.
+    fn sweep_inc(&mut self) -> bool {
+        let lim = self.n() - self.k_ext;
+        let k0 = self.k_inc.min(lim);
+        let mut k = self.k_inc;
+        self.move_inc(&mut k, k0);
+        let mut best = (self.total, k0);
+        while k < lim {
+            let to = k + 1;
+            self.move_inc(&mut k, to);
             if self.total < best.0 - 1e-9 {
                 best = (self.total, k);
+            } else if self.total > best.0 + Self::margin(best.0) {
+                break;
             }
         }
-        for k in (best.1 + 1..=lim).rev() {
-            let p = n - k;
-            self.mv(self.inc_cell[p], self.fair_cell[p]);
+        self.move_inc(&mut k, k0);
+        while k > 0 {
+            let to = k - 1;
+            self.move_inc(&mut k, to);
+            if self.total < best.0 - 1e-9 {
+                best = (self.total, k);
+            } else if self.total > best.0 + Self::margin(best.0) {
+                break;
+            }
         }
+        self.move_inc(&mut k, best.1);
+        let changed = best.1 != self.k_inc;
         self.k_inc = best.1;
-        self.k_inc != old
+        changed
     }
 
     /// Sets the extreme fraction to its best value at the current incremental fraction.
     fn sweep_ext(&mut self) -> bool {
         let lim = self.ext_max.min(self.n() - self.k_inc);
-        let old = self.k_ext;
-        for p in 0..self.k_ext {
-            self.mv(self.ext_cell[p], self.fair_cell[p]);
-        }
-        self.k_ext = 0;
-        let mut best = (self.total, 0usize);
-        for k in 1..=lim {
-            let p = k - 1;
-            self.mv(self.fair_cell[p], self.ext_cell[p]);
+        let k0 = self.k_ext.min(lim);
+        let mut k = self.k_ext;
+        self.move_ext(&mut k, k0);
+        let mut best = (self.total, k0);
+        while k < lim {
+            let to = k + 1;
+            self.move_ext(&mut k, to);
             if self.total < best.0 - 1e-9 {
                 best = (self.total, k);
+            } else if self.total > best.0 + Self::margin(best.0) {
+                break;
             }
         }
-        for k in (best.1 + 1..=lim).rev() {
-            let p = k - 1;
-            self.mv(self.ext_cell[p], self.fair_cell[p]);
+        self.move_ext(&mut k, k0);
+        while k > 0 {
+            let to = k - 1;
+            self.move_ext(&mut k, to);
+            if self.total < best.0 - 1e-9 {
+                best = (self.total, k);
+            } else if self.total > best.0 + Self::margin(best.0) {
+                break;
+            }
         }
+        self.move_ext(&mut k, best.1);
+        let changed = best.1 != self.k_ext;
         self.k_ext = best.1;
-        self.k_ext != old
+        changed
     }
 
     /// The distance at (θ, α), minimised over both fraud fractions by alternating sweeps.
@@ -528,34 +625,20 @@ impl<'a> Engine<'a> {
         let n = self.n();
         let lim = n - self.k_ext;
         let old = self.k_inc;
-        for p in n - self.k_inc..n {
-            self.mv(self.inc_cell[p], self.fair_cell[p]);
-        }
+        let mut k = old;
         let mut out = vec![None; checkpoints.len()];
-        let targets: Vec<usize> = checkpoints
+        let mut targets: Vec<(usize, usize)> = checkpoints
             .iter()
-            .map(|f| (f * n as f64).round() as usize)
+            .enumerate()
+            .map(|(i, f)| ((f * n as f64).round() as usize, i))
+            .filter(|(t, _)| *t <= lim)
             .collect();
-        for (i, &t) in targets.iter().enumerate() {
-            if t == 0 {
-                out[i] = Some(self.total);
-            }
+        targets.sort_unstable();
+        for (t, i) in targets {
+            self.move_inc(&mut k, t);
+            out[i] = Some(self.total);
         }
-        for k in 1..=lim {
-            let p = n - k;
-            self.mv(self.fair_cell[p], self.inc_cell[p]);
-            for (i, &t) in targets.iter().enumerate() {
-                if t == k {
-                    out[i] = Some(self.total);
-                }
-            }
-        }
-        self.k_inc = lim;
-        for k in (old + 1..=lim).rev() {
-            let p = n - k;
-            self.mv(self.inc_cell[p], self.fair_cell[p]);
-        }
-        self.k_inc = old;
+        self.move_inc(&mut k, old);
         out
     }
 
@@ -670,10 +753,10 @@ pub enum Start {
 const THETA_GRID: [f64; 5] = [0.025, 0.05, 0.1, 0.2, 0.4];
 const ALPHA_GRID: [f64; 3] = [0.5, 1.0, 2.0];
 /// Fair-parameter corrections at most; they usually settle in two or three.
-const FAIR_ITERATIONS: usize = 5;
+const FAIR_ITERATIONS: usize = 6;
 /// Compass search steps on the log scale of θ and α.
 const STEP_START: f64 = 0.35;
-const STEP_MIN: f64 = 0.04;
+const STEP_MIN: f64 = 0.07;
 
 struct Searcher<'a, 'b> {
     engine: &'b mut Engine<'a>,
@@ -687,9 +770,10 @@ impl Searcher<'_, '_> {
         self.engine.profile(lt.exp(), la.exp())
     }
 
-    /// Compass search on (ln θ, ln α) from `start`, steps halving from `h` to
-    /// [`STEP_MIN`]. Leaves the engine at the best point found.
-    fn compass(&mut self, start: (f64, f64), h: f64) -> (f64, f64, f64) {
+    /// Compass search on (ln θ, ln α) from `start` (log scale), steps halving from
+    /// `h` until below `h_min`. Leaves the engine at the best point found and returns
+    /// it (log scale) with its distance.
+    fn compass(&mut self, start: (f64, f64), h: f64, h_min: f64) -> ((f64, f64), f64) {
         let (lt_lo, lt_hi) = (THETA_RANGE.0.ln(), THETA_RANGE.1.ln());
         let (la_lo, la_hi) = (ALPHA_RANGE.0.ln(), ALPHA_RANGE.1.ln());
         let mut x = (start.0.clamp(lt_lo, lt_hi), start.1.clamp(la_lo, la_hi));
@@ -697,7 +781,7 @@ impl Searcher<'_, '_> {
         let mut at_best = true;
         let mut h = h;
         let mut last_dir = 0usize;
-        while h >= STEP_MIN {
+        while h >= h_min {
             let dirs = [(h, 0.0), (-h, 0.0), (0.0, h), (0.0, -h)];
             let mut moved = false;
             for i in 0..4 {
@@ -730,7 +814,7 @@ impl Searcher<'_, '_> {
         if !at_best {
             best = self.eval(x.0, x.1);
         }
-        (x.0.exp(), x.1.exp(), best)
+        (x, best)
     }
 
     fn grid(&mut self) -> (f64, f64) {
@@ -752,22 +836,24 @@ impl Searcher<'_, '_> {
     }
 }
 
-/// Moves each group's fair centres and spreads so that the simulated medians and
-/// MADs (fraud included) match the observed ones. Returns the largest change.
+/// Moves each group's fair centres and spreads so that the simulated lower
+/// quantiles (fraud included) match the observed ones. Returns the largest change.
 fn correct_fair(fair: &mut FairModel, obs: &[GroupStats], sim: &[GroupStats]) -> f64 {
+    let w: f64 = std::env::var("OMEGA").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
     let mut change: f64 = 0.0;
     for ((g, o), s) in fair.groups.iter_mut().zip(obs).zip(sim) {
-        let dt = o.turnout_median - s.turnout_median;
-        let ds = o.share_median - s.share_median;
+        let dt = w * (o.turnout.location - s.turnout.location);
+        let ds = w * (o.share.location - s.share.location);
         g.turnout_center += dt;
         g.share_center += ds;
-        // MAD² ≈ (σ² + noise²) / MAD_TO_SD², so the squared gap moves σ² directly.
-        let spread = |sigma: f64, mo: f64, ms: f64| {
-            let v = sigma * sigma + (mo * mo - ms * ms) * MAD_TO_SD * MAD_TO_SD;
-            v.max(MIN_SPREAD * MIN_SPREAD).sqrt()
+        // The simulated scale is about sqrt(σ² + noise²): the squared gap moves σ².
+        let spread = |sigma: f64, so: f64, ss: f64| {
+            (sigma * sigma + so * so - ss * ss)
+                .max(MIN_SPREAD * MIN_SPREAD)
+                .sqrt()
         };
-        let nt = spread(g.turnout_spread, o.turnout_mad, s.turnout_mad);
-        let ns = spread(g.share_spread, o.share_mad, s.share_mad);
+        let nt = spread(g.turnout_spread, o.turnout.scale, s.turnout.scale);
+        let ns = spread(g.share_spread, o.share.scale, s.share.scale);
         change = change
             .max(dt.abs())
             .max(ds.abs())
@@ -780,12 +866,12 @@ fn correct_fair(fair: &mut FairModel, obs: &[GroupStats], sim: &[GroupStats]) ->
 }
 
 /// Fair parameters have settled when no centre or spread moves more than this.
-const FAIR_TOLERANCE: f64 = 2e-3;
+const FAIR_TOLERANCE: f64 = 1e-2;
 
 /// Fits `proc_` to `st` with common random numbers `crn`: the fair-only model when
 /// `with_fraud` is false, the full model otherwise.
 pub fn fit(st: &Stations, crn: &Crn, proc_: &Procedure, with_fraud: bool, start: Start) -> Fit {
-    fit_engine(st, crn, proc_, with_fraud, start, |_| {}).0
+    fit_engine(st, crn, proc_, with_fraud, start, |_| {})
 }
 
 fn fit_engine<'a>(
@@ -795,7 +881,7 @@ fn fit_engine<'a>(
     with_fraud: bool,
     start: Start,
     with_engine: impl FnOnce(&mut Engine<'a>),
-) -> (Fit, ()) {
+) -> Fit {
     let observed = histogram(st, proc_.grid);
     let mut fair = match proc_.model {
         FingerprintModel::Default => initial_fair_logit(st),
@@ -827,38 +913,39 @@ fn fit_engine<'a>(
     if !proc_.fit_theta {
         x.0 = paper_theta.ln();
     }
-    let mut distance;
-    let iterations = if proc_.correct_fair { FAIR_ITERATIONS } else { 1 };
-    for it in 0..iterations {
-        if with_fraud {
-            let h = if it == 0 {
-                if start == Start::Grid {
-                    x = s.grid();
-                }
-                STEP_START
+    if with_fraud {
+        if start == Start::Grid {
+            x = s.grid();
+        }
+        x = s.compass(x, STEP_START, STEP_START / 4.0).0;
+    } else {
+        s.engine.fair_only();
+    }
+    if proc_.correct_fair {
+        let iters: usize = std::env::var("ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(FAIR_ITERATIONS);
+        for _ in 0..iters {
+            let sim = s.engine.sim_stats(st.n_groups());
+            let change = correct_fair(&mut fair, &obs_stats, &sim);
+            s.engine.set_fair(&fair);
+            if with_fraud {
+                s.eval(x.0, x.1);
             } else {
-                STEP_START / 4.0
-            };
-            let (t, a, _) = s.compass((x.0.exp(), x.1.exp()), h);
-            x = (t.ln(), a.ln());
-        } else {
-            s.engine.fair_only();
-        }
-        if !proc_.correct_fair {
-            break;
-        }
-        let sim = s.engine.sim_stats(st.n_groups());
-        let change = correct_fair(&mut fair, &obs_stats, &sim);
-        s.engine.set_fair(&fair);
-        if change < FAIR_TOLERANCE || it + 1 == iterations {
-            break;
+                s.engine.fair_only();
+            }
+            if std::env::var("FP_DEBUG").is_ok() {
+                let f = s.engine.fraud();
+                eprintln!("  it change {change:.4} f_i {:.3} f_e {:.4} θ {:.3} α {:.2} d {:.1}", f.f_incremental, f.f_extreme, f.theta, f.steal_exponent, s.engine.total);
+            }
+            if change < FAIR_TOLERANCE {
+                break;
+            }
         }
     }
-    // Final pass at the settled fair parameters.
-    distance = if with_fraud {
-        s.compass((x.0.exp(), x.1.exp()), STEP_START / 8.0).2
+    // Final refinement at the settled fair parameters.
+    let mut distance = if with_fraud {
+        s.compass(x, STEP_START / 4.0, STEP_MIN).1
     } else {
-        s.engine.fair_only()
+        s.engine.total
     };
     let evaluations = s.evaluations;
     if !distance.is_finite() {
@@ -876,20 +963,17 @@ fn fit_engine<'a>(
     let e = engine.expectations(&fraud);
     let used_cells = engine.used_cells();
     with_engine(&mut engine);
-    (
-        Fit {
-            fair,
-            fraud,
-            distance,
-            ballots_added: e.ballots_added,
-            votes_moved: e.votes_moved,
-            fair_turnout: e.fair_turnout,
-            fair_share: e.fair_share,
-            used_cells,
-            evaluations,
-        },
-        (),
-    )
+    Fit {
+        fair,
+        fraud,
+        distance,
+        ballots_added: e.ballots_added,
+        votes_moved: e.votes_moved,
+        fair_turnout: e.fair_turnout,
+        fair_share: e.fair_share,
+        used_cells,
+        evaluations,
+    }
 }
 
 /// One point of the profile over the incremental fraction.
@@ -915,7 +999,7 @@ pub fn fit_with_profile(
     fractions: &[f64],
 ) -> (Fit, Vec<ProfilePoint>) {
     let mut profile = Vec::new();
-    let (fit, ()) = fit_engine(st, crn, proc_, true, Start::Grid, |engine| {
+    let fit = fit_engine(st, crn, proc_, true, Start::Grid, |engine| {
         let best = engine.total;
         let (theta0, alpha) = (engine.theta, engine.alpha);
         let thetas: Vec<f64> = if proc_.fit_theta {
@@ -1010,7 +1094,7 @@ mod tests {
     #[test]
     fn sweeps_leave_the_histogram_consistent() {
         let st = world(3000, Fraud::NONE, 1);
-        let crn = Crn::draw(st.len(), 2, &mut batch_rng(1, "crn", 0));
+        let crn = Crn::draw(&st, 2, &mut batch_rng(1, "crn", 0));
         let proc_ = Procedure::of(FingerprintModel::Default);
         let obs = histogram(&st, proc_.grid);
         let mut e = Engine::new(&st, &crn, &proc_, &obs);
@@ -1039,7 +1123,7 @@ mod tests {
             steal_exponent: 1.0,
         };
         let st = world(8000, fraud, 2);
-        let crn = Crn::draw(st.len(), 3, &mut batch_rng(2, "crn", 0));
+        let crn = Crn::draw(&st, 3, &mut batch_rng(2, "crn", 0));
         let f = fit(&st, &crn, &Procedure::of(FingerprintModel::Default), true, Start::Grid);
         assert!((f.fraud.f_extreme - 0.05).abs() < 0.01, "{:?}", f.fraud);
         let clean = world(8000, Fraud::NONE, 3);

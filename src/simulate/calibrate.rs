@@ -160,7 +160,7 @@ pub(crate) fn share_centres(
         for m in &mut mu {
             *m -= mean;
         }
-        if !(worst > 1e-13) {
+        if worst.is_nan() || worst <= 1e-13 {
             break;
         }
     }

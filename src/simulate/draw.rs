@@ -125,7 +125,7 @@ pub(crate) fn expected_size(spec: &ElectionSpec, i: usize) -> f64 {
 }
 
 fn binomial(rng: &mut Rng, n: u64, p: f64) -> u64 {
-    if n == 0 || !(p > 0.0) {
+    if n == 0 || p.is_nan() || p <= 0.0 {
         return 0;
     }
     if p >= 1.0 {
@@ -471,10 +471,16 @@ mod tests {
             let turnout = 100.0 * c.ballots as f64 / c.registered as f64;
             assert!((turnout - turnout.round()).abs() <= 50.0 / c.registered as f64 + 1e-9);
             let share = 100.0 * c.votes[0] as f64 / c.valid as f64;
-            assert!((share - share.round()).abs() <= 50.0 / c.valid as f64 + 1e-9, "{before:?} {c:?}");
+            assert!(
+                (share - share.round()).abs() <= 50.0 / c.valid as f64 + 1e-9,
+                "{before:?} {c:?}"
+            );
             assert!(c.ballots >= before.ballots && c.votes[0] >= before.votes[0]);
             assert_eq!(t.ballots_added as u64, c.ballots - before.ballots);
-            assert_eq!(t.votes_moved + t.ballots_added as u64, c.votes[0] - before.votes[0]);
+            assert_eq!(
+                t.votes_moved + t.ballots_added as u64,
+                c.votes[0] - before.votes[0]
+            );
         }
     }
 

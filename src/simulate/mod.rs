@@ -20,8 +20,8 @@ mod presets;
 mod spec;
 mod truth;
 
-use rayon::prelude::*;
 use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
 
 pub use csv::write_csv;
 pub use presets::kz2022;
@@ -134,12 +134,7 @@ fn ratio(a: u64, b: u64) -> Option<f64> {
 }
 
 /// Concatenates the batches in order into a [`Dataset`] and its [`Truth`].
-fn assemble(
-    spec: ElectionSpec,
-    seed: u64,
-    batches: Vec<Batch>,
-    mut fair: FairTruth,
-) -> Simulated {
+fn assemble(spec: ElectionSpec, seed: u64, batches: Vec<Batch>, mut fair: FairTruth) -> Simulated {
     let k = spec.shares.len();
     let n = spec.stations;
     let mut stations = Vec::with_capacity(n);
@@ -172,7 +167,11 @@ fn assemble(
     fair.votes = fair_sums.votes;
     // The most votes wins; the first listed on a tie.
     let winner = (0..k).fold(0, |best, j| {
-        if totals.votes[j] > totals.votes[best] { j } else { best }
+        if totals.votes[j] > totals.votes[best] {
+            j
+        } else {
+            best
+        }
     });
     totals.winner = spec.candidate_names[winner].clone();
     totals.turnout = ratio(totals.ballots, totals.registered);
@@ -196,13 +195,20 @@ fn assemble(
         invented_counts: tally.invented_counts,
     };
 
-    let mut columns: Vec<ColumnRole> = ["station", "region", "registered", "ballots", "valid", "invalid"]
-        .iter()
-        .map(|c| ColumnRole {
-            column: c.to_string(),
-            role: if *c == "station" { "id" } else { c }.to_string(),
-        })
-        .collect();
+    let mut columns: Vec<ColumnRole> = [
+        "station",
+        "region",
+        "registered",
+        "ballots",
+        "valid",
+        "invalid",
+    ]
+    .iter()
+    .map(|c| ColumnRole {
+        column: c.to_string(),
+        role: if *c == "station" { "id" } else { c }.to_string(),
+    })
+    .collect();
     columns.extend(spec.candidate_names.iter().map(|c| ColumnRole {
         column: c.clone(),
         role: "candidate".to_string(),
@@ -225,7 +231,9 @@ fn assemble(
         },
         candidates: spec.candidate_names.clone(),
         winner,
-        regions: (1..=spec.regions).map(|r| format!("R{r:0width$}")).collect(),
+        regions: (1..=spec.regions)
+            .map(|r| format!("R{r:0width$}"))
+            .collect(),
         on_ballot: vec![true; votes.len()],
         stations,
         votes,

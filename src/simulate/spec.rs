@@ -162,7 +162,9 @@ impl ElectionSpec {
         match &self.size {
             SizeModel::LogNormal { median, sigma } => {
                 if !(median.is_finite() && *median >= 1.0 && *median <= 1e9) {
-                    p.push(format!("size.median: must be between 1 and 1e9, got {median}"));
+                    p.push(format!(
+                        "size.median: must be between 1 and 1e9, got {median}"
+                    ));
                 }
                 if !(sigma.is_finite() && (0.0..=5.0).contains(sigma)) {
                     p.push(format!("size.sigma: must be between 0 and 5, got {sigma}"));
@@ -212,7 +214,14 @@ impl ElectionSpec {
                 self.shares.len()
             ));
         }
-        let reserved = ["station", "region", "registered", "ballots", "valid", "invalid"];
+        let reserved = [
+            "station",
+            "region",
+            "registered",
+            "ballots",
+            "valid",
+            "invalid",
+        ];
         for (i, name) in self.candidate_names.iter().enumerate() {
             if name.trim().is_empty() {
                 p.push(format!("candidate_names: name {} is empty", i + 1));
@@ -257,7 +266,9 @@ impl ElectionSpec {
             p.push("fraud.theta: must be above 0 when fraud.incremental is set".to_string());
         }
         if (f.incremental > 0.0 || f.extreme > 0.0)
-            && !(f.steal_exponent.is_finite() && f.steal_exponent > 0.0 && f.steal_exponent <= 100.0)
+            && !(f.steal_exponent.is_finite()
+                && f.steal_exponent > 0.0
+                && f.steal_exponent <= 100.0)
         {
             p.push(format!(
                 "fraud.steal_exponent: must be above 0 (and at most 100) when ballot stuffing is set, got {}",
@@ -276,7 +287,11 @@ impl ElectionSpec {
     /// normalisation of its shares.
     pub(crate) fn sanitised(&self) -> ElectionSpec {
         fn clamp(v: f64, lo: f64, hi: f64, fallback: f64) -> f64 {
-            if v.is_nan() { fallback } else { v.clamp(lo, hi) }
+            if v.is_nan() {
+                fallback
+            } else {
+                v.clamp(lo, hi)
+            }
         }
         let mut s = self.clone();
         s.regions = s.regions.max(1);
@@ -286,7 +301,9 @@ impl ElectionSpec {
                 sigma: clamp(*sigma, 0.0, 5.0, 0.5),
             },
             SizeModel::Fixed(v) if v.is_empty() => SizeModel::Fixed(vec![MIN_REGISTERED]),
-            SizeModel::Fixed(v) => SizeModel::Fixed(v.iter().map(|&x| x.min(1_000_000_000)).collect()),
+            SizeModel::Fixed(v) => {
+                SizeModel::Fixed(v.iter().map(|&x| x.min(1_000_000_000)).collect())
+            }
         };
         s.turnout = clamp(s.turnout, 1e-6, 1.0 - 1e-6, 0.6);
         s.turnout_sd = clamp(s.turnout_sd, 0.0, 10.0, 0.0);
