@@ -27,18 +27,14 @@ pub enum InputError {
         line: u64,
         column: String,
     },
-    #[error(
-        "{path}: {flag} '{column}': no such column.{hint} The columns are: {headers}. \
-         Name one of them (exactly, or unique ignoring case)"
-    )]
+    #[error("{path}: {flag} '{column}': no such column.{help}")]
     MissingColumn {
         path: String,
         /// The flag or role that named the column, e.g. `--registered`.
         flag: String,
         column: String,
-        /// A leading-space suggestion such as ` Did you mean 'Registered voters'?`, or empty.
-        hint: String,
-        headers: String,
+        /// A near match if there is one, the columns that exist, and how to fix it.
+        help: String,
     },
     #[error(
         "{path}: {flag} '{column}': matches several columns when case is ignored \
@@ -98,20 +94,40 @@ pub enum InputError {
         reason: String,
     },
     #[error(
-        "{path}: line {line} (station '{station}'): {reason}: {detail}. {fix} \
+        "{path}: line {line} (station '{station}'): {reason}: {detail}. {} \
          (--strict makes this fatal; without it such rows are left out and listed \
-         in the report)"
+         in the report)",
+        fix_for(.reason)
     )]
     RejectedRow {
         path: String,
         line: u64,
         station: String,
-        /// The column at fault, when one is.
-        column: Option<String>,
-        reason: String,
+        /// The machine-readable reason, as in the report.
+        reason: &'static str,
         detail: String,
-        fix: String,
     },
+}
+
+/// How to fix a row rejected for `reason`.
+pub fn fix_for(reason: &str) -> &'static str {
+    match reason {
+        "not-an-integer" => {
+            "Correct the value; if the file groups digits, pass --thousands SEP; if it is a \
+             placeholder for no data, pass it with --na TOKEN"
+        }
+        "missing-value" => "Fill in the value, or leave such rows out with --exclude COL=VALUE",
+        "negative-count" => "Counts cannot be negative; correct the value",
+        "wrong-field-count" => {
+            "Give the row as many fields as the header (check its quotes and delimiters)"
+        }
+        "missing-id" => "Give the row a station id",
+        "duplicate-id" => {
+            "Make the ids unique, e.g. join several columns into one key with repeated --id"
+        }
+        "count-overflow" => "Correct the value; no station has that many voters",
+        _ => "Correct the row",
+    }
 }
 
 /// Any error that ends a run with exit status 2.

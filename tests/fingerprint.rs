@@ -60,9 +60,23 @@ fn debug_fit() {
     let fe: f64 = std::env::var("FE").ok().and_then(|s| s.parse().ok()).unwrap_or(0.01);
     let sim = simulate(&spec(fi, fe), 1000);
     let (st, _) = Stations::from_dataset(&sim.dataset);
-    let crn = Crn::draw(&st, 3, &mut batch_rng(0, "crn", 0));
-    let t = Instant::now();
-    let f = fit(&st, &crn, &Procedure::of(FingerprintModel::Default), true, Start::Grid);
-    println!("{:.2}s {:?} added {:.0} truth {} evals {}", t.elapsed().as_secs_f64(), f.fraud, f.ballots_added, sim.truth.fraud.ballots_added, f.evaluations);
-    println!("fair turnout {:.4} truth {:?}", f.fair_turnout, sim.truth.fair.turnout);
+    let crns: u64 = std::env::var("CRNS").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let copies: usize = std::env::var("COPIES").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
+    for c in 0..crns {
+        let crn = Crn::draw(&st, copies, &mut batch_rng(c, "crn", 0));
+        for (fi2, th) in [(fi, 0.15), (0.15, 0.154), (0.13, 0.16)] {
+            let truth = elaudit::montecarlo::fingerprint_model::Fraud { f_incremental: fi2, f_extreme: fe, theta: th, steal_exponent: 1.0 };
+            let ft = elaudit::montecarlo::fit::fit_fixed_fraud(&st, &crn, &Procedure::of(FingerprintModel::Default), &truth);
+            println!("  at f_i {fi2} θ {th}: distance {:.1} added {:.0} fair t {:.4}", ft.distance, ft.ballots_added, ft.fair_turnout);
+        }
+        let t = Instant::now();
+        let f = fit(&st, &crn, &Procedure::of(FingerprintModel::Default), true, Start::Grid);
+        println!(
+            "{:.2}s d {:.1} f_i {:.3} f_e {:.4} θ {:.3} α {:.2} added {:.0} truth {} ({:+.1}%) fair t {:.4} truth {:?} evals {}",
+            t.elapsed().as_secs_f64(), f.distance, f.fraud.f_incremental, f.fraud.f_extreme, f.fraud.theta, f.fraud.steal_exponent,
+            f.ballots_added, sim.truth.fraud.ballots_added,
+            100.0 * (f.ballots_added / (sim.truth.fraud.ballots_added as f64).max(1.0) - 1.0),
+            f.fair_turnout, sim.truth.fair.turnout, f.evaluations
+        );
+    }
 }

@@ -36,8 +36,11 @@ fn options() -> impl Strategy<Value = LoadOptions> {
 
 /// Text built from the characters that matter to a CSV reader.
 fn csvish() -> impl Strategy<Value = String> {
-    let alphabet: Vec<char> = "0123456789,,,;\t\"\"\n\n\r -.abcdeNA\u{feff}é".chars().collect();
-    prop::collection::vec(prop::sample::select(alphabet), 0..400).prop_map(|c| c.into_iter().collect())
+    let alphabet: Vec<char> = "0123456789,,,;\t\"\"\n\n\r -.abcdeNA\u{feff}é"
+        .chars()
+        .collect();
+    prop::collection::vec(prop::sample::select(alphabet), 0..400)
+        .prop_map(|c| c.into_iter().collect())
 }
 
 fn no_panic(bytes: &[u8], opts: &LoadOptions) {
@@ -48,7 +51,11 @@ fn no_panic(bytes: &[u8], opts: &LoadOptions) {
         assert_eq!(d.votes.len(), d.stations.len() * k);
         assert_eq!(d.on_ballot.len(), d.votes.len());
         assert!(d.winner < k.max(1));
-        assert!(d.stations.iter().all(|s| s.region.is_none_or(|r| (r as usize) < d.regions.len())));
+        assert!(
+            d.stations
+                .iter()
+                .all(|s| s.region.is_none_or(|r| (r as usize) < d.regions.len()))
+        );
         assert_eq!(
             d.source.rows,
             d.stations.len() as u64

@@ -23,8 +23,10 @@ const ALL_ROLES: RolePresence = RolePresence {
     invalid: true,
 };
 
-/// Stations as (id, registered, ballots, valid, invalid, votes for two candidates).
-fn dataset(roles: RolePresence, rows: &[(&str, u64, u64, u64, u64, [u64; 2])]) -> Dataset {
+/// A station as (id, registered, ballots, valid, invalid, votes for two candidates).
+type Row<'a> = (&'a str, u64, u64, u64, u64, [u64; 2]);
+
+fn dataset(roles: RolePresence, rows: &[Row]) -> Dataset {
     let mut d = Dataset {
         candidates: vec!["A".into(), "B".into()],
         roles,
@@ -46,7 +48,7 @@ fn dataset(roles: RolePresence, rows: &[(&str, u64, u64, u64, u64, [u64; 2])]) -
     d
 }
 
-fn rows() -> Vec<(&'static str, u64, u64, u64, u64, [u64; 2])> {
+fn rows() -> Vec<Row<'static>> {
     vec![
         ("ok", 100, 60, 58, 2, [30, 28]),
         ("above", 100, 120, 118, 2, [60, 58]),

@@ -4,9 +4,14 @@
 //! floor(100·k/n + 1/2). The check counts the stations whose rounded percentage is a
 //! multiple of 5 (ends in 0 or 5). The naive expectation of 1 in 5 is wrong for small
 //! stations: with n = 40 voters every other count lands on a multiple of 5%. So each
-//! station's own chance is computed exactly under Binomial(n, observed rate), and the
-//! observed count is compared with the sum of those chances (a Poisson-binomial
-//! count): z = (observed − Σp) / √Σp(1−p), with a two-sided normal p-value.
+//! station's own chance is computed exactly under Binomial(n, observed rate) (the pmf
+//! summed over the counts that round to a multiple of 5), and the observed count is
+//! compared with the sum of those chances (a Poisson-binomial count):
+//! z = (observed − Σp) / √Σp(1−p), with a two-sided normal p-value.
+//!
+//! Turnout is ballots ÷ registered over stations with registered > 0 and ballots ≤
+//! registered; the winner's share is the winner's votes ÷ valid over stations with
+//! valid > 0 (and winner's votes ≤ valid).
 
 use rayon::prelude::*;
 use serde_json::json;
@@ -23,11 +28,9 @@ const ID: &str = "round-percent";
 const MIN_STATIONS: usize = 100;
 /// Stations per parallel chunk; chunks are reduced in index order.
 const CHUNK: usize = 4096;
-/// Probability mass left out of the enumeration, relative to what was enumerated.
-const TAIL: f64 = 1e-12;
-/// Above this size the exact enumeration's integer thresholds could overflow.
+/// Above this size counts are no longer exact integers in f64.
 const EXACT_MAX_N: u64 = 1 << 50;
-/// Above this binomial variance (σ = 1,000 voters) the enumeration would take tens of
+/// Above this binomial variance (σ = 1,000 voters, units of millions) the sum would visit
 /// thousands of terms per station; a continuity-corrected normal is used instead.
 const EXACT_MAX_VARIANCE: f64 = 1e6;
 
@@ -38,7 +41,7 @@ pub(crate) fn rounded_percent(k: u64, n: u64) -> u128 {
 
 impl RoundPercent {
     /// The probability that round(100·X/n), half up, is a multiple of 5, for
-    /// X ~ Binomial(n, rate). Exact (to about 1e-12) up to a binomial variance of 10^6;
+    /// X ~ Binomial(n, rate). Exact (to about 1e-14) up to a binomial variance of 10^6;
     /// beyond, the normal approximation with continuity correction. Rates of 0 and 1 (and
     /// n = 0, where nothing varies) give 1: X = 0 or n rounds to 0% or 100%.
     pub fn multiple_of_five_probability(n: u64, rate: f64) -> f64 {
@@ -54,69 +57,148 @@ impl RoundPercent {
     }
 }
 
-/// Enumerates the pmf outward from the mode with the ratio
-/// P(x+1)/P(x) = (n−x)/(x+1) · r/(1−r), unnormalised (the mode weighs 1) and divided by
-/// the enumerated total at the end. The pmf is log-concave, so once the ratio ρ is below
-/// 1 the unseen tail is at most w·ρ/(1−ρ); enumeration stops when that is below TAIL.
-/// The rounded percentage is tracked by its thresholds (no division per term), and only
-/// its remainder mod 5 is kept. Needs 201·n < 2^64.
+/// The first and last counts x that round to `percent` out of n (half up):
+/// 2n·percent ≤ 200x + n < 2n·(percent + 1). The range is empty when n < 100 skips it.
+fn bin_first(percent: u128, n: u64) -> u64 {
+    let n = u128::from(n);
+    if percent == 0 {
+        0
+    } else {
+        (((2 * percent - 1) * n).div_ceil(200)).min(n) as u64
+    }
+}
+
+fn bin_last(percent: u128, n: u64) -> u64 {
+    let n = u128::from(n);
+    (((2 * percent + 1) * n).div_ceil(200) - 1).min(n) as u64
+}
+
+/// ln Γ(k+1) − [(k + ½)·ln k − k + ½·ln 2π]: the error of Stirling's formula for k!.
+/// Exact values below 16, from
+/// python3 -c "import mpmath as mp; mp.mp.dps=40; print([repr(float(mp.loggamma(n+1)
+///   - (n+mp.mpf(1)/2)*mp.log(n) + n - mp.log(2*mp.pi)/2)) for n in range(1,16)])"
+/// and its asymptotic series above.
+fn stirling_error(k: f64) -> f64 {
+    const SMALL: [f64; 15] = [
+        0.08106146679532726,
+        0.0413406959554093,
+        0.02767792568499834,
+        0.020790672103765093,
+        0.016644691189821193,
+        0.013876128823070748,
+        0.01189670994589177,
+        0.010411265261972096,
+        0.009255462182712733,
+        0.00833056343336287,
+        0.007573675487951841,
+        0.00694284010720953,
+        0.006408994188004207,
+        0.0059513701127588475,
+        0.005554733551962801,
+    ];
+    const S0: f64 = 1.0 / 12.0;
+    const S1: f64 = 1.0 / 360.0;
+    const S2: f64 = 1.0 / 1260.0;
+    const S3: f64 = 1.0 / 1680.0;
+    const S4: f64 = 1.0 / 1188.0;
+    if k < 15.5 {
+        return SMALL[(k as usize).clamp(1, 15) - 1];
+    }
+    let kk = k * k;
+    if k > 500.0 {
+        (S0 - S1 / kk) / k
+    } else if k > 80.0 {
+        (S0 - (S1 - S2 / kk) / kk) / k
+    } else if k > 35.0 {
+        (S0 - (S1 - (S2 - S3 / kk) / kk) / kk) / k
+    } else {
+        (S0 - (S1 - (S2 - (S3 - S4 / kk) / kk) / kk) / kk) / k
+    }
+}
+
+/// x·ln(x/m) + m − x, without the cancellation of the plain formula when x ≈ m.
+fn deviance(x: f64, m: f64) -> f64 {
+    if (x - m).abs() < 0.1 * (x + m) {
+        let v = (x - m) / (x + m);
+        let v2 = v * v;
+        let mut sum = (x - m) * v;
+        let mut term = 2.0 * x * v;
+        for j in 1..1000 {
+            term *= v2;
+            let next = sum + term / f64::from(2 * j + 1);
+            if next == sum {
+                break;
+            }
+            sum = next;
+        }
+        sum
+    } else {
+        x * (x / m).ln() + m - x
+    }
+}
+
+/// The Binomial(n, p) pmf at x, to about 1e-15 relative, by Loader's saddle-point
+/// expansion (C. Loader, "Fast and accurate computation of binomial probabilities", 2000).
+fn binomial_pmf(x: f64, n: f64, p: f64) -> f64 {
+    let q = 1.0 - p;
+    if x == 0.0 {
+        return (n * (-p).ln_1p()).exp();
+    }
+    if x == n {
+        return (n * p.ln()).exp();
+    }
+    let lc = stirling_error(n)
+        - stirling_error(x)
+        - stirling_error(n - x)
+        - deviance(x, n * p)
+        - deviance(n - x, n * q);
+    let lf = (2.0 * std::f64::consts::PI).ln() + x.ln() + (-x / n).ln_1p();
+    (lc - 0.5 * lf).exp()
+}
+
+/// Sums the pmf over the counts whose rounded percentage is a multiple of 5, inside the
+/// window where the binomial holds all but 1e-15 of its mass on each side (Bernstein's
+/// inequality). Each such percentage's counts start from the exact pmf at the count
+/// nearest the mode and extend by the ratio P(x+1)/P(x) = (n−x)/(x+1) · r/(1−r), so only
+/// a fifth of the window is ever visited. Needs n ≤ 2^50 (exact integers in f64).
 fn exact(n: u64, rate: f64) -> f64 {
+    let nf = n as f64;
     let odds = rate / (1.0 - rate);
-    let mode = (((n as f64 + 1.0) * rate).floor() as u64).min(n);
-    let two_n = 2 * n;
-    let start = rounded_percent(mode, n) as u64;
-    let start_rem = start % 5;
-    let mut total = 1.0;
-    let mut hit = if start_rem == 0 { 1.0 } else { 0.0 };
-
-    // Upward: x counts up while 200x + n crosses the thresholds (percent + 1)·2n.
-    let mut rem = start_rem;
-    let mut num = 200 * mode + n;
-    let mut next_step = (start + 1) * two_n;
-    let mut w = 1.0;
-    let mut x = mode;
-    while x < n {
-        let ratio = (n - x) as f64 * odds / (x + 1) as f64;
-        if ratio < 1.0 && w * ratio < TAIL * total * (1.0 - ratio) {
-            break;
+    let mean = nf * rate;
+    let variance = mean * (1.0 - rate);
+    // P(|X − μ| ≥ t) ≤ exp(−t² / (2(σ² + t/3))) per side; solve for a 1e-15 bound.
+    let l = 15.0 * std::f64::consts::LN_10;
+    let t = (2.0 * l / 3.0 + ((2.0 * l / 3.0).powi(2) + 8.0 * l * variance).sqrt()) / 2.0;
+    let lo = (mean - t).floor().max(0.0) as u64;
+    let hi = ((mean + t).ceil().min(nf)) as u64;
+    let mode = (((nf + 1.0) * rate).floor() as u64).min(n);
+    let mut p = 0.0;
+    let mut percent = rounded_percent(lo, n).div_ceil(5) * 5;
+    let last = rounded_percent(hi, n);
+    while percent <= last {
+        let a = bin_first(percent, n).max(lo);
+        let b = bin_last(percent, n).min(hi);
+        if a <= b {
+            let start = mode.clamp(a, b);
+            let w0 = binomial_pmf(start as f64, nf, rate);
+            let mut sum = w0;
+            let (mut w, mut x) = (w0, start as f64);
+            while x < b as f64 {
+                w *= (nf - x) * odds / (x + 1.0);
+                x += 1.0;
+                sum += w;
+            }
+            let (mut w, mut x) = (w0, start as f64);
+            while x > a as f64 {
+                w *= x / ((nf - x + 1.0) * odds);
+                x -= 1.0;
+                sum += w;
+            }
+            p += sum;
         }
-        w *= ratio;
-        x += 1;
-        num += 200;
-        while num >= next_step {
-            rem = if rem == 4 { 0 } else { rem + 1 };
-            next_step += two_n;
-        }
-        total += w;
-        if rem == 0 {
-            hit += w;
-        }
+        percent += 5;
     }
-
-    // Downward: 200x + n falls below the thresholds percent·2n.
-    let mut rem = start_rem;
-    let mut num = 200 * mode + n;
-    let mut floor = start * two_n;
-    let mut w = 1.0;
-    let mut x = mode;
-    while x > 0 {
-        let ratio = x as f64 / ((n - x + 1) as f64 * odds);
-        if ratio < 1.0 && w * ratio < TAIL * total * (1.0 - ratio) {
-            break;
-        }
-        w *= ratio;
-        x -= 1;
-        num -= 200;
-        while num < floor {
-            rem = if rem == 0 { 4 } else { rem - 1 };
-            floor -= two_n;
-        }
-        total += w;
-        if rem == 0 {
-            hit += w;
-        }
-    }
-    (hit / total).clamp(0.0, 1.0)
+    p.clamp(0.0, 1.0)
 }
 
 /// Σ over the multiple-of-5 percentages within 9σ of the mean of
@@ -133,14 +215,9 @@ fn normal_approximation(n: u64, rate: f64) -> f64 {
     let mut p = 0.0;
     let mut r = first;
     while r <= last {
-        // Counts x with floor((200x + n) / 2n) = r: x from ceil((2n·r − n)/200).
-        let start = |r: u128| -> f64 {
-            let a = (2 * u128::from(n) * r).saturating_sub(u128::from(n));
-            a.div_ceil(200) as f64
-        };
-        let lo = start(r);
-        let hi = start(r + 1) - 1.0;
+        let (lo, hi) = (bin_first(r, n), bin_last(r, n));
         if hi >= lo {
+            let (lo, hi) = (lo as f64, hi as f64);
             p += std.cdf((hi + 0.5 - mu) / sd) - std.cdf((lo - 0.5 - mu) / sd);
         }
         r += 5;
@@ -316,6 +393,13 @@ mod tests {
             (333, 0.001, 0.9555343763268156),
             (333, 0.999, 0.9555343763268154),
             (99_999, 0.6944, 0.33985957405647316),
+            (24, 0.7503646726300526, 0.19131736248591746),
+            (7, 0.3, 0.08257300000000004),
+            (3, 0.4, 0.2799999999999999),
+            (150, 0.003, 0.6371974767707247),
+            (150, 0.997, 0.6371974767707248),
+            (60, 0.95, 0.3270800682704177),
+            (41_346, 0.3837372418129928, 1.303478450026045e-06),
         ];
         for (n, r, want) in cases {
             let got = RoundPercent::multiple_of_five_probability(n, r);

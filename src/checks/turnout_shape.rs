@@ -36,9 +36,9 @@ impl Check for TurnoutShape {
 
 /// Moment skewness m3/m2^1.5 and Pearson's kurtosis m4/m2², with central moments
 /// m_k = Σ(x − x̄)^k / n (scipy's `skew` and `kurtosis(fisher=False)` with their default
-/// bias=True). `None` with fewer than 2 values or no variance.
+/// bias=True). `None` with fewer than 2 values or all of them equal.
 pub fn skewness_kurtosis(x: &[f64]) -> Option<(f64, f64)> {
-    if x.len() < 2 {
+    if x.len() < 2 || x.iter().all(|v| *v == x[0]) {
         return None;
     }
     let n = x.len() as f64;
@@ -52,8 +52,7 @@ pub fn skewness_kurtosis(x: &[f64]) -> Option<(f64, f64)> {
         m4 += d2 * d2;
     }
     let (m2, m3, m4) = (m2 / n, m3 / n, m4 / n);
-    // Variance below rounding noise of the mean counts as none.
-    if m2 <= (f64::EPSILON * mean.abs()).powi(2) {
+    if m2.is_nan() || m2 <= 0.0 {
         return None;
     }
     Some((m3 / m2.powf(1.5), m4 / (m2 * m2)))
@@ -86,10 +85,11 @@ pub fn turnout_shape_result(data: &Dataset) -> CheckResult {
         return na(n, "the dip test could not be computed");
     };
     let summary = format!(
-        "Turnout has a dip of {:.4} from the nearest unimodal distribution (p = {:.3}), skewness \
+        "Turnout has a dip of {:.4} from the nearest unimodal distribution (p = {}), skewness \
          {skewness:.2} and kurtosis {kurtosis:.2} (3 for a normal) over {n} stations; \
          descriptive only, since regional differences make large clean elections multimodal too.",
-        test.dip, test.p_value
+        test.dip,
+        format_p(test.p_value)
     );
     CheckResult {
         id: ID.into(),
@@ -113,5 +113,14 @@ pub fn turnout_shape_result(data: &Dataset) -> CheckResult {
             "dip": test.dip,
             "dip_p": test.p_value,
         }),
+    }
+}
+
+/// Three decimals, or scientific notation below 0.001.
+fn format_p(p: f64) -> String {
+    if p >= 0.001 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.1e}")
     }
 }

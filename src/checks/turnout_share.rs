@@ -42,14 +42,19 @@ impl Check for TurnoutShare {
 /// One candidate's Sobyanin–Sukhovolsky regression.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Regression {
+    /// The candidate's name.
     pub candidate: String,
     /// Stations where the candidate was on the ballot.
     pub n: u64,
+    /// Change in votes per registered voter per unit of turnout.
     pub slope: f64,
+    /// 95% interval of the slope.
     pub ci_low: f64,
     pub ci_high: f64,
     /// The candidate's share of valid votes over the same stations.
     pub share: f64,
+    /// Near 0 when added turnout splits like the rest; near 1 − share for the winner when
+    /// every added ballot is theirs.
     pub slope_minus_share: f64,
 }
 

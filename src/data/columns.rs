@@ -1,8 +1,20 @@
 //! Column roles: from flags, from a `--columns` TOML file, or recognised from the header.
 //!
-//! A name given by a flag or the TOML file matches a header exactly (both trimmed), or,
-//! failing that, the one header that equals it when case is ignored.
+//! - A name given by a flag or the TOML file matches a header exactly (both trimmed),
+//!   or, failing that, the one header that equals it when case is ignored.
+//! - A role that was not given is taken from the first header that equals, case
+//!   ignored, a name on that role's list ([`ID_NAMES`], [`REGION_NAMES`],
+//!   [`REGISTERED_NAMES`], [`BALLOTS_NAMES`], [`VALID_NAMES`], [`INVALID_NAMES`], tried
+//!   in list order).
+//! - Candidates, when none were given, are the remaining columns whose values in the
+//!   first [`CANDIDATE_SAMPLE_ROWS`] usable data rows (not excluded, right length) are
+//!   all whole numbers, with at least one present. Never taken: columns with another
+//!   role, columns named on any recognised list, `--exclude` columns, and id-like or
+//!   code-like names ([`CODE_LIKE_WORDS`]).
+//! - Each column takes at most one count or candidate role; id and region parts may
+//!   reuse any column (roles are then joined with `+`, e.g. `id+region`).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
@@ -43,8 +55,7 @@ pub const REGION_NAMES: &[&str] = &["region", "province", "state", "district"];
 /// letter, and between letters and digits (`PS CODE`, `station_id`, `zipCode`, `lat2`);
 /// if any part equals one of these (case ignored), the column is not a candidate.
 pub const CODE_LIKE_WORDS: &[&str] = &[
-    "id", "code", "no", "nr", "number", "num", "zip", "postcode", "lat", "lon", "x", "y",
-    "year",
+    "id", "code", "no", "nr", "number", "num", "zip", "postcode", "lat", "lon", "x", "y", "year",
 ];
 
 /// How many data rows automatic candidate detection looks at.
@@ -82,7 +93,9 @@ impl FromStr for ExcludeRule {
                 column: column.trim().to_string(),
                 value: value.trim().to_string(),
             }),
-            _ => Err(InputError::BadExcludeRule { rule: s.to_string() }),
+            _ => Err(InputError::BadExcludeRule {
+                rule: s.to_string(),
+            }),
         }
     }
 }
@@ -132,8 +145,9 @@ impl ColumnSpec {
         let mut spec = ColumnSpec::default();
         for (key, value) in &table {
             let list = || {
-                string_or_list(value)
-                    .ok_or_else(|| bad(format!("key '{key}' must be a string or a list of strings")))
+                string_or_list(value).ok_or_else(|| {
+                    bad(format!("key '{key}' must be a string or a list of strings"))
+                })
             };
             let string = || {
                 value
@@ -308,7 +322,9 @@ impl Headers {
         let exact: Vec<usize> = (0..self.len()).filter(|&i| self.names[i] == name).collect();
         let hits = if exact.is_empty() {
             let lower = name.to_lowercase();
-            let ci: Vec<usize> = (0..self.len()).filter(|&i| self.lower[i] == lower).collect();
+            let ci: Vec<usize> = (0..self.len())
+                .filter(|&i| self.lower[i] == lower)
+                .collect();
             if ci.len() > 1 {
                 if ci.iter().all(|&i| self.names[i] == self.names[ci[0]]) {
                     ci
@@ -336,11 +352,13 @@ impl Headers {
                 path: path.into(),
                 flag: flag.into(),
                 column: name.into(),
-                hint: self
-                    .near_match(name)
-                    .map(|h| format!(" Did you mean '{h}'?"))
-                    .unwrap_or_default(),
-                headers: self.listing(),
+                help: format!(
+                    "{} The columns are: {}. Name one of them (exactly, or unique ignoring case)",
+                    self.near_match(name)
+                        .map(|h| format!(" Did you mean '{h}'?"))
+                        .unwrap_or_default(),
+                    self.listing()
+                ),
             }),
             many => Err(self.duplicate(path, flag, name, many)),
         }
@@ -404,7 +422,9 @@ fn edit_distance(a: &[char], b: &str) -> usize {
         row[0] = j + 1;
         for i in 1..=a.len() {
             let up = row[i];
-            row[i] = (up + 1).min(row[i - 1] + 1).min(diag + usize::from(a[i - 1] != cb));
+            row[i] = (up + 1)
+                .min(row[i - 1] + 1)
+                .min(diag + usize::from(a[i - 1] != cb));
             diag = up;
         }
     }
@@ -501,8 +521,7 @@ impl ColumnPlan {
         plan.id = find_all("--id", &spec.id)?;
         plan.region = find_all("--region", &spec.region)?;
         for role in CountRole::ALL {
-            plan.counts[role as usize] =
-                find_all(&format!("--{}", role.name()), role.given(spec))?;
+            plan.counts[role as usize] = find_all(&format!("--{}", role.name()), role.given(spec))?;
         }
         plan.candidates = find_all("--candidate", &spec.candidates)?;
         for rule in &spec.exclude {
@@ -522,23 +541,24 @@ impl ColumnPlan {
             ];
             plan.recognised[i] = lists.iter().any(|l| l.contains(&lower.as_str()));
         }
-        let auto = |plan: &ColumnPlan, role: &str, names: &[&str]| -> Result<Vec<usize>, InputError> {
-            let used = plan.used_columns();
-            for name in names {
-                let hits: Vec<usize> = (0..n)
-                    .filter(|&i| headers.lower[i] == *name && !used[i])
-                    .collect();
-                match hits.as_slice() {
-                    [] => continue,
-                    [i] => return Ok(vec![*i]),
-                    many => {
-                        let flag = format!("{role} (recognised from the header)");
-                        return Err(headers.duplicate(path, &flag, name, many));
+        let auto =
+            |plan: &ColumnPlan, role: &str, names: &[&str]| -> Result<Vec<usize>, InputError> {
+                let used = plan.used_columns();
+                for name in names {
+                    let hits: Vec<usize> = (0..n)
+                        .filter(|&i| headers.lower[i] == *name && !used[i])
+                        .collect();
+                    match hits.as_slice() {
+                        [] => continue,
+                        [i] => return Ok(vec![*i]),
+                        many => {
+                            let flag = format!("{role} (recognised from the header)");
+                            return Err(headers.duplicate(path, &flag, name, many));
+                        }
                     }
                 }
-            }
-            Ok(Vec::new())
-        };
+                Ok(Vec::new())
+            };
         if spec.id.is_empty() {
             plan.id = auto(&plan, "id", ID_NAMES)?;
         }
@@ -632,13 +652,15 @@ impl ColumnPlan {
                         && !is_code_like(&headers.names[i])
                 })
                 .collect();
+            let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+            for (j, name) in headers.names.iter().enumerate() {
+                by_name.entry(name.as_str()).or_default().push(j);
+            }
             for &i in &picked {
-                let same: Vec<usize> = (0..self.n_columns)
-                    .filter(|&j| headers.names[j] == headers.names[i])
-                    .collect();
-                if same.len() > 1 {
+                let name = headers.names[i].as_str();
+                if let Some(same) = by_name.get(name).filter(|s| s.len() > 1) {
                     let flag = "candidate (detected from the values)";
-                    return Err(headers.duplicate(path, flag, &headers.names[i], &same));
+                    return Err(headers.duplicate(path, flag, name, same));
                 }
             }
             self.candidates = picked;
@@ -690,31 +712,32 @@ impl ColumnPlan {
 
     /// Every column and the role it took, in header order.
     pub fn column_roles(&self) -> Vec<ColumnRole> {
-        (0..self.n_columns)
-            .map(|i| {
-                let mut roles: Vec<&str> = Vec::new();
-                if self.id.contains(&i) {
-                    roles.push("id");
-                }
-                if self.region.contains(&i) {
-                    roles.push("region");
-                }
-                for role in CountRole::ALL {
-                    if self.counts[role as usize].contains(&i) {
-                        roles.push(role.name());
+        let mut roles: Vec<Vec<&str>> = vec![Vec::new(); self.n_columns];
+        let mut add = |cols: &[usize], role: &'static str| {
+            for &c in cols {
+                if let Some(r) = roles.get_mut(c) {
+                    if !r.contains(&role) {
+                        r.push(role);
                     }
                 }
-                if self.candidates.contains(&i) {
-                    roles.push("candidate");
-                }
-                ColumnRole {
-                    column: self.names.get(i).cloned().unwrap_or_default(),
-                    role: if roles.is_empty() {
-                        "ignored".into()
-                    } else {
-                        roles.join("+")
-                    },
-                }
+            }
+        };
+        add(&self.id, "id");
+        add(&self.region, "region");
+        for role in CountRole::ALL {
+            add(&self.counts[role as usize], role.name());
+        }
+        add(&self.candidates, "candidate");
+        roles
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| ColumnRole {
+                column: self.names.get(i).cloned().unwrap_or_default(),
+                role: if r.is_empty() {
+                    "ignored".into()
+                } else {
+                    r.join("+")
+                },
             })
             .collect()
     }
@@ -746,7 +769,11 @@ mod tests {
 
     #[test]
     fn near_match_suggests_close_headers() {
-        let h = Headers::new(vec!["Registered voters".into(), "Ballots".into(), "A".into()]);
+        let h = Headers::new(vec![
+            "Registered voters".into(),
+            "Ballots".into(),
+            "A".into(),
+        ]);
         assert_eq!(h.near_match("registered-voters"), Some("Registered voters"));
         assert_eq!(h.near_match("balots"), Some("Ballots"));
         assert_eq!(h.near_match("registered"), Some("Registered voters"));

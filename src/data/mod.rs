@@ -15,5 +15,7 @@ pub use columns::{
     split_candidate_list,
 };
 pub use reader::{LoadOptions, detect_delimiter, load, load_reader};
-pub use station::{ColumnRole, Dataset, ExclusionCount, RejectedRow, RolePresence, Source, Station};
+pub use station::{
+    ColumnRole, Dataset, ExclusionCount, RejectedRow, RolePresence, Source, Station,
+};
 pub use validate::MAX_COUNT;

@@ -6,7 +6,9 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, Headers};
-use super::validate::{ChunkResult, RowParser, ValueFormat, assemble, integer_columns, is_excluded};
+use super::validate::{
+    ChunkResult, Fields, RowParser, ValueFormat, assemble, integer_columns, is_excluded,
+};
 use super::{ColumnSpec, Dataset};
 use crate::error::InputError;
 
@@ -100,7 +102,10 @@ fn parse_bytes(path: &str, raw: &[u8], opts: &LoadOptions) -> Result<(Dataset, b
     let mut rdr = reader(text, delimiter);
     let mut lines = LineCounter::new(text);
     let mut rec = csv::ByteRecord::new();
-    if !rdr.read_byte_record(&mut rec).map_err(|e| unreadable(path, e))? {
+    if !rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| unreadable(path, e))?
+    {
         return Err(InputError::EmptyInput { path: path.into() });
     }
     lines.line_of(&rec);
@@ -121,12 +126,18 @@ fn parse_bytes(path: &str, raw: &[u8], opts: &LoadOptions) -> Result<(Dataset, b
     let parser = RowParser::new(&plan, &format);
     // Without quotes every line break ends a record, so the data can be cut at line
     // breaks and read in parallel; record order and line numbers stay the same.
-    let (parts, rows) = if data.len() > 2 * PIECE_BYTES && !data.contains(&b'"') {
-        parse_pieces(path, text, data_start, delimiter, &parser)?
+    let fast = if data.len() > 2 * PIECE_BYTES && !data.contains(&b'"') {
+        parse_pieces(text, data_start, delimiter, &parser)
     } else {
-        let mut chunks = Vec::new();
-        let rows = fill_chunks(path, &mut rdr, &mut lines, &mut chunks)?;
-        (parser.parse_chunks(&chunks), rows)
+        None
+    };
+    let (parts, rows) = match fast {
+        Some(done) => done,
+        None => {
+            let mut chunks = Vec::new();
+            let rows = fill_chunks(path, &mut rdr, &mut lines, &mut chunks)?;
+            (parser.parse_chunks(&chunks), rows)
+        }
     };
     let mut data = assemble(path, parts, &plan, opts.strict)?;
     data.source.rows = rows;
@@ -256,7 +267,9 @@ fn locate_bad_utf8(path: &str, text: &[u8], delimiter: u8) -> InputError {
         }
     }
     // Not inside any field (should not happen): count lines up to the bad byte.
-    let at = std::str::from_utf8(text).err().map_or(0, |e| e.valid_up_to());
+    let at = std::str::from_utf8(text)
+        .err()
+        .map_or(0, |e| e.valid_up_to());
     let line = 1 + text.iter().take(at).filter(|&&b| b == b'\n').count() as u64;
     InputError::NotUtf8 {
         path: path.into(),
@@ -350,7 +363,6 @@ impl RecordChunk {
     }
 }
 
-
 /// Data bytes per piece when quote-free data is read in parallel.
 const PIECE_BYTES: usize = 1 << 21;
 
@@ -372,7 +384,10 @@ fn fill_chunks(
     let mut chunk = RecordChunk::default();
     let mut rows = 0u64;
     let too_large = |line: u64| unreadable(path, format!("line {line}: record too large"));
-    while rdr.read_byte_record(&mut rec).map_err(|e| unreadable(path, e))? {
+    while rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| unreadable(path, e))?
+    {
         let line = lines.line_of(&rec);
         if chunk.rows() >= CHUNK_ROWS || chunk.data.len() >= CHUNK_BYTES {
             chunks.push(std::mem::take(&mut chunk));
@@ -394,14 +409,14 @@ fn fill_chunks(
 }
 
 /// Reads and validates quote-free data in pieces cut at line breaks, in parallel.
-/// Returns the pieces' results in order and the number of records.
+/// Returns the pieces' results in order and the number of records, or `None` when
+/// the data must go through the CSV reader after all.
 fn parse_pieces(
-    path: &str,
     text: &[u8],
     data_start: usize,
     delimiter: u8,
     parser: &RowParser,
-) -> Result<(Vec<ChunkResult>, u64), InputError> {
+) -> Option<(Vec<ChunkResult>, u64)> {
     let mut cuts = vec![data_start];
     let mut at = data_start;
     while text.len() - at > PIECE_BYTES {
@@ -426,23 +441,10 @@ fn parse_pieces(
         starts.push(first_line);
         first_line += b;
     }
-    let pieces: Vec<Result<(ChunkResult, u64), InputError>> = cuts
+    let pieces: Vec<Option<(ChunkResult, u64)>> = cuts
         .par_windows(2)
         .zip(starts)
-        .map(|(w, start)| {
-            let piece = &text[w[0]..w[1]];
-            let mut rdr = reader(piece, delimiter);
-            let mut lines = LineCounter::new(piece);
-            lines.line = start;
-            let mut rec = csv::ByteRecord::new();
-            let mut builder = parser.builder();
-            let mut rows = 0;
-            while rdr.read_byte_record(&mut rec).map_err(|e| unreadable(path, e))? {
-                builder.push(&rec, lines.line_of(&rec));
-                rows += 1;
-            }
-            Ok((builder.finish(), rows))
-        })
+        .map(|(w, start)| split_lines(&text[w[0]..w[1]], start, delimiter, parser))
         .collect();
     let mut parts = Vec::with_capacity(pieces.len());
     let mut rows = 0;
@@ -451,7 +453,64 @@ fn parse_pieces(
         parts.push(part);
         rows += n;
     }
-    Ok((parts, rows))
+    Some((parts, rows))
+}
+
+/// One line of quote-free data, cut at the delimiter.
+struct SplitLine<'a> {
+    line: &'a [u8],
+    /// End of every field; the next starts one byte later.
+    ends: Vec<usize>,
+}
+
+impl Fields for SplitLine<'_> {
+    fn count(&self) -> usize {
+        self.ends.len()
+    }
+    fn field(&self, k: usize) -> &[u8] {
+        let Some(&end) = self.ends.get(k) else {
+            return &[];
+        };
+        let start = if k == 0 { 0 } else { self.ends[k - 1] + 1 };
+        self.line.get(start..end).unwrap_or(&[])
+    }
+}
+
+/// Validates a piece of quote-free data line by line, exactly as the CSV reader would
+/// cut it: `\n` or `\r\n` ends a record and empty lines are skipped. Returns `None`
+/// on a bare `\r` (also a terminator to the CSV reader), to read the data that way.
+fn split_lines(
+    piece: &[u8],
+    first_line: u64,
+    delimiter: u8,
+    parser: &RowParser,
+) -> Option<(ChunkResult, u64)> {
+    let mut builder = parser.builder();
+    let mut rec = SplitLine {
+        line: &[],
+        ends: Vec::new(),
+    };
+    let mut rows = 0;
+    for (line_no, mut line) in (first_line..).zip(piece.split(|&b| b == b'\n')) {
+        if let [rest @ .., b'\r'] = line {
+            line = rest;
+        }
+        if !line.is_empty() {
+            rec.ends.clear();
+            for (i, &b) in line.iter().enumerate() {
+                if b == delimiter {
+                    rec.ends.push(i);
+                } else if b == b'\r' {
+                    return None;
+                }
+            }
+            rec.ends.push(line.len());
+            rec.line = line;
+            builder.push(&rec, line_no);
+            rows += 1;
+        }
+    }
+    Some((builder.finish(), rows))
 }
 
 /// Parses every chunk in parallel; the result keeps chunk order.

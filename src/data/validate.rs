@@ -2,9 +2,9 @@
 //! regions and the winner.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::slice::ParallelSliceMut;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::columns::{ColumnPlan, ColumnSpec, CountRole};
 use super::reader::{RecordChunk, Row, par_map_chunks};
@@ -42,7 +42,10 @@ pub(super) enum Cell {
 impl ValueFormat {
     pub fn new(spec: &ColumnSpec) -> Result<ValueFormat, InputError> {
         let na = match &spec.na {
-            Some(tokens) => tokens.iter().map(|t| t.trim().as_bytes().to_vec()).collect(),
+            Some(tokens) => tokens
+                .iter()
+                .map(|t| t.trim().as_bytes().to_vec())
+                .collect(),
             None => vec![Vec::new(), b"NA".to_vec()],
         };
         let mut separators = Vec::new();
@@ -58,14 +61,21 @@ impl ValueFormat {
                 for s in [" ", "\u{a0}", "\u{202f}", "\u{2009}"] {
                     separators.push(s.as_bytes().to_vec());
                 }
-            } else if sep.chars().any(|c| c.is_ascii_digit() || c == '-' || c == '+') {
-                return Err(bad("a thousands separator cannot contain digits or signs; use e.g. '.', ',' or ' '"));
+            } else if sep
+                .chars()
+                .any(|c| c.is_ascii_digit() || c == '-' || c == '+')
+            {
+                return Err(bad(
+                    "a thousands separator cannot contain digits or signs; use e.g. '.', ',' or ' '",
+                ));
             } else {
                 separators.push(sep.as_bytes().to_vec());
                 decimal_zeros = sep != ".";
             }
         }
-        let na_digits = na.iter().any(|t: &Vec<u8>| !t.is_empty() && t.iter().all(u8::is_ascii_digit));
+        let na_digits = na
+            .iter()
+            .any(|t: &Vec<u8>| !t.is_empty() && t.iter().all(u8::is_ascii_digit));
         Ok(ValueFormat {
             na_digits,
             na,
@@ -129,7 +139,10 @@ impl ValueFormat {
         while i < s.len() {
             let b = s[i];
             if b.is_ascii_digit() {
-                match value.checked_mul(10).and_then(|v| v.checked_add(u64::from(b - b'0'))) {
+                match value
+                    .checked_mul(10)
+                    .and_then(|v| v.checked_add(u64::from(b - b'0')))
+                {
                     Some(v) => value = v,
                     None => overflow = true,
                 }
@@ -171,7 +184,10 @@ impl ValueFormat {
 fn digits_value(s: &[u8]) -> Cell {
     let mut value: u64 = 0;
     for &b in s {
-        value = match value.checked_mul(10).and_then(|v| v.checked_add(u64::from(b - b'0'))) {
+        value = match value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(b - b'0')))
+        {
             Some(v) => v,
             None => return Cell::Overflow,
         };
@@ -268,7 +284,6 @@ struct Rejection {
     id_read: bool,
     reason: &'static str,
     detail: String,
-    column: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -338,21 +353,23 @@ impl ChunkBuilder<'_> {
             }
         }
         let (station, id_read) = parser.station_id(row, line);
-        let reject = |reason: &'static str, detail: String, column: Option<String>| Rejection {
+        let reject = |reason: &'static str, detail: String| Rejection {
             line,
             station: station.clone(),
             id_read,
             reason,
             detail,
-            column,
         };
         if row.count() != plan.n_columns {
             out.rejected.push(Rejection {
                 id_read: false,
                 ..reject(
                     "wrong-field-count",
-                    format!("{} fields where the header has {}", row.count(), plan.n_columns),
-                    None,
+                    format!(
+                        "{} fields where the header has {}",
+                        row.count(),
+                        plan.n_columns
+                    ),
                 )
             });
             return;
@@ -360,8 +377,7 @@ impl ChunkBuilder<'_> {
         if !plan.id.is_empty() && !id_read {
             let cols: Vec<&str> = plan.id.iter().map(|&c| plan.name(c)).collect();
             let detail = format!("column {}: empty", cols.join(" + "));
-            let column = plan.id.first().map(|&c| plan.name(c).to_string());
-            out.rejected.push(reject("missing-id", detail, column));
+            out.rejected.push(reject("missing-id", detail));
             return;
         }
         let sums = match parser.counts(row, &mut self.votes, &mut self.on_ballot) {
@@ -369,20 +385,21 @@ impl ChunkBuilder<'_> {
             Err((reason, col, raw)) => {
                 let name = plan.name(col).to_string();
                 let detail = match reason {
-                    "missing-value" => format!("column {name}: missing ('{raw}')"),
+                    "missing-value" if raw.is_empty() => format!("column {name}: empty"),
+                    "missing-value" => format!("column {name}: '{raw}' (missing)"),
                     "count-overflow" => {
                         format!("column {name}: '{raw}' is above {MAX_COUNT} or its sum is")
                     }
                     _ => format!("column {name}: '{raw}'"),
                 };
-                out.rejected.push(reject(reason, detail, Some(name)));
+                out.rejected.push(reject(reason, detail));
                 return;
             }
         };
         let (registered, ballots, valid, invalid) = match parser.derive(sums, &self.votes) {
             Ok(counts) => counts,
             Err(detail) => {
-                out.rejected.push(reject("count-overflow", detail, None));
+                out.rejected.push(reject("count-overflow", detail));
                 return;
             }
         };
@@ -536,7 +553,11 @@ impl<'p> RowParser<'p> {
     /// Fills the roles without columns: ballots = valid + invalid, valid = Σ candidates,
     /// invalid = ballots − valid (or 0).
     #[allow(clippy::type_complexity)]
-    fn derive(&self, sums: [u64; 4], votes: &[u64]) -> Result<(Option<u64>, u64, u64, u64), String> {
+    fn derive(
+        &self,
+        sums: [u64; 4],
+        votes: &[u64],
+    ) -> Result<(Option<u64>, u64, u64, u64), String> {
         let [reg, bal, val, inv] = sums;
         let [has_reg, has_bal, has_val, has_inv] = self.has;
         let overflow = |what: &str| format!("{what} is above {MAX_COUNT}");
@@ -580,7 +601,11 @@ impl Hasher for Fnv {
         h ^ (h >> 33)
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for &b in bytes {
             h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
         }
@@ -640,28 +665,6 @@ fn id_repeats(stations: &[Station], hashes: &[u64], rejected: &[Rejection]) -> V
     repeats
 }
 
-fn fix_for(reason: &str) -> &'static str {
-    match reason {
-        "not-an-integer" => {
-            "Correct the value; if the file groups digits, pass --thousands SEP; if it is a \
-             placeholder for no data, pass it with --na TOKEN"
-        }
-        "missing-value" => {
-            "Fill in the value, or leave such rows out with --exclude COL=VALUE"
-        }
-        "negative-count" => "Counts cannot be negative; correct the value",
-        "wrong-field-count" => {
-            "Give the row as many fields as the header (check its quotes and delimiters)"
-        }
-        "missing-id" => "Give the row a station id",
-        "duplicate-id" => {
-            "Make the ids unique, e.g. join several columns into one key with repeated --id"
-        }
-        "count-overflow" => "Correct the value; no station has that many voters",
-        _ => "Correct the row",
-    }
-}
-
 /// Joins the chunks' results in order into the dataset: duplicate ids, regions,
 /// winner, and `--strict`. Source fields other than the columns are left to the caller.
 pub(super) fn assemble(
@@ -711,7 +714,6 @@ pub(super) fn assemble(
                         station: s.id,
                         id_read: true,
                         reason: "duplicate-id",
-                        column: plan.id.first().map(|&c| plan.name(c).to_string()),
                     });
                 } else {
                     kept_votes.extend_from_slice(votes.get(i * k..(i + 1) * k).unwrap_or(&[]));
@@ -734,10 +736,8 @@ pub(super) fn assemble(
                 path: path.into(),
                 line: first.line,
                 station: first.station.clone(),
-                column: first.column.clone(),
-                reason: first.reason.into(),
+                reason: first.reason,
                 detail: first.detail.clone(),
-                fix: fix_for(first.reason).into(),
             });
         }
     }
@@ -749,9 +749,11 @@ pub(super) fn assemble(
         let mut maps: Vec<Vec<Option<u32>>> =
             local_regions.iter().map(|l| vec![None; l.len()]).collect();
         for (s, &ci) in stations.iter_mut().zip(&chunk_of) {
-            let (Some(local), Some(map), Some(names)) =
-                (s.region, maps.get_mut(ci as usize), local_regions.get(ci as usize))
-            else {
+            let (Some(local), Some(map), Some(names)) = (
+                s.region,
+                maps.get_mut(ci as usize),
+                local_regions.get(ci as usize),
+            ) else {
                 continue;
             };
             let Some(slot) = map.get_mut(local as usize) else {
@@ -881,10 +883,12 @@ mod tests {
         assert_eq!(space.read("1\u{a0}413".as_bytes()), Cell::Count(1413));
         assert_eq!(space.read(b"1 413"), Cell::Count(1413));
         assert_eq!(space.read(b"1  413"), Cell::NotInteger);
-        assert!(ValueFormat::new(&ColumnSpec {
-            thousands: Some("1".into()),
-            ..Default::default()
-        })
-        .is_err());
+        assert!(
+            ValueFormat::new(&ColumnSpec {
+                thousands: Some("1".into()),
+                ..Default::default()
+            })
+            .is_err()
+        );
     }
 }

@@ -461,7 +461,16 @@ pub const Q_HIGH: f64 = 0.25;
 const Z_LOW: f64 = -1.281_551_565_544_600_4;
 const Z_HIGH: f64 = -0.253_347_103_135_799_7;
 
-/// A normal's location and scale implied by two lower quantiles of a sample.
+/// Logit of a proportion, clamped away from 0 and 1.
+#[inline]
+pub fn logit(p: f64) -> f64 {
+    let p = p.clamp(1e-6, 1.0 - 1e-6);
+    (p / (1.0 - p)).ln()
+}
+
+/// A normal's location and scale on the logit scale implied by two lower quantiles
+/// of a sample of proportions (quantiles commute with the logit, so only two
+/// logits are taken).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct LowerFit {
     pub location: f64,
@@ -469,31 +478,26 @@ pub struct LowerFit {
 }
 
 impl LowerFit {
-    /// From the sample `v` (reordered in place).
+    /// From the proportions `v` (reordered in place).
     pub fn of(v: &mut [f64]) -> LowerFit {
-        let ql: f64 = std::env::var("QL").ok().and_then(|s| s.parse().ok()).unwrap_or(Q_LOW);
-        let qh: f64 = std::env::var("QH").ok().and_then(|s| s.parse().ok()).unwrap_or(Q_HIGH);
-        let zl = statrs::distribution::ContinuousCDF::inverse_cdf(&statrs::distribution::Normal::standard(), ql);
-        let zh = statrs::distribution::ContinuousCDF::inverse_cdf(&statrs::distribution::Normal::standard(), qh);
-        let _ = (Z_LOW, Z_HIGH);
-        let lo = quantile(v, ql);
-        let hi = quantile(v, qh);
-        let scale = (hi - lo) / (zh - zl);
+        let lo = logit(quantile(v, Q_LOW));
+        let hi = logit(quantile(v, Q_HIGH));
+        let scale = (hi - lo) / (Z_HIGH - Z_LOW);
         LowerFit {
-            location: hi - zh * scale,
+            location: hi - Z_HIGH * scale,
             scale,
         }
     }
 }
 
-/// Turnout and share logits of one group, summarised by their lower quantiles.
+/// Turnout and share of one group, summarised by their lower quantiles.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct GroupStats {
     pub turnout: LowerFit,
     pub share: LowerFit,
 }
 
-/// Group statistics from `(group, turnout logit, share logit)` items.
+/// Group statistics from `(group, turnout, share)` items (proportions).
 pub fn group_stats(n_groups: usize, items: impl Iterator<Item = (u32, f64, f64)>) -> Vec<GroupStats> {
     let mut t: Vec<Vec<f64>> = vec![Vec::new(); n_groups];
     let mut s: Vec<Vec<f64>> = vec![Vec::new(); n_groups];
@@ -512,17 +516,11 @@ pub fn group_stats(n_groups: usize, items: impl Iterator<Item = (u32, f64, f64)>
         .collect()
 }
 
-/// Observed group statistics of `st` on the empirical-logit scale.
+/// Observed group statistics of `st`.
 pub fn observed_group_stats(st: &Stations) -> Vec<GroupStats> {
     group_stats(
         st.n_groups(),
-        (0..st.len()).map(|i| {
-            (
-                st.group[i],
-                empirical_logit(f64::from(st.ballots[i]), f64::from(st.registered[i])),
-                empirical_logit(f64::from(st.winner[i]), f64::from(st.valid[i])),
-            )
-        }),
+        (0..st.len()).map(|i| (st.group[i], st.turnout(i), st.share(i))),
     )
 }
 
@@ -614,15 +612,17 @@ mod tests {
     }
 
     #[test]
-    fn lower_quantiles_recover_a_normal() {
-        // A normal's own quantiles give back its location and scale.
-        // python3 -c "from scipy.stats import norm; print(repr(norm.ppf(0.1, 2, 3)), repr(norm.ppf(0.4, 2, 3)))"
-        // -1.8446546966338012 1.239958690592601
-        let (lo, hi) = (-1.844_654_696_633_801_2, 1.239_958_690_592_601);
-        // Eleven points whose 10th and 40th percentiles are exactly lo and hi.
-        let mut v = vec![lo - 1.0, lo, hi - 1.0, hi - 0.5, hi, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
+    fn lower_quantiles_recover_a_logit_normal() {
+        // A logit-normal's own 5th and 25th percentiles give back its location and scale.
+        // python3 -c "from scipy.stats import norm; from scipy.special import expit;
+        //   print(repr(expit(norm.ppf(0.05, 0.4, 0.3))), repr(expit(norm.ppf(0.25, 0.4, 0.3))))"
+        // 0.47665296833203774 0.5492530267838034
+        let (lo, hi) = (0.476_652_968_332_037_74, 0.549_253_026_783_803_4);
+        // 21 points whose 5th and 25th percentiles (numpy) are exactly lo and hi.
+        let mut v = vec![0.3, lo, 0.5, 0.52, 0.53, hi];
+        v.extend((0..15).map(|i| 0.6 + 0.01 * f64::from(i)));
         let f = LowerFit::of(&mut v);
-        assert!((f.location - 2.0).abs() < 1e-12 && (f.scale - 3.0).abs() < 1e-12, "{f:?}");
+        assert!((f.location - 0.4).abs() < 1e-9 && (f.scale - 0.3).abs() < 1e-9, "{f:?}");
     }
 
     #[test]

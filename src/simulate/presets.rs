@@ -92,7 +92,7 @@ pub fn kz2022() -> ElectionSpec {
         turnout_sd: 0.5,
         region_sd: 0.35,
         shares: vec![0.8131, 0.0342, 0.0260, 0.0253, 0.0222, 0.0212, 0.0580],
-        share_sd: 0.4,
+        share_sd: 0.35,
         invalid_rate: 0.012,
         candidate_names: names.iter().map(|s| s.to_string()).collect(),
         fraud: Fraud::default(),

@@ -214,8 +214,11 @@ fn segment_excess(x: &[f64], a: usize, b: usize, convex: bool) -> f64 {
 /// The dip and its p-value under the uniform null.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DipTest {
+    /// Finite values tested.
     pub n: usize,
+    /// Hartigan's dip, in [1/(2n), 1/4].
     pub dip: f64,
+    /// P(D_n >= dip) under the uniform null, from [`dip_p_value`].
     pub p_value: f64,
 }
 

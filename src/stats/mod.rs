@@ -4,6 +4,7 @@ pub mod adjust;
 pub mod binomial;
 pub mod digits;
 pub mod dip;
+pub mod format;
 pub mod goodness;
 pub mod smooth;
 pub mod tails;

@@ -136,7 +136,7 @@ impl Bandwidth {
 /// harmonics of period 10 and below, which the kernel removes.
 pub const RESIDUE_BANDWIDTH: Bandwidth = Bandwidth {
     fraction: 0.05,
-    floor: 5.0,
+    floor: 3.0,
 };
 
 /// Bandwidth for second digits: `max(0.10 x, 3)`.
@@ -528,7 +528,7 @@ mod tests {
         };
         for (a, b, s) in [(-1800, 1800, 1), (-50, 449, 1), (700, 1800, 1), (-1793, 1797, 10)] {
             let em = em_sum(h, a as f64, b as f64, s as f64);
-            assert!(rel(em, direct(a, b, s)) < 1e-13, "{a} {b} {s}");
+            assert!(rel(em, direct(a, b, s)) < 1e-13, "{a} {b} {s} {}", rel(em, direct(a, b, s)));
         }
     }
 
@@ -537,7 +537,7 @@ mod tests {
         // Explicit weights against Euler-Maclaurin for the same second-digit spread.
         let mut k = ExplicitKernel::default();
         for x in [200i128, 1_000, 1_234, 3_000] {
-            let h = 250.0;
+            let h = 250.0f64;
             let half = (6.0 * h).floor() as i128;
             k.prepare(h, half);
             let mut a = vec![0.0; 10];

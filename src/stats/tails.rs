@@ -3,8 +3,75 @@
 //! Every p-value is taken from the upper tail directly (`sf`), never as `1 - cdf`,
 //! so that it keeps its relative precision down to 1e-300.
 
-use statrs::function::erf::erfc;
 use statrs::function::gamma::checked_gamma_ur;
+
+/// Below this argument [`erfc`] is `1 - erf` from a series; above it, a continued fraction.
+const ERFC_SERIES_MAX: f64 = 1.25;
+/// Iteration cap for the series and the continued fraction (both converge far sooner).
+const MAX_TERMS: usize = 10_000;
+
+/// `exp(-x^2)` with `x^2` split into an exactly squared head and a small tail, so the
+/// rounding of `x^2` does not cost relative precision for large `x`.
+fn exp_neg_square(x: f64) -> f64 {
+    let head = (x * 4096.0).trunc() / 4096.0;
+    let tail = x - head;
+    (-head * head).exp() * (-(2.0 * head + tail) * tail).exp()
+}
+
+/// The complementary error function, accurate to about 1e-15 relative for every argument.
+///
+/// statrs' `erfc` is off by up to 1e-10 relative near 0.7, which would show in p-values
+/// compared with scipy at 1e-9; this one is built from two classical expansions:
+/// for `|x| < 1.25`, `erf(x) = 2/sqrt(pi) exp(-x^2) sum 2^n x^(2n+1) / (2n+1)!!` (all terms
+/// positive), and beyond, Laplace's continued fraction
+/// `erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))` by Lentz's method.
+pub fn erfc(x: f64) -> f64 {
+    if x.is_nan() {
+        return f64::NAN;
+    }
+    if x < 0.0 {
+        return 2.0 - erfc(-x);
+    }
+    let two_over_sqrt_pi = std::f64::consts::FRAC_2_SQRT_PI;
+    if x < ERFC_SERIES_MAX {
+        let x2 = x * x;
+        let mut term = x;
+        let mut sum = x;
+        for n in 0..MAX_TERMS {
+            term *= 2.0 * x2 / (2.0 * n as f64 + 3.0);
+            sum += term;
+            if term <= 1e-17 * sum {
+                break;
+            }
+        }
+        return 1.0 - two_over_sqrt_pi * exp_neg_square(x) * sum;
+    }
+    if x > 27.5 {
+        return 0.0; // below the smallest subnormal
+    }
+    let tiny = 1e-300;
+    let mut f = x;
+    let mut c = f;
+    let mut d = 0.0;
+    for n in 1..MAX_TERMS {
+        let a = n as f64 / 2.0;
+        d = x + a * d;
+        if d.abs() < tiny {
+            d = tiny;
+        }
+        d = 1.0 / d;
+        c = x + a / c;
+        if c.abs() < tiny {
+            c = tiny;
+        }
+        let delta = c * d;
+        f *= delta;
+        if (delta - 1.0).abs() < 1e-16 {
+            break;
+        }
+    }
+    0.5 * two_over_sqrt_pi * exp_neg_square(x) / f
+}
 
 /// Upper tail `P(X >= x)` of a chi-square distribution with `df` degrees of freedom.
 ///
@@ -45,6 +112,36 @@ mod tests {
     }
 
     #[test]
+    fn erfc_matches_scipy() {
+        // python3 -c "
+        // from scipy.special import erfc
+        // for x in [0.0,1e-5,0.3,0.7071067811865476,1.2,1.25,1.3,2.0,3.5,6.0,12.0,26.0,-0.5,-3.0]:
+        //     print(repr(x), repr(float(erfc(x))))"
+        let cases = [
+            (0.0, 1.0),
+            (1e-5, 0.9999887162083294),
+            (0.3, 0.6713732405408726),
+            (0.7071067811865476, 0.31731050786291415),
+            (1.2, 0.08968602177036462),
+            (1.25, 0.07709987174354177),
+            (1.3, 0.06599205505934758),
+            (2.0, 0.004677734981047266),
+            (3.5, 7.430983723414129e-07),
+            (6.0, 2.1519736712498913e-17),
+            (12.0, 1.3562611692059047e-64),
+            (26.0, 5.663192408856145e-296),
+            (-0.5, 1.5204998778130465),
+            (-3.0, 1.9999779095030015),
+        ];
+        for (x, want) in cases {
+            assert!(rel(erfc(x), want) < 1e-14, "erfc({x}) = {} vs {want}", erfc(x));
+        }
+        assert_eq!(erfc(40.0), 0.0);
+        assert_eq!(erfc(f64::INFINITY), 0.0);
+        assert_eq!(erfc(f64::NEG_INFINITY), 2.0);
+    }
+
+    #[test]
     fn chi2_sf_matches_scipy() {
         // python3 -c "from scipy.stats import chi2; print(repr(chi2.sf(8.1, 9)))"
         assert!(rel(chi2_sf(8.1, 9.0), 0.5241009367303544) < 1e-9);
@@ -59,9 +156,9 @@ mod tests {
     #[test]
     fn normal_tails_match_scipy() {
         // python3 -c "from scipy.stats import norm; print(repr(2*norm.sf(1.96)))"
-        assert!(rel(normal_two_sided_p(-1.96), 0.04999579029644087) < 1e-9);
+        assert!(rel(normal_two_sided_p(-1.96), 0.04999579029644087) < 1e-12);
         // python3 -c "from scipy.stats import norm; print(repr(norm.sf(9.0)))"
-        assert!(rel(normal_sf(9.0), 1.1285884059538324e-19) < 1e-9);
+        assert!(rel(normal_sf(9.0), 1.1285884059538324e-19) < 1e-12);
         assert_eq!(normal_two_sided_p(0.0), 1.0);
     }
 }

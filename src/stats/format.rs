@@ -1,0 +1,39 @@
+//! Wording of numbers in the checks' one-sentence summaries.
+
+/// A p-value as `p = 0.52`, `p = 0.0027`, `p = 3.1e-12`, or `p < 1e-300` for an underflow.
+pub fn format_p(p: f64) -> String {
+    if p.is_nan() {
+        "p not available".to_string()
+    } else if p <= 0.0 {
+        "p < 1e-300".to_string()
+    } else if p >= 0.9995 {
+        "p = 1".to_string()
+    } else if p >= 1e-4 {
+        // Two significant digits, in fixed notation.
+        let decimals = (1 - p.log10().floor() as i32).max(2) as usize;
+        format!("p = {p:.decimals$}")
+    } else {
+        format!("p = {p:.1e}")
+    }
+}
+
+/// A share as a percentage with one decimal, e.g. `21.3%`.
+pub fn format_percent(share: f64) -> String {
+    format!("{:.1}%", 100.0 * share)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn p_values_read_naturally() {
+        assert_eq!(format_p(0.5241), "p = 0.52");
+        assert_eq!(format_p(0.0027), "p = 0.0027");
+        assert_eq!(format_p(0.01), "p = 0.010");
+        assert_eq!(format_p(3.1e-12), "p = 3.1e-12");
+        assert_eq!(format_p(0.0), "p < 1e-300");
+        assert_eq!(format_p(1.0), "p = 1");
+        assert_eq!(format_percent(0.2134), "21.3%");
+    }
+}
