@@ -40,6 +40,12 @@ fn audit(args: &AuditArgs, argv: &[String]) -> Result<ExitCode, Error> {
     let pool = thread_pool(args.threads)?;
     let report = pool.install(|| -> Result<_, Error> {
         let data = data::load(&args.file, &load)?;
+        if opts.by_region && data.regions.is_empty() {
+            return Err(Error::Usage(
+                "--by-region needs a region column: map one with --region COL (or `region` in --columns)"
+                    .into(),
+            ));
+        }
         Ok(run_audit(&data, &opts))
     })?;
     let rendered = match args.format {
@@ -111,6 +117,7 @@ fn audit_options(args: &AuditArgs, argv: &[String]) -> Result<AuditOptions, Erro
             last_digit_min: args.last_digit_min,
             seed: args.seed,
         },
+        by_region: args.by_region,
         command: recorded_command(argv),
     })
 }

@@ -2,10 +2,13 @@
 
 use rayon::prelude::*;
 
-use crate::checks::{CheckContext, CheckOptions, registry};
+use rand::RngExt as _;
+
+use crate::checks::{Check, CheckContext, CheckOptions, registry};
 use crate::data::Dataset;
-use crate::report::{CandidateTotal, CheckResult, Family, InputSummary, Report};
-use crate::stats::adjust::holm;
+use crate::montecarlo::batch_rng;
+use crate::report::{CandidateTotal, CheckResult, Family, InputSummary, RegionReport, Report};
+use crate::stats::adjust::{benjamini_hochberg, holm};
 
 /// Checked options of one audit.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +19,8 @@ pub struct AuditOptions {
     pub only: Option<Vec<String>>,
     pub skip: Vec<String>,
     pub checks: CheckOptions,
+    /// Rerun the checks inside each region and rank the regions.
+    pub by_region: bool,
     /// The command line, as recorded in the report.
     pub command: String,
 }
@@ -27,6 +32,7 @@ impl Default for AuditOptions {
             only: None,
             skip: Vec::new(),
             checks: CheckOptions::default(),
+            by_region: false,
             command: String::new(),
         }
     }
@@ -60,7 +66,11 @@ pub fn run_audit(data: &Dataset, opts: &AuditOptions) -> Report {
         .flatten()
         .collect();
     let family_size = adjust(&mut results, opts.alpha);
-    let flagged = results.iter().any(|r| r.flagged);
+    let regions = opts
+        .by_region
+        .then(|| run_regions(data, &checks, opts));
+    let flagged = results.iter().any(|r| r.flagged)
+        || regions.iter().flatten().any(|r| r.flagged);
     Report {
         tool: "elaudit".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -74,6 +84,16 @@ pub fn run_audit(data: &Dataset, opts: &AuditOptions) -> Report {
         input: summarize(data),
         rejected_rows: data.rejected.clone(),
         checks: results,
+        regional_adjustment: regions.as_ref().map(|_| {
+            format!(
+                "each region's p is the smallest Holm-adjusted p of its flaggable results; \
+                 Benjamini-Hochberg across regions adjusts it, and a region is flagged when that is \
+                 below {}. Each result's p_adjusted is Benjamini-Hochberg across regions for its \
+                 check and subject. Regions below a check's minimum size say not applicable",
+                opts.alpha
+            )
+        }),
+        regions,
         flagged,
         caveats: caveats(data),
     }
@@ -94,6 +114,115 @@ fn adjust(results: &mut [CheckResult], alpha: f64) -> usize {
         results[i].flagged = p_adj < alpha;
     }
     idx.len()
+}
+
+/// Reruns the per-region checks inside each region, adjusts each check's p-values
+/// across regions, and ranks the regions by their smallest adjusted p.
+fn run_regions(data: &Dataset, checks: &[Box<dyn Check>], opts: &AuditOptions) -> Vec<RegionReport> {
+    let mut regions: Vec<RegionReport> = (0..data.regions.len())
+        .into_par_iter()
+        .map(|r| {
+            let sub = data.region_subset(r as u32);
+            // Each region draws its own random streams, fixed by (seed, region index).
+            let options = CheckOptions {
+                seed: batch_rng(opts.checks.seed, "region", r as u64).random(),
+                ..opts.checks.clone()
+            };
+            let ctx = CheckContext {
+                data: &sub,
+                options: &options,
+            };
+            let results: Vec<CheckResult> = checks
+                .iter()
+                .filter(|c| c.per_region())
+                .flat_map(|c| c.run(&ctx))
+                .collect();
+            RegionReport {
+                region: data.regions[r].clone(),
+                rank: 0,
+                stations: sub.stations.len() as u64,
+                p_value: None,
+                p_adjusted: None,
+                strongest: None,
+                flagged: false,
+                checks: results,
+            }
+        })
+        .collect();
+
+    // One BH family per (check, subject), across regions.
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for reg in &regions {
+        for c in &reg.checks {
+            let key = (c.id.clone(), c.subject.clone());
+            if c.family == Family::Holm && !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    for (id, subject) in &keys {
+        let mut at: Vec<(usize, usize)> = Vec::new();
+        let mut ps: Vec<f64> = Vec::new();
+        for (ri, reg) in regions.iter().enumerate() {
+            for (ci, c) in reg.checks.iter().enumerate() {
+                if &c.id == id && &c.subject == subject && c.applicable {
+                    if let Some(p) = c.p_value {
+                        at.push((ri, ci));
+                        ps.push(p);
+                    }
+                }
+            }
+        }
+        for ((ri, ci), q) in at.into_iter().zip(benjamini_hochberg(&ps)) {
+            let c = &mut regions[ri].checks[ci];
+            c.p_adjusted = Some(q);
+            c.flagged = q < opts.alpha;
+        }
+    }
+    // A region's own p: Holm over its flaggable results, so that BH across regions
+    // controls the share of falsely flagged regions (not just of results) at alpha.
+    let region_p: Vec<Option<f64>> = regions
+        .iter()
+        .map(|reg| {
+            let ps: Vec<f64> = reg
+                .checks
+                .iter()
+                .filter(|c| c.family == Family::Holm && c.applicable)
+                .filter_map(|c| c.p_value)
+                .collect();
+            holm(&ps).into_iter().min_by(f64::total_cmp)
+        })
+        .collect();
+    let present: Vec<f64> = region_p.iter().flatten().copied().collect();
+    let mut q_iter = benjamini_hochberg(&present).into_iter();
+    for (reg, p) in regions.iter_mut().zip(&region_p) {
+        reg.p_value = *p;
+        reg.p_adjusted = p.and_then(|_| q_iter.next());
+        reg.flagged = reg.p_adjusted.is_some_and(|q| q < opts.alpha);
+        let strongest = reg
+            .checks
+            .iter()
+            .filter(|c| c.family == Family::Holm && c.applicable)
+            .filter_map(|c| c.p_value.map(|p| (p, c)))
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        reg.strongest = strongest.map(|(_, c)| format!("{} ({})", c.id, c.subject));
+        for c in &mut reg.checks {
+            c.flagged = c.flagged && reg.flagged;
+        }
+    }
+    // Regions without any adjusted p go last; ties keep the input order.
+    regions.sort_by(|a, b| match (a.p_adjusted, b.p_adjusted) {
+        (Some(x), Some(y)) => x
+            .total_cmp(&y)
+            .then(a.p_value.unwrap_or(1.0).total_cmp(&b.p_value.unwrap_or(1.0))),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    for (i, reg) in regions.iter_mut().enumerate() {
+        reg.rank = i + 1;
+    }
+    regions
 }
 
 fn summarize(data: &Dataset) -> InputSummary {

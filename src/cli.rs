@@ -98,6 +98,10 @@ pub struct AuditArgs {
     /// Smallest count the last-digit test reads; 0 takes every count, zeros included.
     #[arg(long, default_value_t = 100, help_heading = "Checks")]
     pub last_digit_min: u64,
+    /// Also run every applicable check inside each region, adjust across regions
+    /// (Benjamini-Hochberg) and rank the regions.
+    #[arg(long, help_heading = "Checks")]
+    pub by_region: bool,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "N", help_heading = "Checks")]
     pub threads: Option<usize>,

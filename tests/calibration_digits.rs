@@ -57,7 +57,7 @@ fn explore_second_digit_bandwidths() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1);
-    let bws = [(0.10, 2.0), (0.10, 2.5), (0.10, 3.0), (0.08, 2.5), (0.12, 2.5)];
+    let bws = [(0.07, 1.0), (0.05, 1.0), (0.07, 2.0), (0.05, 2.0), (0.06, 1.5)];
     for kind in 0..4 {
         // [bandwidth][subject index] rejections at 0.05
         let mut rej = vec![vec![0u32; 6]; bws.len()];

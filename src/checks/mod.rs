@@ -3,6 +3,7 @@
 use crate::data::Dataset;
 use crate::report::{CheckResult, Family};
 
+pub mod anomalous_votes;
 mod digit_pairs;
 mod first_digit;
 pub mod integer_percent;
@@ -14,6 +15,7 @@ pub mod subjects;
 pub mod turnout_shape;
 pub mod turnout_share;
 
+pub use anomalous_votes::AnomalousVotes;
 pub use digit_pairs::DigitPairs;
 pub use first_digit::FirstDigit;
 pub use integer_percent::IntegerPercent;
@@ -60,6 +62,11 @@ pub trait Check: Sync + Send {
     /// One line for `--help` and the README.
     fn describe(&self) -> &'static str;
     fn run(&self, ctx: &CheckContext) -> Vec<CheckResult>;
+    /// Whether `--by-region` reruns the check inside each region. Checks whose
+    /// estimate a region's stations cannot identify say no and report nationally only.
+    fn per_region(&self) -> bool {
+        true
+    }
 }
 
 /// Every check, in report order.
@@ -74,6 +81,7 @@ pub fn registry() -> Vec<Box<dyn Check>> {
         Box::new(IntegerPercent),
         Box::new(TurnoutShare),
         Box::new(TurnoutShape),
+        Box::new(AnomalousVotes),
     ]
 }
 

@@ -73,12 +73,11 @@ fn bin_last(percent: u128, n: u64) -> u64 {
     (((2 * percent + 1) * n).div_ceil(200) - 1).min(n) as u64
 }
 
-/// ln Γ(k+1) − [(k + ½)·ln k − k + ½·ln 2π]: the error of Stirling's formula for k!.
-/// Exact values below 16, from
-/// python3 -c "import mpmath as mp; mp.mp.dps=40; print([repr(float(mp.loggamma(n+1)
-///   - (n+mp.mpf(1)/2)*mp.log(n) + n - mp.log(2*mp.pi)/2)) for n in range(1,16)])"
-/// and its asymptotic series above.
+/// ln Γ(k+1) − [(k + ½)·ln k − k + ½·ln 2π]: the error of Stirling's formula for k!,
+/// exact below 16 and from its asymptotic series above.
 fn stirling_error(k: f64) -> f64 {
+    // python3 -c "import mpmath as mp; mp.mp.dps=40; print([repr(float(mp.loggamma(n+1)
+    //   - (n+mp.mpf(1)/2)*mp.log(n) + n - mp.log(2*mp.pi)/2)) for n in range(1,16)])"
     const SMALL: [f64; 15] = [
         0.08106146679532726,
         0.0413406959554093,

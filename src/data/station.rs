@@ -140,4 +140,29 @@ impl Dataset {
         }
         totals
     }
+
+    /// The stations of region `r` as a dataset of their own: same candidates, winner and
+    /// columns; rejected and excluded rows stay with the national dataset.
+    pub fn region_subset(&self, r: u32) -> Dataset {
+        let k = self.candidates.len();
+        let mut out = Dataset {
+            source: self.source.clone(),
+            columns: self.columns.clone(),
+            roles: self.roles,
+            candidates: self.candidates.clone(),
+            winner: self.winner,
+            regions: self.regions.clone(),
+            ..Dataset::default()
+        };
+        for (i, s) in self.stations.iter().enumerate() {
+            if s.region == Some(r) {
+                out.stations.push(s.clone());
+                out.votes.extend_from_slice(&self.votes[i * k..(i + 1) * k]);
+                out.on_ballot
+                    .extend_from_slice(&self.on_ballot[i * k..(i + 1) * k]);
+            }
+        }
+        out.source.rows = out.stations.len() as u64;
+        out
+    }
 }

@@ -342,17 +342,17 @@ mod tests {
     #[test]
     fn quantiles_match_numpy() {
         // python3 -c "import numpy as np; x=[5.,1,4,2,3,9]; print(np.quantile(x,0.025), np.quantile(x,0.975))"
-        // 1.125 8.25
+        // 1.125 8.5
         let mut v = vec![5.0, 1.0, 4.0, 2.0, 3.0, 9.0];
         v.sort_by(f64::total_cmp);
         assert!((quantile_sorted(&v, 0.025) - 1.125).abs() < 1e-12);
-        assert!((quantile_sorted(&v, 0.975) - 8.25).abs() < 1e-12);
+        assert!((quantile_sorted(&v, 0.975) - 8.5).abs() < 1e-12);
     }
 
     #[test]
     fn basic_interval_reflects_and_clips() {
         let reps = [5.0, 1.0, 4.0, 2.0, 3.0, 9.0];
-        // 2·3 − 8.25 = −2.25 → clipped to 0; 2·3 − 1.125 = 4.875.
+        // 2·3 − 8.5 = −2.5 → clipped to 0; 2·3 − 1.125 = 4.875.
         let iv = basic_interval(3.0, &reps, 0.0, 10.0);
         assert_eq!(iv.ci_low, 0.0);
         assert!((iv.ci_high - 4.875).abs() < 1e-12);

@@ -457,9 +457,10 @@ pub const Q_LOW: f64 = 0.05;
 /// stuffing only moves stations up, and the lower part of each region's
 /// distribution is the least touched by it.
 pub const Q_HIGH: f64 = 0.25;
-// python3 -c "from scipy.stats import norm; print(repr(norm.ppf(0.1)), repr(norm.ppf(0.4)))"
-const Z_LOW: f64 = -1.281_551_565_544_600_4;
-const Z_HIGH: f64 = -0.253_347_103_135_799_7;
+// python3 -c "from scipy.stats import norm; print(repr(norm.ppf(0.05)), repr(norm.ppf(0.25)))"
+// -1.6448536269514729 -0.6744897501960817
+const Z_LOW: f64 = -1.644_853_626_951_472_9;
+const Z_HIGH: f64 = -0.674_489_750_196_081_7;
 
 /// Logit of a proportion, clamped away from 0 and 1.
 #[inline]

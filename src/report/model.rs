@@ -129,6 +129,35 @@ pub struct Report {
     pub input: InputSummary,
     pub rejected_rows: Vec<RejectedRow>,
     pub checks: Vec<CheckResult>,
+    /// Per-region results with `--by-region`, ranked by their smallest adjusted p.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regions: Option<Vec<RegionReport>>,
+    /// How the per-region p-values were adjusted, with `--by-region`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regional_adjustment: Option<String>,
+    /// True when any national or regional result is flagged.
     pub flagged: bool,
     pub caveats: Vec<String>,
+}
+
+/// The checks rerun inside one region.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegionReport {
+    pub region: String,
+    /// 1 = the region with the smallest adjusted p.
+    pub rank: usize,
+    pub stations: u64,
+    /// The region's Holm-combined p before adjustment across regions (ties in the ranking
+    /// are broken by it).
+    pub p_value: Option<f64>,
+    /// The region's Holm-combined p (smallest Holm-adjusted p of its flaggable results),
+    /// Benjamini-Hochberg-adjusted across regions. The ranking and the flag use it.
+    pub p_adjusted: Option<f64>,
+    /// The check and subject with the region's smallest unadjusted p.
+    pub strongest: Option<String>,
+    /// `p_adjusted` below alpha.
+    pub flagged: bool,
+    /// Each result's `p_adjusted` is Benjamini-Hochberg across regions for its check and
+    /// subject; a result is flagged when that is below alpha and the region is flagged.
+    pub checks: Vec<CheckResult>,
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{CheckResult, Family, Report};
+use super::{CheckResult, Family, RegionReport, Report};
 
 /// How many rejected rows the text report lists (the JSON lists them all).
 pub const REJECTED_SHOWN: usize = 10;
@@ -108,9 +108,28 @@ pub fn render_text(r: &Report) -> String {
         let _ = writeln!(o);
     }
 
+    if let Some(regions) = &r.regions {
+        write_regions(&mut o, regions, r.regional_adjustment.as_deref().unwrap_or(""));
+    }
+
     let flagged: Vec<&CheckResult> = r.checks.iter().filter(|c| c.flagged).collect();
+    let flagged_regions: Vec<&str> = r
+        .regions
+        .iter()
+        .flatten()
+        .filter(|g| g.flagged)
+        .map(|g| g.region.as_str())
+        .collect();
+    if !flagged_regions.is_empty() {
+        let _ = writeln!(
+            o,
+            "Regions flagged: {} ({}).",
+            flagged_regions.len(),
+            flagged_regions.join(", ")
+        );
+    }
     if flagged.is_empty() {
-        let _ = writeln!(o, "Result: nothing flagged at alpha {} after adjustment.", r.alpha);
+        let _ = writeln!(o, "Result: nothing flagged nationally at alpha {} after adjustment.", r.alpha);
     } else {
         let names: Vec<String> = flagged
             .iter()
@@ -130,6 +149,43 @@ pub fn render_text(r: &Report) -> String {
         let _ = writeln!(o, "  - {c}");
     }
     o
+}
+
+/// How many regions the text report ranks (the JSON has them all).
+pub const REGIONS_SHOWN: usize = 20;
+
+fn write_regions(o: &mut String, regions: &[RegionReport], adjustment: &str) {
+    let _ = writeln!(o, "Regions, ranked ({adjustment})");
+    let _ = writeln!(
+        o,
+        "  {:>4}  {:<28} {:>9} {:>12}  {:<34} flags",
+        "rank", "region", "stations", "p adj", "strongest"
+    );
+    for g in regions.iter().take(REGIONS_SHOWN) {
+        let flags = g.checks.iter().filter(|c| c.flagged).count();
+        let _ = writeln!(
+            o,
+            "  {:>4}  {:<28} {:>9} {:>12}  {:<34} {}",
+            g.rank,
+            clip(&g.region, 28),
+            g.stations,
+            g.p_adjusted.map(pval).unwrap_or_else(|| "-".into()),
+            clip(g.strongest.as_deref().unwrap_or("-"), 34),
+            match (g.flagged, flags) {
+                (false, _) => "-".to_string(),
+                (true, 0) => "FLAG".to_string(),
+                (true, n) => format!("FLAG ({n} results)"),
+            }
+        );
+    }
+    if regions.len() > REGIONS_SHOWN {
+        let _ = writeln!(
+            o,
+            "  ... {} more regions (use --format json for all)",
+            regions.len() - REGIONS_SHOWN
+        );
+    }
+    let _ = writeln!(o);
 }
 
 fn write_check(o: &mut String, c: &CheckResult) {

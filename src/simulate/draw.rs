@@ -112,7 +112,11 @@ pub(crate) fn region_of(i: usize, stations: usize, regions: usize) -> usize {
     if stations == 0 {
         return 0;
     }
-    ((i as u128 * regions as u128) / stations as u128) as usize
+    // u64 when the product fits (always, in practice): u128 division is slow.
+    match (i as u64).checked_mul(regions as u64) {
+        Some(p) => (p / stations as u64) as usize,
+        None => ((i as u128 * regions as u128) / stations as u128) as usize,
+    }
 }
 
 /// Expected registered voters of station `i` (for the calibration weights).
