@@ -12,7 +12,10 @@ fn main() {
     let o = CheckOptions::default();
     for _ in 0..3 {
         let t = std::time::Instant::now();
-        let r = RoundPercent.run(&CheckContext { data: &sim.dataset, options: &o });
+        let r = RoundPercent.run(&CheckContext {
+            data: &sim.dataset,
+            options: &o,
+        });
         println!("round-percent 1M: {:?} {:?}", t.elapsed(), r[0].p_value);
     }
     let k = kz2022();

@@ -174,9 +174,7 @@ fn load_options(args: &AuditArgs) -> Result<LoadOptions, Error> {
         exclude: Vec::new(),
     };
     if let Some(list) = &args.candidates {
-        flags
-            .candidates
-            .extend(data::split_candidate_list(list));
+        flags.candidates.extend(data::split_candidate_list(list));
     }
     for rule in &args.exclude {
         let parsed: ExcludeRule = rule
@@ -265,7 +263,14 @@ mod tests {
     #[test]
     fn recorded_command_drops_thread_count_and_quotes_spaces() {
         let argv: Vec<String> = [
-            "/x/elaudit", "audit", "my file.csv", "--threads", "4", "--seed", "7", "-q",
+            "/x/elaudit",
+            "audit",
+            "my file.csv",
+            "--threads",
+            "4",
+            "--seed",
+            "7",
+            "-q",
         ]
         .iter()
         .map(|s| s.to_string())

@@ -66,11 +66,8 @@ pub fn run_audit(data: &Dataset, opts: &AuditOptions) -> Report {
         .flatten()
         .collect();
     let family_size = adjust(&mut results, opts.alpha);
-    let regions = opts
-        .by_region
-        .then(|| run_regions(data, &checks, opts));
-    let flagged = results.iter().any(|r| r.flagged)
-        || regions.iter().flatten().any(|r| r.flagged);
+    let regions = opts.by_region.then(|| run_regions(data, &checks, opts));
+    let flagged = results.iter().any(|r| r.flagged) || regions.iter().flatten().any(|r| r.flagged);
     Report {
         tool: "elaudit".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -118,7 +115,11 @@ fn adjust(results: &mut [CheckResult], alpha: f64) -> usize {
 
 /// Reruns the per-region checks inside each region, adjusts each check's p-values
 /// across regions, and ranks the regions by their smallest adjusted p.
-fn run_regions(data: &Dataset, checks: &[Box<dyn Check>], opts: &AuditOptions) -> Vec<RegionReport> {
+fn run_regions(
+    data: &Dataset,
+    checks: &[Box<dyn Check>],
+    opts: &AuditOptions,
+) -> Vec<RegionReport> {
     let mut regions: Vec<RegionReport> = (0..data.regions.len())
         .into_par_iter()
         .map(|r| {
@@ -212,9 +213,11 @@ fn run_regions(data: &Dataset, checks: &[Box<dyn Check>], opts: &AuditOptions) -
     }
     // Regions without any adjusted p go last; ties keep the input order.
     regions.sort_by(|a, b| match (a.p_adjusted, b.p_adjusted) {
-        (Some(x), Some(y)) => x
-            .total_cmp(&y)
-            .then(a.p_value.unwrap_or(1.0).total_cmp(&b.p_value.unwrap_or(1.0))),
+        (Some(x), Some(y)) => x.total_cmp(&y).then(
+            a.p_value
+                .unwrap_or(1.0)
+                .total_cmp(&b.p_value.unwrap_or(1.0)),
+        ),
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => std::cmp::Ordering::Equal,
@@ -248,7 +251,13 @@ fn summarize(data: &Dataset) -> InputSummary {
         }
     }
     let totals = data.candidate_totals();
-    let share = |v: u64| if valid > 0 { v as f64 / valid as f64 } else { 0.0 };
+    let share = |v: u64| {
+        if valid > 0 {
+            v as f64 / valid as f64
+        } else {
+            0.0
+        }
+    };
     let candidates: Vec<CandidateTotal> = data
         .candidates
         .iter()
@@ -276,7 +285,11 @@ fn summarize(data: &Dataset) -> InputSummary {
             .then(|| ballots_with_registered as f64 / registered as f64),
         zero_registered,
         turnout_above_100: above_100,
-        winner: data.candidates.get(data.winner).cloned().unwrap_or_default(),
+        winner: data
+            .candidates
+            .get(data.winner)
+            .cloned()
+            .unwrap_or_default(),
         winner_share: share(winner_votes),
         candidates,
         columns: data.columns.clone(),

@@ -57,14 +57,19 @@ fn explore_second_digit_bandwidths() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1);
-    let bws = [(0.07, 1.0), (0.05, 1.0), (0.07, 2.0), (0.05, 2.0), (0.06, 1.5)];
+    let bws = [(0.05, 1.0), (0.06, 1.5)];
     for kind in 0..4 {
         // [bandwidth][subject index] rejections at 0.05
         let mut rej = vec![vec![0u32; 6]; bws.len()];
         let mut names = Vec::new();
         for r in 0..runs {
             let stations = (2000 + (r * 1500) % 3001) * scale;
-            let sim = simulate(&shape(kind, stations), 1000 + r as u64);
+            let mut spec = shape(kind, stations);
+            spec.fraud.invented_counts = std::env::var("ELAUDIT_EXPLORE_FRAUD")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0.0);
+            let sim = simulate(&spec, 1000 + r as u64);
             let subjects = digit_subjects(&sim.dataset);
             names = subjects.iter().map(|s| s.name.clone()).collect();
             for (si, s) in subjects.iter().enumerate() {
@@ -95,7 +100,10 @@ fn explore_second_digit_bandwidths() {
                 }
             }
         }
-        println!("shape {} ({runs} runs): subjects {names:?}", SHAPE_NAMES[kind]);
+        println!(
+            "shape {} ({runs} runs): subjects {names:?}",
+            SHAPE_NAMES[kind]
+        );
         for (bi, bw) in bws.iter().enumerate() {
             println!("  bw {bw:?}: {:?}", rej[bi]);
         }
@@ -121,12 +129,16 @@ fn explore_checks() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0.0);
+    let scale: usize = std::env::var("ELAUDIT_EXPLORE_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
     let checks: [&dyn Check; 3] = [&SecondDigit, &LastDigit, &DigitPairs];
     for kind in 0..4 {
         let mut rej = vec![vec![0u32; 6]; 3];
         let mut tested = vec![vec![0u32; 6]; 3];
         for r in 0..runs {
-            let stations = 2000 + (r * 1500) % 3001;
+            let stations = (2000 + (r * 1500) % 3001) * scale;
             let mut spec = shape(kind, stations);
             spec.fraud.invented_counts = fraud;
             let sim = simulate(&spec, 5000 + r as u64);

@@ -56,14 +56,36 @@ fn clean_election_exits_zero_with_the_documented_json_keys() {
     let p = write_tmp(&dir, "clean.csv", clean_csv(3000, 1).as_bytes());
     let (code, v) = json_report(&["audit", p.to_str().unwrap()], None);
     assert_eq!(code, 0, "{v:#}");
-    for key in ["tool", "version", "seed", "alpha", "command", "input", "rejected_rows", "checks"] {
+    for key in [
+        "tool",
+        "version",
+        "seed",
+        "alpha",
+        "command",
+        "input",
+        "rejected_rows",
+        "checks",
+    ] {
         assert!(v.get(key).is_some(), "missing key {key}");
     }
     assert_eq!(v["tool"], "elaudit");
     assert_eq!(v["seed"], 42);
     assert_eq!(v["alpha"], 0.01);
-    for key in ["path", "sha256", "rows", "stations", "rejected", "excluded", "registered", "ballots",
-        "turnout", "winner", "winner_share", "candidates", "columns"] {
+    for key in [
+        "path",
+        "sha256",
+        "rows",
+        "stations",
+        "rejected",
+        "excluded",
+        "registered",
+        "ballots",
+        "turnout",
+        "winner",
+        "winner_share",
+        "candidates",
+        "columns",
+    ] {
         assert!(v["input"].get(key).is_some(), "missing input.{key}");
     }
     assert_eq!(v["input"]["rows"], 3000);
@@ -79,13 +101,19 @@ fn clean_election_exits_zero_with_the_documented_json_keys() {
     }
     let rp = check(&v, "round-percent", "turnout");
     for key in ["share_0_5", "expected_share"] {
-        assert!(rp["detail"].get(key).is_some(), "round-percent detail.{key}");
+        assert!(
+            rp["detail"].get(key).is_some(),
+            "round-percent detail.{key}"
+        );
     }
     let pa = check(&v, "protocol-arithmetic", "all");
     assert!(pa["p_value"].is_null());
     assert_eq!(pa["flagged"], false);
     let fd = check(&v, "first-digit", "all");
-    assert!(fd["p_adjusted"].is_null(), "first-digit is outside the Holm family");
+    assert!(
+        fd["p_adjusted"].is_null(),
+        "first-digit is outside the Holm family"
+    );
     for c in v["checks"].as_array().unwrap() {
         if c["applicable"] == true && c["family"] == "holm" {
             let p = c["p_value"].as_f64().unwrap();
@@ -156,7 +184,14 @@ fn same_seed_gives_byte_identical_reports_at_any_thread_count() {
     let p = write_tmp(&dir, "c.csv", clean_csv(2000, 5).as_bytes());
     let run = |threads: &str| {
         elaudit()
-            .args(["audit", p.to_str().unwrap(), "--format", "json", "--threads", threads])
+            .args([
+                "audit",
+                p.to_str().unwrap(),
+                "--format",
+                "json",
+                "--threads",
+                threads,
+            ])
             .output()
             .unwrap()
             .stdout
@@ -173,7 +208,13 @@ fn unreadable_rows_are_listed_and_strict_makes_them_fatal() {
     let header = csv.lines().next().unwrap().to_string();
     let ncols = header.split(',').count();
     // Break one field at a time in copies of a good row, with fresh ids.
-    let good: Vec<String> = csv.lines().nth(1).unwrap().split(',').map(String::from).collect();
+    let good: Vec<String> = csv
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(String::from)
+        .collect();
     let mut bad = |id: &str, col: usize, value: &str| {
         let mut row = good.clone();
         row[0] = id.to_string();
@@ -200,11 +241,21 @@ fn unreadable_rows_are_listed_and_strict_makes_them_fatal() {
         .collect();
     assert_eq!(
         reasons,
-        ["not-an-integer", "missing-value", "negative-count", "wrong-field-count"]
+        [
+            "not-an-integer",
+            "missing-value",
+            "negative-count",
+            "wrong-field-count"
+        ]
     );
     assert_eq!(v["rejected_rows"][0]["line"], 502);
     assert_eq!(v["rejected_rows"][0]["station"], "X1");
-    assert!(v["rejected_rows"][0]["detail"].as_str().unwrap().contains("abc"));
+    assert!(
+        v["rejected_rows"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("abc")
+    );
 
     elaudit()
         .args(["audit", p.to_str().unwrap()])
@@ -242,7 +293,10 @@ fn each_protocol_arithmetic_kind_is_counted_and_kept() {
                sum,100,60,58,2,30,20\n";
     let (code, v) = json_report(&["audit", "-"], Some(csv.as_bytes().to_vec()));
     assert_eq!(code, 0);
-    assert_eq!(v["input"]["stations"], 5, "rows that do not add up are kept");
+    assert_eq!(
+        v["input"]["stations"], 5,
+        "rows that do not add up are kept"
+    );
     let counts = &check(&v, "protocol-arithmetic", "all")["detail"]["counts"];
     assert_eq!(counts["ballots-above-registered"], 1);
     assert_eq!(counts["zero-registered-with-ballots"], 1);
@@ -327,16 +381,44 @@ fn columns_file_na_thousands_and_exclude() {
 
     // The same through flags; --candidate keeps the comma in the name.
     let (_, f) = json_report(
-        &["audit", "-", "--id", "Nr", "--registered", "Uprawnieni", "--ballots", "Wydane",
-          "--valid", "Ważne", "--invalid", "Nieważne", "--candidate", "Kowalski, Jan",
-          "--candidate", "Nowak", "--na", "-", "--thousands", ".", "--exclude", "Okręg=Statki"],
+        &[
+            "audit",
+            "-",
+            "--id",
+            "Nr",
+            "--registered",
+            "Uprawnieni",
+            "--ballots",
+            "Wydane",
+            "--valid",
+            "Ważne",
+            "--invalid",
+            "Nieważne",
+            "--candidate",
+            "Kowalski, Jan",
+            "--candidate",
+            "Nowak",
+            "--na",
+            "-",
+            "--thousands",
+            ".",
+            "--exclude",
+            "Okręg=Statki",
+        ],
         Some(csv.as_bytes().to_vec()),
     );
     assert_eq!(f["input"]["registered"], 2100);
     assert_eq!(f["input"]["excluded"], 1);
     // Flags override the file: a different winner.
     let (_, o) = json_report(
-        &["audit", "-", "--columns", toml.to_str().unwrap(), "--winner", "Nowak"],
+        &[
+            "audit",
+            "-",
+            "--columns",
+            toml.to_str().unwrap(),
+            "--winner",
+            "Nowak",
+        ],
         Some(csv.as_bytes().to_vec()),
     );
     assert_eq!(o["input"]["winner"], "Nowak");
@@ -367,10 +449,33 @@ fn small_files_say_not_applicable_instead_of_testing() {
 fn checks_and_skip_choose_checks() {
     let dir = tempfile::tempdir().unwrap();
     let p = write_tmp(&dir, "c.csv", clean_csv(500, 8).as_bytes());
-    let (_, v) = json_report(&["audit", p.to_str().unwrap(), "--checks", "last-digit"], None);
-    assert!(v["checks"].as_array().unwrap().iter().all(|c| c["id"] == "last-digit"));
-    let (_, v) = json_report(&["audit", p.to_str().unwrap(), "--skip", "last-digit,first-digit"], None);
-    assert!(v["checks"].as_array().unwrap().iter().all(|c| c["id"] != "last-digit" && c["id"] != "first-digit"));
+    let (_, v) = json_report(
+        &["audit", p.to_str().unwrap(), "--checks", "last-digit"],
+        None,
+    );
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] == "last-digit")
+    );
+    let (_, v) = json_report(
+        &[
+            "audit",
+            p.to_str().unwrap(),
+            "--skip",
+            "last-digit,first-digit",
+        ],
+        None,
+    );
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != "last-digit" && c["id"] != "first-digit")
+    );
 }
 
 #[test]
@@ -379,7 +484,14 @@ fn output_flag_writes_the_report_to_a_file() {
     let p = write_tmp(&dir, "c.csv", clean_csv(300, 9).as_bytes());
     let out = dir.path().join("report.json");
     elaudit()
-        .args(["audit", p.to_str().unwrap(), "--format", "json", "--output", out.to_str().unwrap()])
+        .args([
+            "audit",
+            p.to_str().unwrap(),
+            "--format",
+            "json",
+            "--output",
+            out.to_str().unwrap(),
+        ])
         .assert()
         .stdout(predicate::str::is_empty());
     let v: Value = serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap();
@@ -389,8 +501,16 @@ fn output_flag_writes_the_report_to_a_file() {
 #[test]
 fn sample_data_in_the_readme_runs() {
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/kz2022-sim.csv");
-    let out = elaudit().args(["audit", sample.to_str().unwrap()]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = elaudit()
+        .args(["audit", sample.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("turnout 69."), "{text}");
 }
@@ -401,8 +521,17 @@ fn simulate_writes_a_file_that_audit_reads_without_flags() {
     let csv = dir.path().join("sim.csv");
     let truth = dir.path().join("truth.json");
     elaudit()
-        .args(["simulate", "--stations", "1500", "--seed", "3", "--output", csv.to_str().unwrap(),
-               "--truth", truth.to_str().unwrap()])
+        .args([
+            "simulate",
+            "--stations",
+            "1500",
+            "--seed",
+            "3",
+            "--output",
+            csv.to_str().unwrap(),
+            "--truth",
+            truth.to_str().unwrap(),
+        ])
         .assert()
         .code(0);
     let (code, v) = json_report(&["audit", csv.to_str().unwrap()], None);

@@ -103,7 +103,9 @@ fn pearson_chi2_matches_scipy_chisquare() {
     // from scipy.stats import chisquare
     // r=chisquare([103,95,88,120,99,101,97,92,110,95],[100.5,99.5,101,98,100,100,99,101,100.5,100.5]); print(repr(r.statistic), repr(r.pvalue))"
     let obs = [103, 95, 88, 120, 99, 101, 97, 92, 110, 95];
-    let exp = [100.5, 99.5, 101.0, 98.0, 100.0, 100.0, 99.0, 101.0, 100.5, 100.5];
+    let exp = [
+        100.5, 99.5, 101.0, 98.0, 100.0, 100.0, 99.0, 101.0, 100.5, 100.5,
+    ];
     let chi2 = pearson_chi2(&obs, &exp).unwrap();
     assert_rel(chi2, 8.939138693151042, "chi2 statistic");
     assert_rel(chi2_sf(chi2, 9.0), 0.44291112703927105, "chi2 p");

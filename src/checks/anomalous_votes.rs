@@ -15,6 +15,11 @@
 //! against another), so the estimate is not centred on zero under any null that could be
 //! calibrated. The bootstrap interval covers only sampling noise among stations, not the error
 //! of that assumption.
+//!
+//! What the number measures: a ballot stuffed for the winner counts once; a vote moved from
+//! another candidate counts 1 + R times, since it also lowers the others' votes from which the
+//! winner's expectation is taken. Stuffing that leaves stations at or below the mode (small
+//! increments) is missed, and may even raise the reference ratio, so it is underestimated.
 
 use rand::RngExt as _;
 use rayon::prelude::*;
@@ -200,7 +205,9 @@ fn eligible(data: &Dataset) -> Vec<Eligible> {
         .filter(|(_, s)| s.valid > 0)
         .filter_map(|(i, s)| {
             let bin = turnout_bin(s.ballots, s.registered?)?;
-            let votes = data.votes.get(i * data.n_candidates()..(i + 1) * data.n_candidates())?;
+            let votes = data
+                .votes
+                .get(i * data.n_candidates()..(i + 1) * data.n_candidates())?;
             let winner = *votes.get(data.winner)?;
             let others = votes
                 .iter()
@@ -269,7 +276,11 @@ pub fn anomalous_votes_result(data: &Dataset, seed: u64, replicates: usize) -> C
         .get(data.winner)
         .cloned()
         .unwrap_or_default();
-    let winner_total = data.candidate_totals().get(data.winner).copied().unwrap_or(0);
+    let winner_total = data
+        .candidate_totals()
+        .get(data.winner)
+        .copied()
+        .unwrap_or(0);
     let share = (winner_total > 0).then(|| est.anomalous_votes / winner_total as f64);
     let rows = bin_rows(&totals, &est);
 

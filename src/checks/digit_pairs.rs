@@ -117,7 +117,11 @@ fn evaluate(subject: &str, counts: &[u64]) -> CheckResult {
     let rep = PairTest::new(repeats, n, class_share(is_repeated_pair));
     let adj = PairTest::new(adjacent, n, class_share(is_adjacent_pair));
     let p = (2.0 * rep.p.min(adj.p)).min(1.0);
-    let statistic = if rep.z.abs() >= adj.z.abs() { rep.z } else { adj.z };
+    let statistic = if rep.z.abs() >= adj.z.abs() {
+        rep.z
+    } else {
+        adj.z
+    };
     let repeat_leads = rep.p < adj.p || (rep.p == adj.p && rep.z.abs() >= adj.z.abs());
     let (lead, lead_name, other, other_name) = if repeat_leads {
         (&rep, "Repeated", &adj, "adjacent")
@@ -125,7 +129,11 @@ fn evaluate(subject: &str, counts: &[u64]) -> CheckResult {
         (&adj, "Adjacent", &rep, "repeated")
     };
     let excess = lead.share - lead.expected;
-    let direction = if excess >= 0.0 { "exceed" } else { "fall short of" };
+    let direction = if excess >= 0.0 {
+        "exceed"
+    } else {
+        "fall short of"
+    };
     CheckResult {
         id: ID.into(),
         subject: subject.into(),

@@ -62,10 +62,15 @@ fn evaluate(subject: &str, counts: &[u64], lo: u64) -> CheckResult {
             "only {n} counts of {lo} or more; the test needs at least {MIN_TESTED}"
         ));
     }
-    let Some(shares) =
-        smooth_class_shares(&hist, RESIDUE_BANDWIDTH, DigitClasses::Residue { modulus: 10 }, lo)
-    else {
-        return na(format!("the smooth null puts no mass on counts of {lo} or more"));
+    let Some(shares) = smooth_class_shares(
+        &hist,
+        RESIDUE_BANDWIDTH,
+        DigitClasses::Residue { modulus: 10 },
+        lo,
+    ) else {
+        return na(format!(
+            "the smooth null puts no mass on counts of {lo} or more"
+        ));
     };
     let nf = n as f64;
     let expected: Vec<f64> = shares.iter().map(|s| nf * s).collect();
@@ -138,7 +143,11 @@ fn evaluate(subject: &str, counts: &[u64], lo: u64) -> CheckResult {
 }
 
 fn weighted_mean(tally: &[u64]) -> f64 {
-    tally.iter().enumerate().map(|(d, &c)| d as f64 * c as f64).sum()
+    tally
+        .iter()
+        .enumerate()
+        .map(|(d, &c)| d as f64 * c as f64)
+        .sum()
 }
 
 /// Two-sided z-test of a sample mean of `n` digits against `mu` with digit variance `var`.

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use super::batch_rng;
 use super::fingerprint_model::{FingerprintModel, Fraud, Stations, simulate_stations};
-use super::fit::{ALPHA_RANGE, Crn, Fit, Grid, ProfilePoint, Procedure, Start, THETA_RANGE};
+use super::fit::{ALPHA_RANGE, Crn, Fit, Grid, Procedure, ProfilePoint, Start, THETA_RANGE};
 use super::fit::{fit, fit_with_profile, histogram};
 use super::runner::run_indexed;
 use super::tail::{GammaTail, ZERO_ATOM};
@@ -259,7 +259,12 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     };
     let theta = range_or(
         theta_identified,
-        basic_interval(full.fraud.theta, &col(&|r| r.fraud.theta), THETA_RANGE.0, THETA_RANGE.1),
+        basic_interval(
+            full.fraud.theta,
+            &col(&|r| r.fraud.theta),
+            THETA_RANGE.0,
+            THETA_RANGE.1,
+        ),
         THETA_RANGE,
     );
     let steal_exponent = range_or(

@@ -499,7 +499,10 @@ pub struct GroupStats {
 }
 
 /// Group statistics from `(group, turnout, share)` items (proportions).
-pub fn group_stats(n_groups: usize, items: impl Iterator<Item = (u32, f64, f64)>) -> Vec<GroupStats> {
+pub fn group_stats(
+    n_groups: usize,
+    items: impl Iterator<Item = (u32, f64, f64)>,
+) -> Vec<GroupStats> {
     let mut t: Vec<Vec<f64>> = vec![Vec::new(); n_groups];
     let mut s: Vec<Vec<f64>> = vec![Vec::new(); n_groups];
     for (g, lt, ls) in items {
@@ -623,7 +626,10 @@ mod tests {
         let mut v = vec![0.3, lo, 0.5, 0.52, 0.53, hi];
         v.extend((0..15).map(|i| 0.6 + 0.01 * f64::from(i)));
         let f = LowerFit::of(&mut v);
-        assert!((f.location - 0.4).abs() < 1e-9 && (f.scale - 0.3).abs() < 1e-9, "{f:?}");
+        assert!(
+            (f.location - 0.4).abs() < 1e-9 && (f.scale - 0.3).abs() < 1e-9,
+            "{f:?}"
+        );
     }
 
     #[test]
@@ -677,7 +683,8 @@ mod tests {
             theta: 0.1,
             steal_exponent: 1.0,
         };
-        let (st, truth) = simulate_stations(&template(2000), &fair, &fraud, &mut batch_rng(1, "t", 0));
+        let (st, truth) =
+            simulate_stations(&template(2000), &fair, &fraud, &mut batch_rng(1, "t", 0));
         assert_eq!(truth.extreme_stations, 2000);
         // Every station near 100% turnout and share.
         let mean_t: f64 = (0..st.len()).map(|i| st.turnout(i)).sum::<f64>() / st.len() as f64;
@@ -685,14 +692,28 @@ mod tests {
         // E[x] = 1 - 0.075 sqrt(2/pi); ballots added = E[x] * (N - B0) summed.
         let ex = 1.0 - EXTREME_SD * (2.0 / std::f64::consts::PI).sqrt();
         let expect = ex * 0.5 * 1000.0 * 2000.0;
-        assert!((truth.ballots_added / expect - 1.0).abs() < 0.03, "{}", truth.ballots_added);
+        assert!(
+            (truth.ballots_added / expect - 1.0).abs() < 0.03,
+            "{}",
+            truth.ballots_added
+        );
     }
 
     #[test]
     fn simulation_is_seeded() {
         let fair = initial_fair_logit(&template(50));
-        let a = simulate_stations(&template(50), &fair, &Fraud::NONE, &mut batch_rng(3, "t", 0));
-        let b = simulate_stations(&template(50), &fair, &Fraud::NONE, &mut batch_rng(3, "t", 0));
+        let a = simulate_stations(
+            &template(50),
+            &fair,
+            &Fraud::NONE,
+            &mut batch_rng(3, "t", 0),
+        );
+        let b = simulate_stations(
+            &template(50),
+            &fair,
+            &Fraud::NONE,
+            &mut batch_rng(3, "t", 0),
+        );
         assert_eq!(a, b);
         assert_eq!(a.1.ballots_added, 0.0);
     }
@@ -700,7 +721,9 @@ mod tests {
     #[test]
     fn small_regions_are_pooled() {
         let mut st = template(100);
-        let raw: Vec<usize> = (0..100).map(|i| if i < 80 { 0 } else { 1 + i % 2 }).collect();
+        let raw: Vec<usize> = (0..100)
+            .map(|i| if i < 80 { 0 } else { 1 + i % 2 })
+            .collect();
         st.assign_groups(&raw, 3, |g| format!("r{g}"));
         assert_eq!(st.group_names.len(), 2);
         assert_eq!(st.group_names[0], "r0");

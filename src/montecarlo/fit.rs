@@ -15,8 +15,8 @@ use serde::Serialize;
 
 use super::Rng;
 use super::fingerprint_model::{
-    FairModel, FingerprintModel, Fraud, GroupStats, MIN_SPREAD, Stations, extreme_intensity, group_stats, initial_fair_logit, observed_group_stats,
-    paper_fair,
+    FairModel, FingerprintModel, Fraud, GroupStats, MIN_SPREAD, Stations, extreme_intensity,
+    group_stats, initial_fair_logit, observed_group_stats, paper_fair,
 };
 use rand::RngExt as _;
 use rand_distr::StandardNormal;
@@ -231,7 +231,10 @@ impl Crn {
         }
         let (mut zt, mut zs) = (vec![0.0; n], vec![0.0; n]);
         for list in &by_group {
-            for (z, v) in [(&mut zt, stratified_normals(list.len(), rng)), (&mut zs, stratified_normals(list.len(), rng))] {
+            for (z, v) in [
+                (&mut zt, stratified_normals(list.len(), rng)),
+                (&mut zs, stratified_normals(list.len(), rng)),
+            ] {
                 for (&p, x) in list.iter().zip(v) {
                     z[p as usize] = x;
                 }
@@ -327,11 +330,6 @@ struct Engine<'a> {
     k_inc: usize,
     k_ext: usize,
     ext_max: usize,
-    /// Added to the distance per incremental station in sweeps: the first-order cost
-    /// of the fair parameters' response to more fraud (see [`newton_refine`]).
-    inc_penalty: f64,
-    /// Incremental station counts a sweep may choose from.
-    inc_window: (usize, usize),
 }
 
 impl<'a> Engine<'a> {
@@ -367,8 +365,6 @@ impl<'a> Engine<'a> {
             k_inc: 0,
             k_ext: 0,
             ext_max: ((F_EXTREME_MAX * n as f64) as usize).min(n),
-            inc_penalty: 0.0,
-            inc_window: (0, n),
         }
     }
 
@@ -544,11 +540,10 @@ impl<'a> Engine<'a> {
     /// fraction, θ and α, searching up and then down from the current value, one
     /// station at a time; returns whether it changed.
     fn sweep_inc(&mut self) -> bool {
-        let lim = (self.n() - self.k_ext).min(self.inc_window.1);
-        let floor = self.inc_window.0.min(lim);
-        let k0 = self.k_inc.clamp(floor, lim);
-        let pen = self.inc_penalty;
-        let obj = |e: &Self, k: usize| e.total + pen * k as f64;
+        let lim = self.n() - self.k_ext;
+        let floor = 0;
+        let k0 = self.k_inc.min(lim);
+        let obj = |e: &Self, _k: usize| e.total;
         let mut k = self.k_inc;
         self.move_inc(&mut k, k0);
         let mut best = (obj(self, k0), k0);
@@ -622,7 +617,7 @@ impl<'a> Engine<'a> {
                 break;
             }
         }
-        self.total + self.inc_penalty * self.k_inc as f64
+        self.total
     }
 
     /// The distance with no fraud.
@@ -772,14 +767,12 @@ struct Searcher<'a, 'b> {
     engine: &'b mut Engine<'a>,
     fit_theta: bool,
     evaluations: usize,
-    /// Added to the distance per unit of ln θ (see [`newton_refine`]).
-    theta_penalty: f64,
 }
 
 impl Searcher<'_, '_> {
     fn eval(&mut self, lt: f64, la: f64) -> f64 {
         self.evaluations += 1;
-        self.engine.profile(lt.exp(), la.exp()) + self.theta_penalty * lt
+        self.engine.profile(lt.exp(), la.exp())
     }
 
     /// Compass search on (ln θ, ln α) from `start` (log scale), steps halving from
@@ -851,7 +844,10 @@ impl Searcher<'_, '_> {
 /// Moves each group's fair centres and spreads so that the simulated lower
 /// quantiles (fraud included) match the observed ones. Returns the largest change.
 fn correct_fair(fair: &mut FairModel, obs: &[GroupStats], sim: &[GroupStats]) -> f64 {
-    let w: f64 = std::env::var("OMEGA").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    let w: f64 = std::env::var("OMEGA")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
     let mut change: f64 = 0.0;
     for ((g, o), s) in fair.groups.iter_mut().zip(obs).zip(sim) {
         let dt = w * (o.turnout.location - s.turnout.location);
@@ -876,8 +872,18 @@ fn correct_fair(fair: &mut FairModel, obs: &[GroupStats], sim: &[GroupStats]) ->
     }
     if std::env::var("POOL").is_ok() {
         let k = fair.groups.len().max(1) as f64;
-        let mt = fair.groups.iter().map(|g| g.turnout_spread * g.turnout_spread).sum::<f64>() / k;
-        let ms = fair.groups.iter().map(|g| g.share_spread * g.share_spread).sum::<f64>() / k;
+        let mt = fair
+            .groups
+            .iter()
+            .map(|g| g.turnout_spread * g.turnout_spread)
+            .sum::<f64>()
+            / k;
+        let ms = fair
+            .groups
+            .iter()
+            .map(|g| g.share_spread * g.share_spread)
+            .sum::<f64>()
+            / k;
         for g in fair.groups.iter_mut() {
             g.turnout_spread = mt.sqrt();
             g.share_spread = ms.sqrt();
@@ -927,7 +933,11 @@ fn manifold_search(
     let lo = [THETA_RANGE.0.ln(), ALPHA_RANGE.0.ln(), 0.0];
     let hi = [THETA_RANGE.1.ln(), ALPHA_RANGE.1.ln(), 1.0];
     let scale = [1.0, 1.0, 0.25];
-    let mut x = [start.theta.ln(), start.steal_exponent.ln(), start.f_incremental];
+    let mut x = [
+        start.theta.ln(),
+        start.steal_exponent.ln(),
+        start.f_incremental,
+    ];
     let mut best = manifold_eval(engine, fair, obs, groups, x);
     let mut best_state = (fair.clone(), engine.k_inc, engine.k_ext);
     let mut evals = 1;
@@ -962,201 +972,6 @@ fn manifold_search(
     engine.set_shape(x[0].exp(), x[1].exp());
     engine.rebuild();
     (engine.total, evals)
-}
-
-/// Re-solves the fair parameters for the engine's current fraud: `iterations`
-/// corrections, each followed by a rebuild at the current θ and α.
-fn solve_fair(
-    engine: &mut Engine,
-    fair: &mut FairModel,
-    obs: &[GroupStats],
-    groups: usize,
-    iterations: usize,
-) -> f64 {
-    let (theta, alpha) = (engine.theta, engine.alpha);
-    let mut change = 0.0;
-    for _ in 0..iterations {
-        let sim = engine.sim_stats(groups);
-        change = correct_fair(fair, obs, &sim);
-        engine.set_fair(fair);
-        engine.set_shape(theta, alpha);
-        engine.rebuild();
-        if change < FAIR_TOLERANCE {
-            break;
-        }
-    }
-    change
-}
-
-/// Rounds of the Newton correction at most.
-const NEWTON_ROUNDS: usize = 4;
-/// Finite-difference steps for the fair parameters' response: in f_i and in ln θ.
-const NEWTON_DF: f64 = 0.05;
-const NEWTON_DLT: f64 = 0.2;
-/// How far f_i may move in one round.
-const NEWTON_TRUST: f64 = 0.15;
-
-/// Moves the alternating fit to a minimum of the distance along the fair fit.
-///
-/// Alternating "best fraud for these fair parameters" with "fair parameters for this
-/// fraud" stops where neither step moves, which is not where the distance is
-/// smallest once the fair parameters follow the fraud: more stuffing lowers the fair
-/// centres, which lowers the distance further. Each round measures that response by
-/// finite differences in f_i and ln θ, adds it to the search as a linear term, and
-/// re-solves the fair parameters at the new point.
-fn newton_refine(
-    s: &mut Searcher,
-    fair: &mut FairModel,
-    obs: &[GroupStats],
-    groups: usize,
-    mut x: (f64, f64),
-) -> (f64, f64) {
-    let n = s.engine.n();
-    let df = ((NEWTON_DF * n as f64) as usize).max(1);
-    for _ in 0..NEWTON_ROUNDS {
-        let base = fair.clone();
-        let (k0, th0, al0) = (s.engine.k_inc, s.engine.theta, s.engine.alpha);
-        let lim = n - s.engine.k_ext;
-        // Response to more incremental stations.
-        let k1 = if k0 + df <= lim { k0 + df } else { k0.saturating_sub(df) };
-        let c_k = if k1 != k0 {
-            s.engine.k_inc = k1;
-            s.engine.rebuild();
-            let fixed = s.engine.total;
-            solve_fair(s.engine, fair, obs, groups, 2);
-            let moved = s.engine.total;
-            (moved - fixed) / (k1 as f64 - k0 as f64)
-        } else {
-            0.0
-        };
-        *fair = base.clone();
-        s.engine.set_fair(fair);
-        s.engine.k_inc = k0;
-        // Response to a larger θ.
-        let c_t = if s.fit_theta && k0 > 0 {
-            let th1 = th0 * NEWTON_DLT.exp();
-            s.engine.set_shape(th1, al0);
-            s.engine.rebuild();
-            let fixed = s.engine.total;
-            solve_fair(s.engine, fair, obs, groups, 2);
-            let moved = s.engine.total;
-            *fair = base.clone();
-            s.engine.set_fair(fair);
-            (moved - fixed) / NEWTON_DLT
-        } else {
-            0.0
-        };
-        // Search with the response as linear terms, f_i within a trust region.
-        let trust = ((NEWTON_TRUST * n as f64) as usize).max(1);
-        s.engine.inc_penalty = c_k;
-        s.engine.inc_window = (k0.saturating_sub(trust), k0 + trust);
-        s.theta_penalty = c_t;
-        let (nx, _) = s.compass(x, STEP_START / 4.0, STEP_MIN);
-        s.engine.inc_penalty = 0.0;
-        s.engine.inc_window = (0, n);
-        s.theta_penalty = 0.0;
-        let moved_k = s.engine.k_inc.abs_diff(k0);
-        let moved_t = (nx.0 - x.0).abs();
-        x = nx;
-        solve_fair(s.engine, fair, obs, groups, 3);
-        if std::env::var("FP_DEBUG").is_ok() {
-            let f = s.engine.fraud();
-            eprintln!("  newton c_k {c_k:.4} c_t {c_t:.1} -> f_i {:.3} θ {:.3} α {:.2} d {:.1}", f.f_incremental, f.theta, f.steal_exponent, s.engine.total);
-        }
-        if moved_k < df / 5 && moved_t < 0.05 {
-            break;
-        }
-    }
-    x
-}
-
-/// `a + t·(b − a)`, group by group.
-fn fair_along(a: &FairModel, b: &FairModel, t: f64) -> FairModel {
-    let mut out = a.clone();
-    for ((o, x), y) in out.groups.iter_mut().zip(&a.groups).zip(&b.groups) {
-        o.turnout_center = x.turnout_center + t * (y.turnout_center - x.turnout_center);
-        o.share_center = x.share_center + t * (y.share_center - x.share_center);
-        o.turnout_spread = (x.turnout_spread + t * (y.turnout_spread - x.turnout_spread)).max(MIN_SPREAD);
-        o.share_spread = (x.share_spread + t * (y.share_spread - x.share_spread)).max(MIN_SPREAD);
-    }
-    out
-}
-
-/// Line search over the incremental fraction with the fair parameters following it.
-///
-/// Alternating "best fraud for these fair parameters" with "fair parameters for this
-/// fraud" stops where neither step moves, which is not where the distance is
-/// smallest once the fair parameters follow the fraud: more stuffing lowers the fair
-/// centres, and the distance can fall further. The fair fit's response to f_i is
-/// measured once by re-solving at a larger f_i, taken as linear, and the distance is
-/// searched along that line (f_e swept at each point); the fair parameters are then
-/// re-solved at the best point.
-fn response_line_search(
-    s: &mut Searcher,
-    fair: &mut FairModel,
-    obs: &[GroupStats],
-    groups: usize,
-) {
-    let e = &mut *s.engine;
-    let n = e.n();
-    let lim = n - e.k_ext;
-    let k0 = e.k_inc;
-    solve_fair(e, fair, obs, groups, 3);
-    let f0 = fair.clone();
-    let dk = ((0.1 * n as f64) as usize).max(1);
-    let k1 = if k0 + dk <= lim { k0 + dk } else { k0.saturating_sub(dk) };
-    if k1 == k0 {
-        return;
-    }
-    e.k_inc = k1;
-    e.rebuild();
-    solve_fair(e, fair, obs, groups, 3);
-    let f1 = fair.clone();
-    let span = k1 as f64 - k0 as f64;
-    let (theta, alpha) = (e.theta, e.alpha);
-    let eval = |e: &mut Engine, k: usize| -> f64 {
-        let f = fair_along(&f0, &f1, (k as f64 - k0 as f64) / span);
-        e.set_fair(&f);
-        e.set_shape(theta, alpha);
-        e.k_inc = k.min(n - e.k_ext);
-        e.rebuild();
-        e.sweep_ext();
-        e.total
-    };
-    // Golden-section search on k over a bracket around k0.
-    let (mut a, mut b) = (k0.saturating_sub(n / 5) as f64, (k0 + n / 2).min(lim) as f64);
-    let r = 0.618_033_988_749_894_9;
-    let mut c = b - r * (b - a);
-    let mut d = a + r * (b - a);
-    let mut fc = eval(e, c.round() as usize);
-    let mut fd = eval(e, d.round() as usize);
-    while b - a > (0.005 * n as f64).max(1.0) {
-        if fc <= fd {
-            b = d;
-            d = c;
-            fd = fc;
-            c = b - r * (b - a);
-            fc = eval(e, c.round() as usize);
-        } else {
-            a = c;
-            c = d;
-            fc = fd;
-            d = a + r * (b - a);
-            fd = eval(e, d.round() as usize);
-        }
-    }
-    let k_best = if fc <= fd { c } else { d }.round() as usize;
-    *fair = fair_along(&f0, &f1, (k_best as f64 - k0 as f64) / span);
-    eval(e, k_best);
-    e.set_fair(fair);
-    e.set_shape(theta, alpha);
-    e.rebuild();
-    solve_fair(e, fair, obs, groups, 3);
-    e.sweep_ext();
-    if std::env::var("FP_DEBUG").is_ok() {
-        let f = e.fraud();
-        eprintln!("  line k0 {:.3} -> f_i {:.3} f_e {:.4} d {:.1}", k0 as f64 / n as f64, f.f_incremental, f.f_extreme, e.total);
-    }
 }
 
 /// Fair parameters have settled when no centre or spread moves more than this.
@@ -1196,7 +1011,6 @@ fn fit_engine<'a>(
         engine: &mut engine,
         fit_theta: proc_.fit_theta,
         evaluations: 0,
-        theta_penalty: 0.0,
     };
     let mut x = match start {
         Start::At {
@@ -1217,7 +1031,10 @@ fn fit_engine<'a>(
         s.engine.fair_only();
     }
     if proc_.correct_fair {
-        let iters: usize = std::env::var("ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(FAIR_ITERATIONS);
+        let iters: usize = std::env::var("ITERS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(FAIR_ITERATIONS);
         for _ in 0..iters {
             let sim = s.engine.sim_stats(st.n_groups());
             let change = correct_fair(&mut fair, &obs_stats, &sim);
@@ -1229,25 +1046,18 @@ fn fit_engine<'a>(
             }
             if std::env::var("FP_DEBUG").is_ok() {
                 let f = s.engine.fraud();
-                eprintln!("  it change {change:.4} f_i {:.3} f_e {:.4} θ {:.3} α {:.2} d {:.1}", f.f_incremental, f.f_extreme, f.theta, f.steal_exponent, s.engine.total);
+                eprintln!(
+                    "  it change {change:.4} f_i {:.3} f_e {:.4} θ {:.3} α {:.2} d {:.1}",
+                    f.f_incremental, f.f_extreme, f.theta, f.steal_exponent, s.engine.total
+                );
             }
             if change < FAIR_TOLERANCE {
                 break;
             }
         }
     }
-    let newton = with_fraud && proc_.correct_fair && std::env::var("NO_NEWTON").is_err();
-    if newton {
-        if std::env::var("NEWTON").is_ok() {
-            x = newton_refine(&mut s, &mut fair, &obs_stats, st.n_groups(), x);
-        } else {
-            response_line_search(&mut s, &mut fair, &obs_stats, st.n_groups());
-        }
-    }
     // Final refinement at the settled fair parameters.
-    let mut distance = if newton {
-        s.engine.total
-    } else if with_fraud {
+    let mut distance = if with_fraud {
         s.compass(x, STEP_START / 4.0, STEP_MIN).1
     } else {
         s.engine.total
@@ -1443,7 +1253,13 @@ mod tests {
                 })
                 .collect(),
         };
-        simulate_stations(&template, &fair, &fraud, &mut batch_rng(seed, "fit-test", 0)).0
+        simulate_stations(
+            &template,
+            &fair,
+            &fraud,
+            &mut batch_rng(seed, "fit-test", 0),
+        )
+        .0
     }
 
     #[test]
@@ -1479,10 +1295,22 @@ mod tests {
         };
         let st = world(8000, fraud, 2);
         let crn = Crn::draw(&st, 3, &mut batch_rng(2, "crn", 0));
-        let f = fit(&st, &crn, &Procedure::of(FingerprintModel::Default), true, Start::Grid);
+        let f = fit(
+            &st,
+            &crn,
+            &Procedure::of(FingerprintModel::Default),
+            true,
+            Start::Grid,
+        );
         assert!((f.fraud.f_extreme - 0.05).abs() < 0.01, "{:?}", f.fraud);
         let clean = world(8000, Fraud::NONE, 3);
-        let f0 = fit(&clean, &crn, &Procedure::of(FingerprintModel::Default), true, Start::Grid);
+        let f0 = fit(
+            &clean,
+            &crn,
+            &Procedure::of(FingerprintModel::Default),
+            true,
+            Start::Grid,
+        );
         assert!(f0.fraud.f_extreme < 0.003, "{:?}", f0.fraud);
     }
 }
@@ -1510,10 +1338,20 @@ mod timing {
         let fair = FairModel {
             shape: FairShape::LogitNormal,
             groups: (0..groups)
-                .map(|g| FairGroup { turnout_center: 0.2 + 0.05 * g as f64, turnout_spread: 0.3, share_center: -0.3 + 0.02 * g as f64, share_spread: 0.35 })
+                .map(|g| FairGroup {
+                    turnout_center: 0.2 + 0.05 * g as f64,
+                    turnout_spread: 0.3,
+                    share_center: -0.3 + 0.02 * g as f64,
+                    share_spread: 0.35,
+                })
                 .collect(),
         };
-        let fraud = Fraud { f_incremental: 0.3, f_extreme: 0.02, theta: 0.15, steal_exponent: 1.0 };
+        let fraud = Fraud {
+            f_incremental: 0.3,
+            f_extreme: 0.02,
+            theta: 0.15,
+            steal_exponent: 1.0,
+        };
         let (st, _) = simulate_stations(&template, &fair, &fraud, &mut batch_rng(1, "t", 0));
         let proc_ = Procedure::of(FingerprintModel::Default);
         let obs = histogram(&st, proc_.grid);
@@ -1523,26 +1361,49 @@ mod timing {
         let mut e = Engine::new(&st, &crn, &proc_, &obs);
         let reps = 20;
         let t = Instant::now();
-        for _ in 0..reps { e.set_fair(&fair); }
+        for _ in 0..reps {
+            e.set_fair(&fair);
+        }
         eprintln!("set_fair {:?}", t.elapsed() / reps);
         let t = Instant::now();
-        for i in 0..reps { e.shape_valid = false; e.ext_alpha = None; e.set_shape(0.15 + i as f64 * 1e-4, 1.0); }
+        for i in 0..reps {
+            e.shape_valid = false;
+            e.ext_alpha = None;
+            e.set_shape(0.15 + i as f64 * 1e-4, 1.0);
+        }
         eprintln!("set_shape {:?}", t.elapsed() / reps);
-        e.k_inc = 18_000; e.k_ext = 1200;
+        e.k_inc = 18_000;
+        e.k_ext = 1200;
         let t = Instant::now();
-        for _ in 0..reps { e.rebuild(); }
+        for _ in 0..reps {
+            e.rebuild();
+        }
         eprintln!("rebuild {:?}", t.elapsed() / reps);
         let t = Instant::now();
-        for _ in 0..reps { e.sim_stats(groups); }
+        for _ in 0..reps {
+            e.sim_stats(groups);
+        }
         eprintln!("sim_stats {:?}", t.elapsed() / reps);
         let t = Instant::now();
-        for _ in 0..reps { e.sweep_ext(); }
+        for _ in 0..reps {
+            e.sweep_ext();
+        }
         eprintln!("sweep_ext {:?}", t.elapsed() / reps);
         let t = Instant::now();
-        for _ in 0..reps { e.k_inc = 0; e.rebuild(); e.sweep_inc(); }
-        eprintln!("rebuild+sweep_inc from 0 {:?} k {}", t.elapsed() / reps, e.k_inc);
+        for _ in 0..reps {
+            e.k_inc = 0;
+            e.rebuild();
+            e.sweep_inc();
+        }
+        eprintln!(
+            "rebuild+sweep_inc from 0 {:?} k {}",
+            t.elapsed() / reps,
+            e.k_inc
+        );
         let t = Instant::now();
-        for i in 0..reps { e.profile(0.15 + i as f64 * 1e-3, 1.0); }
+        for i in 0..reps {
+            e.profile(0.15 + i as f64 * 1e-3, 1.0);
+        }
         eprintln!("profile {:?}", t.elapsed() / reps);
     }
 }

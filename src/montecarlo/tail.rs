@@ -30,7 +30,11 @@ pub struct GammaTail {
 /// Solves `ln k − ψ(k) = ln(mean) − mean(ln x)` by bisection on `ln k`.
 /// `None` with fewer than two distinct positive values.
 pub fn gamma_mle(x: &[f64]) -> Option<(f64, f64)> {
-    let pos: Vec<f64> = x.iter().copied().filter(|v| v.is_finite() && *v > 0.0).collect();
+    let pos: Vec<f64> = x
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .collect();
     if pos.len() < 2 {
         return None;
     }
@@ -115,7 +119,9 @@ impl GammaTail {
         for (i, &x) in v.iter().enumerate() {
             let f = self.cdf(x);
             // Compare with the empirical CDF just before and at x.
-            d = d.max((f - i as f64 / n).abs()).max(((i + 1) as f64 / n - f).abs());
+            d = d
+                .max((f - i as f64 / n).abs())
+                .max(((i + 1) as f64 / n - f).abs());
         }
         d
     }
@@ -125,9 +131,7 @@ impl GammaTail {
 mod tests {
     use super::*;
 
-    const SAMPLE: [f64; 12] = [
-        0.8, 2.1, 3.5, 1.2, 5.9, 0.4, 2.8, 4.4, 1.9, 3.1, 7.2, 2.5,
-    ];
+    const SAMPLE: [f64; 12] = [0.8, 2.1, 3.5, 1.2, 5.9, 0.4, 2.8, 4.4, 1.9, 3.1, 7.2, 2.5];
 
     #[test]
     fn gamma_mle_matches_scipy() {
@@ -166,7 +170,11 @@ mod tests {
         assert_eq!(tail.replicates, 16);
         assert!((tail.zero_share - 0.25).abs() < 1e-15);
         assert!((tail.shape / 2.068_686_873_676_838_5 - 1.0).abs() < 1e-9);
-        assert!(tail.ks_distance > 0.0 && tail.ks_distance < 0.3, "{}", tail.ks_distance);
+        assert!(
+            tail.ks_distance > 0.0 && tail.ks_distance < 0.3,
+            "{}",
+            tail.ks_distance
+        );
         assert!(GammaTail::fit(&[0.0, 0.0]).is_none());
         assert!(GammaTail::fit(&[]).is_none());
     }

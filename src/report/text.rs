@@ -13,7 +13,11 @@ pub fn render_text(r: &Report) -> String {
     let i = &r.input;
     let _ = writeln!(o, "elaudit {} audit of {}", r.version, i.path);
     let _ = writeln!(o, "  sha256 {}", i.sha256);
-    let _ = writeln!(o, "  seed {}  alpha {}  command: {}", r.seed, r.alpha, r.command);
+    let _ = writeln!(
+        o,
+        "  seed {}  alpha {}  command: {}",
+        r.seed, r.alpha, r.command
+    );
     let _ = writeln!(o);
 
     let _ = writeln!(o, "Input");
@@ -58,7 +62,13 @@ pub fn render_text(r: &Report) -> String {
         group(i.valid)
     );
     for c in &i.candidates {
-        let _ = writeln!(o, "    {:<28} {:>14} {:>7.2}%", c.name, group(c.votes), 100.0 * c.share);
+        let _ = writeln!(
+            o,
+            "    {:<28} {:>14} {:>7.2}%",
+            c.name,
+            group(c.votes),
+            100.0 * c.share
+        );
     }
     let roles: Vec<String> = i
         .columns
@@ -109,7 +119,11 @@ pub fn render_text(r: &Report) -> String {
     }
 
     if let Some(regions) = &r.regions {
-        write_regions(&mut o, regions, r.regional_adjustment.as_deref().unwrap_or(""));
+        write_regions(
+            &mut o,
+            regions,
+            r.regional_adjustment.as_deref().unwrap_or(""),
+        );
     }
 
     let flagged: Vec<&CheckResult> = r.checks.iter().filter(|c| c.flagged).collect();
@@ -129,7 +143,11 @@ pub fn render_text(r: &Report) -> String {
         );
     }
     if flagged.is_empty() {
-        let _ = writeln!(o, "Result: nothing flagged nationally at alpha {} after adjustment.", r.alpha);
+        let _ = writeln!(
+            o,
+            "Result: nothing flagged nationally at alpha {} after adjustment.",
+            r.alpha
+        );
     } else {
         let names: Vec<String> = flagged
             .iter()
@@ -190,7 +208,12 @@ fn write_regions(o: &mut String, regions: &[RegionReport], adjustment: &str) {
 
 fn write_check(o: &mut String, c: &CheckResult) {
     if !c.applicable {
-        let _ = writeln!(o, "  {:<20} {:<20} not applicable", c.id, clip(&c.subject, 20));
+        let _ = writeln!(
+            o,
+            "  {:<20} {:<20} not applicable",
+            c.id,
+            clip(&c.subject, 20)
+        );
         let _ = writeln!(o, "      {}", c.summary);
         return;
     }

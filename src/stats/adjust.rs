@@ -52,7 +52,10 @@ mod tests {
     fn close(a: &[f64], b: &[f64]) {
         assert_eq!(a.len(), b.len());
         for (x, y) in a.iter().zip(b) {
-            assert!((x - y).abs() <= 1e-12 * y.abs().max(1e-300), "{a:?} vs {b:?}");
+            assert!(
+                (x - y).abs() <= 1e-12 * y.abs().max(1e-300),
+                "{a:?} vs {b:?}"
+            );
         }
     }
 

@@ -92,7 +92,10 @@ impl CountHistogram {
 
     /// `(value, multiplicity)` pairs in ascending order of value.
     pub fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
-        self.values.iter().copied().zip(self.weights.iter().copied())
+        self.values
+            .iter()
+            .copied()
+            .zip(self.weights.iter().copied())
     }
 
     /// Number of counts tallied.
@@ -350,7 +353,10 @@ impl ExplicitKernel {
         if offset.abs() > self.half {
             0.0
         } else {
-            self.weights.get(offset.unsigned_abs() as usize).copied().unwrap_or(0.0)
+            self.weights
+                .get(offset.unsigned_abs() as usize)
+                .copied()
+                .unwrap_or(0.0)
         }
     }
 
@@ -526,9 +532,18 @@ mod tests {
                 .map(|o| (-(o as f64).powi(2) / (2.0 * h * h)).exp())
                 .sum()
         };
-        for (a, b, s) in [(-1800, 1800, 1), (-50, 449, 1), (700, 1800, 1), (-1793, 1797, 10)] {
+        for (a, b, s) in [
+            (-1800, 1800, 1),
+            (-50, 449, 1),
+            (700, 1800, 1),
+            (-1793, 1797, 10),
+        ] {
             let em = em_sum(h, a as f64, b as f64, s as f64);
-            assert!(rel(em, direct(a, b, s)) < 1e-13, "{a} {b} {s} {}", rel(em, direct(a, b, s)));
+            assert!(
+                rel(em, direct(a, b, s)) < 1e-13,
+                "{a} {b} {s} {}",
+                rel(em, direct(a, b, s))
+            );
         }
     }
 
@@ -553,7 +568,10 @@ mod tests {
             let r = DigitClasses::Residue { modulus: 10 };
             spread_euler_maclaurin(x, 1.0, h, half, r, 1_100, &mut b);
             for d in 0..10 {
-                assert!((a[d] - b[d]).abs() < 1e-12, "x {x} residue {d}: {a:?} {b:?}");
+                assert!(
+                    (a[d] - b[d]).abs() < 1e-12,
+                    "x {x} residue {d}: {a:?} {b:?}"
+                );
             }
         }
     }
@@ -572,7 +590,13 @@ mod tests {
         for x in [400, 401, 407] {
             let h = bw.at(x as u64);
             k.prepare(h, (6.0 * h).floor() as i128);
-            k.spread(x, 1.0, DigitClasses::Residue { modulus: 10 }, 100, &mut slow);
+            k.spread(
+                x,
+                1.0,
+                DigitClasses::Residue { modulus: 10 },
+                100,
+                &mut slow,
+            );
         }
         for d in 0..10 {
             assert!((fast[d] - slow[d]).abs() < 1e-8, "{fast:?} {slow:?}");
@@ -603,7 +627,12 @@ mod tests {
     fn mass_is_conserved_with_reflection() {
         // Everything lands somewhere in [0, inf): with lo = 0 the masses sum to the count.
         let hist = CountHistogram::from_counts(&[0, 0, 1, 3, 17, 250, 4_000]);
-        let m = smooth_class_mass(&hist, RESIDUE_BANDWIDTH, DigitClasses::Residue { modulus: 10 }, 0);
+        let m = smooth_class_mass(
+            &hist,
+            RESIDUE_BANDWIDTH,
+            DigitClasses::Residue { modulus: 10 },
+            0,
+        );
         assert!((m.iter().sum::<f64>() - 7.0).abs() < 1e-12);
     }
 }

@@ -134,7 +134,11 @@ mod tests {
             (-3.0, 1.9999779095030015),
         ];
         for (x, want) in cases {
-            assert!(rel(erfc(x), want) < 1e-14, "erfc({x}) = {} vs {want}", erfc(x));
+            assert!(
+                rel(erfc(x), want) < 1e-14,
+                "erfc({x}) = {} vs {want}",
+                erfc(x)
+            );
         }
         assert_eq!(erfc(40.0), 0.0);
         assert_eq!(erfc(f64::INFINITY), 0.0);
