@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use elaudit::checks::anomalous_votes::{
-    BINS, BinTotals, DEFAULT_REPLICATES, anomalous_votes_result, estimate, turnout_bin,
+    BinTotals, DEFAULT_REPLICATES, anomalous_votes_result, estimate, turnout_bin,
 };
 use elaudit::checks::{AnomalousVotes, Check, CheckContext, CheckOptions, registry};
 use elaudit::data::{ColumnSpec, Dataset, LoadOptions, RolePresence, Station};
@@ -22,8 +22,13 @@ fn num(r: &CheckResult, key: &str) -> f64 {
     r.detail[key].as_f64().unwrap_or(f64::NAN)
 }
 
-/// A dataset of (registered, ballots, valid, invalid, [W, A, B]) rows; W is the winner.
-fn dataset(rows: &[(u64, u64, u64, u64, [u64; 3])]) -> Dataset {
+/// (registered, ballots, valid, invalid, [W, A, B]); W is the winner.
+type Row = (u64, u64, u64, u64, [u64; 3]);
+/// (stations, ballots at row i, winner percent)
+type Group = (u64, fn(u64) -> u64, u64);
+
+/// A dataset of rows.
+fn dataset(rows: &[Row]) -> Dataset {
     let mut d = Dataset {
         candidates: vec!["W".into(), "A".into(), "B".into()],
         winner: 0,
@@ -53,9 +58,8 @@ fn dataset(rows: &[(u64, u64, u64, u64, [u64; 3])]) -> Dataset {
 
 /// 125 eligible stations in five turnout groups plus 7 ineligible ones, built by integer
 /// formulas that the python reference below repeats exactly.
-fn hand_rows() -> Vec<(u64, u64, u64, u64, [u64; 3])> {
-    // (stations, ballots at row i, winner percent)
-    let groups: [(u64, fn(u64) -> u64, u64); 6] = [
+fn hand_rows() -> Vec<Row> {
+    let groups: [Group; 6] = [
         (30, |i| 600 + i % 7, 50),
         (40, |i| 650 + i % 9, 50),
         (25, |i| 660 + i % 5, 55),
@@ -203,6 +207,27 @@ fn ties_for_the_mode_go_to_the_lower_bin() {
 }
 
 #[test]
+fn stations_at_exactly_100_percent_are_left_out_of_the_mode_search_only() {
+    // 120 stations at 100% outnumber the 100 at 60%, but the atom is not the mode; it still
+    // counts above it.
+    let mut rows = many(120, (1000, 1000, 1000, 0, [900, 50, 50]));
+    rows.extend(many(100, (1000, 600, 600, 0, [300, 200, 100])));
+    rows.extend(many(90, (1000, 995, 995, 0, [795, 100, 100])));
+    let r = anomalous_votes_result(&dataset(&rows), 1, 50);
+    assert_eq!(r.detail["mode_bin"].as_u64(), Some(60));
+    assert_eq!(r.detail["full_turnout_stations"].as_u64(), Some(120));
+    // Ratio 1 at the mode; bin 99: 120·900 + 90·795 − (120·100 + 90·200) = 149,550.
+    assert!(close(r.statistic.unwrap(), 149_550.0, REL));
+    let bins = r.detail["bins"].as_array().unwrap();
+    assert_eq!(bins.len(), 1);
+    assert_eq!(bins[0]["stations"].as_u64(), Some(210));
+    // With 110 stations at 99.5%, bin 99 wins the search on those alone.
+    rows.extend(many(20, (1000, 995, 995, 0, [795, 100, 100])));
+    let r = anomalous_votes_result(&dataset(&rows), 1, 50);
+    assert_eq!(r.detail["mode_bin"].as_u64(), Some(99));
+}
+
+#[test]
 fn negative_excesses_are_summed_not_clipped() {
     // Mode 50 with ratio 1; bin 60 falls 50 short, bin 70 is 30 over: −20, where clipping
     // would give +30.
@@ -231,7 +256,7 @@ fn large_counts_stay_exact_or_finite() {
     ));
 }
 
-fn many(n: usize, row: (u64, u64, u64, u64, [u64; 3])) -> Vec<(u64, u64, u64, u64, [u64; 3])> {
+fn many(n: usize, row: Row) -> Vec<Row> {
     vec![row; n]
 }
 
@@ -282,14 +307,27 @@ fn degenerate_data_gives_results_without_panics() {
     assert_eq!(r.detail["bins"].as_array().map(Vec::len), Some(0));
     all_json(&r);
 
-    // The mode at 100% turnout: no bin above it.
-    let mut rows = many(120, (1000, 1000, 1000, 0, [900, 50, 50]));
+    // The mode in the last bin (99.5%): no bin above it.
+    let mut rows = many(120, (1000, 995, 995, 0, [900, 50, 45]));
     rows.extend(many(50, (1000, 500, 500, 0, [250, 150, 100])));
     let r = anomalous_votes_result(&dataset(&rows), 1, 50);
     assert_eq!(
         (r.detail["mode_bin"].as_u64(), r.statistic),
         (Some(99), Some(0.0))
     );
+    all_json(&r);
+
+    // Every station at exactly 100%: the atom is all there is, so it is the mode.
+    let r = anomalous_votes_result(
+        &dataset(&many(150, (500, 500, 500, 0, [400, 60, 40]))),
+        1,
+        50,
+    );
+    assert_eq!(
+        (r.detail["mode_bin"].as_u64(), r.statistic),
+        (Some(99), Some(0.0))
+    );
+    assert_eq!(r.detail["full_turnout_stations"].as_u64(), Some(150));
     all_json(&r);
 
     // No other votes anywhere: not applicable.
@@ -389,30 +427,58 @@ fn registered_as_a_descriptive_check() {
     assert_eq!(reg.last().map(|c| c.id()), Some("anomalous-votes"));
 }
 
-/// Clean elections: the share stays small and the interval covers 0. Each seed's 95%
-/// interval should cover 0, so misses are at most Binomial(20, 0.05); at least 16 of 20
-/// covered fails by chance with probability 0.0026:
+/// Clean elections with no regional differences: the assumption holds, so the share stays
+/// small (single shares spread by about 0.008 at 10,000 stations) and the interval covers 0.
+/// Each seed's 95% interval should cover 0, so misses are at most Binomial(20, 0.05); at least
+/// 16 of 20 covered fails by chance with probability 0.0026:
 /// python3 -c "from scipy.stats import binom; print(binom.cdf(15,20,0.95))"
-/// (the simulator draws turnout and preference independently, so 0 is the truth here).
 #[test]
-fn clean_simulations_give_small_shares_and_intervals_covering_zero() {
+fn homogeneous_clean_simulations_give_small_shares_and_intervals_covering_zero() {
+    let (covered, shares) = clean_runs(0.0);
+    assert!(covered >= 16, "covered {covered} of 20");
+    for (seed, s) in shares.iter().enumerate() {
+        assert!(s.abs() < 0.04, "seed {seed}: share {s}");
+    }
+    let mean = shares.iter().sum::<f64>() / 20.0;
+    // The mean's standard error is about 0.008 / sqrt(20) = 0.0018.
+    assert!(mean.abs() < 0.008, "mean share {mean}");
+}
+
+/// Clean elections with regional effects (region sd 0.2 on turnout and shares, drawn
+/// independently): each election has its own chance link between turnout and preference,
+/// which the assumption ignores and the station bootstrap does not see. The share spreads
+/// about three times wider (sd about 0.024 over 40 seeds) and the interval covered 0 in 32
+/// of 40 seeds; the check is descriptive for this reason. Pinned loosely: every share below
+/// 0.10, and at least 11 of 20 intervals cover 0 (fails with probability 0.0026 if coverage
+/// is 0.8: python3 -c "from scipy.stats import binom; print(binom.cdf(10,20,0.8))").
+#[test]
+fn regional_clean_simulations_stay_small_though_intervals_undercover() {
+    let (covered, shares) = clean_runs(0.2);
+    assert!(covered >= 11, "covered {covered} of 20");
+    for (seed, s) in shares.iter().enumerate() {
+        assert!(s.abs() < 0.10, "seed {seed}: share {s}");
+    }
+}
+
+/// Twenty clean elections of 10,000 stations with region sd `region_sd`: how many
+/// intervals cover 0, and the shares.
+fn clean_runs(region_sd: f64) -> (u32, Vec<f64>) {
     let mut covered = 0;
     let mut shares = Vec::new();
     for seed in 0..20u64 {
-        let sim = simulate(&ElectionSpec::clean(10_000), 100 + seed).dataset;
+        let mut spec = ElectionSpec::clean(10_000);
+        spec.region_sd = region_sd;
+        let sim = simulate(&spec, 100 + seed).dataset;
         let r = anomalous_votes_result(&sim, seed, DEFAULT_REPLICATES);
         let share = r.effect.as_ref().unwrap().value;
         let (lo, hi) = (num(&r, "ci_low"), num(&r, "ci_high"));
-        println!("seed {seed}: share {share:+.4}, interval [{lo:.0}, {hi:.0}]");
-        assert!(share.abs() < 0.05, "seed {seed}: share {share}");
+        println!(
+            "region sd {region_sd}, seed {seed}: share {share:+.4}, interval [{lo:.0}, {hi:.0}]"
+        );
         covered += u32::from(lo <= 0.0 && 0.0 <= hi);
         shares.push(share);
     }
-    let mean = shares.iter().sum::<f64>() / 20.0;
-    println!("covered {covered}/20, mean share {mean:+.4}");
-    assert!(covered >= 16, "covered {covered} of 20");
-    // Single shares spread by about 0.015 here, so the mean's standard error is about 0.0035.
-    assert!(mean.abs() < 0.012, "mean share {mean}");
+    (covered, shares)
 }
 
 /// The share of valid votes the clean spec gives the winner (0.45) against the others (0.55).
@@ -515,34 +581,62 @@ fn print_real(name: &str, r: &CheckResult) {
     );
 }
 
+/// Russia 2012 (ballots cast = box contents, as in the columns file): 11.16 million anomalous
+/// votes for Putin, 24.5% of his total, with the mode at 60% once the 3,261 stations at
+/// exactly 100% are kept out of the mode search.
 #[test]
-fn russia_2012_has_a_large_share_and_poland_2020_a_small_one() {
-    if let Some(dir) = shared_data("ru-pres-2012") {
-        let d = load_real(
-            &dir,
-            "russia_president_2012_uik.csv.gz",
-            "ru-pres-2012.toml",
-        );
-        let r = anomalous_votes_result(&d, 42, DEFAULT_REPLICATES);
-        print_real("Russia 2012", &r);
-        assert!(r.applicable);
-        assert!(num(&r, "share_of_winner") > 0.10);
-        assert!(num(&r, "ci_low") > 0.0);
-    }
-    if let Some(dir) = shared_data("poland-pres-2020") {
-        let d = load_real(
-            &dir,
-            "poland_president_2020_round1_obwody.csv",
-            "poland-pres-2020-round1.toml",
-        );
-        let r = anomalous_votes_result(&d, 42, DEFAULT_REPLICATES);
-        print_real("Poland 2020 round 1", &r);
-        assert!(r.applicable);
-        assert!(num(&r, "share_of_winner").abs() < 0.03);
-    }
+fn russia_2012_shows_a_large_positive_share() {
+    let Some(dir) = shared_data("ru-pres-2012") else {
+        return;
+    };
+    let d = load_real(
+        &dir,
+        "russia_president_2012_uik.csv.gz",
+        "ru-pres-2012.toml",
+    );
+    let r = anomalous_votes_result(&d, 42, DEFAULT_REPLICATES);
+    print_real("Russia 2012", &r);
+    assert!(r.applicable);
+    assert_eq!(r.n, 95_413);
+    assert_eq!(r.detail["mode_bin"].as_u64(), Some(60));
+    // python3 - <<'EOF'
+    // import csv, gzip, numpy as np
+    // f=csv.reader(gzip.open('russia_president_2012_uik.csv.gz','rt')); h=next(f); rows=list(f)
+    // col=lambda n: np.array([int(r[h.index(n)]) for r in rows])
+    // reg=col(h[3]); val=col('Число действительных избирательных бюллетеней')
+    // b=col('Число избирательных бюллетеней в переносных ящиках для голосования')+col('Число бюллетеней в стационарных ящиках для голосования')
+    // put=col('Путин Владимир Владимирович'); oth=sum(col(n) for n in ['Жириновский Владимир Вольфович',
+    //     'Зюганов Геннадий Андреевич','Миронов Сергей Михайлович','Прохоров Михаил Дмитриевич'])
+    // el=(reg>0)&(b<=reg)&(val>0); k=np.minimum(100*b[el]//reg[el],99)
+    // cnt=np.bincount(k,minlength=100); cnt[99]-=(b[el]==reg[el]).sum(); m=int(np.argmax(cnt))
+    // W=np.bincount(k,weights=put[el],minlength=100); O=np.bincount(k,weights=oth[el],minlength=100)
+    // r=W[m]/O[m]; an=(W[m+1:]-O[m+1:]*r).sum(); print(m,repr(r),repr(an),repr(an/put.sum()))
+    // EOF
+    assert!(close(num(&r, "ratio_at_mode"), 1.359309212262852, REL));
+    assert!(close(num(&r, "anomalous_votes"), 11164634.57682688, REL));
+    assert!(close(num(&r, "share_of_winner"), 0.24482733684436245, REL));
+    assert!(num(&r, "share_of_winner") > 0.10);
+    assert!(num(&r, "ci_low") > 0.0);
 }
 
+/// Poland 2020 round 1 shows no positive excess: the estimate is about −23% of Duda's votes.
+/// The assumption fails the other way there: turnout is highest in cities, where Duda was
+/// weakest (his ratio to the others falls from 0.92 at the 63% mode to about 0.3 at 80%),
+/// and the sign survives splitting urban from rural districts (−5% and −6%). Only the sign is
+/// asserted: a clean election must not look like stuffing for the winner.
 #[test]
-fn bins_constant_covers_every_percent() {
-    assert_eq!(BINS, 100);
+fn poland_2020_round_1_shows_no_positive_share() {
+    let Some(dir) = shared_data("poland-pres-2020") else {
+        return;
+    };
+    let d = load_real(
+        &dir,
+        "poland_president_2020_round1_obwody.csv",
+        "poland-pres-2020-round1.toml",
+    );
+    let r = anomalous_votes_result(&d, 42, DEFAULT_REPLICATES);
+    print_real("Poland 2020 round 1", &r);
+    assert!(r.applicable);
+    assert!(num(&r, "share_of_winner") < 0.0);
+    assert!(num(&r, "ci_high") < 0.0);
 }

@@ -42,6 +42,17 @@ fn explore() {
             let t = Instant::now();
             let a = analyse(&st, &settings, seed);
             let truth_added = sim.truth.fraud.ballots_added as f64;
+            let mean = |f: &dyn Fn(&elaudit::montecarlo::bootstrap::Replicate) -> f64| {
+                a.replicates.iter().map(f).sum::<f64>() / a.replicates.len().max(1) as f64
+            };
+            let bc_added = (2.0 * a.ballots_added.estimate - mean(&|r| r.ballots_added)).max(0.0);
+            let bc_fi =
+                (2.0 * a.f_incremental.estimate - mean(&|r| r.fraud.f_incremental)).max(0.0);
+            println!(
+                "   bc: added {bc_added:.0} ({:+.1}%) f_i {bc_fi:.3} | total ballots {:.0}",
+                100.0 * (bc_added / truth_added.max(1.0) - 1.0),
+                st.total_ballots()
+            );
             println!(
                 "fi={fi} fe={fe} seed={seed} t={:.2}s evals={} | f_i {:.3} [{:.3},{:.3}] f_e {:.4} [{:.4},{:.4}] θ {:.3} [{:.3},{:.3}] α {:.2} [{:.2},{:.2}] | added {:.0} [{:.0},{:.0}] truth {truth_added} ({:+.1}%) moved {:.0} truth {} | drop {:.1} p {:.2e} gof {:.3}",
                 t.elapsed().as_secs_f64(),
@@ -87,8 +98,16 @@ fn debug_fit() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0.01);
-    let sim = simulate(&spec(fi, fe), 1000);
+    let dseed: u64 = std::env::var("DSEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let sim = simulate(&spec(fi, fe), dseed);
     let (st, _) = Stations::from_dataset(&sim.dataset);
+    if std::env::var("SHOWFAIR").is_ok() {
+        let f0 = fit(&st, &Crn::draw(&st, 3, &mut batch_rng(0, "crn", 0)), &Procedure::of(FingerprintModel::Default), false, Start::Grid);
+        for (g, p) in f0.fair.groups.iter().enumerate() {
+            println!("g{g:2} t {:.3} sd {:.3} | s {:.3} sd {:.3} | true t {:.3}", p.turnout_center, p.turnout_spread, p.share_center, p.share_spread,
+                sim.truth.fair.turnout_logit_centre + sim.truth.fair.region_turnout_effects[g]);
+        }
+    }
     let crns: u64 = std::env::var("CRNS")
         .ok()
         .and_then(|s| s.parse().ok())

@@ -2,12 +2,16 @@
 //! if they voted like the stations at the turnout mode (the method associated with Sergey
 //! Shpilkin).
 //!
-//! Stations are put in 1% turnout bins. The bin holding the most stations (the turnout mode)
-//! is taken as the clean reference, and its winner-to-others ratio R = winner votes ÷ other
-//! candidates' votes, summed over the stations in the bin. In every bin above the mode the
-//! winner is expected to get R × the others' votes there; the anomalous votes are the sum over
-//! those bins of (observed − expected). The per-bin excesses are summed as they are, negative
-//! ones included: clipping them at zero would bias the estimate upward when nothing is wrong.
+//! Stations are put in 1% turnout bins, floor(100 · ballots ÷ registered), with 100% in bin 99.
+//! The bin holding the most stations (the turnout mode; ties to the lower bin; stations at
+//! exactly 100% are not counted in the search, see [`BinTotals::mode_counts`]) is taken as the
+//! clean reference, with its winner-to-others ratio R = winner votes ÷ other candidates'
+//! votes, summed over the stations in the bin. In every bin above the mode the winner is
+//! expected to get R × the others' votes there; the anomalous votes are the sum over those bins
+//! of (observed − expected). The per-bin excesses are summed as they are, negative ones
+//! included: clipping them at zero would bias the estimate upward when nothing is wrong. The
+//! share divides by the winner's national total over every station read. Stations count when
+//! turnout is defined (registered > 0, ballots ≤ registered) and valid > 0.
 //!
 //! This is an estimate, not a test (`Family::Descriptive`, no p-value). It rests entirely on
 //! the assumption that high-turnout stations would otherwise vote like the mode; in clean
@@ -85,6 +89,8 @@ pub struct BinTotals {
     pub stations: [u64; BINS],
     pub winner: [u128; BINS],
     pub others: [u128; BINS],
+    /// Stations at exactly 100% turnout (all in bin 99), which the mode search leaves out.
+    pub full_turnout: u64,
 }
 
 impl Default for BinTotals {
@@ -93,6 +99,7 @@ impl Default for BinTotals {
             stations: [0; BINS],
             winner: [0; BINS],
             others: [0; BINS],
+            full_turnout: 0,
         }
     }
 }
@@ -103,14 +110,30 @@ impl BinTotals {
         self.stations[b] += 1;
         self.winner[b] += u128::from(s.winner);
         self.others[b] += s.others;
+        self.full_turnout += u64::from(s.full);
     }
 
-    /// The bin with the most stations; ties go to the lower bin, so that a flat top does not
-    /// push the reference towards the high turnout the method suspects.
+    /// Stations per bin as the mode search counts them: those at exactly 100% turnout are left
+    /// out of bin 99. They are an atom, not part of the turnout density (closed institutions
+    /// where everyone on the list votes, or a target of manipulation), and in Russia 2012 the
+    /// 3,261 of them would make 99% the "mode" over the bulk's peak at 60%.
+    pub fn mode_counts(&self) -> [u64; BINS] {
+        let mut c = self.stations;
+        c[BINS - 1] = c[BINS - 1].saturating_sub(self.full_turnout);
+        c
+    }
+
+    /// The bin with the most stations by [`Self::mode_counts`]; ties go to the lower bin, so
+    /// that a flat top does not push the reference towards the high turnout the method suspects.
+    /// When every station is at 100%, the plain counts decide.
     pub fn mode(&self) -> usize {
+        let mut c = self.mode_counts();
+        if c.iter().all(|&n| n == 0) {
+            c = self.stations;
+        }
         let mut best = 0;
-        for (k, &c) in self.stations.iter().enumerate() {
-            if c > self.stations[best] {
+        for (k, &n) in c.iter().enumerate() {
+            if n > c[best] {
                 best = k;
             }
         }
@@ -193,6 +216,8 @@ pub fn bin_rows(t: &BinTotals, e: &Estimate) -> Vec<BinRow> {
 #[derive(Debug, Clone, Copy)]
 struct Eligible {
     bin: u8,
+    /// Turnout exactly 100%.
+    full: bool,
     winner: u64,
     others: u128,
 }
@@ -204,7 +229,8 @@ fn eligible(data: &Dataset) -> Vec<Eligible> {
         .enumerate()
         .filter(|(_, s)| s.valid > 0)
         .filter_map(|(i, s)| {
-            let bin = turnout_bin(s.ballots, s.registered?)?;
+            let registered = s.registered?;
+            let bin = turnout_bin(s.ballots, registered)?;
             let votes = data
                 .votes
                 .get(i * data.n_candidates()..(i + 1) * data.n_candidates())?;
@@ -217,6 +243,7 @@ fn eligible(data: &Dataset) -> Vec<Eligible> {
                 .sum();
             Some(Eligible {
                 bin: bin as u8,
+                full: s.ballots == registered,
                 winner,
                 others,
             })
@@ -322,6 +349,7 @@ pub fn anomalous_votes_result(data: &Dataset, seed: u64, replicates: usize) -> C
             "winner_votes": winner_total,
             "mode_bin": est.mode_bin,
             "mode_stations": totals.stations[est.mode_bin],
+            "full_turnout_stations": totals.full_turnout,
             "ratio_at_mode": est.ratio_at_mode,
             "ci_low": ci_low,
             "ci_high": ci_high,

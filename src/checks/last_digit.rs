@@ -17,7 +17,7 @@ use super::{Check, CheckContext};
 use crate::report::{CheckResult, Effect, Family};
 use crate::stats::digits::last_digit;
 use crate::stats::format::{format_p, format_percent};
-use crate::stats::smooth::{CountHistogram, DigitClasses, RESIDUE_BANDWIDTH, smooth_class_shares};
+use crate::stats::smooth::{CountHistogram, DigitClasses, RESIDUE_BANDWIDTH, smooth_chi2};
 use crate::stats::{binom_test_two_sided, chi2_sf, cramers_v, normal_two_sided_p, pearson_chi2};
 
 /// `last-digit`.
@@ -62,22 +62,16 @@ fn evaluate(subject: &str, counts: &[u64], lo: u64) -> CheckResult {
             "only {n} counts of {lo} or more; the test needs at least {MIN_TESTED}"
         ));
     }
-    let Some(shares) = smooth_class_shares(
-        &hist,
-        RESIDUE_BANDWIDTH,
-        DigitClasses::Residue { modulus: 10 },
-        lo,
-    ) else {
+    let classes = DigitClasses::Residue { modulus: 10 };
+    let Some(fit) = smooth_chi2(&hist, RESIDUE_BANDWIDTH, classes, lo) else {
         return na(format!(
             "the smooth null puts no mass on counts of {lo} or more"
         ));
     };
     let nf = n as f64;
-    let expected: Vec<f64> = shares.iter().map(|s| nf * s).collect();
-    let Some(chi2) = pearson_chi2(&tally, &expected) else {
-        return na("the smooth null expects no count for an observed digit".into());
-    };
-    let p = chi2_sf(chi2, 9.0);
+    let shares: Vec<f64> = fit.expected.iter().map(|e| e / nf).collect();
+    let expected = fit.expected.clone();
+    let (chi2, p) = (fit.chi2, fit.p_value);
 
     let mean = weighted_mean(&tally) / nf;
     let expected_mean: f64 = shares.iter().enumerate().map(|(d, s)| d as f64 * s).sum();
@@ -133,6 +127,8 @@ fn evaluate(subject: &str, counts: &[u64], lo: u64) -> CheckResult {
             "counts": tally,
             "expected": expected,
             "min_count": lo,
+            "null_scale": fit.scale,
+            "null_df": fit.df,
             "null": format!(
                 "smooth kernel estimate, bandwidth max({} x, {})",
                 RESIDUE_BANDWIDTH.fraction, RESIDUE_BANDWIDTH.floor

@@ -103,66 +103,185 @@ fn stirling_error(k: f64) -> f64 {
     if k < 15.5 {
         return SMALL[(k as usize).clamp(1, 15) - 1];
     }
-    let kk = k * k;
-    if k > 500.0 {
-        (S0 - S1 / kk) / k
+    let r = 1.0 / k;
+    let r2 = r * r;
+    let series = if k > 500.0 {
+        S0 - S1 * r2
     } else if k > 80.0 {
-        (S0 - (S1 - S2 / kk) / kk) / k
+        S0 - (S1 - S2 * r2) * r2
     } else if k > 35.0 {
-        (S0 - (S1 - (S2 - S3 / kk) / kk) / kk) / k
+        S0 - (S1 - (S2 - S3 * r2) * r2) * r2
     } else {
-        (S0 - (S1 - (S2 - (S3 - S4 / kk) / kk) / kk) / kk) / k
-    }
+        S0 - (S1 - (S2 - (S3 - S4 * r2) * r2) * r2) * r2
+    };
+    series * r
 }
 
 /// x·ln(x/m) + m − x, without the cancellation of the plain formula when x ≈ m.
 fn deviance(x: f64, m: f64) -> f64 {
-    if (x - m).abs() < 0.1 * (x + m) {
+    if x == 0.0 {
+        m
+    } else if (x - m).abs() < 0.1 * (x + m) {
+        // x·ln(x/m) + m − x = (x−m)·v + 2x·Σ_{j≥1} v^(2j+1)/(2j+1), v = (x−m)/(x+m).
+        // |v| < 0.1, so nine terms reach 1e-20 of the first; Horner in v².
         let v = (x - m) / (x + m);
         let v2 = v * v;
-        let mut sum = (x - m) * v;
-        let mut term = 2.0 * x * v;
-        for j in 1..1000 {
-            term *= v2;
-            let next = sum + term / f64::from(2 * j + 1);
-            if next == sum {
-                break;
-            }
-            sum = next;
+        let mut poly = 1.0 / 19.0;
+        for c in [17.0, 15.0, 13.0, 11.0, 9.0, 7.0, 5.0, 3.0] {
+            poly = poly * v2 + 1.0 / c;
         }
-        sum
+        (x - m) * v + 2.0 * x * v * v2 * poly
     } else {
         x * (x / m).ln() + m - x
     }
 }
 
-/// The Binomial(n, p) pmf at x, to about 1e-15 relative, by Loader's saddle-point
-/// expansion (C. Loader, "Fast and accurate computation of binomial probabilities", 2000).
-fn binomial_pmf(x: f64, n: f64, p: f64) -> f64 {
-    let q = 1.0 - p;
+/// n·KL(x/n ‖ p) = deviance(x, np) + deviance(n − x, nq): e^(−it) bounds the binomial
+/// tail beyond x (Chernoff), and it is the exponent of the pmf at x.
+fn divergence(x: f64, n: f64, p: f64) -> f64 {
+    deviance(x, n * p) + deviance(n - x, n * (1.0 - p))
+}
+
+/// The Binomial(n, p) pmf at 0 < x < n, given `divergence(x, n, p)`, to about 1e-15
+/// relative, by Loader's saddle-point expansion (C. Loader, "Fast and accurate
+/// computation of binomial probabilities", 2000).
+fn binomial_pmf(x: f64, n: f64, p: f64, divergence: f64) -> f64 {
     if x == 0.0 {
         return (n * (-p).ln_1p()).exp();
     }
     if x == n {
         return (n * p.ln()).exp();
     }
-    let lc = stirling_error(n)
-        - stirling_error(x)
-        - stirling_error(n - x)
-        - deviance(x, n * p)
-        - deviance(n - x, n * q);
-    let lf = (2.0 * std::f64::consts::PI).ln() + x.ln() + (-x / n).ln_1p();
+    let lc = stirling_error(n) - stirling_error(x) - stirling_error(n - x) - divergence;
+    let lf = (2.0 * std::f64::consts::PI * x * ((n - x) / n)).ln();
     (lc - 0.5 * lf).exp()
 }
 
-/// Sums the pmf over the counts whose rounded percentage is a multiple of 5, inside the
-/// window where the binomial holds all but 1e-15 of its mass on each side (Bernstein's
-/// inequality). Each such percentage's counts start from the exact pmf at the count
-/// nearest the mode and extend by the ratio P(x+1)/P(x) = (n−x)/(x+1) · r/(1−r), so only
-/// a fifth of the window is ever visited. Needs n ≤ 2^50 (exact integers in f64).
+/// floor(100·k/n + 1/2) and the percentage bins, in u64 for n ≤ 2^50 (no overflow).
+fn percent_u64(k: u64, n: u64) -> u64 {
+    (200 * k + n) / (2 * n)
+}
+
+fn first_u64(percent: u64, n: u64) -> u64 {
+    if percent == 0 {
+        0
+    } else {
+        ((2 * percent - 1) * n).div_ceil(200).min(n)
+    }
+}
+
+fn last_u64(percent: u64, n: u64) -> u64 {
+    (((2 * percent + 1) * n).div_ceil(200) - 1).min(n)
+}
+
+impl RoundPercent {
+    #[doc(hidden)]
+    pub fn tmp_bins(n: u64, rate: f64) -> f64 { exact_bins(n, rate) }
+    #[doc(hidden)]
+    pub fn tmp_walk(n: u64, rate: f64) -> f64 { exact(n, rate) }
+}
+const NEGLIGIBLE_LN: f64 = -37.0;
+fn exact_bins(n: u64, rate: f64) -> f64 {
+    let nf = n as f64;
+    let odds = rate / (1.0 - rate);
+    let mean = nf * rate;
+    let variance = mean * (1.0 - rate);
+    let l = 15.0 * std::f64::consts::LN_10;
+    let t = (2.0 * l / 3.0 + ((2.0 * l / 3.0).powi(2) + 8.0 * l * variance).sqrt()) / 2.0;
+    let lo = (mean - t).floor().max(0.0) as u64;
+    let hi = ((mean + t).ceil().min(nf)) as u64;
+    let mode = (((nf + 1.0) * rate).floor() as u64).min(n);
+    let mut p = 0.0;
+    let mut percent = percent_u64(lo, n).div_ceil(5) * 5;
+    let last = percent_u64(hi, n);
+    while percent <= last {
+        let a = first_u64(percent, n).max(lo);
+        let b = last_u64(percent, n).min(hi);
+        percent += 5;
+        if a > b {
+            continue;
+        }
+        let start = mode.clamp(a, b);
+        let x0 = start as f64;
+        let d = divergence(x0, nf, rate);
+        if -d < NEGLIGIBLE_LN && (x0 - mean).abs() >= 1.0 {
+            if x0 > mean {
+                break;
+            }
+            continue;
+        }
+        let w0 = binomial_pmf(x0, nf, rate, d);
+        let mut sum = w0;
+        let (mut w, mut x) = (w0, x0);
+        while x < b as f64 {
+            w *= (nf - x) * odds / (x + 1.0);
+            x += 1.0;
+            sum += w;
+        }
+        let (mut w, mut x) = (w0, x0);
+        while x > a as f64 {
+            w *= x / ((nf - x + 1.0) * odds);
+            x -= 1.0;
+            sum += w;
+        }
+        p += sum;
+    }
+    p.clamp(0.0, 1.0)
+}
+/// Mass below which the unseen tail of the walk is left out.
+const TAIL: f64 = 1e-17;
+
+/// w · Π_{x=from}^{to−1} (n−x)/(x+1) · odds: the pmf carried from `from` up to `to`.
+/// Eight factors at a time, numerators and denominators apart, so that the long runs
+/// between multiples of 5% cost one division per eight counts. No overflow for n ≤ 2^50
+/// and odds within [2^−50, 2^50]: each product stays below 2^800.
+fn carry_up(mut w: f64, from: f64, to: f64, nf: f64, odds: f64, odds8: f64) -> f64 {
+    let mut x = from;
+    while x + 8.0 <= to {
+        let m = nf - x;
+        let num = (m * (m - 1.0)) * ((m - 2.0) * (m - 3.0)) * ((m - 4.0) * (m - 5.0))
+            * ((m - 6.0) * (m - 7.0));
+        let den = ((x + 1.0) * (x + 2.0)) * ((x + 3.0) * (x + 4.0)) * ((x + 5.0) * (x + 6.0))
+            * ((x + 7.0) * (x + 8.0));
+        w *= num * odds8 / den;
+        x += 8.0;
+    }
+    while x < to {
+        w *= (nf - x) * odds / (x + 1.0);
+        x += 1.0;
+    }
+    w
+}
+
+/// The same, down from `from` to `to` < `from`: factors x / ((n−x+1) · odds).
+fn carry_down(mut w: f64, from: f64, to: f64, nf: f64, odds: f64, odds8: f64) -> f64 {
+    let mut x = from;
+    while x - 8.0 >= to {
+        let m = nf - x;
+        let num = (x * (x - 1.0)) * ((x - 2.0) * (x - 3.0)) * ((x - 4.0) * (x - 5.0))
+            * ((x - 6.0) * (x - 7.0));
+        let den = ((m + 1.0) * (m + 2.0)) * ((m + 3.0) * (m + 4.0)) * ((m + 5.0) * (m + 6.0))
+            * ((m + 7.0) * (m + 8.0));
+        w *= num / (den * odds8);
+        x -= 8.0;
+    }
+    while x > to {
+        w *= x / ((nf - x + 1.0) * odds);
+        x -= 1.0;
+    }
+    w
+}
+
+/// Sums the pmf over the counts whose rounded percentage is a multiple of 5. The pmf at
+/// the mode is computed exactly, then carried outward with the ratio
+/// P(x+1)/P(x) = (n−x)/(x+1) · r/(1−r): term by term through the multiples of 5%, eight
+/// counts at a time through the rest. Each side stops at the window holding all but
+/// 1e-15 of the mass (Bernstein's inequality), or earlier once the log-concave pmf's
+/// remaining tail, at most w·ρ/(1−ρ), is below 1e-17. Needs n ≤ 2^50.
 fn exact(n: u64, rate: f64) -> f64 {
     let nf = n as f64;
     let odds = rate / (1.0 - rate);
+    let odds8 = odds.powi(8);
     let mean = nf * rate;
     let variance = mean * (1.0 - rate);
     // P(|X − μ| ≥ t) ≤ exp(−t² / (2(σ² + t/3))) per side; solve for a 1e-15 bound.
@@ -170,32 +289,84 @@ fn exact(n: u64, rate: f64) -> f64 {
     let t = (2.0 * l / 3.0 + ((2.0 * l / 3.0).powi(2) + 8.0 * l * variance).sqrt()) / 2.0;
     let lo = (mean - t).floor().max(0.0) as u64;
     let hi = ((mean + t).ceil().min(nf)) as u64;
-    let mode = (((nf + 1.0) * rate).floor() as u64).min(n);
+    let mode = (((nf + 1.0) * rate).floor() as u64).clamp(lo, hi);
+    let x0 = mode as f64;
+    let w0 = binomial_pmf(x0, nf, rate, divergence(x0, nf, rate));
+    let up = |x: f64| (nf - x) * odds / (x + 1.0);
+    let down = |x: f64| x / ((nf - x + 1.0) * odds);
     let mut p = 0.0;
-    let mut percent = rounded_percent(lo, n).div_ceil(5) * 5;
-    let last = rounded_percent(hi, n);
-    while percent <= last {
-        let a = bin_first(percent, n).max(lo);
-        let b = bin_last(percent, n).min(hi);
-        if a <= b {
-            let start = mode.clamp(a, b);
-            let w0 = binomial_pmf(start as f64, nf, rate);
-            let mut sum = w0;
-            let (mut w, mut x) = (w0, start as f64);
-            while x < b as f64 {
-                w *= (nf - x) * odds / (x + 1.0);
-                x += 1.0;
-                sum += w;
+
+    // Upward from the mode, bin by bin; the mode's own bin is summed whole here.
+    let (mut x, mut w) = (mode, w0);
+    loop {
+        let percent = percent_u64(x, n);
+        let last = last_u64(percent, n).min(hi);
+        let (xf, end) = (x as f64, last as f64);
+        if percent % 5 == 0 {
+            let first = first_u64(percent, n).max(lo);
+            // Below the mode inside this bin too, when the walk starts here.
+            if x == mode {
+                let (mut wd, mut xd) = (w, xf);
+                while xd > first as f64 {
+                    wd *= down(xd);
+                    xd -= 1.0;
+                    p += wd;
+                }
             }
-            let (mut w, mut x) = (w0, start as f64);
-            while x > a as f64 {
-                w *= x / ((nf - x + 1.0) * odds);
-                x -= 1.0;
-                sum += w;
+            let (mut wu, mut xu, mut sum) = (w, xf, w);
+            while xu < end {
+                wu *= up(xu);
+                xu += 1.0;
+                sum += wu;
             }
             p += sum;
+            w = wu;
+        } else {
+            w = carry_up(w, xf, end, nf, odds, odds8);
         }
-        percent += 5;
+        if last >= hi {
+            break;
+        }
+        let ratio = up(end);
+        if ratio < 1.0 && w * ratio < TAIL * (1.0 - ratio) {
+            break;
+        }
+        w *= ratio;
+        x = last + 1;
+    }
+
+    // Downward from the bin below the mode's.
+    let first = first_u64(percent_u64(mode, n), n).max(lo);
+    if first > lo {
+        let mut w = carry_down(w0, x0, first as f64, nf, odds, odds8);
+        let mut x = first;
+        loop {
+            let ratio = down(x as f64);
+            if ratio < 1.0 && w * ratio < TAIL * (1.0 - ratio) {
+                break;
+            }
+            w *= ratio;
+            x -= 1;
+            let percent = percent_u64(x, n);
+            let first = first_u64(percent, n).max(lo);
+            let (xf, end) = (x as f64, first as f64);
+            if percent % 5 == 0 {
+                let (mut wd, mut xd, mut sum) = (w, xf, w);
+                while xd > end {
+                    wd *= down(xd);
+                    xd -= 1.0;
+                    sum += wd;
+                }
+                p += sum;
+                w = wd;
+            } else {
+                w = carry_down(w, xf, end, nf, odds, odds8);
+            }
+            if first <= lo {
+                break;
+            }
+            x = first;
+        }
     }
     p.clamp(0.0, 1.0)
 }

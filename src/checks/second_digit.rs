@@ -14,9 +14,7 @@ use super::{Check, CheckContext};
 use crate::report::{CheckResult, Effect, Family};
 use crate::stats::digits::{benford_second, benford_second_mean, second_digit};
 use crate::stats::format::format_p;
-use crate::stats::smooth::{
-    CountHistogram, DigitClasses, SECOND_DIGIT_BANDWIDTH, smooth_class_shares,
-};
+use crate::stats::smooth::{CountHistogram, DigitClasses, SECOND_DIGIT_BANDWIDTH, smooth_chi2};
 use crate::stats::{chi2_sf, cramers_v, pearson_chi2};
 
 /// `second-digit` (Mebane's 2BL).
@@ -64,7 +62,7 @@ fn evaluate(subject: &str, counts: &[u64]) -> CheckResult {
             "only {n} counts of {MIN_COUNT} or more; the test needs at least {MIN_TESTED}"
         ));
     }
-    let Some(shares) = smooth_class_shares(
+    let Some(fit) = smooth_chi2(
         &hist,
         SECOND_DIGIT_BANDWIDTH,
         DigitClasses::SecondDigit,
@@ -73,11 +71,9 @@ fn evaluate(subject: &str, counts: &[u64]) -> CheckResult {
         return na("the smooth null puts no mass on counts of 10 or more".into());
     };
     let nf = n as f64;
-    let expected: Vec<f64> = shares.iter().map(|s| nf * s).collect();
-    let Some(chi2) = pearson_chi2(&tally, &expected) else {
-        return na("the smooth null expects no count for an observed digit".into());
-    };
-    let p = chi2_sf(chi2, 9.0);
+    let shares: Vec<f64> = fit.expected.iter().map(|e| e / nf).collect();
+    let expected = fit.expected.clone();
+    let (chi2, p) = (fit.chi2, fit.p_value);
     let benford = benford_second();
     let benford_expected: Vec<f64> = benford.iter().map(|s| nf * s).collect();
     let classic_chi2 = pearson_chi2(&tally, &benford_expected).unwrap_or(f64::NAN);
@@ -122,6 +118,8 @@ fn evaluate(subject: &str, counts: &[u64]) -> CheckResult {
             "counts": tally,
             "expected": expected,
             "min_count": MIN_COUNT,
+            "null_scale": fit.scale,
+            "null_df": fit.df,
             "null": format!(
                 "smooth kernel estimate, bandwidth max({} x, {})",
                 SECOND_DIGIT_BANDWIDTH.fraction, SECOND_DIGIT_BANDWIDTH.floor

@@ -284,6 +284,20 @@ impl FairModel {
         }
     }
 
+    /// Fair turnout in group `g` for draw `z`, with the centre moved by `shift`.
+    #[inline]
+    pub fn turnout_shifted(&self, g: u32, z: f64, shift: f64) -> f64 {
+        let p = self.group(g);
+        self.draw(p.turnout_center + shift, p.turnout_spread, z)
+    }
+
+    /// Fair share in group `g` for draw `z`, with the centre moved by `shift`.
+    #[inline]
+    pub fn share_shifted(&self, g: u32, z: f64, shift: f64) -> f64 {
+        let p = self.group(g);
+        self.draw(p.share_center + shift, p.share_spread, z)
+    }
+
     /// Fair turnout in group `g` for standard normal draw `z`.
     #[inline]
     pub fn turnout(&self, g: u32, z: f64) -> f64 {
@@ -461,6 +475,8 @@ pub const Q_HIGH: f64 = 0.25;
 // -1.6448536269514729 -0.6744897501960817
 const Z_LOW: f64 = -1.644_853_626_951_472_9;
 const Z_HIGH: f64 = -0.674_489_750_196_081_7;
+/// Standard-normal quantile of the pin ([`Q_HIGH`]).
+pub const Z_PIN: f64 = Z_HIGH;
 
 /// Logit of a proportion, clamped away from 0 and 1.
 #[inline]
@@ -469,12 +485,13 @@ pub fn logit(p: f64) -> f64 {
     (p / (1.0 - p)).ln()
 }
 
-/// A normal's location and scale on the logit scale implied by two lower quantiles
-/// of a sample of proportions (quantiles commute with the logit, so only two
-/// logits are taken).
+/// A sample of proportions summarised on the logit scale by two lower quantiles:
+/// the logit of its 25th percentile (`pin`, where the fair centre is anchored), and
+/// the normal scale implied by the 5th and 25th percentiles (quantiles commute with
+/// the logit, so only two logits are taken).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct LowerFit {
-    pub location: f64,
+    pub pin: f64,
     pub scale: f64,
 }
 
@@ -483,11 +500,15 @@ impl LowerFit {
     pub fn of(v: &mut [f64]) -> LowerFit {
         let lo = logit(quantile(v, Q_LOW));
         let hi = logit(quantile(v, Q_HIGH));
-        let scale = (hi - lo) / (Z_HIGH - Z_LOW);
         LowerFit {
-            location: hi - Z_HIGH * scale,
-            scale,
+            pin: hi,
+            scale: (hi - lo) / (Z_HIGH - Z_LOW),
         }
+    }
+
+    /// The normal centre that puts the pin at the 25th percentile with this scale.
+    pub fn center(&self, scale: f64) -> f64 {
+        self.pin - Z_HIGH * scale
     }
 }
 
@@ -528,26 +549,98 @@ pub fn observed_group_stats(st: &Stations) -> Vec<GroupStats> {
     )
 }
 
+/// `n · Var(scale) / σ²` of [`LowerFit`]'s scale for a normal sample of size `n`
+/// (asymptotic variance of two sample quantiles).
+// python3 -c "from scipy.stats import norm; p1,p2=0.05,0.25; z1,z2=norm.ppf(p1),norm.ppf(p2);
+//   f1,f2=norm.pdf(z1),norm.pdf(z2);
+//   print(repr((p1*(1-p1)/f1**2+p2*(1-p2)/f2**2-2*p1*(1-p2)/(f1*f2))/(z2-z1)**2))"
+// 4.284101484855336
+pub const SCALE_VARIANCE: f64 = 4.284_101_484_855_336;
+
+/// Empirical-Bayes shrinkage of per-group spreads towards their pooled value.
+///
+/// A region's spread from two lower quantiles of a thousand stations is uncertain
+/// by about 7%, and the fit turns that noise into spurious fraud. Each spread is
+/// pulled towards the station-weighted mean by the share of its variance that is
+/// sampling noise: regions that really differ (as Russia's do) keep their own
+/// spreads, and regions that differ only by noise share one.
+pub fn shrink_spreads(spreads: &mut [f64], sizes: &[usize]) {
+    let w: Vec<f64> = sizes.iter().map(|&n| n as f64).collect();
+    let total: f64 = w.iter().sum();
+    if spreads.len() < 3 || total <= 0.0 {
+        return;
+    }
+    let mean = spreads.iter().zip(&w).map(|(s, w)| s * w).sum::<f64>() / total;
+    let noise: Vec<f64> = spreads
+        .iter()
+        .zip(&w)
+        .map(|(s, n)| SCALE_VARIANCE * s * s / n.max(1.0))
+        .collect();
+    let spread_var = spreads
+        .iter()
+        .zip(&w)
+        .map(|(s, w)| w * (s - mean) * (s - mean))
+        .sum::<f64>()
+        / total;
+    let noise_mean = noise.iter().zip(&w).map(|(v, w)| v * w).sum::<f64>() / total;
+    let between = (spread_var - noise_mean).max(0.0);
+    for (s, v) in spreads.iter_mut().zip(&noise) {
+        let keep = if between + v > 0.0 { between / (between + v) } else { 0.0 };
+        *s = (mean + keep * (*s - mean)).max(MIN_SPREAD);
+    }
+}
+
+/// Shrinks both spreads of every group of `fair` (see [`shrink_spreads`]).
+pub fn shrink_fair_spreads(fair: &mut FairModel, sizes: &[usize]) {
+    let mut t: Vec<f64> = fair.groups.iter().map(|g| g.turnout_spread).collect();
+    let mut s: Vec<f64> = fair.groups.iter().map(|g| g.share_spread).collect();
+    shrink_spreads(&mut t, sizes);
+    shrink_spreads(&mut s, sizes);
+    for ((g, t), s) in fair.groups.iter_mut().zip(t).zip(s) {
+        g.turnout_spread = t;
+        g.share_spread = s;
+    }
+}
+
+/// Included stations per group.
+pub fn group_sizes(st: &Stations) -> Vec<usize> {
+    let mut sizes = vec![0usize; st.n_groups()];
+    for &g in &st.group {
+        if let Some(c) = sizes.get_mut(g as usize) {
+            *c += 1;
+        }
+    }
+    sizes
+}
+
 /// Smallest spread the fair model may take, so that degenerate groups stay finite.
 pub const MIN_SPREAD: f64 = 0.01;
 
-/// The default model's starting fair fit: per group, the normal implied by the 10th
-/// and 40th percentiles of the empirical logits. The fit then corrects both by
-/// simulation, for binomial noise and for the fraud it finds.
+/// The default model's starting fair fit: per group, the spread implied by the 5th
+/// and 25th percentiles of the logits (shrunk towards the pooled spread), and the
+/// centre that puts the 25th percentile where it is observed. The fit then corrects
+/// both by simulation, for binomial noise and for the fraud it finds.
 pub fn initial_fair_logit(st: &Stations) -> FairModel {
-    let groups = observed_group_stats(st)
+    let stats = observed_group_stats(st);
+    let groups = stats
         .iter()
         .map(|g| FairGroup {
-            turnout_center: g.turnout.location,
+            turnout_center: 0.0,
             turnout_spread: g.turnout.scale.max(MIN_SPREAD),
-            share_center: g.share.location,
+            share_center: 0.0,
             share_spread: g.share.scale.max(MIN_SPREAD),
         })
         .collect();
-    FairModel {
+    let mut fair = FairModel {
         shape: FairShape::LogitNormal,
         groups,
+    };
+    shrink_fair_spreads(&mut fair, &group_sizes(st));
+    for (g, o) in fair.groups.iter_mut().zip(&stats) {
+        g.turnout_center = o.turnout.center(g.turnout_spread);
+        g.share_center = o.share.center(g.share_spread);
     }
+    fair
 }
 
 /// Mode of values in [0, 1]: the fullest of 100 one-point bins after a 5-bin moving
@@ -630,6 +723,19 @@ mod tests {
             (f.location - 0.4).abs() < 1e-9 && (f.scale - 0.3).abs() < 1e-9,
             "{f:?}"
         );
+    }
+
+    #[test]
+    fn spreads_that_differ_by_noise_are_pooled() {
+        // Equal sizes; the spreads differ far less than their noise (7% at n = 1000).
+        let mut s = vec![0.30, 0.31, 0.29, 0.30];
+        shrink_spreads(&mut s, &[1000; 4]);
+        assert!(s.iter().all(|&x| (x - 0.30).abs() < 1e-12), "{s:?}");
+        // Spreads that differ far more than their noise are kept.
+        let mut s = vec![0.2, 0.4, 0.6, 0.8];
+        shrink_spreads(&mut s, &[1000; 4]);
+        assert!((s[0] - 0.2).abs() < 0.01 && (s[3] - 0.8).abs() < 0.01, "{s:?}");
+        assert!(s[0] > 0.2 && s[3] < 0.8);
     }
 
     #[test]

@@ -16,13 +16,14 @@ use serde::Serialize;
 use super::Rng;
 use super::fingerprint_model::{
     FairModel, FingerprintModel, Fraud, GroupStats, MIN_SPREAD, Stations, extreme_intensity,
+    Z_PIN, group_sizes, shrink_fair_spreads,
     group_stats, initial_fair_logit, observed_group_stats, paper_fair,
 };
 use rand::RngExt as _;
 use rand_distr::StandardNormal;
 
 /// θ is searched within this range.
-pub const THETA_RANGE: (f64, f64) = (0.01, 1.0);
+pub const THETA_RANGE: (f64, f64) = (0.05, 1.0);
 /// The stealing exponent α is searched within this range.
 pub const ALPHA_RANGE: (f64, f64) = (0.1, 10.0);
 /// Largest extreme-fraud fraction considered.
@@ -330,6 +331,11 @@ struct Engine<'a> {
     k_inc: usize,
     k_ext: usize,
     ext_max: usize,
+    /// Common shifts of every group's fair turnout and share centres (logit scale),
+    /// chosen by the distance on top of the quantile-matched centres.
+    offset: (f64, f64),
+    /// Observed stations per group.
+    sizes: Vec<usize>,
 }
 
 impl<'a> Engine<'a> {
@@ -365,6 +371,8 @@ impl<'a> Engine<'a> {
             k_inc: 0,
             k_ext: 0,
             ext_max: ((F_EXTREME_MAX * n as f64) as usize).min(n),
+            offset: (0.0, 0.0),
+            sizes: group_sizes(st),
         }
     }
 
@@ -379,8 +387,8 @@ impl<'a> Engine<'a> {
         for p in 0..self.n() {
             let n = self.reg[p];
             let g = self.group[p];
-            let a = fair.turnout(g, self.crn.zt[p]);
-            let nu = fair.share(g, self.crn.zs[p]);
+            let a = fair.turnout_shifted(g, self.crn.zt[p], self.offset.0);
+            let nu = fair.share_shifted(g, self.crn.zs[p], self.offset.1);
             let b0 = round_clamped(n * a + self.crn.zb[p] * (n * a * (1.0 - a)).sqrt(), n);
             let v0 = b0 - round_clamped(b0 * self.inv[p], b0);
             let w0 = round_clamped(v0 * nu + self.crn.zw[p] * (v0 * nu * (1.0 - nu)).sqrt(), v0);
@@ -755,7 +763,7 @@ pub enum Start {
     At { theta: f64, steal_exponent: f64 },
 }
 
-const THETA_GRID: [f64; 5] = [0.025, 0.05, 0.1, 0.2, 0.4];
+const THETA_GRID: [f64; 4] = [0.06, 0.12, 0.24, 0.48];
 const ALPHA_GRID: [f64; 3] = [0.5, 1.0, 2.0];
 /// Fair-parameter corrections at most; they usually settle in two or three.
 const FAIR_ITERATIONS: usize = 6;
@@ -843,135 +851,40 @@ impl Searcher<'_, '_> {
 
 /// Moves each group's fair centres and spreads so that the simulated lower
 /// quantiles (fraud included) match the observed ones. Returns the largest change.
-fn correct_fair(fair: &mut FairModel, obs: &[GroupStats], sim: &[GroupStats]) -> f64 {
-    let w: f64 = std::env::var("OMEGA")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0);
-    let mut change: f64 = 0.0;
+fn correct_fair(
+    fair: &mut FairModel,
+    obs: &[GroupStats],
+    sim: &[GroupStats],
+    sizes: &[usize],
+) -> f64 {
+    let before = fair.clone();
     for ((g, o), s) in fair.groups.iter_mut().zip(obs).zip(sim) {
-        let dt = w * (o.turnout.location - s.turnout.location);
-        let ds = w * (o.share.location - s.share.location);
-        g.turnout_center += dt;
-        g.share_center += ds;
         // The simulated scale is about sqrt(σ² + noise²): the squared gap moves σ².
         let spread = |sigma: f64, so: f64, ss: f64| {
             (sigma * sigma + so * so - ss * ss)
                 .max(MIN_SPREAD * MIN_SPREAD)
                 .sqrt()
         };
-        let nt = spread(g.turnout_spread, o.turnout.scale, s.turnout.scale);
-        let ns = spread(g.share_spread, o.share.scale, s.share.scale);
+        g.turnout_spread = spread(g.turnout_spread, o.turnout.scale, s.turnout.scale);
+        g.share_spread = spread(g.share_spread, o.share.scale, s.share.scale);
+    }
+    shrink_fair_spreads(fair, sizes);
+    let mut change: f64 = 0.0;
+    for (((g, b), o), s) in fair.groups.iter_mut().zip(&before.groups).zip(obs).zip(sim) {
+        // Keep each pin where it is observed: move the centre by the pin's miss, and
+        // by the spread's change times the pin's standard-normal quantile.
+        let dt = o.turnout.pin - s.turnout.pin
+            - Z_PIN * (g.turnout_spread - b.turnout_spread);
+        let ds = o.share.pin - s.share.pin - Z_PIN * (g.share_spread - b.share_spread);
+        g.turnout_center += dt;
+        g.share_center += ds;
         change = change
             .max(dt.abs())
             .max(ds.abs())
-            .max((nt - g.turnout_spread).abs())
-            .max((ns - g.share_spread).abs());
-        g.turnout_spread = nt;
-        g.share_spread = ns;
-    }
-    if std::env::var("POOL").is_ok() {
-        let k = fair.groups.len().max(1) as f64;
-        let mt = fair
-            .groups
-            .iter()
-            .map(|g| g.turnout_spread * g.turnout_spread)
-            .sum::<f64>()
-            / k;
-        let ms = fair
-            .groups
-            .iter()
-            .map(|g| g.share_spread * g.share_spread)
-            .sum::<f64>()
-            / k;
-        for g in fair.groups.iter_mut() {
-            g.turnout_spread = mt.sqrt();
-            g.share_spread = ms.sqrt();
-        }
+            .max((g.turnout_spread - b.turnout_spread).abs())
+            .max((g.share_spread - b.share_spread).abs());
     }
     change
-}
-
-/// The distance at (θ, α, f_i) with the fair parameters re-solved for that fraud
-/// and the extreme fraction swept.
-fn manifold_eval(
-    engine: &mut Engine,
-    fair: &mut FairModel,
-    obs: &[GroupStats],
-    groups: usize,
-    x: [f64; 3],
-) -> f64 {
-    let (theta, alpha, fi) = (x[0].exp(), x[1].exp(), x[2]);
-    let n = engine.n();
-    engine.k_inc = ((fi * n as f64).round() as usize).min(n - engine.k_ext);
-    for _ in 0..4 {
-        engine.set_shape(theta, alpha);
-        engine.rebuild();
-        engine.sweep_ext();
-        let sim = engine.sim_stats(groups);
-        let change = correct_fair(fair, obs, &sim);
-        engine.set_fair(fair);
-        if change < 3e-3 {
-            break;
-        }
-    }
-    engine.set_shape(theta, alpha);
-    engine.rebuild();
-    engine.sweep_ext();
-    engine.total
-}
-
-/// Compass search over (ln θ, ln α, f_i) on the manifold where the fair parameters
-/// match the observed lower quantiles under the fraud being tried.
-fn manifold_search(
-    engine: &mut Engine,
-    fair: &mut FairModel,
-    obs: &[GroupStats],
-    groups: usize,
-    start: Fraud,
-) -> (f64, usize) {
-    let lo = [THETA_RANGE.0.ln(), ALPHA_RANGE.0.ln(), 0.0];
-    let hi = [THETA_RANGE.1.ln(), ALPHA_RANGE.1.ln(), 1.0];
-    let scale = [1.0, 1.0, 0.25];
-    let mut x = [
-        start.theta.ln(),
-        start.steal_exponent.ln(),
-        start.f_incremental,
-    ];
-    let mut best = manifold_eval(engine, fair, obs, groups, x);
-    let mut best_state = (fair.clone(), engine.k_inc, engine.k_ext);
-    let mut evals = 1;
-    let mut h = 0.3;
-    while h >= 0.03 {
-        let mut moved = false;
-        for d in 0..3 {
-            for sign in [1.0, -1.0] {
-                let mut c = x;
-                c[d] = (c[d] + sign * h * scale[d]).clamp(lo[d], hi[d]);
-                if c == x {
-                    continue;
-                }
-                let f = manifold_eval(engine, fair, obs, groups, c);
-                evals += 1;
-                if f < best - 1e-9 {
-                    best = f;
-                    x = c;
-                    best_state = (fair.clone(), engine.k_inc, engine.k_ext);
-                    moved = true;
-                }
-            }
-        }
-        if !moved {
-            h *= 0.5;
-        }
-    }
-    *fair = best_state.0;
-    engine.set_fair(fair);
-    engine.k_inc = best_state.1;
-    engine.k_ext = best_state.2;
-    engine.set_shape(x[0].exp(), x[1].exp());
-    engine.rebuild();
-    (engine.total, evals)
 }
 
 /// Fair parameters have settled when no centre or spread moves more than this.
@@ -1037,7 +950,7 @@ fn fit_engine<'a>(
             .unwrap_or(FAIR_ITERATIONS);
         for _ in 0..iters {
             let sim = s.engine.sim_stats(st.n_groups());
-            let change = correct_fair(&mut fair, &obs_stats, &sim);
+            let change = correct_fair(&mut fair, &obs_stats, &sim, &s.engine.sizes);
             s.engine.set_fair(&fair);
             if with_fraud {
                 s.eval(x.0, x.1);
@@ -1063,12 +976,6 @@ fn fit_engine<'a>(
         s.engine.total
     };
     let mut evaluations = s.evaluations;
-    if with_fraud && proc_.correct_fair && std::env::var("MANIFOLD").is_ok() {
-        let f0 = engine.fraud();
-        let (d, e) = manifold_search(&mut engine, &mut fair, &obs_stats, st.n_groups(), f0);
-        distance = d;
-        evaluations += e;
-    }
     if !distance.is_finite() {
         distance = f64::MAX;
     }
@@ -1083,6 +990,10 @@ fn fit_engine<'a>(
     };
     let e = engine.expectations(&fraud);
     let used_cells = engine.used_cells();
+    for g in fair.groups.iter_mut() {
+        g.turnout_center += engine.offset.0;
+        g.share_center += engine.offset.1;
+    }
     with_engine(&mut engine);
     Fit {
         fair,
@@ -1117,7 +1028,7 @@ pub fn fit_fixed_fraud(st: &Stations, crn: &Crn, proc_: &Procedure, fraud: &Frau
     if proc_.correct_fair {
         for _ in 0..FAIR_ITERATIONS {
             let sim = engine.sim_stats(st.n_groups());
-            let change = correct_fair(&mut fair, &obs_stats, &sim);
+            let change = correct_fair(&mut fair, &obs_stats, &sim, &engine.sizes);
             engine.set_fair(&fair);
             engine.set_shape(theta, alpha);
             engine.rebuild();

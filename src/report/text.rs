@@ -81,7 +81,7 @@ pub fn render_text(r: &Report) -> String {
     let _ = writeln!(o, "Checks ({})", r.adjustment);
     let _ = writeln!(
         o,
-        "  {:<20} {:<20} {:<22} {:>12} {:>10} {:>10}  flag",
+        "  {:<20} {:<20} {:<28} {:>12} {:>10} {:>10}  flag",
         "check", "subject", "effect", "statistic", "p", "p adj"
     );
     for c in &r.checks {
@@ -229,7 +229,7 @@ fn write_check(o: &mut String, c: &CheckResult) {
     };
     let _ = writeln!(
         o,
-        "  {:<20} {:<20} {:<22} {:>12} {:>10} {:>10}  {}",
+        "  {:<20} {:<20} {:<28} {:>12} {:>10} {:>10}  {}",
         c.id,
         clip(&c.subject, 20),
         effect,

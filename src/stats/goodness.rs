@@ -36,6 +36,57 @@ pub fn cramers_v(chi2: f64, n: u64, classes: usize) -> Option<f64> {
     (denom > 0.0 && chi2.is_finite() && chi2 >= 0.0).then(|| (chi2 / denom).sqrt())
 }
 
+/// Eigenvalues of the symmetric `n x n` matrix `a` (row-major), by cyclic Jacobi rotations,
+/// in no particular order. Accurate to rounding for the small matrices used here (n <= 100).
+pub fn symmetric_eigenvalues(a: &[f64], n: usize) -> Vec<f64> {
+    if a.len() != n * n {
+        return Vec::new();
+    }
+    let mut a = a.to_vec();
+    // Symmetrise against rounding in the caller.
+    for p in 0..n {
+        for q in p + 1..n {
+            let m = 0.5 * (a[p * n + q] + a[q * n + p]);
+            a[p * n + q] = m;
+            a[q * n + p] = m;
+        }
+    }
+    let norm: f64 = a.iter().map(|x| x * x).sum();
+    for _sweep in 0..100 {
+        let off: f64 = (0..n)
+            .flat_map(|p| (p + 1..n).map(move |q| (p, q)))
+            .map(|(p, q)| a[p * n + q].powi(2))
+            .sum();
+        if off <= 1e-30 * norm || off == 0.0 {
+            break;
+        }
+        for p in 0..n {
+            for q in p + 1..n {
+                let apq = a[p * n + q];
+                if apq == 0.0 {
+                    continue;
+                }
+                let theta = (a[q * n + q] - a[p * n + p]) / (2.0 * apq);
+                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+                let t = if theta == 0.0 { 1.0 } else { t };
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                for k in 0..n {
+                    let (akp, akq) = (a[k * n + p], a[k * n + q]);
+                    a[k * n + p] = c * akp - s * akq;
+                    a[k * n + q] = s * akp + c * akq;
+                }
+                for k in 0..n {
+                    let (apk, aqk) = (a[p * n + k], a[q * n + k]);
+                    a[p * n + k] = c * apk - s * aqk;
+                    a[q * n + k] = s * apk + c * aqk;
+                }
+            }
+        }
+    }
+    (0..n).map(|i| a[i * n + i]).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +101,24 @@ mod tests {
         assert_eq!(pearson_chi2(&[1], &[1.0, 2.0]), None);
         assert!((cramers_v(9.0, 100, 10).unwrap() - 0.1).abs() < 1e-15);
         assert_eq!(cramers_v(1.0, 0, 10), None);
+    }
+
+    #[test]
+    fn eigenvalues_match_numpy() {
+        // python3 -c "import numpy as np; print(list(np.linalg.eigvalsh([[4,1,-2,0.5],[1,3,0,1],[-2,0,5,-1],[0.5,1,-1,2]])))"
+        let a = [
+            4.0, 1.0, -2.0, 0.5, 1.0, 3.0, 0.0, 1.0, -2.0, 0.0, 5.0, -1.0, 0.5, 1.0, -1.0, 2.0,
+        ];
+        let mut e = symmetric_eigenvalues(&a, 4);
+        e.sort_by(f64::total_cmp);
+        let want = [
+            1.0471386409290873,
+            2.3609454269745447,
+            3.6025744003397637,
+            6.9893415317566046,
+        ];
+        for (g, w) in e.iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "{e:?}");
+        }
     }
 }

@@ -139,7 +139,7 @@ impl Bandwidth {
 /// harmonics of period 10 and below, which the kernel removes.
 pub const RESIDUE_BANDWIDTH: Bandwidth = Bandwidth {
     fraction: 0.05,
-    floor: 3.0,
+    floor: 1.0,
 };
 
 /// Bandwidth for second digits: `max(0.10 x, 3)`.
@@ -159,8 +159,8 @@ pub const RESIDUE_BANDWIDTH: Bandwidth = Bandwidth {
 /// everywhere. The floor of 3 (not 5) serves two-digit counts, where a wider floor bends the
 /// steep density of small candidates' counts.
 pub const SECOND_DIGIT_BANDWIDTH: Bandwidth = Bandwidth {
-    fraction: 0.10,
-    floor: 3.0,
+    fraction: 0.05,
+    floor: 1.0,
 };
 
 /// How counts fall into digit classes.
@@ -184,6 +184,14 @@ impl DigitClasses {
     /// Always false: there is at least one class.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The class of a count, or `None` when it has none (a second digit below 10).
+    pub fn class_of(&self, x: u64) -> Option<usize> {
+        match self {
+            DigitClasses::Residue { modulus } => Some((x % *modulus) as usize),
+            DigitClasses::SecondDigit => super::digits::second_digit(x).map(usize::from),
+        }
     }
 
     /// Smallest count that has a class.
@@ -227,6 +235,29 @@ pub fn smooth_class_mass(
     lo: u64,
 ) -> Vec<f64> {
     let mut out = vec![0.0; classes.len()];
+    for_each_kernel(hist, bandwidth, classes, lo, |_, c, kernel| {
+        let c = c as f64;
+        for (o, k) in out.iter_mut().zip(kernel) {
+            *o += c * k;
+        }
+    });
+    out
+}
+
+/// Calls `f(x, multiplicity, kernel)` for each distinct count `x`, in ascending order, where
+/// `kernel[d]` is the mass that one count at `x` puts on class `d` within `[lo, inf)` (the
+/// kernel's mass below `lo` is left out, so the entries sum to at most 1).
+///
+/// [`smooth_class_mass`] is the multiplicity-weighted sum of these; they are exposed for
+/// the influence of each count on the smooth expectation.
+pub fn for_each_kernel(
+    hist: &CountHistogram,
+    bandwidth: Bandwidth,
+    classes: DigitClasses,
+    lo: u64,
+    mut f: impl FnMut(u64, u64, &[f64]),
+) {
+    let mut scratch = vec![0.0; classes.len()];
     let lo = i128::from(lo.max(classes.min_value()));
     let mut kernel = ExplicitKernel::default();
     let uniform_ratio = uniform_ratio();
@@ -237,22 +268,22 @@ pub fn smooth_class_mass(
         }
         let half = (WINDOW_SDS * h).floor() as i128;
         let xi = i128::from(x);
-        let c = c as f64;
+        scratch.iter_mut().for_each(|v| *v = 0.0);
         match classes {
             DigitClasses::Residue { modulus }
                 if h >= modulus as f64 * uniform_ratio && xi - half >= lo =>
             {
-                let share = c / modulus as f64;
-                out.iter_mut().for_each(|o| *o += share);
+                let share = 1.0 / modulus as f64;
+                scratch.iter_mut().for_each(|o| *o = share);
             }
             _ if h < classes.em_min_h() => {
                 kernel.prepare(h, half);
-                kernel.spread(xi, c, classes, lo, &mut out);
+                kernel.spread(xi, 1.0, classes, lo, &mut scratch);
             }
-            _ => spread_euler_maclaurin(xi, c, h, half, classes, lo, &mut out),
+            _ => spread_euler_maclaurin(xi, 1.0, h, half, classes, lo, &mut scratch),
         }
+        f(x, c, &scratch);
     }
-    out
 }
 
 /// Expected shares of the digit classes within `[lo, inf)` under the smooth null, summing
@@ -266,6 +297,142 @@ pub fn smooth_class_shares(
     let mass = smooth_class_mass(hist, bandwidth, classes, lo);
     let total: f64 = mass.iter().sum();
     (total > 0.0 && total.is_finite()).then(|| mass.iter().map(|m| m / total).collect())
+}
+
+/// The chi-square of observed digit classes against the smooth null, with the null
+/// distribution of the statistic corrected for the expectation being estimated from the
+/// same counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmoothChi2 {
+    /// Observed counts per class within the tested range.
+    pub observed: Vec<u64>,
+    /// Expected counts per class under the smooth null (they sum to the tested count).
+    pub expected: Vec<f64>,
+    /// Pearson's `sum (O - E)^2 / E`.
+    pub chi2: f64,
+    /// Satterthwaite scale `c` and degrees of freedom `nu`: `chi2 / c ~ chi2(nu)` under the null.
+    pub scale: f64,
+    pub df: f64,
+    /// `P(chi2(nu) >= chi2 / c)`.
+    pub p_value: f64,
+}
+
+/// Pearson's chi-square of the counts' digit classes within `[lo, inf)` against the smooth
+/// null, with a p-value that accounts for the null being fitted to the same counts.
+///
+/// With a fixed expectation, Pearson's statistic is chi-square with `classes - 1` df. Here
+/// the expectation moves with the data: each count at `x` adds its kernel's mass to the
+/// expected class shares, so a narrow kernel follows part of any digit pattern and the
+/// plain chi-square becomes conservative. The residual `r = O - E` is, to first order, a
+/// sum over counts of the influence `v(x) = a(x) - pi t(x) - rho (K(x) - pi k(x))`, where
+/// `a(x)` is the indicator of x's class (if tested), `t(x)` whether x is tested, `K(x)` its
+/// kernel's class masses within the range, `k(x)` their sum, `pi` the expected shares and
+/// `rho` the tested count over the smoothed mass in range. With `S` the empirical covariance
+/// of `r` from these influences and `D = diag(E)`, Pearson's statistic is a weighted sum of
+/// chi-squares with weights the eigenvalues of `D^(-1/2) S D^(-1/2)`, approximated by
+/// Satterthwaite's `c chi2(nu)` with `c = tr(B^2) / tr(B)` and `nu = tr(B)^2 / tr(B^2)`. With no
+/// absorption `B` is the multinomial projection and `c = 1`, `nu = classes - 1`.
+///
+/// `None` when fewer than two classes have expected mass or the variance vanishes.
+pub fn smooth_chi2(
+    hist: &CountHistogram,
+    bandwidth: Bandwidth,
+    classes: DigitClasses,
+    lo: u64,
+) -> Option<SmoothChi2> {
+    let nc = classes.len();
+    let lo_eff = lo.max(classes.min_value());
+    let mut kernels: Vec<f64> = Vec::with_capacity(hist.distinct() * nc);
+    let mut points: Vec<(Option<usize>, f64)> = Vec::with_capacity(hist.distinct());
+    let mut mass = vec![0.0; nc];
+    let mut observed = vec![0u64; nc];
+    for_each_kernel(hist, bandwidth, classes, lo, |x, c, kernel| {
+        let class = classes.class_of(x).filter(|_| x >= lo_eff);
+        if let Some(d) = class {
+            observed[d] += c;
+        }
+        let cf = c as f64;
+        for (m, k) in mass.iter_mut().zip(kernel) {
+            *m += cf * k;
+        }
+        kernels.extend_from_slice(kernel);
+        points.push((class, cf));
+    });
+    let n_tested: u64 = observed.iter().sum();
+    let total_mass: f64 = mass.iter().sum();
+    if n_tested == 0 || !(total_mass > 0.0 && total_mass.is_finite()) {
+        return None;
+    }
+    let nt = n_tested as f64;
+    let pi: Vec<f64> = mass.iter().map(|m| m / total_mass).collect();
+    let rho = nt / total_mass;
+    let expected: Vec<f64> = pi.iter().map(|p| nt * p).collect();
+
+    // Covariance of the residual: the multinomial covariance of the observed classes under
+    // the null, minus twice rho times their empirical covariance with the kernel terms
+    // w(x) = K(x) - pi k(x), plus rho^2 times the empirical covariance of w. With a wide kernel
+    // (w uncorrelated with the observed class and small) this is Pearson's own.
+    let mut sum_u = vec![0.0; nc];
+    let mut sum_w = vec![0.0; nc];
+    let mut sum_uw = vec![0.0; nc * nc];
+    let mut sum_ww = vec![0.0; nc * nc];
+    let mut w = vec![0.0; nc];
+    let mut n_all = 0.0;
+    for ((class, c), kernel) in points.iter().zip(kernels.chunks_exact(nc)) {
+        let k: f64 = kernel.iter().sum();
+        for d in 0..nc {
+            w[d] = kernel[d] - pi[d] * k;
+            sum_w[d] += c * w[d];
+        }
+        if let Some(cd) = *class {
+            for d in 0..nc {
+                let u = if cd == d { 1.0 } else { 0.0 } - pi[d];
+                sum_u[d] += c * u;
+                for e in 0..nc {
+                    sum_uw[d * nc + e] += c * u * w[e];
+                }
+            }
+        }
+        for d in 0..nc {
+            for e in 0..nc {
+                sum_ww[d * nc + e] += c * w[d] * w[e];
+            }
+        }
+        n_all += c;
+    }
+    let kept: Vec<usize> = (0..nc).filter(|&d| expected[d] > 0.0).collect();
+    let m = kept.len();
+    if m < 2 {
+        return None;
+    }
+    let mut b = vec![0.0; m * m];
+    for (i, &d) in kept.iter().enumerate() {
+        for (j, &e) in kept.iter().enumerate() {
+            let cross_de = sum_uw[d * nc + e] - sum_u[d] * sum_w[e] / n_all;
+            let cross_ed = sum_uw[e * nc + d] - sum_u[e] * sum_w[d] / n_all;
+            let ww = sum_ww[d * nc + e] - sum_w[d] * sum_w[e] / n_all;
+            let multinomial = nt * (if d == e { pi[d] } else { 0.0 } - pi[d] * pi[e]);
+            let s = multinomial - rho * (cross_de + cross_ed) + rho * rho * ww;
+            b[i * m + j] = s / (expected[d] * expected[e]).sqrt();
+        }
+    }
+    let eig = super::goodness::symmetric_eigenvalues(&b, m);
+    let tr_b: f64 = eig.iter().map(|l| l.max(0.0)).sum();
+    let tr_b2: f64 = eig.iter().map(|l| l.max(0.0).powi(2)).sum();
+    if !(tr_b > 0.0 && tr_b2 > 0.0 && tr_b.is_finite() && tr_b2.is_finite()) {
+        return None;
+    }
+    let chi2 = super::goodness::pearson_chi2(&observed, &expected)?;
+    let scale = tr_b2 / tr_b;
+    let df = tr_b * tr_b / tr_b2;
+    Some(SmoothChi2 {
+        p_value: super::tails::chi2_sf(chi2 / scale, df),
+        observed,
+        expected,
+        chi2,
+        scale,
+        df,
+    })
 }
 
 /// Calls `f(start, end, class)` for each maximal run of consecutive integers with the same
