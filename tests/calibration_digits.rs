@@ -10,8 +10,12 @@
 //!
 //! Power: elections where 15% of stations have invented counts are flagged by `last-digit`.
 //!
-//! The full-size runs (20,000 stations each) are ignored by default:
-//! `cargo test --release --test calibration_digits -- --ignored --nocapture`.
+//! Ignored by default (run with `cargo test --release --test calibration_digits -- --ignored
+//! --nocapture`): the same calibration at ten times the size (20,000-50,000 stations, ~30 s),
+//! and two diagnostics that print rejection rates per shape and subject, steered by
+//! `ELAUDIT_EXPLORE_RUNS` (runs per shape, default 20), `ELAUDIT_EXPLORE_SCALE` (station
+//! multiplier, default 1), `ELAUDIT_EXPLORE_MIN` (`--last-digit-min`, default 100) and
+//! `ELAUDIT_EXPLORE_FRAUD` (share of stations with invented counts, default 0).
 
 use rayon::prelude::*;
 
@@ -20,11 +24,14 @@ use elaudit::checks::{Check, CheckContext, CheckOptions, DigitPairs, LastDigit, 
 use elaudit::simulate::{ElectionSpec, Simulated, SizeModel, simulate};
 use elaudit::stats::digits::second_digit;
 use elaudit::stats::smooth::{
-    Bandwidth, CountHistogram, DigitClasses, smooth_chi2, smooth_class_shares,
+    Bandwidth, CountHistogram, DigitClasses, SECOND_DIGIT_BANDWIDTH, smooth_chi2,
+    smooth_class_shares,
 };
 use elaudit::stats::{chi2_sf, pearson_chi2};
 
-/// The four clean shapes, by index.
+const SHAPE_NAMES: [&str; 4] = ["ordinary", "small", "landslide", "regional"];
+
+/// The four clean shapes, in turn by `kind`.
 fn shape(kind: usize, stations: usize) -> ElectionSpec {
     let mut s = ElectionSpec::clean(stations);
     match kind % 4 {
@@ -44,155 +51,14 @@ fn shape(kind: usize, stations: usize) -> ElectionSpec {
     s
 }
 
-const SHAPE_NAMES: [&str; 4] = ["ordinary", "small", "landslide", "regional"];
-
-/// Exploration: rejection rates of candidate second-digit bandwidths, per shape and subject.
-/// `ELAUDIT_EXPLORE_RUNS=50 cargo test --release --test calibration_digits explore -- --ignored --nocapture`
-#[test]
-#[ignore]
-fn explore_second_digit_bandwidths() {
-    let runs: usize = std::env::var("ELAUDIT_EXPLORE_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
-    let scale: usize = std::env::var("ELAUDIT_EXPLORE_SCALE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
-    let bws = [(0.05, 1.0), (0.10, 3.0)];
-    for kind in 0..4 {
-        // [bandwidth][subject index] rejections at 0.05
-        let mut rej = vec![vec![0u32; 6]; bws.len()];
-        let mut rej_c = vec![vec![0u32; 6]; bws.len()];
-        let mut names = Vec::new();
-        for r in 0..runs {
-            let stations = (2000 + (r * 1500) % 3001) * scale;
-            let mut spec = shape(kind, stations);
-            spec.fraud.invented_counts = std::env::var("ELAUDIT_EXPLORE_FRAUD")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0.0);
-            let sim = simulate(&spec, 1000 + r as u64);
-            let subjects = digit_subjects(&sim.dataset);
-            names = subjects.iter().map(|s| s.name.clone()).collect();
-            for (si, s) in subjects.iter().enumerate() {
-                let hist = CountHistogram::from_counts(&s.counts);
-                let mut tally = [0u64; 10];
-                for (v, w) in hist.iter() {
-                    if let Some(d) = second_digit(v) {
-                        tally[d as usize] += w;
-                    }
-                }
-                let n: u64 = tally.iter().sum();
-                if n < 100 {
-                    continue;
-                }
-                for (bi, &(fraction, floor)) in bws.iter().enumerate() {
-                    let sh = smooth_class_shares(
-                        &hist,
-                        Bandwidth { fraction, floor },
-                        DigitClasses::SecondDigit,
-                        10,
-                    )
-                    .unwrap();
-                    let e: Vec<f64> = sh.iter().map(|x| x * n as f64).collect();
-                    let p = chi2_sf(pearson_chi2(&tally, &e).unwrap(), 9.0);
-                    if p < 0.05 {
-                        rej[bi][si] += 1;
-                    }
-                    let fit = smooth_chi2(
-                        &hist,
-                        Bandwidth { fraction, floor },
-                        DigitClasses::SecondDigit,
-                        10,
-                    )
-                    .unwrap();
-                    if fit.p_value < 0.05 {
-                        rej_c[bi][si] += 1;
-                    }
-                    if r == 0 && si == 4 {
-                        println!(
-                            "  {:?} scale {:.3} df {:.2}",
-                            (fraction, floor),
-                            fit.scale,
-                            fit.df
-                        );
-                    }
-                }
-            }
-        }
-        println!(
-            "shape {} ({runs} runs): subjects {names:?}",
-            SHAPE_NAMES[kind]
-        );
-        for (bi, bw) in bws.iter().enumerate() {
-            println!("  bw {bw:?}: plain {:?} corrected {:?}", rej[bi], rej_c[bi]);
-        }
-    }
-}
-
-/// Exploration: rejection rates of the three flaggable digit checks at 0.05, per subject.
-#[test]
-#[ignore]
-fn explore_checks() {
-    let runs: usize = std::env::var("ELAUDIT_EXPLORE_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
-    let opts = CheckOptions {
-        last_digit_min: std::env::var("ELAUDIT_EXPLORE_MIN")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(100),
-        ..CheckOptions::default()
-    };
-    let fraud: f64 = std::env::var("ELAUDIT_EXPLORE_FRAUD")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0);
-    let scale: usize = std::env::var("ELAUDIT_EXPLORE_SCALE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
-    let checks: [&dyn Check; 3] = [&SecondDigit, &LastDigit, &DigitPairs];
-    for kind in 0..4 {
-        let mut rej = vec![vec![0u32; 6]; 3];
-        let mut tested = vec![vec![0u32; 6]; 3];
-        for r in 0..runs {
-            let stations = (2000 + (r * 1500) % 3001) * scale;
-            let mut spec = shape(kind, stations);
-            spec.fraud.invented_counts = fraud;
-            let sim = simulate(&spec, 5000 + r as u64);
-            let ctx = CheckContext {
-                data: &sim.dataset,
-                options: &opts,
-            };
-            for (ci, c) in checks.iter().enumerate() {
-                for (si, res) in c.run(&ctx).iter().enumerate() {
-                    if let Some(p) = res.p_value {
-                        tested[ci][si] += 1;
-                        if p < 0.05 {
-                            rej[ci][si] += 1;
-                        }
-                    }
-                }
-            }
-        }
-        println!("shape {}:", SHAPE_NAMES[kind]);
-        for (ci, c) in checks.iter().enumerate() {
-            println!("  {:14} rejected {:?} of {:?}", c.id(), rej[ci], tested[ci]);
-        }
-    }
-}
-
 const RUNS: usize = 200;
 /// Accepted range of rejections at 0.05 out of [`RUNS`] (see the module documentation).
 const MIN_REJECTIONS: usize = 2;
 const MAX_REJECTIONS: usize = 20;
 
-/// Clean election number `r`: the shapes in turn, 2,000 to 5,000 stations.
-fn clean_election(r: usize, stations_scale: usize) -> Simulated {
-    let stations = (2000 + (r * 739) % 3001) * stations_scale;
+/// Clean election number `r`: the shapes in turn, 2,000 to 5,000 stations (times `scale`).
+fn clean_election(r: usize, scale: usize) -> Simulated {
+    let stations = (2000 + (r * 739) % 3001) * scale;
     simulate(&shape(r, stations), 20_000 + r as u64)
 }
 
@@ -216,10 +82,10 @@ fn p_values(sim: &Simulated) -> [[Option<f64>; 2]; 3] {
     })
 }
 
-fn calibration(runs: usize, stations_scale: usize) {
-    let all: Vec<[[Option<f64>; 2]; 3]> = (0..runs)
+fn calibration(scale: usize) {
+    let all: Vec<[[Option<f64>; 2]; 3]> = (0..RUNS)
         .into_par_iter()
-        .map(|r| p_values(&clean_election(r, stations_scale)))
+        .map(|r| p_values(&clean_election(r, scale)))
         .collect();
     let names = ["second-digit", "last-digit", "digit-pairs"];
     let mut failures = Vec::new();
@@ -232,8 +98,8 @@ fn calibration(runs: usize, stations_scale: usize) {
                 "{name:13} {subject:8}: {at05:3} of {} below 0.05, {at01:3} below 0.01",
                 ps.len()
             );
-            // Every run has enough counts on these subjects: the rate is out of `runs`.
-            if ps.len() != runs || !(MIN_REJECTIONS..=MAX_REJECTIONS).contains(&at05) {
+            // Every run has enough counts on these subjects: the rate is out of RUNS.
+            if ps.len() != RUNS || !(MIN_REJECTIONS..=MAX_REJECTIONS).contains(&at05) {
                 failures.push(format!("{name} on {subject}: {at05} of {}", ps.len()));
             }
         }
@@ -243,18 +109,18 @@ fn calibration(runs: usize, stations_scale: usize) {
 
 #[test]
 fn flaggable_digit_checks_are_calibrated_on_clean_elections() {
-    calibration(RUNS, 1);
+    calibration(1);
 }
 
 /// The same at 20,000 to 50,000 stations per election, where a biased null shows first.
 #[test]
 #[ignore]
 fn flaggable_digit_checks_are_calibrated_on_large_clean_elections() {
-    calibration(RUNS, 10);
+    calibration(10);
 }
 
-/// `last-digit`'s p on subject `all` for 20 seeded elections of `kind` with 15% of stations'
-/// counts invented, at the given `--last-digit-min`.
+/// `last-digit`'s p on subject `all` for 20 seeded elections of shape `kind` with 15% of
+/// stations' counts invented, at the given `--last-digit-min`.
 fn invented_counts_p(kind: usize, last_digit_min: u64) -> Vec<f64> {
     (0..20u64)
         .into_par_iter()
@@ -288,8 +154,9 @@ fn last_digit_flags_invented_counts() {
     assert!(hits >= 19, "flagged {hits} of 20: {ps:?}");
 }
 
-/// Small stations (~150 voters) leave few counts of 100 or more; `--last-digit-min 10`
-/// restores the power, and stays calibrated (see the calibration exploration).
+/// Small stations (~150 voters) leave few counts of 100 or more (at the default minimum
+/// `all` is flagged in only about a third of these runs); `--last-digit-min 10` restores the
+/// power and stays calibrated (see `explore_checks` with `ELAUDIT_EXPLORE_MIN=10`).
 #[test]
 fn last_digit_flags_invented_counts_at_small_stations_with_a_lower_minimum() {
     let ps = invented_counts_p(1, 10);
@@ -297,29 +164,114 @@ fn last_digit_flags_invented_counts_at_small_stations_with_a_lower_minimum() {
     assert!(hits >= 19, "flagged {hits} of 20: {ps:?}");
 }
 
+fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Diagnostic: rejection counts at 0.05 of the three flaggable checks, per shape and subject
+/// (the four candidates, `all`, `ballots`).
 #[test]
 #[ignore]
-fn zz_timing_tmp() {
-    use elaudit::checks::FirstDigit;
-    let t = std::time::Instant::now();
-    let sim = simulate(&ElectionSpec::clean(1_000_000), 7);
-    println!("simulate {:?}", t.elapsed());
-    let opts = CheckOptions::default();
-    let ctx = CheckContext { data: &sim.dataset, options: &opts };
-    let checks: [&dyn Check; 4] = [&SecondDigit, &LastDigit, &DigitPairs, &FirstDigit];
-    for c in checks {
-        let t = std::time::Instant::now();
-        let r = c.run(&ctx);
-        println!("{} {:?} {:?}", c.id(), t.elapsed(), r.iter().map(|x| x.p_value).collect::<Vec<_>>());
+fn explore_checks() {
+    let runs: usize = env("ELAUDIT_EXPLORE_RUNS", 20);
+    let scale: usize = env("ELAUDIT_EXPLORE_SCALE", 1);
+    let fraud: f64 = env("ELAUDIT_EXPLORE_FRAUD", 0.0);
+    let opts = CheckOptions {
+        last_digit_min: env("ELAUDIT_EXPLORE_MIN", 100),
+        ..CheckOptions::default()
+    };
+    let checks: [&dyn Check; 3] = [&SecondDigit, &LastDigit, &DigitPairs];
+    for (kind, shape_name) in SHAPE_NAMES.iter().enumerate() {
+        let per_run: Vec<Vec<Vec<Option<f64>>>> = (0..runs)
+            .into_par_iter()
+            .map(|r| {
+                let mut spec = shape(kind, (2000 + (r * 1500) % 3001) * scale);
+                spec.fraud.invented_counts = fraud;
+                let sim = simulate(&spec, 5000 + r as u64);
+                let ctx = CheckContext {
+                    data: &sim.dataset,
+                    options: &opts,
+                };
+                checks
+                    .iter()
+                    .map(|c| c.run(&ctx).iter().map(|res| res.p_value).collect())
+                    .collect()
+            })
+            .collect();
+        println!("shape {shape_name}:");
+        for (ci, c) in checks.iter().enumerate() {
+            let mut rejected = [0u32; 6];
+            let mut tested = [0u32; 6];
+            for run in &per_run {
+                for (si, p) in run[ci].iter().enumerate().take(6) {
+                    if let Some(p) = p {
+                        tested[si] += 1;
+                        rejected[si] += u32::from(*p < 0.05);
+                    }
+                }
+            }
+            println!("  {:14} rejected {rejected:?} of {tested:?}", c.id());
+        }
     }
-    let t = std::time::Instant::now();
-    let s = digit_subjects(&sim.dataset);
-    println!("subjects {:?}", t.elapsed());
-    for sub in &s {
-        let t = std::time::Instant::now();
-        let h = CountHistogram::from_counts(&sub.counts);
-        let t1 = t.elapsed();
-        let _ = smooth_chi2(&h, elaudit::stats::smooth::SECOND_DIGIT_BANDWIDTH, DigitClasses::SecondDigit, 10);
-        println!("{} hist {:?} distinct {} total {:?}", sub.name, t1, h.distinct(), t.elapsed());
+}
+
+/// Diagnostic: second-digit rejection counts at 0.05 per shape and subject, for the chosen
+/// bandwidth and a rejected one, with the plain 9-df chi-square and with the influence
+/// correction of `smooth_chi2`.
+#[test]
+#[ignore]
+fn explore_second_digit_bandwidths() {
+    let runs: usize = env("ELAUDIT_EXPLORE_RUNS", 20);
+    let scale: usize = env("ELAUDIT_EXPLORE_SCALE", 1);
+    let fraud: f64 = env("ELAUDIT_EXPLORE_FRAUD", 0.0);
+    let bandwidths = [
+        SECOND_DIGIT_BANDWIDTH,
+        Bandwidth {
+            fraction: 0.10,
+            floor: 3.0,
+        },
+    ];
+    for (kind, shape_name) in SHAPE_NAMES.iter().enumerate() {
+        // [bandwidth][subject] -> (plain, corrected) rejections
+        let mut rejected = vec![vec![(0u32, 0u32); 6]; bandwidths.len()];
+        for r in 0..runs {
+            let mut spec = shape(kind, (2000 + (r * 1500) % 3001) * scale);
+            spec.fraud.invented_counts = fraud;
+            let sim = simulate(&spec, 1000 + r as u64);
+            for (si, s) in digit_subjects(&sim.dataset).iter().enumerate().take(6) {
+                let hist = CountHistogram::from_counts(&s.counts);
+                let mut tally = [0u64; 10];
+                for (v, w) in hist.iter() {
+                    if let Some(d) = second_digit(v) {
+                        tally[d as usize] += w;
+                    }
+                }
+                let n: u64 = tally.iter().sum();
+                if n < 100 {
+                    continue;
+                }
+                for (bi, &bw) in bandwidths.iter().enumerate() {
+                    let classes = DigitClasses::SecondDigit;
+                    let shares = smooth_class_shares(&hist, bw, classes, 10).unwrap();
+                    let e: Vec<f64> = shares.iter().map(|x| x * n as f64).collect();
+                    let plain = chi2_sf(pearson_chi2(&tally, &e).unwrap(), 9.0);
+                    let corrected = smooth_chi2(&hist, bw, classes, 10).unwrap().p_value;
+                    rejected[bi][si].0 += u32::from(plain < 0.05);
+                    rejected[bi][si].1 += u32::from(corrected < 0.05);
+                }
+            }
+        }
+        println!("shape {shape_name} ({runs} runs; A, B, C, D, all, ballots):");
+        for (bi, bw) in bandwidths.iter().enumerate() {
+            let plain: Vec<u32> = rejected[bi].iter().map(|r| r.0).collect();
+            let corrected: Vec<u32> = rejected[bi].iter().map(|r| r.1).collect();
+            println!(
+                "  max({} x, {}): plain {plain:?} corrected {corrected:?}",
+                bw.fraction, bw.floor
+            );
+        }
     }
 }

@@ -1,13 +1,20 @@
 //! `last-digit`: are the last digits of the counts what a smooth distribution gives?
 //!
 //! On counts of at least `--last-digit-min` (default 100; 0 takes every count, zeros
-//! included). The flag rests on a chi-square (9 df) of the ten last-digit counts against
-//! the smooth null ([`crate::stats::smooth`], bandwidth [`RESIDUE_BANDWIDTH`]). Alongside:
+//! included). The flag rests on Pearson's chi-square of the ten last-digit counts against
+//! the smooth null ([`crate::stats::smooth`], bandwidth [`RESIDUE_BANDWIDTH`]), with the
+//! p-value of [`smooth_chi2`] (for counts of 100 or more practically chi-square with 9 df;
+//! below, it allows for the narrower kernel following part of the data). Alongside:
 //! the mean last digit (a z-test against the null's mean, with the null's variance) and the
 //! share ending in 0 or 5 (an exact binomial test against the null's share), the marks of
 //! invented numbers. `detail.classic` holds the idealised tests (uniform digits, mean 4.5
 //! with variance 8.25, share 0.2), which reject on clean elections of small stations because
 //! the density of counts slopes across each ten.
+//!
+//! A minimum below 10 lets one-digit counts in, whose last digit is their value: the test
+//! then measures the shape of the smallest counts and is not calibrated (on clean
+//! small-station elections, a minimum of 0 rejected a third of the runs on a candidate with
+//! counts mostly under 10). From 10 up it rejects about 5% of clean elections.
 
 use rayon::prelude::*;
 use serde_json::json;

@@ -5,6 +5,7 @@ use crate::report::{CheckResult, Family};
 
 pub mod anomalous_votes;
 mod digit_pairs;
+mod fingerprint;
 mod first_digit;
 pub mod integer_percent;
 mod last_digit;
@@ -17,6 +18,7 @@ pub mod turnout_share;
 
 pub use anomalous_votes::AnomalousVotes;
 pub use digit_pairs::DigitPairs;
+pub use fingerprint::Fingerprint;
 pub use first_digit::FirstDigit;
 pub use integer_percent::IntegerPercent;
 pub use last_digit::LastDigit;
@@ -82,6 +84,7 @@ pub fn registry() -> Vec<Box<dyn Check>> {
         Box::new(TurnoutShare),
         Box::new(TurnoutShape),
         Box::new(AnomalousVotes),
+        Box::new(Fingerprint::default()),
     ]
 }
 

@@ -174,18 +174,21 @@ fn last_u64(percent: u64, n: u64) -> u64 {
     (((2 * percent + 1) * n).div_ceil(200) - 1).min(n)
 }
 
-impl RoundPercent {
-    #[doc(hidden)]
-    pub fn tmp_bins(n: u64, rate: f64) -> f64 { exact_bins(n, rate) }
-    #[doc(hidden)]
-    pub fn tmp_walk(n: u64, rate: f64) -> f64 { exact(n, rate) }
-}
-const NEGLIGIBLE_LN: f64 = -37.0;
-fn exact_bins(n: u64, rate: f64) -> f64 {
+/// Below this Chernoff bound, a bin and every bin beyond it on its side are left out.
+const NEGLIGIBLE_LN: f64 = -37.0; // e^−37 ≈ 8.5e-17
+
+/// Sums the pmf over the counts whose rounded percentage is a multiple of 5, inside the
+/// window where the binomial holds all but 1e-15 of its mass on each side (Bernstein's
+/// inequality); bins whose Chernoff tail bound is below e^−37 are skipped. Each such
+/// percentage's counts start from the exact pmf at the count nearest the mode and extend
+/// by the ratio P(x+1)/P(x) = (n−x)/(x+1) · r/(1−r), so only a fifth of the window is
+/// ever visited. Needs n ≤ 2^50 (exact integers in f64).
+fn exact(n: u64, rate: f64) -> f64 {
     let nf = n as f64;
     let odds = rate / (1.0 - rate);
     let mean = nf * rate;
     let variance = mean * (1.0 - rate);
+    // P(|X − μ| ≥ t) ≤ exp(−t² / (2(σ² + t/3))) per side; solve for a 1e-15 bound.
     let l = 15.0 * std::f64::consts::LN_10;
     let t = (2.0 * l / 3.0 + ((2.0 * l / 3.0).powi(2) + 8.0 * l * variance).sqrt()) / 2.0;
     let lo = (mean - t).floor().max(0.0) as u64;
@@ -206,7 +209,7 @@ fn exact_bins(n: u64, rate: f64) -> f64 {
         let d = divergence(x0, nf, rate);
         if -d < NEGLIGIBLE_LN && (x0 - mean).abs() >= 1.0 {
             if x0 > mean {
-                break;
+                break; // every later bin lies further out
             }
             continue;
         }
@@ -225,148 +228,6 @@ fn exact_bins(n: u64, rate: f64) -> f64 {
             sum += w;
         }
         p += sum;
-    }
-    p.clamp(0.0, 1.0)
-}
-/// Mass below which the unseen tail of the walk is left out.
-const TAIL: f64 = 1e-17;
-
-/// w · Π_{x=from}^{to−1} (n−x)/(x+1) · odds: the pmf carried from `from` up to `to`.
-/// Eight factors at a time, numerators and denominators apart, so that the long runs
-/// between multiples of 5% cost one division per eight counts. No overflow for n ≤ 2^50
-/// and odds within [2^−50, 2^50]: each product stays below 2^800.
-fn carry_up(mut w: f64, from: f64, to: f64, nf: f64, odds: f64, odds8: f64) -> f64 {
-    let mut x = from;
-    while x + 8.0 <= to {
-        let m = nf - x;
-        let num = (m * (m - 1.0)) * ((m - 2.0) * (m - 3.0)) * ((m - 4.0) * (m - 5.0))
-            * ((m - 6.0) * (m - 7.0));
-        let den = ((x + 1.0) * (x + 2.0)) * ((x + 3.0) * (x + 4.0)) * ((x + 5.0) * (x + 6.0))
-            * ((x + 7.0) * (x + 8.0));
-        w *= num * odds8 / den;
-        x += 8.0;
-    }
-    while x < to {
-        w *= (nf - x) * odds / (x + 1.0);
-        x += 1.0;
-    }
-    w
-}
-
-/// The same, down from `from` to `to` < `from`: factors x / ((n−x+1) · odds).
-fn carry_down(mut w: f64, from: f64, to: f64, nf: f64, odds: f64, odds8: f64) -> f64 {
-    let mut x = from;
-    while x - 8.0 >= to {
-        let m = nf - x;
-        let num = (x * (x - 1.0)) * ((x - 2.0) * (x - 3.0)) * ((x - 4.0) * (x - 5.0))
-            * ((x - 6.0) * (x - 7.0));
-        let den = ((m + 1.0) * (m + 2.0)) * ((m + 3.0) * (m + 4.0)) * ((m + 5.0) * (m + 6.0))
-            * ((m + 7.0) * (m + 8.0));
-        w *= num / (den * odds8);
-        x -= 8.0;
-    }
-    while x > to {
-        w *= x / ((nf - x + 1.0) * odds);
-        x -= 1.0;
-    }
-    w
-}
-
-/// Sums the pmf over the counts whose rounded percentage is a multiple of 5. The pmf at
-/// the mode is computed exactly, then carried outward with the ratio
-/// P(x+1)/P(x) = (n−x)/(x+1) · r/(1−r): term by term through the multiples of 5%, eight
-/// counts at a time through the rest. Each side stops at the window holding all but
-/// 1e-15 of the mass (Bernstein's inequality), or earlier once the log-concave pmf's
-/// remaining tail, at most w·ρ/(1−ρ), is below 1e-17. Needs n ≤ 2^50.
-fn exact(n: u64, rate: f64) -> f64 {
-    let nf = n as f64;
-    let odds = rate / (1.0 - rate);
-    let odds8 = odds.powi(8);
-    let mean = nf * rate;
-    let variance = mean * (1.0 - rate);
-    // P(|X − μ| ≥ t) ≤ exp(−t² / (2(σ² + t/3))) per side; solve for a 1e-15 bound.
-    let l = 15.0 * std::f64::consts::LN_10;
-    let t = (2.0 * l / 3.0 + ((2.0 * l / 3.0).powi(2) + 8.0 * l * variance).sqrt()) / 2.0;
-    let lo = (mean - t).floor().max(0.0) as u64;
-    let hi = ((mean + t).ceil().min(nf)) as u64;
-    let mode = (((nf + 1.0) * rate).floor() as u64).clamp(lo, hi);
-    let x0 = mode as f64;
-    let w0 = binomial_pmf(x0, nf, rate, divergence(x0, nf, rate));
-    let up = |x: f64| (nf - x) * odds / (x + 1.0);
-    let down = |x: f64| x / ((nf - x + 1.0) * odds);
-    let mut p = 0.0;
-
-    // Upward from the mode, bin by bin; the mode's own bin is summed whole here.
-    let (mut x, mut w) = (mode, w0);
-    loop {
-        let percent = percent_u64(x, n);
-        let last = last_u64(percent, n).min(hi);
-        let (xf, end) = (x as f64, last as f64);
-        if percent % 5 == 0 {
-            let first = first_u64(percent, n).max(lo);
-            // Below the mode inside this bin too, when the walk starts here.
-            if x == mode {
-                let (mut wd, mut xd) = (w, xf);
-                while xd > first as f64 {
-                    wd *= down(xd);
-                    xd -= 1.0;
-                    p += wd;
-                }
-            }
-            let (mut wu, mut xu, mut sum) = (w, xf, w);
-            while xu < end {
-                wu *= up(xu);
-                xu += 1.0;
-                sum += wu;
-            }
-            p += sum;
-            w = wu;
-        } else {
-            w = carry_up(w, xf, end, nf, odds, odds8);
-        }
-        if last >= hi {
-            break;
-        }
-        let ratio = up(end);
-        if ratio < 1.0 && w * ratio < TAIL * (1.0 - ratio) {
-            break;
-        }
-        w *= ratio;
-        x = last + 1;
-    }
-
-    // Downward from the bin below the mode's.
-    let first = first_u64(percent_u64(mode, n), n).max(lo);
-    if first > lo {
-        let mut w = carry_down(w0, x0, first as f64, nf, odds, odds8);
-        let mut x = first;
-        loop {
-            let ratio = down(x as f64);
-            if ratio < 1.0 && w * ratio < TAIL * (1.0 - ratio) {
-                break;
-            }
-            w *= ratio;
-            x -= 1;
-            let percent = percent_u64(x, n);
-            let first = first_u64(percent, n).max(lo);
-            let (xf, end) = (x as f64, first as f64);
-            if percent % 5 == 0 {
-                let (mut wd, mut xd, mut sum) = (w, xf, w);
-                while xd > end {
-                    wd *= down(xd);
-                    xd -= 1.0;
-                    sum += wd;
-                }
-                p += sum;
-                w = wd;
-            } else {
-                w = carry_down(w, xf, end, nf, odds, odds8);
-            }
-            if first <= lo {
-                break;
-            }
-            x = first;
-        }
     }
     p.clamp(0.0, 1.0)
 }

@@ -1,8 +1,11 @@
 //! `second-digit`: Mebane's second-digit Benford test (2BL) on counts of 10 or more.
 //!
-//! The flag rests on a chi-square (9 df) of the ten second-digit counts against the
+//! The flag rests on Pearson's chi-square of the ten second-digit counts against the
 //! smooth null ([`crate::stats::smooth`]): the frequencies a smooth distribution of the
-//! same shape gives, with bandwidth [`SECOND_DIGIT_BANDWIDTH`]. The classic test against
+//! same shape gives, with bandwidth [`SECOND_DIGIT_BANDWIDTH`]. That kernel is narrow and
+//! follows part of the data, so the p-value comes from the statistic's null distribution
+//! with the expectation's own variation included ([`smooth_chi2`]: `chi2 / c ~ chi2(nu)`,
+//! reported as `null_scale` and `null_df`; about 0.8 and 8 rather than 1 and 9). The classic test against
 //! Benford's second-digit law (Mebane's mean 4.187) is reported in `detail.classic` for
 //! comparison with the literature; it rejects nearly every large clean election.
 

@@ -1,14 +1,19 @@
 //! The full fingerprint analysis: the fit, its parametric bootstrap, and the test of
 //! "no fraud" with a fitted null tail.
 //!
-//! - Intervals: replicates are simulated from the fitted model (the observed stations'
-//!   sizes, invalid rates and regions), and refitted with fresh common random numbers;
-//!   each quantity's 95% interval is the basic bootstrap interval
-//!   `[2·est − q97.5, 2·est − q2.5]`, clipped to the parameter's range, which corrects
-//!   the fit's own bias along the f_i–θ ridge.
 //! - The test: the distance drop from the fair-only fit to the full fit, against
 //!   replicates simulated from the fair-only fit, with a gamma tail (plus an atom at
 //!   zero) so that p can fall far below 1/(B+1).
+//! - Estimates and intervals: replicates are simulated from the full fit (the
+//!   observed stations' sizes, invalid rates and regions) and refitted with fresh
+//!   common random numbers. The fit is biased along the f_i–θ ridge (towards less
+//!   incremental fraud), so each estimate is bias-corrected, `2·fit − mean(replicates)`,
+//!   and its 95% interval is the basic bootstrap interval `[2·fit − q97.5, 2·fit − q2.5]`,
+//!   both clipped to the parameter's range.
+//! - When the test does not reject "no fraud" at [`SELECT_P`], the fair-only fit is
+//!   reported (no fraud), each fraud interval is widened down to 0, and θ and α are
+//!   unidentified: the full fit then mostly describes noise, and would report
+//!   fraud in clean elections.
 //!
 //! Replicate `r` of the bootstrap draws only from `batch_rng(seed, "fingerprint", r)`,
 //! of the null from `batch_rng(seed, "fingerprint-null", r)`, and the main fit from
@@ -22,6 +27,10 @@ use super::fit::{ALPHA_RANGE, Crn, Fit, Grid, Procedure, ProfilePoint, Start, TH
 use super::fit::{fit, fit_with_profile, histogram};
 use super::runner::run_indexed;
 use super::tail::{GammaTail, ZERO_ATOM};
+
+/// Below this unadjusted p of the no-fraud test, the full fit is reported; at or
+/// above it, the fair-only fit.
+pub const SELECT_P: f64 = 0.01;
 
 /// What to run.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -142,6 +151,9 @@ pub struct Analysis {
     pub theta_identified: bool,
     /// Likewise for α, which needs some fraud of either kind.
     pub steal_exponent_identified: bool,
+    /// Whether the no-fraud test rejected at [`SELECT_P`], so that the full fit is
+    /// reported; otherwise the estimates are the fair-only fit's.
+    pub fraud_selected: bool,
     /// The f_i–θ ridge: the best distance at each f_i.
     pub profile: Vec<ProfilePoint>,
     pub test: NoFraudTest,
@@ -185,6 +197,16 @@ pub fn basic_interval(estimate: f64, reps: &[f64], lo: f64, hi: f64) -> Interval
     }
 }
 
+/// Bootstrap bias correction `2·fit − mean(replicates)`, clipped to `[lo, hi]`.
+pub fn bias_corrected(fit: f64, reps: &[f64], lo: f64, hi: f64) -> f64 {
+    let v: Vec<f64> = reps.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return fit;
+    }
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    (2.0 * fit - mean).clamp(lo, hi)
+}
+
 /// Runs the fit, the bootstrap and the test on `st`.
 pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     let st = match settings.model {
@@ -200,11 +222,13 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     );
     drop(crn);
     let drop_obs = (fair_only.distance - full.distance).max(0.0);
+
+    // Bootstrap refits start from the fit (the truth of their world): the grid
+    // would only cost time. Null refits search from the grid, as the fit did.
     let start = Start::At {
         theta: full.fraud.theta,
         steal_exponent: full.fraud.steal_exponent,
     };
-
     // Bootstrap and null replicates run as one list of jobs.
     let b = settings.replicates;
     let jobs = b + settings.null_replicates;
@@ -236,16 +260,54 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
         }
     }
 
+    let tail = GammaTail::fit(&null);
+    let exceedances = null.iter().filter(|&&d| d >= drop_obs).count();
+    let p_value = match (&tail, drop_obs > ZERO_ATOM) {
+        (_, false) => 1.0,
+        (Some(t), true) => t.sf(drop_obs),
+        (None, true) => (1 + exceedances) as f64 / (null.len() + 1) as f64,
+    };
+    let fraud_selected = p_value < SELECT_P;
+
     let col = |f: &dyn Fn(&Replicate) -> f64| -> Vec<f64> { reps.iter().map(f).collect() };
-    let f_incremental = basic_interval(
+    let est = |fit: f64, reps: Vec<f64>, lo: f64, hi: f64| -> Interval {
+        let iv = basic_interval(fit, &reps, lo, hi);
+        let corrected = bias_corrected(fit, &reps, lo, hi);
+        Interval {
+            estimate: corrected,
+            ci_low: iv.ci_low.min(corrected),
+            ci_high: iv.ci_high.max(corrected),
+        }
+    };
+    // With no fraud selected, fraud quantities are 0 and their intervals reach 0.
+    let fraud_est = |iv: Interval| -> Interval {
+        if fraud_selected {
+            iv
+        } else {
+            Interval {
+                estimate: 0.0,
+                ci_low: 0.0,
+                ci_high: iv.ci_high,
+            }
+        }
+    };
+    let big = f64::MAX;
+    let f_incremental = fraud_est(est(
         full.fraud.f_incremental,
-        &col(&|r| r.fraud.f_incremental),
+        col(&|r| r.fraud.f_incremental),
         0.0,
         1.0,
-    );
-    let f_extreme = basic_interval(full.fraud.f_extreme, &col(&|r| r.fraud.f_extreme), 0.0, 1.0);
-    let theta_identified = f_incremental.ci_low > 0.0;
-    let steal_exponent_identified = theta_identified || f_extreme.ci_low > 0.0;
+    ));
+    let f_extreme = fraud_est(est(
+        full.fraud.f_extreme,
+        col(&|r| r.fraud.f_extreme),
+        0.0,
+        1.0,
+    ));
+    let ballots_added = fraud_est(est(full.ballots_added, col(&|r| r.ballots_added), 0.0, big));
+    let votes_moved = fraud_est(est(full.votes_moved, col(&|r| r.votes_moved), 0.0, big));
+    let theta_identified = fraud_selected && f_incremental.ci_low > 0.0;
+    let steal_exponent_identified = fraud_selected && (theta_identified || f_extreme.ci_low > 0.0);
     let range_or = |identified: bool, iv: Interval, range: (f64, f64)| {
         if identified {
             iv
@@ -259,9 +321,9 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     };
     let theta = range_or(
         theta_identified,
-        basic_interval(
+        est(
             full.fraud.theta,
-            &col(&|r| r.fraud.theta),
+            col(&|r| r.fraud.theta),
             THETA_RANGE.0,
             THETA_RANGE.1,
         ),
@@ -269,27 +331,36 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     );
     let steal_exponent = range_or(
         steal_exponent_identified,
-        basic_interval(
+        est(
             full.fraud.steal_exponent,
-            &col(&|r| r.fraud.steal_exponent),
+            col(&|r| r.fraud.steal_exponent),
             ALPHA_RANGE.0,
             ALPHA_RANGE.1,
         ),
         ALPHA_RANGE,
     );
-    let big = f64::MAX;
-    let ballots_added = basic_interval(full.ballots_added, &col(&|r| r.ballots_added), 0.0, big);
-    let votes_moved = basic_interval(full.votes_moved, &col(&|r| r.votes_moved), 0.0, big);
-    let fair_turnout = basic_interval(full.fair_turnout, &col(&|r| r.fair_turnout), 0.0, 1.0);
-    let fair_share = basic_interval(full.fair_share, &col(&|r| r.fair_share), 0.0, 1.0);
-
-    let tail = GammaTail::fit(&null);
-    let exceedances = null.iter().filter(|&&d| d >= drop_obs).count();
-    let p_value = match (&tail, drop_obs > ZERO_ATOM) {
-        (_, false) => 1.0,
-        (Some(t), true) => t.sf(drop_obs),
-        (None, true) => (1 + exceedances) as f64 / (null.len() + 1) as f64,
+    let fair_est = |full_v: f64, fair_v: f64, reps: Vec<f64>| -> Interval {
+        let iv = est(full_v, reps, 0.0, 1.0);
+        if fraud_selected {
+            iv
+        } else {
+            Interval {
+                estimate: fair_v,
+                ci_low: iv.ci_low.min(fair_v),
+                ci_high: iv.ci_high.max(fair_v),
+            }
+        }
     };
+    let fair_turnout = fair_est(
+        full.fair_turnout,
+        fair_only.fair_turnout,
+        col(&|r| r.fair_turnout),
+    );
+    let fair_share = fair_est(
+        full.fair_share,
+        fair_only.fair_share,
+        col(&|r| r.fair_share),
+    );
 
     let params = 4.0 + 4.0 * st.n_groups() as f64;
     let df = (full.used_cells as f64 - params).max(1.0);
@@ -327,6 +398,7 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
         fair_share,
         theta_identified,
         steal_exponent_identified,
+        fraud_selected,
         profile,
         test: NoFraudTest {
             distance_drop: drop_obs,

@@ -15,9 +15,9 @@ use serde::Serialize;
 
 use super::Rng;
 use super::fingerprint_model::{
-    FairModel, FingerprintModel, Fraud, GroupStats, MIN_SPREAD, Stations, extreme_intensity,
-    Z_PIN, group_sizes, shrink_fair_spreads,
-    group_stats, initial_fair_logit, observed_group_stats, paper_fair,
+    FairModel, FingerprintModel, Fraud, GroupStats, MIN_SPREAD, Stations, Z_PIN, extreme_intensity,
+    group_sizes, group_stats, initial_fair_logit, observed_group_stats, paper_fair,
+    shrink_fair_spreads,
 };
 use rand::RngExt as _;
 use rand_distr::StandardNormal;
@@ -319,8 +319,14 @@ struct Engine<'a> {
     v0: Vec<f64>,
     w0: Vec<f64>,
     fair_cell: Vec<u32>,
+    /// Stuffed cells, computed when first needed after each change of θ, α or the
+    /// fair counts (a sweep touches only the stations near its fraction).
     inc_cell: Vec<u32>,
     ext_cell: Vec<u32>,
+    inc_stamp: Vec<u32>,
+    ext_stamp: Vec<u32>,
+    inc_gen: u32,
+    ext_gen: u32,
     theta: f64,
     alpha: f64,
     shape_valid: bool,
@@ -331,9 +337,6 @@ struct Engine<'a> {
     k_inc: usize,
     k_ext: usize,
     ext_max: usize,
-    /// Common shifts of every group's fair turnout and share centres (logit scale),
-    /// chosen by the distance on top of the quantile-matched centres.
-    offset: (f64, f64),
     /// Observed stations per group.
     sizes: Vec<usize>,
 }
@@ -361,6 +364,10 @@ impl<'a> Engine<'a> {
             fair_cell: vec![NO_CELL; n],
             inc_cell: vec![NO_CELL; n],
             ext_cell: vec![NO_CELL; n],
+            inc_stamp: vec![0; n],
+            ext_stamp: vec![0; n],
+            inc_gen: 1,
+            ext_gen: 1,
             theta: 0.1,
             alpha: 1.0,
             shape_valid: false,
@@ -371,7 +378,6 @@ impl<'a> Engine<'a> {
             k_inc: 0,
             k_ext: 0,
             ext_max: ((F_EXTREME_MAX * n as f64) as usize).min(n),
-            offset: (0.0, 0.0),
             sizes: group_sizes(st),
         }
     }
@@ -387,8 +393,8 @@ impl<'a> Engine<'a> {
         for p in 0..self.n() {
             let n = self.reg[p];
             let g = self.group[p];
-            let a = fair.turnout_shifted(g, self.crn.zt[p], self.offset.0);
-            let nu = fair.share_shifted(g, self.crn.zs[p], self.offset.1);
+            let a = fair.turnout(g, self.crn.zt[p]);
+            let nu = fair.share(g, self.crn.zs[p]);
             let b0 = round_clamped(n * a + self.crn.zb[p] * (n * a * (1.0 - a)).sqrt(), n);
             let v0 = b0 - round_clamped(b0 * self.inv[p], b0);
             let w0 = round_clamped(v0 * nu + self.crn.zw[p] * (v0 * nu * (1.0 - nu)).sqrt(), v0);
@@ -403,6 +409,8 @@ impl<'a> Engine<'a> {
         }
         self.shape_valid = false;
         self.ext_alpha = None;
+        self.inc_gen = self.inc_gen.wrapping_add(1);
+        self.ext_gen = self.ext_gen.wrapping_add(1);
     }
 
     /// Turnout and share of station `p` stuffed with intensity `x`, `xa = x^α`.
@@ -446,26 +454,42 @@ impl<'a> Engine<'a> {
         }
         self.theta = theta;
         self.alpha = alpha;
-        for p in 0..self.n() {
-            let (x, xa) = self.inc_x(p);
-            self.inc_cell[p] = self.cell_of(self.stuffed(p, x, xa));
-        }
+        self.inc_gen = self.inc_gen.wrapping_add(1);
         if self.ext_alpha != Some(alpha) {
-            for p in 0..self.ext_max {
-                let (x, xa) = self.ext_x(p);
-                self.ext_cell[p] = self.cell_of(self.stuffed(p, x, xa));
-            }
+            self.ext_gen = self.ext_gen.wrapping_add(1);
             self.ext_alpha = Some(alpha);
         }
         self.shape_valid = true;
     }
 
+    /// Cell of station `p` stuffed incrementally at the current θ and α.
     #[inline]
-    fn current_cell(&self, p: usize) -> u32 {
+    fn inc_at(&mut self, p: usize) -> u32 {
+        if self.inc_stamp[p] != self.inc_gen {
+            let (x, xa) = self.inc_x(p);
+            self.inc_cell[p] = self.cell_of(self.stuffed(p, x, xa));
+            self.inc_stamp[p] = self.inc_gen;
+        }
+        self.inc_cell[p]
+    }
+
+    /// Cell of station `p` stuffed extremely at the current α.
+    #[inline]
+    fn ext_at(&mut self, p: usize) -> u32 {
+        if self.ext_stamp[p] != self.ext_gen {
+            let (x, xa) = self.ext_x(p);
+            self.ext_cell[p] = self.cell_of(self.stuffed(p, x, xa));
+            self.ext_stamp[p] = self.ext_gen;
+        }
+        self.ext_cell[p]
+    }
+
+    #[inline]
+    fn current_cell(&mut self, p: usize) -> u32 {
         if p < self.k_ext {
-            self.ext_cell[p]
+            self.ext_at(p)
         } else if p >= self.n() - self.k_inc {
-            self.inc_cell[p]
+            self.inc_at(p)
         } else {
             self.fair_cell[p]
         }
@@ -517,10 +541,12 @@ impl<'a> Engine<'a> {
         let n = self.n();
         while *k < to {
             *k += 1;
-            self.mv(self.fair_cell[n - *k], self.inc_cell[n - *k]);
+            let c = self.inc_at(n - *k);
+            self.mv(self.fair_cell[n - *k], c);
         }
         while *k > to {
-            self.mv(self.inc_cell[n - *k], self.fair_cell[n - *k]);
+            let c = self.inc_at(n - *k);
+            self.mv(c, self.fair_cell[n - *k]);
             *k -= 1;
         }
     }
@@ -528,12 +554,14 @@ impl<'a> Engine<'a> {
     /// Moves the extreme fraction from `k` stations to `to`.
     fn move_ext(&mut self, k: &mut usize, to: usize) {
         while *k < to {
-            self.mv(self.fair_cell[*k], self.ext_cell[*k]);
+            let c = self.ext_at(*k);
+            self.mv(self.fair_cell[*k], c);
             *k += 1;
         }
         while *k > to {
             *k -= 1;
-            self.mv(self.ext_cell[*k], self.fair_cell[*k]);
+            let c = self.ext_at(*k);
+            self.mv(c, self.fair_cell[*k]);
         }
     }
 
@@ -766,10 +794,10 @@ pub enum Start {
 const THETA_GRID: [f64; 4] = [0.06, 0.12, 0.24, 0.48];
 const ALPHA_GRID: [f64; 3] = [0.5, 1.0, 2.0];
 /// Fair-parameter corrections at most; they usually settle in two or three.
-const FAIR_ITERATIONS: usize = 6;
+const FAIR_ITERATIONS: usize = 4;
 /// Compass search steps on the log scale of θ and α.
 const STEP_START: f64 = 0.35;
-const STEP_MIN: f64 = 0.07;
+const STEP_MIN: f64 = 0.015;
 
 struct Searcher<'a, 'b> {
     engine: &'b mut Engine<'a>,
@@ -873,8 +901,7 @@ fn correct_fair(
     for (((g, b), o), s) in fair.groups.iter_mut().zip(&before.groups).zip(obs).zip(sim) {
         // Keep each pin where it is observed: move the centre by the pin's miss, and
         // by the spread's change times the pin's standard-normal quantile.
-        let dt = o.turnout.pin - s.turnout.pin
-            - Z_PIN * (g.turnout_spread - b.turnout_spread);
+        let dt = o.turnout.pin - s.turnout.pin - Z_PIN * (g.turnout_spread - b.turnout_spread);
         let ds = o.share.pin - s.share.pin - Z_PIN * (g.share_spread - b.share_spread);
         g.turnout_center += dt;
         g.share_center += ds;
@@ -944,11 +971,7 @@ fn fit_engine<'a>(
         s.engine.fair_only();
     }
     if proc_.correct_fair {
-        let iters: usize = std::env::var("ITERS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(FAIR_ITERATIONS);
-        for _ in 0..iters {
+        for _ in 0..FAIR_ITERATIONS {
             let sim = s.engine.sim_stats(st.n_groups());
             let change = correct_fair(&mut fair, &obs_stats, &sim, &s.engine.sizes);
             s.engine.set_fair(&fair);
@@ -956,13 +979,6 @@ fn fit_engine<'a>(
                 s.eval(x.0, x.1);
             } else {
                 s.engine.fair_only();
-            }
-            if std::env::var("FP_DEBUG").is_ok() {
-                let f = s.engine.fraud();
-                eprintln!(
-                    "  it change {change:.4} f_i {:.3} f_e {:.4} θ {:.3} α {:.2} d {:.1}",
-                    f.f_incremental, f.f_extreme, f.theta, f.steal_exponent, s.engine.total
-                );
             }
             if change < FAIR_TOLERANCE {
                 break;
@@ -975,7 +991,7 @@ fn fit_engine<'a>(
     } else {
         s.engine.total
     };
-    let mut evaluations = s.evaluations;
+    let evaluations = s.evaluations;
     if !distance.is_finite() {
         distance = f64::MAX;
     }
@@ -990,10 +1006,6 @@ fn fit_engine<'a>(
     };
     let e = engine.expectations(&fraud);
     let used_cells = engine.used_cells();
-    for g in fair.groups.iter_mut() {
-        g.turnout_center += engine.offset.0;
-        g.share_center += engine.offset.1;
-    }
     with_engine(&mut engine);
     Fit {
         fair,
@@ -1223,98 +1235,5 @@ mod tests {
             Start::Grid,
         );
         assert!(f0.fraud.f_extreme < 0.003, "{:?}", f0.fraud);
-    }
-}
-
-#[cfg(test)]
-mod timing {
-    use super::*;
-    use crate::montecarlo::batch_rng;
-    use crate::montecarlo::fingerprint_model::{FairGroup, FairShape, simulate_stations};
-    use std::time::Instant;
-
-    #[test]
-    #[ignore]
-    fn component_timing() {
-        let n = 20_000;
-        let groups = 20;
-        let template = Stations {
-            registered: (0..n).map(|i| 300 + (i as u32 * 7919) % 2500).collect(),
-            ballots: vec![0; n],
-            valid: vec![0; n],
-            winner: vec![0; n],
-            group: (0..n).map(|i| (i % groups) as u32).collect(),
-            group_names: (0..groups).map(|g| format!("r{g}")).collect(),
-        };
-        let fair = FairModel {
-            shape: FairShape::LogitNormal,
-            groups: (0..groups)
-                .map(|g| FairGroup {
-                    turnout_center: 0.2 + 0.05 * g as f64,
-                    turnout_spread: 0.3,
-                    share_center: -0.3 + 0.02 * g as f64,
-                    share_spread: 0.35,
-                })
-                .collect(),
-        };
-        let fraud = Fraud {
-            f_incremental: 0.3,
-            f_extreme: 0.02,
-            theta: 0.15,
-            steal_exponent: 1.0,
-        };
-        let (st, _) = simulate_stations(&template, &fair, &fraud, &mut batch_rng(1, "t", 0));
-        let proc_ = Procedure::of(FingerprintModel::Default);
-        let obs = histogram(&st, proc_.grid);
-        let t = Instant::now();
-        let crn = Crn::draw(&st, 3, &mut batch_rng(1, "crn", 0));
-        eprintln!("crn draw {:?}", t.elapsed());
-        let mut e = Engine::new(&st, &crn, &proc_, &obs);
-        let reps = 20;
-        let t = Instant::now();
-        for _ in 0..reps {
-            e.set_fair(&fair);
-        }
-        eprintln!("set_fair {:?}", t.elapsed() / reps);
-        let t = Instant::now();
-        for i in 0..reps {
-            e.shape_valid = false;
-            e.ext_alpha = None;
-            e.set_shape(0.15 + i as f64 * 1e-4, 1.0);
-        }
-        eprintln!("set_shape {:?}", t.elapsed() / reps);
-        e.k_inc = 18_000;
-        e.k_ext = 1200;
-        let t = Instant::now();
-        for _ in 0..reps {
-            e.rebuild();
-        }
-        eprintln!("rebuild {:?}", t.elapsed() / reps);
-        let t = Instant::now();
-        for _ in 0..reps {
-            e.sim_stats(groups);
-        }
-        eprintln!("sim_stats {:?}", t.elapsed() / reps);
-        let t = Instant::now();
-        for _ in 0..reps {
-            e.sweep_ext();
-        }
-        eprintln!("sweep_ext {:?}", t.elapsed() / reps);
-        let t = Instant::now();
-        for _ in 0..reps {
-            e.k_inc = 0;
-            e.rebuild();
-            e.sweep_inc();
-        }
-        eprintln!(
-            "rebuild+sweep_inc from 0 {:?} k {}",
-            t.elapsed() / reps,
-            e.k_inc
-        );
-        let t = Instant::now();
-        for i in 0..reps {
-            e.profile(0.15 + i as f64 * 1e-3, 1.0);
-        }
-        eprintln!("profile {:?}", t.elapsed() / reps);
     }
 }

@@ -110,18 +110,26 @@ impl GammaTail {
         1.0 - self.sf(t)
     }
 
-    /// Kolmogorov–Smirnov distance between the fitted CDF and the sample's.
+    /// Kolmogorov–Smirnov distance between the fitted CDF and the sample's: the
+    /// largest gap at each distinct value, from the left and at the value (the atom
+    /// at zero makes the fitted CDF jump there).
     pub fn ks(&self, sample: &[f64]) -> f64 {
         let mut v: Vec<f64> = sample.iter().copied().filter(|x| x.is_finite()).collect();
         v.sort_by(f64::total_cmp);
         let n = v.len() as f64;
         let mut d: f64 = 0.0;
-        for (i, &x) in v.iter().enumerate() {
-            let f = self.cdf(x);
-            // Compare with the empirical CDF just before and at x.
+        let mut i = 0;
+        while i < v.len() {
+            let x = v[i];
+            let mut j = i;
+            while j < v.len() && v[j] == x {
+                j += 1;
+            }
+            let left = if x <= ZERO_ATOM && x >= 0.0 { 0.0 } else { self.cdf(x) };
             d = d
-                .max((f - i as f64 / n).abs())
-                .max(((i + 1) as f64 / n - f).abs());
+                .max((left - i as f64 / n).abs())
+                .max((self.cdf(x) - j as f64 / n).abs());
+            i = j;
         }
         d
     }

@@ -1,0 +1,298 @@
+//! `fingerprint`: the election fingerprint of Klimek, Yegorov, Hanel and Thurner (PNAS
+//! 2012), the 2-D histogram of turnout against the winner's share, fitted with their
+//! ballot-stuffing model.
+//!
+//! The fit, its bootstrap and the test of "no fraud" live in
+//! [`crate::montecarlo::bootstrap`]; this file turns them into a report entry. The
+//! estimates are model-based: they say how much stuffing of Klimek's kind would
+//! explain the picture, not that it happened.
+
+use serde_json::{Value, json};
+
+use super::{Check, CheckContext};
+use crate::montecarlo::bootstrap::{Analysis, Interval, SELECT_P, Settings, analyse};
+pub use crate::montecarlo::fingerprint_model::FingerprintModel;
+use crate::montecarlo::fingerprint_model::{FairShape, LeftOut, Stations, logistic};
+use crate::montecarlo::fit::{Distance, Grid, Procedure};
+use crate::report::{CheckResult, Effect, Family};
+
+const ID: &str = "fingerprint";
+const SUBJECT: &str = "winner-share";
+/// Fewer stations cannot pin a 50×50 histogram down.
+pub const MIN_STATIONS: usize = 200;
+
+/// The `fingerprint` check and its settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fingerprint {
+    /// Which procedure fits the fingerprint.
+    pub model: FingerprintModel,
+    /// Bootstrap replicates for the intervals.
+    pub replicates: usize,
+    /// Null replicates for the no-fraud test.
+    pub null_replicates: usize,
+}
+
+impl Default for Fingerprint {
+    fn default() -> Self {
+        let s = Settings::default();
+        Fingerprint {
+            model: s.model,
+            replicates: s.replicates,
+            null_replicates: s.null_replicates,
+        }
+    }
+}
+
+impl Fingerprint {
+    /// The check with procedure `model` and default replicate counts.
+    pub fn with_model(model: FingerprintModel) -> Self {
+        Fingerprint {
+            model,
+            ..Fingerprint::default()
+        }
+    }
+
+    /// The same check with other replicate counts (bootstrap, null).
+    pub fn with_replicates(self, replicates: usize, null_replicates: usize) -> Self {
+        Fingerprint {
+            replicates,
+            null_replicates,
+            ..self
+        }
+    }
+
+    fn settings(&self) -> Settings {
+        Settings {
+            model: self.model,
+            replicates: self.replicates,
+            null_replicates: self.null_replicates,
+            ..Settings::default()
+        }
+    }
+
+    /// Runs the analysis behind the check: `None`, with the reason, when it does not apply.
+    pub fn analyse(&self, ctx: &CheckContext) -> Result<(Analysis, LeftOut), String> {
+        if !ctx.data.roles.registered {
+            return Err("needs a registered-voters column for turnout".into());
+        }
+        let (st, left) = Stations::from_dataset(ctx.data);
+        if st.len() < MIN_STATIONS {
+            return Err(format!(
+                "{} stations have at least 100 registered voters, a defined turnout and \
+                 valid votes; the fit needs {MIN_STATIONS}",
+                st.len()
+            ));
+        }
+        Ok((analyse(&st, &self.settings(), ctx.options.seed), left))
+    }
+}
+
+/// A finite number, or `None` (JSON null) for anything else.
+fn num(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+fn interval(iv: &Interval) -> Value {
+    json!({"estimate": num(iv.estimate), "ci_low": num(iv.ci_low), "ci_high": num(iv.ci_high)})
+}
+
+fn with(mut v: Value, extra: Value) -> Value {
+    if let (Some(m), Value::Object(e)) = (v.as_object_mut(), extra) {
+        m.extend(e);
+    }
+    v
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.2}%", 100.0 * x)
+}
+
+fn summary(a: &Analysis) -> String {
+    let total = a.total_ballots.max(1.0);
+    let b = &a.ballots_added;
+    let caveat = "a model-based estimate (Klimek et al. 2012), and a flag is evidence of an \
+                  anomaly, not proof of fraud";
+    if a.fraud_selected {
+        format!(
+            "Fitted ballot stuffing adds {} of ballots ({:.0}, 95% CI {:.0}–{:.0}): extreme \
+             stuffing at {} of stations ({}–{}), incremental at {} ({}–{}); {caveat}.",
+            pct(b.estimate / total),
+            b.estimate,
+            b.ci_low,
+            b.ci_high,
+            pct(a.f_extreme.estimate),
+            pct(a.f_extreme.ci_low),
+            pct(a.f_extreme.ci_high),
+            pct(a.f_incremental.estimate),
+            pct(a.f_incremental.ci_low),
+            pct(a.f_incremental.ci_high),
+        )
+    } else {
+        format!(
+            "The fingerprint needs no ballot stuffing (no-fraud test p = {:.2}); the fit \
+             cannot rule out stuffing of up to {} of ballots ({:.0}); {caveat}.",
+            a.test.p_value,
+            pct(b.ci_high / total),
+            b.ci_high,
+        )
+    }
+}
+
+fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
+    let proc_ = Procedure::of(model);
+    let raw = &a.fit.fraud;
+    let fair = if a.fraud_selected { &a.fit.fair } else { &a.fair_only.fair };
+    let scale = match fair.shape {
+        FairShape::LogitNormal => "logit",
+        FairShape::Normal => "linear",
+    };
+    let regions: Vec<Value> = fair
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, p)| {
+            let centre = |c: f64| match fair.shape {
+                FairShape::LogitNormal => logistic(c),
+                FairShape::Normal => c,
+            };
+            json!({
+                "region": a.group_names.get(g),
+                "stations": a.group_sizes.get(g),
+                "turnout_center": num(p.turnout_center),
+                "turnout_spread": num(p.turnout_spread),
+                "turnout_median": num(centre(p.turnout_center)),
+                "share_center": num(p.share_center),
+                "share_spread": num(p.share_spread),
+                "share_median": num(centre(p.share_center)),
+            })
+        })
+        .collect();
+    let tail = a.test.tail.map(|t| {
+        json!({
+            "family": "gamma with an atom at 0",
+            "zero_share": num(t.zero_share),
+            "shape": num(t.shape),
+            "scale": num(t.scale),
+            "ks_distance": num(t.ks_distance),
+        })
+    });
+    let gof = &a.goodness_of_fit;
+    let distance = match proc_.distance {
+        Distance::Deviance => "poisson-deviance",
+        Distance::RelativeSquares => "relative-squares",
+    };
+    json!({
+        "model": model.name(),
+        "stations": a.stations,
+        "left_out": left,
+        "fraud_selected": a.fraud_selected,
+        "f_incremental": with(interval(&a.f_incremental), json!({
+            "fit": num(raw.f_incremental),
+            "profile": a.profile,
+        })),
+        "f_extreme": with(interval(&a.f_extreme), json!({"fit": num(raw.f_extreme)})),
+        "theta": with(interval(&a.theta), json!({
+            "fit": num(raw.theta),
+            "identified": a.theta_identified,
+            "fitted": proc_.fit_theta,
+        })),
+        "steal_exponent": with(interval(&a.steal_exponent), json!({
+            "fit": num(raw.steal_exponent),
+            "identified": a.steal_exponent_identified,
+        })),
+        "ballots_added": with(interval(&a.ballots_added), json!({
+            "share_of_ballots": num(a.ballots_added.estimate / a.total_ballots.max(1.0)),
+            "fit": num(a.fit.ballots_added),
+        })),
+        "votes_moved": with(interval(&a.votes_moved), json!({"fit": num(a.fit.votes_moved)})),
+        "fair": {
+            "turnout": interval(&a.fair_turnout),
+            "winner_share": interval(&a.fair_share),
+            "scale": scale,
+            "regions": regions,
+        },
+        "no_fraud_test": {
+            "statistic": "distance drop, fair-only fit to full fit",
+            "distance_drop": num(a.test.distance_drop),
+            "null_replicates": a.test.null_drops.len(),
+            "exceedances": a.test.exceedances,
+            "tail": tail,
+            "p_value": num(a.test.p_value),
+            "select_p": SELECT_P,
+        },
+        "goodness_of_fit": {
+            "distance": distance,
+            "value": num(gof.distance),
+            "df": num(gof.df),
+            "per_df": num(gof.per_df),
+            "bootstrap_p": gof.bootstrap_p.and_then(num),
+        },
+        "bootstrap": {
+            "replicates": a.replicates.len(),
+            "estimate": "bias-corrected: 2·fit − mean of replicates",
+            "interval": "basic: [2·fit − q97.5, 2·fit − q2.5]",
+        },
+        "simulated_copies": a.copies,
+        "histogram": {
+            "bins_turnout": Grid::FIT.turnout_bins,
+            "bins_share": Grid::FIT.share_bins,
+            "rows": "turnout",
+            "counts": a.histogram,
+        },
+    })
+}
+
+impl Check for Fingerprint {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn family(&self) -> Family {
+        Family::Holm
+    }
+
+    fn describe(&self) -> &'static str {
+        "Turnout × winner-share fingerprint fitted with Klimek et al.'s ballot-stuffing model: \
+         fraction of stuffed stations, ballots added and a test of no stuffing"
+    }
+
+    /// A region's stations cannot identify f_e to 0.001: the fit is national only.
+    fn per_region(&self) -> bool {
+        false
+    }
+
+    fn run(&self, ctx: &CheckContext) -> Vec<CheckResult> {
+        let (a, left) = match self.analyse(ctx) {
+            Ok(x) => x,
+            Err(why) => {
+                let (st, _) = Stations::from_dataset(ctx.data);
+                return vec![CheckResult::not_applicable(
+                    ID,
+                    SUBJECT,
+                    Family::Holm,
+                    st.len() as u64,
+                    why,
+                )];
+            }
+        };
+        let share = a.ballots_added.estimate / a.total_ballots.max(1.0);
+        vec![CheckResult {
+            id: ID.into(),
+            subject: SUBJECT.into(),
+            family: Family::Holm,
+            applicable: true,
+            not_applicable: None,
+            n: a.stations as u64,
+            statistic: num(a.test.distance_drop),
+            p_value: num(a.test.p_value),
+            p_adjusted: None,
+            flagged: false,
+            effect: num(share).map(|value| Effect {
+                measure: "ballots_added_share".into(),
+                value,
+            }),
+            summary: summary(&a),
+            detail: detail(&a, &left, self.model),
+        }]
+    }
+}
