@@ -23,7 +23,8 @@ fn stations(n: usize) -> Stations {
 
 fn bench(c: &mut Criterion) {
     let mut full = c.benchmark_group("fingerprint/full");
-    full.sample_size(10).measurement_time(Duration::from_secs(60));
+    full.sample_size(10)
+        .measurement_time(Duration::from_secs(60));
     let st = stations(100_000);
     full.throughput(Throughput::Elements(st.len() as u64));
     full.bench_function("100k", |b| {
@@ -37,7 +38,8 @@ fn bench(c: &mut Criterion) {
         ..Settings::default()
     };
     let mut by_n = c.benchmark_group("fingerprint/stations");
-    by_n.sample_size(10).measurement_time(Duration::from_secs(30));
+    by_n.sample_size(10)
+        .measurement_time(Duration::from_secs(30));
     for n in [25_000usize, 50_000, 100_000] {
         let st = stations(n);
         by_n.throughput(Throughput::Elements(n as u64));
@@ -48,7 +50,8 @@ fn bench(c: &mut Criterion) {
     by_n.finish();
 
     let mut by_b = c.benchmark_group("fingerprint/replicates");
-    by_b.sample_size(10).measurement_time(Duration::from_secs(30));
+    by_b.sample_size(10)
+        .measurement_time(Duration::from_secs(30));
     let st = stations(50_000);
     for b_count in [5usize, 10, 20, 40] {
         let settings = Settings {

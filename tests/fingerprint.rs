@@ -151,7 +151,14 @@ fn recovery(seeds: u64, settings: &Settings, check_coverage: bool) {
             runs += 1;
         }
     }
-    let names = ["f_i", "f_e", "theta", "alpha", "ballots_added", "votes_moved"];
+    let names = [
+        "f_i",
+        "f_e",
+        "theta",
+        "alpha",
+        "ballots_added",
+        "votes_moved",
+    ];
     let rates: Vec<String> = names
         .iter()
         .zip(covered)
@@ -247,9 +254,8 @@ fn thread_count_does_not_change_the_analysis() {
     assert_eq!(one, two);
     // The check's report entry, byte for byte.
     let check = Fingerprint::default().with_replicates(4, 4);
-    let json = |n| {
-        pool(n).install(|| serde_json::to_string(&run_check(&data, &check, 3)).expect("json"))
-    };
+    let json =
+        |n| pool(n).install(|| serde_json::to_string(&run_check(&data, &check, 3)).expect("json"));
     assert_eq!(json(1), json(2));
 }
 
@@ -292,7 +298,11 @@ fn null_tail_fits_the_null_replicates() {
     assert_eq!(tail, GammaTail::fit(null).expect("refit"));
     let n = null.len() as f64;
     // Kolmogorov's 5% critical value 1.358/sqrt(n); conservative with fitted parameters.
-    assert!(tail.ks_distance < 1.358 / n.sqrt(), "KS {}", tail.ks_distance);
+    assert!(
+        tail.ks_distance < 1.358 / n.sqrt(),
+        "KS {}",
+        tail.ks_distance
+    );
     let mut sorted = null.clone();
     sorted.sort_by(f64::total_cmp);
     for q in [0.5, 0.8, 0.9] {
@@ -355,7 +365,10 @@ fn report_entry_has_the_issue_layout() {
     }
     assert_eq!(d["model"], "default");
     let h = &d["histogram"];
-    assert_eq!((h["bins_turnout"].as_u64(), h["bins_share"].as_u64()), (Some(50), Some(50)));
+    assert_eq!(
+        (h["bins_turnout"].as_u64(), h["bins_share"].as_u64()),
+        (Some(50), Some(50))
+    );
     let counts = h["counts"].as_array().expect("counts");
     assert_eq!(counts.len(), 2500);
     let total: u64 = counts.iter().filter_map(|c| c.as_u64()).sum();
@@ -364,7 +377,10 @@ fn report_entry_has_the_issue_layout() {
     assert!(r.p_value.expect("p") < 1e-6, "{:?}", r.p_value);
     assert!(r.summary.contains("not proof of fraud"), "{}", r.summary);
     assert!(r.summary.contains("model-based estimate"), "{}", r.summary);
-    assert_eq!(r.effect.as_ref().map(|e| e.measure.as_str()), Some("ballots_added_share"));
+    assert_eq!(
+        r.effect.as_ref().map(|e| e.measure.as_str()),
+        Some("ballots_added_share")
+    );
 }
 
 #[test]
@@ -512,16 +528,21 @@ fn describe(name: &str, r: &CheckResult, secs: f64) -> String {
         iv(&d["theta"]),
         iv(&d["steal_exponent"]),
         iv(&d["ballots_added"]),
-        100.0 * d["ballots_added"]["share_of_ballots"].as_f64().unwrap_or(f64::NAN),
+        100.0
+            * d["ballots_added"]["share_of_ballots"]
+                .as_f64()
+                .unwrap_or(f64::NAN),
         iv(&d["fair"]["turnout"]),
         r.p_value,
         d["goodness_of_fit"]["per_df"].as_f64().unwrap_or(f64::NAN),
     )
 }
 
+type Loader = fn(&Path) -> Dataset;
+
 fn real_data(check: impl Fn(FingerprintModel) -> Fingerprint) {
     let Some(dir) = shared_data() else { return };
-    let elections: [(&str, fn(&Path) -> Dataset); 2] =
+    let elections: [(&str, Loader); 2] =
         [("ru-duma-2011", russia_2011), ("ru-pres-2012", russia_2012)];
     for (name, loader) in elections {
         let data = loader(&dir);
@@ -537,7 +558,10 @@ fn real_data(check: impl Fn(FingerprintModel) -> Fingerprint) {
     let data = poland_2020(&dir);
     let t = Instant::now();
     let r = run_check(&data, &check(FingerprintModel::Default), 42);
-    println!("{}", describe("poland-pres-2020", &r, t.elapsed().as_secs_f64()));
+    println!(
+        "{}",
+        describe("poland-pres-2020", &r, t.elapsed().as_secs_f64())
+    );
     assert_eq!(r.detail["f_extreme"]["ci_low"].as_f64(), Some(0.0));
 }
 
@@ -575,9 +599,18 @@ fn timing_100k() {
                 })
                 .collect()
         })
-        .unwrap_or_else(|| vec![(Settings::default().replicates, Settings::default().null_replicates)]);
+        .unwrap_or_else(|| {
+            vec![(
+                Settings::default().replicates,
+                Settings::default().null_replicates,
+            )]
+        });
     for (b, nb) in counts {
-        let settings = Settings { replicates: b, null_replicates: nb, ..Settings::default() };
+        let settings = Settings {
+            replicates: b,
+            null_replicates: nb,
+            ..Settings::default()
+        };
         let t = Instant::now();
         let a = analyse(&st, &settings, 42);
         println!(
@@ -586,6 +619,32 @@ fn timing_100k() {
             rayon::current_num_threads(),
             a.ballots_added.estimate,
             sim.truth.fraud.ballots_added
+        );
+    }
+}
+
+#[test]
+#[ignore]
+fn some_seeds() {
+    let list: Vec<(f64, f64, u64)> = std::env::var("RUNS")
+        .unwrap()
+        .split(';')
+        .map(|r| {
+            let v: Vec<&str> = r.split(',').collect();
+            (
+                v[0].parse().unwrap(),
+                v[1].parse().unwrap(),
+                v[2].parse().unwrap(),
+            )
+        })
+        .collect();
+    for (fi, fe, seed) in list {
+        let r = recovery_run(fi, fe, seed, &Settings::default());
+        println!(
+            "{} raw {:.0} covers {:?}",
+            r.line(),
+            r.a.fit.ballots_added,
+            r.covers()
         );
     }
 }

@@ -141,7 +141,11 @@ fn summary(a: &Analysis) -> String {
 fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
     let proc_ = Procedure::of(model);
     let raw = &a.fit.fraud;
-    let fair = if a.fraud_selected { &a.fit.fair } else { &a.fair_only.fair };
+    let fair = if a.fraud_selected {
+        &a.fit.fair
+    } else {
+        &a.fair_only.fair
+    };
     let scale = match fair.shape {
         FairShape::LogitNormal => "logit",
         FairShape::Normal => "linear",

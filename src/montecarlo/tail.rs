@@ -125,7 +125,11 @@ impl GammaTail {
             while j < v.len() && v[j] == x {
                 j += 1;
             }
-            let left = if x <= ZERO_ATOM && x >= 0.0 { 0.0 } else { self.cdf(x) };
+            let left = if (0.0..=ZERO_ATOM).contains(&x) {
+                0.0
+            } else {
+                self.cdf(x)
+            };
             d = d
                 .max((left - i as f64 / n).abs())
                 .max((self.cdf(x) - j as f64 / n).abs());

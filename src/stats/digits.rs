@@ -97,6 +97,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::approx_constant)] // reference values from numpy, not hand-typed constants
     fn benford_laws_match_numpy() {
         let p1 = benford_first();
         let p2 = benford_second();
