@@ -193,8 +193,13 @@ fn recovery_fast() {
 
 /// The suite: 20 seeds per case (80 runs) with the default replicate counts,
 /// per-run criteria and pooled 95% coverage of at least 87.5% for every quantity.
-/// Takes about 15 minutes on 2 cores:
+/// About 5 minutes on 2 cores:
 ///   cargo test --release --test fingerprint -- --ignored --nocapture recovery_full
+/// Known to fail as of this writing: ballots added are outside 25% in 5 of the 60
+/// runs with stuffing, and the intervals of f_i, ballots added and votes moved cover
+/// the truth in 63, 58 and 64 of 80 runs (f_e 76, θ 78, α 72). Mild stuffing of many
+/// stations trades off against the fair turnout, and bootstrap worlds simulated at an
+/// estimate below the truth vary less than the truth's own world would.
 #[test]
 #[ignore]
 fn recovery_full() {
@@ -276,7 +281,14 @@ fn value_stability() {
     println!("{pinned:?}");
     assert_eq!(pinned, PINNED);
 }
-const PINNED: [f64; 6] = [0.0; 6];
+const PINNED: [f64; 6] = [
+    0.059,
+    0.020_111_111_111_111_11,
+    0.185_859_635_836_096,
+    1_565.568_069_101_023_4,
+    39_559.935_642_773_72,
+    1.671_381_080_307_515_5e-6,
+];
 
 /// The gamma tail against the null replicates it was fitted to: Kolmogorov–Smirnov
 /// distance below the 5% critical value, and the fitted exceedance probabilities at
@@ -619,32 +631,6 @@ fn timing_100k() {
             rayon::current_num_threads(),
             a.ballots_added.estimate,
             sim.truth.fraud.ballots_added
-        );
-    }
-}
-
-#[test]
-#[ignore]
-fn some_seeds() {
-    let list: Vec<(f64, f64, u64)> = std::env::var("RUNS")
-        .unwrap()
-        .split(';')
-        .map(|r| {
-            let v: Vec<&str> = r.split(',').collect();
-            (
-                v[0].parse().unwrap(),
-                v[1].parse().unwrap(),
-                v[2].parse().unwrap(),
-            )
-        })
-        .collect();
-    for (fi, fe, seed) in list {
-        let r = recovery_run(fi, fe, seed, &Settings::default());
-        println!(
-            "{} raw {:.0} covers {:?}",
-            r.line(),
-            r.a.fit.ballots_added,
-            r.covers()
         );
     }
 }

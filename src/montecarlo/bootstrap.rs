@@ -241,12 +241,7 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
             let mut rng = batch_rng(seed, "fingerprint", j as u64);
             let (sim, _) = simulate_stations(&st, &full.fair, &full.fraud, &mut rng);
             let crn = Crn::draw(&sim, copies, &mut rng);
-            let st0 = if std::env::var("BOOT_GRID").is_ok() {
-                Start::Grid
-            } else {
-                start
-            };
-            Out::Boot(Replicate::of(&fit(&sim, &crn, &proc_, true, st0)))
+            Out::Boot(Replicate::of(&fit(&sim, &crn, &proc_, true, start)))
         } else {
             let mut rng = batch_rng(seed, "fingerprint-null", (j - b) as u64);
             let (sim, _) = simulate_stations(&st, &fair_only.fair, &Fraud::NONE, &mut rng);
