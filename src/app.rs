@@ -38,7 +38,7 @@ fn audit(args: &AuditArgs, argv: &[String]) -> Result<ExitCode, Error> {
     let opts = audit_options(args, argv)?;
     let load = load_options(args)?;
     let pool = thread_pool(args.threads)?;
-    let report = pool.install(|| -> Result<_, Error> {
+    let (report, data) = pool.install(|| -> Result<_, Error> {
         let data = data::load(&args.file, &load)?;
         if opts.by_region && data.regions.is_empty() {
             return Err(Error::Usage(
@@ -46,8 +46,17 @@ fn audit(args: &AuditArgs, argv: &[String]) -> Result<ExitCode, Error> {
                     .into(),
             ));
         }
-        Ok(run_audit(&data, &opts))
+        let report = run_audit(&data, &opts);
+        Ok((report, data))
     })?;
+    if let Some(path) = &args.stations_out {
+        let mut bytes = Vec::new();
+        report::write_stations_csv(&data, &report, &mut bytes).map_err(|source| Error::Output {
+            path: path.display().to_string(),
+            source,
+        })?;
+        write_out(Some(path), &bytes)?;
+    }
     let rendered = match args.format {
         Format::Text => report::render_text(&report),
         Format::Json => report::render_json(&report),

@@ -112,6 +112,10 @@ pub struct AuditArgs {
     /// Write the report here instead of stdout.
     #[arg(long, short, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
+    /// Also write one row per station (turnout, shares, integer flags, fingerprint cell,
+    /// anomaly score) to this CSV file.
+    #[arg(long, value_name = "FILE.csv", help_heading = "Output")]
+    pub stations_out: Option<PathBuf>,
     /// No progress output on stderr.
     #[arg(long, short, help_heading = "Output")]
     pub quiet: bool,

@@ -540,3 +540,69 @@ fn simulate_writes_a_file_that_audit_reads_without_flags() {
     let t: Value = serde_json::from_slice(&std::fs::read(truth).unwrap()).unwrap();
     assert!(t.is_object());
 }
+
+#[test]
+fn stations_out_lists_every_station_with_its_anomaly_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("sim.csv");
+    let out = dir.path().join("stations.csv");
+    elaudit()
+        .args([
+            "simulate",
+            "--stations",
+            "2000",
+            "--seed",
+            "5",
+            "--integer-percent",
+            "0.1",
+            "--output",
+            csv.to_str().unwrap(),
+        ])
+        .assert()
+        .code(0);
+    elaudit()
+        .args([
+            "audit",
+            csv.to_str().unwrap(),
+            "--stations-out",
+            out.to_str().unwrap(),
+            "--skip",
+            "fingerprint",
+        ])
+        .assert()
+        .code(1);
+    let text = std::fs::read_to_string(out).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    for col in [
+        "station",
+        "turnout",
+        "winner_share",
+        "integer_turnout",
+        "fp_turnout_bin",
+        "anomaly_score",
+    ] {
+        assert!(header.contains(&col), "missing column {col}");
+    }
+    let idx = |c: &str| header.iter().position(|h| *h == c).unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2000);
+    let (mut hit, mut miss) = (Vec::new(), Vec::new());
+    for r in &rows {
+        let score: f64 = r[idx("anomaly_score")].parse().unwrap();
+        assert!(score >= 0.0);
+        if r[idx("integer_turnout")] == "1" {
+            hit.push(score)
+        } else {
+            miss.push(score)
+        }
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    assert!(hit.len() > 100, "{} integer turnouts", hit.len());
+    assert!(
+        mean(&hit) > mean(&miss) + 0.5,
+        "{} vs {}",
+        mean(&hit),
+        mean(&miss)
+    );
+}

@@ -233,7 +233,11 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
         },
         "bootstrap": {
             "replicates": a.replicates.len(),
-            "estimate": "bias-corrected: 2·fit − mean of replicates",
+            "estimate": if model == FingerprintModel::Default {
+                "bias-corrected: 2·fit − mean of replicates"
+            } else {
+                "the fit"
+            },
             "interval": "basic: [2·fit − q97.5, 2·fit − q2.5]",
         },
         "simulated_copies": a.copies,

@@ -9,7 +9,8 @@
 //!   common random numbers. The fit is biased along the f_i–θ ridge (towards less
 //!   incremental fraud), so each estimate is bias-corrected, `2·fit − mean(replicates)`,
 //!   and its 95% interval is the basic bootstrap interval `[2·fit − q97.5, 2·fit − q2.5]`,
-//!   both clipped to the parameter's range.
+//!   both clipped to the parameter's range. The paper model reports its raw fit
+//!   (the paper's procedure has no such correction), with the same intervals.
 //! - When the test does not reject "no fraud" at [`SELECT_P`], the fair-only fit is
 //!   reported (no fraud), each fraud interval is widened down to 0, and θ and α are
 //!   unidentified: the full fit then mostly describes noise, and would report
@@ -270,9 +271,15 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     let fraud_selected = p_value < SELECT_P;
 
     let col = |f: &dyn Fn(&Replicate) -> f64| -> Vec<f64> { reps.iter().map(f).collect() };
+    // The paper's procedure reports its fit as it is, for comparison with the paper.
+    let correct_bias = settings.model == FingerprintModel::Default;
     let est = |fit: f64, reps: Vec<f64>, lo: f64, hi: f64| -> Interval {
         let iv = basic_interval(fit, &reps, lo, hi);
-        let corrected = bias_corrected(fit, &reps, lo, hi);
+        let corrected = if correct_bias {
+            bias_corrected(fit, &reps, lo, hi)
+        } else {
+            fit
+        };
         Interval {
             estimate: corrected,
             ci_low: iv.ci_low.min(corrected),

@@ -2,8 +2,10 @@
 
 mod json;
 mod model;
+mod stations_csv;
 mod text;
 
 pub use json::render_json;
 pub use model::*;
+pub use stations_csv::write_stations_csv;
 pub use text::render_text;

@@ -1,0 +1,289 @@
+//! `--stations-out FILE.csv`: one row per station with the quantities behind the checks,
+//! so that observers know which protocols to pull.
+//!
+//! Columns:
+//! - `line`, `station`, `region`, `registered`, `ballots`, `valid`, `invalid`, `winner_votes`;
+//! - `turnout` (ballots ÷ registered), `winner_share` (÷ valid), `winner_result` (÷ valid + invalid);
+//! - `integer_turnout`, `integer_result`: the percentage lies within ±0.05 points of a whole
+//!   number (Kobak et al. 2016); `p_integer_turnout`, `p_integer_result`: that event's chance
+//!   under the station's own Binomial(n, observed rate), as in `integer-percent`;
+//! - `round5_turnout`, `round5_share`: the rounded percentage is a multiple of 5;
+//! - `arithmetic`: the protocol-arithmetic kinds the station fails, `;`-separated;
+//! - `fp_turnout_bin`, `fp_share_bin`: the station's cell in the fingerprint's 50×50 grid;
+//!   `fp_observed`: stations in that cell; `fp_expected_fair`: stations the fitted fair model
+//!   (logit-normal per region, from the `fingerprint` result) expects there;
+//! - `anomaly_score`, defined as the sum of
+//!   - `-log10 p` for each integer percentage the station shows (rare at a large station,
+//!     common at a small one, so it weighs by how surprising the coincidence is),
+//!   - 2 for each protocol-arithmetic kind it fails,
+//!   - `log10((fp_observed + 1) / (fp_expected_fair + 1))` when positive: how crowded its
+//!     fingerprint cell is beyond the fair model.
+//!
+//!   A high score marks a protocol worth checking, not a fraudulent one.
+
+use std::io::{self, Write};
+
+use super::Report;
+use crate::checks::integer_percent::{integer_probability, is_integer_percent};
+use crate::data::Dataset;
+
+/// Bins of the fingerprint grid on each axis.
+const GRID: usize = 50;
+
+/// Fair-model parameters of one region, on the logit scale.
+struct FairRegion {
+    turnout_center: f64,
+    turnout_spread: f64,
+    share_center: f64,
+    share_spread: f64,
+}
+
+/// Writes the per-station CSV for `data`, reading the fitted fingerprint from `report`.
+pub fn write_stations_csv(data: &Dataset, report: &Report, w: impl Write) -> io::Result<()> {
+    let mut out = io::BufWriter::new(w);
+    let fair = fair_regions(data, report);
+    let observed = observed_cells(data);
+    let expected = fair.as_ref().map(|f| expected_cells(data, f));
+    writeln!(
+        out,
+        "line,station,region,registered,ballots,valid,invalid,winner_votes,turnout,winner_share,\
+         winner_result,integer_turnout,p_integer_turnout,integer_result,p_integer_result,\
+         round5_turnout,round5_share,arithmetic,fp_turnout_bin,fp_share_bin,fp_observed,\
+         fp_expected_fair,anomaly_score"
+    )?;
+    for (i, s) in data.stations.iter().enumerate() {
+        let winner = data.votes_of(i).get(data.winner).copied().unwrap_or(0);
+        let reg = s.registered.unwrap_or(0);
+        let turnout = s.turnout();
+        let cast = s.valid.saturating_add(s.invalid);
+        let share = data.winner_share(i);
+        let result = (cast > 0).then(|| winner as f64 / cast as f64);
+        let mut score = 0.0;
+        let int_t = turnout.map(|_| is_integer_percent(s.ballots, reg));
+        let p_t = turnout.map(|t| integer_probability(reg, t));
+        let int_r = result.map(|_| is_integer_percent(winner, cast));
+        let p_r = result.map(|r| integer_probability(cast, r));
+        for (hit, p) in [(int_t, p_t), (int_r, p_r)] {
+            if let (Some(true), Some(p)) = (hit, p) {
+                score += -p.max(1e-300).log10();
+            }
+        }
+        let kinds = arithmetic_kinds(data, i);
+        score += 2.0 * kinds.len() as f64;
+        let cell = cell_of(data, i);
+        let (obs, exp) = match cell {
+            Some((a, b)) => (
+                Some(observed[a * GRID + b]),
+                expected.as_ref().map(|e| e[a * GRID + b]),
+            ),
+            None => (None, None),
+        };
+        if let (Some(o), Some(e)) = (obs, exp) {
+            score += ((o as f64 + 1.0) / (e + 1.0)).log10().max(0.0);
+        }
+        let region = s
+            .region
+            .and_then(|r| data.regions.get(r as usize))
+            .map(String::as_str)
+            .unwrap_or("");
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            s.line,
+            quote(&s.id),
+            quote(region),
+            s.registered.map(|r| r.to_string()).unwrap_or_default(),
+            s.ballots,
+            s.valid,
+            s.invalid,
+            winner,
+            opt(turnout),
+            opt(share),
+            opt(result),
+            flag(int_t),
+            opt(p_t),
+            flag(int_r),
+            opt(p_r),
+            flag(turnout.map(|_| round5(s.ballots, reg))),
+            flag(share.map(|_| round5(winner, s.valid))),
+            kinds.join(";"),
+            cell.map(|c| c.0.to_string()).unwrap_or_default(),
+            cell.map(|c| c.1.to_string()).unwrap_or_default(),
+            obs.map(|o| o.to_string()).unwrap_or_default(),
+            opt(exp),
+            fmt(score),
+        )?;
+    }
+    out.flush()
+}
+
+fn fmt(x: f64) -> String {
+    format!("{x:.6}")
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map(fmt).unwrap_or_default()
+}
+
+fn flag(x: Option<bool>) -> &'static str {
+    match x {
+        Some(true) => "1",
+        Some(false) => "0",
+        None => "",
+    }
+}
+
+fn quote(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// floor(100·k/n + 1/2) is a multiple of 5.
+fn round5(k: u64, n: u64) -> bool {
+    n > 0 && ((200 * k as u128 + n as u128) / (2 * n as u128)) % 5 == 0
+}
+
+fn arithmetic_kinds(data: &Dataset, i: usize) -> Vec<&'static str> {
+    let s = &data.stations[i];
+    let r = data.roles;
+    let mut kinds = Vec::new();
+    if let (true, true, Some(reg)) = (r.registered, r.ballots, s.registered) {
+        if reg == 0 && s.ballots > 0 {
+            kinds.push("zero-registered-with-ballots");
+        } else if s.ballots > reg {
+            kinds.push("ballots-above-registered");
+        }
+    }
+    if r.ballots && r.valid && r.invalid && s.valid.saturating_add(s.invalid) != s.ballots {
+        kinds.push("valid-plus-invalid-mismatch");
+    }
+    if r.valid && data.votes_of(i).iter().sum::<u64>() != s.valid {
+        kinds.push("candidates-sum-mismatch");
+    }
+    kinds
+}
+
+/// The station's fingerprint cell: turnout and winner share in 2% bins (1.0 in the last).
+fn cell_of(data: &Dataset, i: usize) -> Option<(usize, usize)> {
+    let t = data.stations[i].turnout()?;
+    let s = data.winner_share(i)?;
+    let bin = |x: f64| ((x * GRID as f64) as usize).min(GRID - 1);
+    Some((bin(t), bin(s)))
+}
+
+fn observed_cells(data: &Dataset) -> Vec<u64> {
+    let mut cells = vec![0u64; GRID * GRID];
+    for i in 0..data.stations.len() {
+        if let Some((a, b)) = cell_of(data, i) {
+            cells[a * GRID + b] += 1;
+        }
+    }
+    cells
+}
+
+/// The fitted fair model per region, from the fingerprint result's `detail.fair.regions`.
+fn fair_regions(data: &Dataset, report: &Report) -> Option<Vec<Option<FairRegion>>> {
+    let fp = report
+        .checks
+        .iter()
+        .find(|c| c.id == "fingerprint" && c.applicable)?;
+    let regions = fp.detail.get("fair")?.get("regions")?.as_array()?;
+    let get = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_f64());
+    let mut out: Vec<Option<FairRegion>> = Vec::new();
+    let national = regions.len() == 1 && data.regions.len() != 1;
+    let names: Vec<String> = if national {
+        vec![String::new()]
+    } else {
+        data.regions.clone()
+    };
+    for name in names {
+        let found = regions
+            .iter()
+            .find(|r| national || r.get("region").and_then(|x| x.as_str()) == Some(name.as_str()));
+        out.push(found.and_then(|r| {
+            Some(FairRegion {
+                turnout_center: get(r, "turnout_center")?,
+                turnout_spread: get(r, "turnout_spread")?,
+                share_center: get(r, "share_center")?,
+                share_spread: get(r, "share_spread")?,
+            })
+        }));
+    }
+    Some(out)
+}
+
+/// Stations the fair model expects in each cell: Σ over regions of the region's stations
+/// in the grid times the logit-normal mass of the cell (turnout and share independent).
+fn expected_cells(data: &Dataset, fair: &[Option<FairRegion>]) -> Vec<f64> {
+    let national = fair.len() == 1 && data.regions.len() != 1;
+    let mut stations = vec![0u64; fair.len()];
+    for i in 0..data.stations.len() {
+        if cell_of(data, i).is_some() {
+            let r = if national {
+                0
+            } else {
+                data.stations[i].region.unwrap_or(0) as usize
+            };
+            if let Some(n) = stations.get_mut(r) {
+                *n += 1;
+            }
+        }
+    }
+    let mut cells = vec![0.0; GRID * GRID];
+    for (r, model) in fair.iter().enumerate() {
+        let Some(m) = model else { continue };
+        let n = stations[r] as f64;
+        let pt = bin_masses(m.turnout_center, m.turnout_spread);
+        let ps = bin_masses(m.share_center, m.share_spread);
+        for a in 0..GRID {
+            for b in 0..GRID {
+                cells[a * GRID + b] += n * pt[a] * ps[b];
+            }
+        }
+    }
+    cells
+}
+
+/// Mass of each 2% bin of (0, 1) under a logit-normal(center, spread).
+fn bin_masses(center: f64, spread: f64) -> Vec<f64> {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let Ok(normal) = Normal::new(center, spread.max(1e-9)) else {
+        return vec![0.0; GRID];
+    };
+    let cdf = |x: f64| -> f64 {
+        if x <= 0.0 {
+            0.0
+        } else if x >= 1.0 {
+            1.0
+        } else {
+            normal.cdf((x / (1.0 - x)).ln())
+        }
+    };
+    (0..GRID)
+        .map(|a| cdf((a + 1) as f64 / GRID as f64) - cdf(a as f64 / GRID as f64))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round5_rounds_half_up_in_integers() {
+        assert!(round5(1, 20)); // 5%
+        assert!(round5(49, 1000)); // 4.9% -> 5
+        assert!(round5(45, 1000)); // 4.5% -> 5, half up
+        assert!(!round5(44, 1000)); // 4.4% -> 4
+    }
+
+    #[test]
+    fn bin_masses_sum_to_one() {
+        let m = bin_masses(0.3, 0.5);
+        assert!((m.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        // python3 -c "from scipy.stats import norm; import math; f=lambda x: norm.cdf(math.log(x/(1-x)),0.3,0.5); print(repr(f(0.6)-f(0.58)))"
+        assert!((m[29] - 0.065_364_879_753_391_11).abs() < 1e-9, "{}", m[29]);
+    }
+}
