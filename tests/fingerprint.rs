@@ -634,3 +634,20 @@ fn timing_100k() {
         );
     }
 }
+
+#[test]
+#[ignore]
+fn poland_regions() {
+    let Some(dir) = shared_data() else { return };
+    for region in ["Województwo", "Powiat"] {
+        let mut spec = columns_file("poland-pres-2020-round2.toml");
+        spec.region = vec![region.into()];
+        for v in ["zagranica", "statek"] {
+            spec.exclude.push(ExcludeRule { column: "Typ obszaru".into(), value: v.into() });
+        }
+        let data = load(&dir.join("poland-pres-2020/poland_president_2020_round2_obwody.csv"), spec);
+        let t = Instant::now();
+        let r = run_check(&data, &Fingerprint::default().with_replicates(12, 12), 42);
+        println!("{region}: {}", describe("poland", &r, t.elapsed().as_secs_f64()));
+    }
+}
