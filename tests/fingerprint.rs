@@ -354,7 +354,7 @@ fn report_entry_has_the_issue_layout() {
     let v = serde_json::to_value(&r).expect("json");
     assert_eq!(v["id"], "fingerprint");
     assert_eq!(v["subject"], "winner-share");
-    assert_eq!(v["family"], "holm");
+    assert_eq!(v["family"], "descriptive");
     assert!(r.applicable);
     let d = &v["detail"];
     for key in [
@@ -590,64 +590,42 @@ fn real_data_full() {
     real_data(Fingerprint::with_model);
 }
 
-/// Ad-hoc timing of a full analysis at 100k stations (criterion has the benchmark):
-///   cargo test --release --test fingerprint -- --ignored --nocapture timing_100k
+/// Ad-hoc timing of a full analysis (criterion has the benchmark). Stations and
+/// replicate counts from the environment, defaults 100k and the default counts:
+///   FP_STATIONS=50000 FP_REPLICATES=20,20 cargo test --release --test fingerprint \
+///     -- --ignored --nocapture timing
 #[test]
 #[ignore]
-fn timing_100k() {
-    let mut spec = ElectionSpec::clean(100_000);
+fn timing() {
+    let env = |k: &str| std::env::var(k).ok();
+    let n: usize = env("FP_STATIONS")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
+    let d = Settings::default();
+    let (b, nb) = env("FP_REPLICATES")
+        .and_then(|s| {
+            let (a, b) = s.split_once(',')?;
+            Some((a.parse().ok()?, b.parse().ok()?))
+        })
+        .unwrap_or((d.replicates, d.null_replicates));
+    let mut spec = ElectionSpec::clean(n);
     spec.regions = 50;
     spec.fraud.incremental = 0.3;
     spec.fraud.extreme = 0.02;
     let sim = simulate(&spec, 2024);
     let (st, _) = Stations::from_dataset(&sim.dataset);
-    let counts: Vec<(usize, usize)> = std::env::var("FP_REPLICATES")
-        .ok()
-        .and_then(|s| {
-            s.split(';')
-                .map(|p| {
-                    let (a, b) = p.split_once(',')?;
-                    Some((a.parse().ok()?, b.parse().ok()?))
-                })
-                .collect()
-        })
-        .unwrap_or_else(|| {
-            vec![(
-                Settings::default().replicates,
-                Settings::default().null_replicates,
-            )]
-        });
-    for (b, nb) in counts {
-        let settings = Settings {
-            replicates: b,
-            null_replicates: nb,
-            ..Settings::default()
-        };
-        let t = Instant::now();
-        let a = analyse(&st, &settings, 42);
-        println!(
-            "100k stations, B = {b}, null = {nb}: {:.2} s on {} threads (ballots added {:.0}, truth {})",
-            t.elapsed().as_secs_f64(),
-            rayon::current_num_threads(),
-            a.ballots_added.estimate,
-            sim.truth.fraud.ballots_added
-        );
-    }
-}
-
-#[test]
-#[ignore]
-fn poland_regions() {
-    let Some(dir) = shared_data() else { return };
-    for region in ["Województwo", "Powiat"] {
-        let mut spec = columns_file("poland-pres-2020-round2.toml");
-        spec.region = vec![region.into()];
-        for v in ["zagranica", "statek"] {
-            spec.exclude.push(ExcludeRule { column: "Typ obszaru".into(), value: v.into() });
-        }
-        let data = load(&dir.join("poland-pres-2020/poland_president_2020_round2_obwody.csv"), spec);
-        let t = Instant::now();
-        let r = run_check(&data, &Fingerprint::default().with_replicates(12, 12), 42);
-        println!("{region}: {}", describe("poland", &r, t.elapsed().as_secs_f64()));
-    }
+    let settings = Settings {
+        replicates: b,
+        null_replicates: nb,
+        ..d
+    };
+    let t = Instant::now();
+    let a = analyse(&st, &settings, 42);
+    println!(
+        "{n} stations, B = {b}, null = {nb}: {:.2} s on {} threads (ballots added {:.0}, truth {})",
+        t.elapsed().as_secs_f64(),
+        rayon::current_num_threads(),
+        a.ballots_added.estimate,
+        sim.truth.fraud.ballots_added
+    );
 }

@@ -107,11 +107,15 @@ fn pct(x: f64) -> String {
     format!("{:.2}%", 100.0 * x)
 }
 
+/// See [`Fingerprint::family`] for why this is not `Family::Holm` yet.
+const FAMILY: Family = Family::Descriptive;
+
 fn summary(a: &Analysis) -> String {
     let total = a.total_ballots.max(1.0);
     let b = &a.ballots_added;
-    let caveat = "a model-based estimate (Klimek et al. 2012), and a flag is evidence of an \
-                  anomaly, not proof of fraud";
+    let caveat = "a model-based estimate (Klimek et al. 2012), descriptive only because its \
+                  no-stuffing test also rejects clean elections whose regions mix urban and rural \
+                  stations; not proof of fraud";
     if a.fraud_selected {
         format!(
             "Fitted ballot stuffing adds {} of ballots ({:.0}, 95% CI {:.0}–{:.0}): extreme \
@@ -255,8 +259,12 @@ impl Check for Fingerprint {
         ID
     }
 
+    /// Descriptive until its null respects heterogeneity within regions: the no-fraud test
+    /// rejects real clean controls (Poland 2020, p ~ 1e-26 in round 1), because a logit-normal
+    /// fair model per region cannot follow an urban/rural mix inside a region. The
+    /// estimates and the test stay in the report; the test is not flagged.
     fn family(&self) -> Family {
-        Family::Holm
+        FAMILY
     }
 
     fn describe(&self) -> &'static str {
@@ -277,7 +285,7 @@ impl Check for Fingerprint {
                 return vec![CheckResult::not_applicable(
                     ID,
                     SUBJECT,
-                    Family::Holm,
+                    FAMILY,
                     st.len() as u64,
                     why,
                 )];
@@ -287,7 +295,7 @@ impl Check for Fingerprint {
         vec![CheckResult {
             id: ID.into(),
             subject: SUBJECT.into(),
-            family: Family::Holm,
+            family: FAMILY,
             applicable: true,
             not_applicable: None,
             n: a.stations as u64,

@@ -49,8 +49,11 @@ impl FingerprintModel {
 /// The stations a fingerprint is fitted to, as counts (one entry per included station).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stations {
+    /// Registered voters, at least [`MIN_REGISTERED`].
     pub registered: Vec<u32>,
+    /// Ballots cast, at most `registered`.
     pub ballots: Vec<u32>,
+    /// Valid votes, at least 1.
     pub valid: Vec<u32>,
     /// The winner's votes, at most `valid`.
     pub winner: Vec<u32>,
@@ -225,12 +228,6 @@ impl Stations {
     pub fn total_ballots(&self) -> f64 {
         self.ballots.iter().map(|&b| f64::from(b)).sum()
     }
-}
-
-/// Empirical logit of `k` successes in `n` trials; finite at 0 and `n`.
-#[inline]
-pub fn empirical_logit(k: f64, n: f64) -> f64 {
-    ((k + 0.5) / (n - k + 0.5)).ln()
 }
 
 /// The logistic function.
@@ -453,11 +450,6 @@ pub fn quantile(v: &mut [f64], q: f64) -> f64 {
     } else {
         x_lo
     }
-}
-
-/// Median of `v` (reordered in place); 0 for an empty slice.
-pub fn median(v: &mut [f64]) -> f64 {
-    quantile(v, 0.5)
 }
 
 /// Lower quantile the fair model is pinned to.
@@ -700,11 +692,11 @@ mod tests {
         // python3 -c "import numpy as np; x=[3.,1,4,1,5,9,2,6]; print(np.median(x), np.quantile(x,0.1), np.quantile(x,0.4))"
         // 3.5 1.0 2.8
         let x = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0];
-        assert_eq!(median(&mut x.clone()), 3.5);
+        assert_eq!(quantile(&mut x.clone(), 0.5), 3.5);
         assert!((quantile(&mut x.clone(), 0.1) - 1.0).abs() < 1e-12);
         assert!((quantile(&mut x.clone(), 0.4) - 2.8).abs() < 1e-12);
-        assert_eq!(median(&mut [2.0, -1.0, 7.0]), 2.0);
-        assert_eq!(median(&mut []), 0.0);
+        assert_eq!(quantile(&mut [2.0, -1.0, 7.0], 0.5), 2.0);
+        assert_eq!(quantile(&mut [], 0.5), 0.0);
     }
 
     #[test]

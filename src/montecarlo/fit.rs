@@ -103,7 +103,7 @@ pub fn histogram(st: &Stations, grid: Grid) -> Vec<u32> {
 #[serde(rename_all = "kebab-case")]
 pub enum Distance {
     /// Poisson deviance `2 Σ [O ln(O/E) − (O − E)]`, with `E` the simulated counts
-    /// scaled to the observed total after adding [`KAPPA`] to every cell.
+    /// scaled to the observed total after adding 0.5 to every cell.
     Deviance,
     /// The paper's `Σ ((sim − obs) / (obs + 1))²`, with sim scaled to the observed total.
     RelativeSquares,
@@ -354,10 +354,15 @@ struct Engine<'a> {
 impl<'a> Engine<'a> {
     fn new(st: &Stations, crn: &'a Crn, proc_: &Procedure, observed: &[u32]) -> Engine<'a> {
         let n = crn.len();
+        // A CRN drawn for other stations reads as empty stations rather than panicking.
         let get = |p: usize| crn.src[p] as usize;
-        let reg = (0..n).map(|p| f64::from(st.registered[get(p)])).collect();
+        let reg = (0..n)
+            .map(|p| f64::from(st.registered.get(get(p)).copied().unwrap_or(0)))
+            .collect();
         let inv = (0..n).map(|p| st.invalid_rate(get(p))).collect();
-        let group = (0..n).map(|p| st.group[get(p)]).collect();
+        let group = (0..n)
+            .map(|p| st.group.get(get(p)).copied().unwrap_or(0))
+            .collect();
         let ln_absz = crn.zx.iter().map(|z| z.abs().ln()).collect();
         let cells = proc_.grid.cells();
         Engine {
@@ -1034,8 +1039,9 @@ fn fit_engine<'a>(
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ProfilePoint {
     pub f_incremental: f64,
-    /// θ that fits best at this fraction (extreme fraction and α held at the fit).
-    pub theta: f64,
+    /// θ that fits best at this fraction (extreme fraction and α held at the fit);
+    /// `None` at 0, where θ plays no part.
+    pub theta: Option<f64>,
     /// Distance above the fit's minimum.
     pub distance_increase: f64,
 }
@@ -1084,7 +1090,7 @@ pub fn fit_with_profile(
             .filter(|(_, (d, _))| d.is_finite())
             .map(|(&f, (d, t))| ProfilePoint {
                 f_incremental: f,
-                theta: t,
+                theta: (f > 0.0).then_some(t),
                 distance_increase: (d - best).max(0.0),
             })
             .collect();

@@ -29,7 +29,7 @@ pub fn progress_enabled() -> bool {
 }
 
 /// A progress bar over `len` steps that starts hidden and moves to stderr once the
-/// work has lasted [`SHOW_AFTER`], if progress is enabled and stderr is a terminal.
+/// work has lasted a second, if progress is enabled and stderr is a terminal.
 pub struct Progress {
     bar: ProgressBar,
     may_show: bool,

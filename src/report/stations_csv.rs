@@ -190,7 +190,12 @@ fn fair_regions(data: &Dataset, report: &Report) -> Option<Vec<Option<FairRegion
         .checks
         .iter()
         .find(|c| c.id == "fingerprint" && c.applicable)?;
-    let regions = fp.detail.get("fair")?.get("regions")?.as_array()?;
+    let fair = fp.detail.get("fair")?;
+    // Only the default model's logit-normal fair fit has a density we can integrate here.
+    if fair.get("scale").and_then(|x| x.as_str()) != Some("logit") {
+        return None;
+    }
+    let regions = fair.get("regions")?.as_array()?;
     let get = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_f64());
     let mut out: Vec<Option<FairRegion>> = Vec::new();
     let national = regions.len() == 1 && data.regions.len() != 1;
