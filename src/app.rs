@@ -35,6 +35,7 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<ExitCode, Error> {
 }
 
 fn audit(args: &AuditArgs, argv: &[String]) -> Result<ExitCode, Error> {
+    crate::montecarlo::runner::set_progress_enabled(!args.quiet);
     let opts = audit_options(args, argv)?;
     let load = load_options(args)?;
     let pool = thread_pool(args.threads)?;
