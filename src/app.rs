@@ -222,6 +222,9 @@ fn simulate_cmd(args: &SimulateArgs) -> Result<ExitCode, Error> {
     if let Some(n) = args.stations {
         spec.stations = n;
     }
+    if let Some(r) = args.regions {
+        spec.regions = r;
+    }
     spec.fraud.invented_counts = args.invented_counts;
     spec.fraud.integer_percent = args.integer_percent;
     spec.fraud.incremental = args.incremental;

@@ -129,6 +129,9 @@ pub struct SimulateArgs {
     /// Number of stations (default: the preset's, or 10,000).
     #[arg(long)]
     pub stations: Option<usize>,
+    /// Number of regions, each with its own random effects (default: the preset's, or 10).
+    #[arg(long)]
+    pub regions: Option<usize>,
     /// Seed of the simulation.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,

@@ -606,3 +606,28 @@ fn stations_out_lists_every_station_with_its_anomaly_score() {
         mean(&miss)
     );
 }
+
+#[test]
+fn missing_ids_and_overflowing_counts_are_rejected_rows() {
+    let csv = "station,registered,ballots,valid,invalid,A,B\n\
+               s1,100,60,58,2,30,28\n\
+               ,100,60,58,2,30,28\n\
+               s3,100,60,58,2,30,99999999999999999999\n";
+    let (code, v) = json_report(&["audit", "-"], Some(csv.as_bytes().to_vec()));
+    assert_eq!(code, 0);
+    let reasons: Vec<&str> = v["rejected_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(reasons.contains(&"missing-id"), "{reasons:?}");
+    assert!(
+        reasons
+            .iter()
+            .any(|r| *r == "count-overflow" || *r == "not-an-integer"),
+        "{reasons:?}"
+    );
+    assert_eq!(v["input"]["stations"], 1);
+}
