@@ -26,7 +26,13 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<ExitCode, Error> {
         Command::Checks => {
             let mut out = String::new();
             for check in registry() {
-                out.push_str(&format!("{:<20} {}\n", check.id(), check.describe()));
+                let d = check.describe();
+                let mut chars = d.chars();
+                let d: String = chars
+                    .next()
+                    .map(|c| c.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default();
+                out.push_str(&format!("{:<20} {d}\n", check.id()));
             }
             write_out(None, out.as_bytes())?;
             Ok(ExitCode::from(EXIT_CLEAN))

@@ -269,7 +269,7 @@ impl Check for Fingerprint {
 
     fn describe(&self) -> &'static str {
         "Turnout × winner-share fingerprint fitted with Klimek et al.'s ballot-stuffing model: \
-         fraction of stuffed stations, ballots added and a test of no stuffing"
+         fraction of stuffed stations, ballots added and a test of no stuffing; descriptive for now"
     }
 
     /// A region's stations cannot identify f_e to 0.001: the fit is national only.
