@@ -304,52 +304,48 @@ fn each_protocol_arithmetic_kind_is_counted_and_kept() {
     assert_eq!(counts["candidates-sum-mismatch"], 1);
 }
 
+/// Runs `elaudit ARGS` on `stdin`, expects exit status 2 and every needle on stderr.
+fn fails_with(args: &[&str], stdin: impl Into<Vec<u8>>, needles: &[&str]) {
+    let mut assert = elaudit()
+        .args(args)
+        .write_stdin(stdin.into())
+        .assert()
+        .code(2);
+    for needle in needles {
+        assert = assert.stderr(predicate::str::contains(*needle));
+    }
+}
+
 #[test]
 fn header_errors_exit_two_and_name_the_column() {
     let csv = "station,registered,ballots,A,B\ns1,100,60,30,28\n";
-    elaudit()
-        .args(["audit", "-", "--registered", "electorate"])
-        .write_stdin(csv)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("electorate"))
-        .stderr(predicate::str::contains("registered"))
-        .stderr(predicate::str::contains("ballots"));
-    elaudit()
-        .args(["audit", "-"])
-        .write_stdin("")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("empty"));
-    elaudit()
-        .args(["audit", "-"])
-        .write_stdin("station,registered,ballots\ns1,100,60\n")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("candidate"));
-    elaudit()
-        .args(["audit", "-"])
-        .write_stdin(b"station,registered,ballots,A\ns\xff1,100,60,30\n".to_vec())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("UTF-8"));
-    elaudit()
-        .args(["audit", "/nonexistent/file.csv"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("/nonexistent/file.csv"));
-    elaudit()
-        .args(["audit", "-", "--alpha", "2"])
-        .write_stdin(csv)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--alpha"));
-    elaudit()
-        .args(["audit", "-", "--checks", "no-such-check"])
-        .write_stdin(csv)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("second-digit"));
+    fails_with(
+        &["audit", "-", "--registered", "electorate"],
+        csv,
+        &["electorate", "registered", "ballots"],
+    );
+    fails_with(&["audit", "-"], "", &["empty"]);
+    fails_with(
+        &["audit", "-"],
+        "station,registered,ballots\ns1,100,60\n",
+        &["candidate"],
+    );
+    fails_with(
+        &["audit", "-"],
+        b"station,registered,ballots,A\ns\xff1,100,60,30\n".to_vec(),
+        &["UTF-8"],
+    );
+    fails_with(
+        &["audit", "/nonexistent/file.csv"],
+        "",
+        &["/nonexistent/file.csv"],
+    );
+    fails_with(&["audit", "-", "--alpha", "2"], csv, &["--alpha"]);
+    fails_with(
+        &["audit", "-", "--checks", "no-such-check"],
+        csv,
+        &["second-digit"],
+    );
 }
 
 #[test]
