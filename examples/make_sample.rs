@@ -1,5 +1,8 @@
 //! Regenerates the simulated Kazakhstan-shaped sample election in data/:
 //! `cargo run --release --example make_sample -- data/kz2022-sim.csv`
+//!
+//! The stuffed version, `data/kz2022-stuffed.csv`, and its truth come from
+//! `elaudit simulate` with the command in data/README.md.
 
 use std::fs::File;
 use std::process::ExitCode;

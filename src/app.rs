@@ -4,8 +4,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::audit::{AuditOptions, run_audit};
-use crate::checks::{CheckOptions, registry};
-use crate::cli::{AuditArgs, Cli, Command, Format, Preset, SimulateArgs};
+use crate::checks::{CheckOptions, Fingerprint, FingerprintModel, registry};
+use crate::cli::{AuditArgs, Cli, Command, FingerprintModelArg, Format, Preset, SimulateArgs};
 use crate::data::{self, ColumnSpec, ExcludeRule, LoadOptions};
 use crate::error::Error;
 use crate::report;
@@ -132,9 +132,43 @@ fn audit_options(args: &AuditArgs, argv: &[String]) -> Result<AuditOptions, Erro
         checks: CheckOptions {
             last_digit_min: args.last_digit_min,
             seed: args.seed,
+            fingerprint: fingerprint_settings(args)?,
         },
         by_region: args.by_region,
         command: recorded_command(argv),
+    })
+}
+
+/// The fingerprint's settings from its flags, checked.
+fn fingerprint_settings(args: &AuditArgs) -> Result<Fingerprint, Error> {
+    let model = match args.fingerprint_model {
+        FingerprintModelArg::Default => FingerprintModel::Default,
+        FingerprintModelArg::Paper => FingerprintModel::Paper,
+    };
+    let (b, nb) = (
+        args.fingerprint_replicates,
+        args.fingerprint_null_replicates,
+    );
+    if !(2..=100_000).contains(&b) {
+        return Err(Error::Usage(format!(
+            "--fingerprint-replicates {b}: give between 2 and 100000 (default 50)"
+        )));
+    }
+    if !(5..=100_000).contains(&nb) {
+        return Err(Error::Usage(format!(
+            "--fingerprint-null-replicates {nb}: give between 5 and 100000 (default 30); \
+             the null tail needs a few replicates to fit"
+        )));
+    }
+    let m = args.fingerprint_margin;
+    if !(0.0..1.0).contains(&m) {
+        return Err(Error::Usage(format!(
+            "--fingerprint-margin {m}: give a share of ballots in [0, 1), e.g. 0.005 for 0.5%"
+        )));
+    }
+    Ok(Fingerprint {
+        margin: m,
+        ..Fingerprint::with_model(model).with_replicates(b, nb)
     })
 }
 
@@ -221,23 +255,7 @@ fn load_options(args: &AuditArgs) -> Result<LoadOptions, Error> {
 }
 
 fn simulate_cmd(args: &SimulateArgs) -> Result<ExitCode, Error> {
-    let mut spec = match args.preset {
-        Some(Preset::Kz2022) => simulate::kz2022(),
-        None => simulate::ElectionSpec::clean(10_000),
-    };
-    if let Some(n) = args.stations {
-        spec.stations = n;
-    }
-    if let Some(r) = args.regions {
-        spec.regions = r;
-    }
-    spec.fraud.invented_counts = args.invented_counts;
-    spec.fraud.integer_percent = args.integer_percent;
-    spec.fraud.incremental = args.incremental;
-    spec.fraud.extreme = args.extreme;
-    spec.fraud.theta = args.theta;
-    spec.fraud.steal_exponent = args.steal_exponent;
-    spec.validate().map_err(|e| Error::Usage(e.to_string()))?;
+    let spec = simulate_spec(args)?;
     let sim = simulate::simulate(&spec, args.seed);
     let mut csv = Vec::new();
     simulate::write_csv(&sim.dataset, &mut csv).map_err(|source| Error::Output {
@@ -246,10 +264,141 @@ fn simulate_cmd(args: &SimulateArgs) -> Result<ExitCode, Error> {
     })?;
     write_out(args.output.as_deref(), &csv)?;
     if let Some(path) = &args.truth {
-        let json = serde_json::to_string_pretty(&sim.truth).unwrap_or_default() + "\n";
-        write_out(Some(path), json.as_bytes())?;
+        write_out(Some(path), simulate::truth_json(&sim.truth).as_bytes())?;
     }
     Ok(ExitCode::from(EXIT_CLEAN))
+}
+
+/// The simulate flags as a checked spec: the preset (or the default election), each
+/// given flag overriding its field, then [`simulate::ElectionSpec::validate`] with every
+/// problem named by its flag.
+fn simulate_spec(args: &SimulateArgs) -> Result<simulate::ElectionSpec, Error> {
+    let mut spec = match args.preset {
+        Some(Preset::Kz2022) => simulate::kz2022(),
+        None => simulate::ElectionSpec::clean(10_000),
+    };
+    if let Some(path) = &args.sizes {
+        let file =
+            simulate::sizes_from_file(path).map_err(|e| Error::Usage(format!("--sizes: {e}")))?;
+        if file.rejected > 0 {
+            let rows = if file.rejected == 1 { "row" } else { "rows" };
+            eprintln!(
+                "elaudit: note: --sizes {path}: {} rejected {rows} gave no size and were \
+                 skipped (`elaudit audit {path}` lists them)",
+                file.rejected
+            );
+        }
+        spec.stations = file.sizes.len();
+        spec.size = simulate::SizeModel::Fixed(file.sizes);
+    }
+    if args.size_median.is_some() || args.size_sigma.is_some() {
+        // The other lognormal parameter comes from the current model, or the default's.
+        let (median, sigma) = match spec.size {
+            simulate::SizeModel::LogNormal { median, sigma } => (median, sigma),
+            simulate::SizeModel::Fixed(_) => match simulate::ElectionSpec::clean(0).size {
+                simulate::SizeModel::LogNormal { median, sigma } => (median, sigma),
+                simulate::SizeModel::Fixed(_) => (1000.0, 0.5),
+            },
+        };
+        spec.size = simulate::SizeModel::LogNormal {
+            median: args.size_median.unwrap_or(median),
+            sigma: args.size_sigma.unwrap_or(sigma),
+        };
+    }
+    if let Some(n) = args.stations {
+        spec.stations = n;
+    }
+    if let Some(r) = args.regions {
+        spec.regions = r;
+    }
+    if let Some(list) = &args.shares {
+        let shares = parse_shares(list)?;
+        if spec.candidate_names.len() != shares.len() {
+            spec.candidate_names = simulate::default_candidate_names(shares.len());
+        }
+        spec.shares = shares;
+    }
+    let set = |field: &mut f64, flag: Option<f64>| {
+        if let Some(v) = flag {
+            *field = v;
+        }
+    };
+    set(&mut spec.turnout, args.turnout);
+    set(&mut spec.turnout_sd, args.turnout_sd);
+    set(&mut spec.region_sd, args.region_sd);
+    set(&mut spec.share_sd, args.share_sd);
+    set(&mut spec.invalid_rate, args.invalid_rate);
+    spec.fraud.invented_counts = args.invented_counts;
+    spec.fraud.integer_percent = args.integer_percent;
+    spec.fraud.incremental = args.incremental;
+    spec.fraud.extreme = args.extreme;
+    spec.fraud.theta = args.theta;
+    spec.fraud.steal_exponent = args.steal_exponent;
+    spec.validate().map_err(|e| {
+        let problems: Vec<String> = e
+            .problems
+            .iter()
+            .map(|p| format!("{}: {}", simulate_flag(p.field), p.message))
+            .collect();
+        Error::Usage(problems.join("; "))
+    })?;
+    Ok(spec)
+}
+
+/// The `elaudit simulate` flag that sets a spec field (the field itself when none does).
+fn simulate_flag(field: &str) -> &str {
+    match field {
+        "stations" => "--stations",
+        "regions" => "--regions",
+        "size" => "--sizes",
+        "size.median" => "--size-median",
+        "size.sigma" => "--size-sigma",
+        "turnout" => "--turnout",
+        "turnout_sd" => "--turnout-sd",
+        "region_sd" => "--region-sd",
+        "shares" => "--shares",
+        "share_sd" => "--share-sd",
+        "invalid_rate" => "--invalid-rate",
+        "fraud.invented_counts" => "--invented-counts",
+        "fraud.integer_percent" => "--integer-percent",
+        "fraud.incremental" => "--incremental",
+        "fraud.extreme" => "--extreme",
+        "fraud.incremental + fraud.extreme" => "--incremental + --extreme",
+        "fraud.theta" => "--theta",
+        "fraud.steal_exponent" => "--steal-exponent",
+        other => other,
+    }
+}
+
+/// `--shares A,B,…`: numbers, the winner's first and largest. The sum is checked by
+/// the spec's validation.
+fn parse_shares(list: &str) -> Result<Vec<f64>, Error> {
+    let shares = list
+        .split(',')
+        .map(|s| {
+            let s = s.trim();
+            s.parse::<f64>().map_err(|_| {
+                Error::Usage(format!(
+                    "--shares: '{s}' is not a number; give a comma list of shares of valid \
+                     votes that sum to 1, the winner first, e.g. --shares 0.6,0.3,0.1"
+                ))
+            })
+        })
+        .collect::<Result<Vec<f64>, Error>>()?;
+    if let Some((i, v)) = shares
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, v)| **v > shares[0])
+    {
+        return Err(Error::Usage(format!(
+            "--shares: the first share is the winner's and must be the largest, but share {} \
+             ({v}) is above it ({}); list the winner first",
+            i + 1,
+            shares[0]
+        )));
+    }
+    Ok(shares)
 }
 
 /// Writes to a file, or to stdout when `path` is `None` or `-`.

@@ -4,7 +4,7 @@ use rayon::prelude::*;
 
 use rand::RngExt as _;
 
-use crate::checks::{Check, CheckContext, CheckOptions, registry};
+use crate::checks::{Check, CheckContext, CheckOptions, registry_for};
 use crate::data::Dataset;
 use crate::montecarlo::batch_rng;
 use crate::report::{CandidateTotal, CheckResult, Family, InputSummary, RegionReport, Report};
@@ -44,7 +44,7 @@ pub const NOT_PROOF: &str = "A flag is statistical evidence of an anomaly in the
 
 /// Runs the checks and returns the full report.
 pub fn run_audit(data: &Dataset, opts: &AuditOptions) -> Report {
-    let checks: Vec<_> = registry()
+    let checks: Vec<_> = registry_for(&opts.checks)
         .into_iter()
         .filter(|c| {
             opts.only
@@ -66,7 +66,9 @@ pub fn run_audit(data: &Dataset, opts: &AuditOptions) -> Report {
         .flatten()
         .collect();
     let family_size = adjust(&mut results, opts.alpha);
-    let regions = opts.by_region.then(|| run_regions(data, &checks, opts));
+    let regions = opts
+        .by_region
+        .then(|| run_regions(data, &checks, &results, opts));
     let flagged = results.iter().any(|r| r.flagged) || regions.iter().flatten().any(|r| r.flagged);
     Report {
         tool: "elaudit".into(),
@@ -118,6 +120,7 @@ fn adjust(results: &mut [CheckResult], alpha: f64) -> usize {
 fn run_regions(
     data: &Dataset,
     checks: &[Box<dyn Check>],
+    national: &[CheckResult],
     opts: &AuditOptions,
 ) -> Vec<RegionReport> {
     let mut regions: Vec<RegionReport> = (0..data.regions.len())
@@ -133,13 +136,24 @@ fn run_regions(
                 data: &sub,
                 options: &options,
             };
+            let name = &data.regions[r];
+            // National-only checks report the region's part of their national result.
             let results: Vec<CheckResult> = checks
                 .iter()
-                .filter(|c| c.per_region())
-                .flat_map(|c| c.run(&ctx))
+                .flat_map(|c| {
+                    if c.per_region() {
+                        c.run(&ctx)
+                    } else {
+                        national
+                            .iter()
+                            .filter(|n| n.id == c.id())
+                            .filter_map(|n| c.region_entry(n, name))
+                            .collect()
+                    }
+                })
                 .collect();
             RegionReport {
-                region: data.regions[r].clone(),
+                region: name.clone(),
                 rank: 0,
                 stations: sub.stations.len() as u64,
                 p_value: None,

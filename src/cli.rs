@@ -19,7 +19,7 @@ pub enum Command {
     /// Audit a file of polling-station results (exit 0: nothing flagged, 1: flagged, 2: error).
     Audit(Box<AuditArgs>),
     /// Write a simulated election as a station CSV that `elaudit audit` reads without flags.
-    Simulate(SimulateArgs),
+    Simulate(Box<SimulateArgs>),
     /// List the checks, in report order.
     Checks,
 }
@@ -98,6 +98,26 @@ pub struct AuditArgs {
     /// Smallest count the last-digit test reads; 0 takes every count, zeros included.
     #[arg(long, default_value_t = 100, help_heading = "Checks")]
     pub last_digit_min: u64,
+    /// Fingerprint procedure: `default` (logit-normal per region, θ fitted, Poisson
+    /// deviance) or `paper` (Klimek et al. 2012 as published, for comparison).
+    #[arg(long, value_enum, default_value_t = FingerprintModelArg::Default, help_heading = "Checks")]
+    pub fingerprint_model: FingerprintModelArg,
+    /// Fingerprint bootstrap replicates (intervals); the cost is about linear in them.
+    #[arg(long, default_value_t = 50, value_name = "B", help_heading = "Checks")]
+    pub fingerprint_replicates: usize,
+    /// Fingerprint null replicates (the no-stuffing test's fitted tail).
+    #[arg(long, default_value_t = 30, value_name = "B", help_heading = "Checks")]
+    pub fingerprint_null_replicates: usize,
+    /// Fitted stuffing that adds at most this share of all ballots is not flagged
+    /// (0.005 = 0.5%); 0 flags any significant departure from the fair model.
+    #[arg(
+        long,
+        default_value_t = 0.005,
+        value_name = "SHARE",
+        allow_negative_numbers = true,
+        help_heading = "Checks"
+    )]
+    pub fingerprint_margin: f64,
     /// Also run every applicable check inside each region, adjust across regions
     /// (Benjamini-Hochberg) and rank the regions.
     #[arg(long, help_heading = "Checks")]
@@ -123,35 +143,146 @@ pub struct AuditArgs {
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Start from a preset election shape.
+    /// Start from a preset election shape; the flags below override its values.
     #[arg(long, value_enum)]
     pub preset: Option<Preset>,
-    /// Number of stations (default: the preset's, or 10,000).
-    #[arg(long)]
+    /// Number of stations (default: the --sizes file's count, else the preset's, or 10,000).
+    #[arg(long, value_name = "N")]
     pub stations: Option<usize>,
-    /// Number of regions, each with its own random effects (default: the preset's, or 10).
-    #[arg(long)]
+    /// Number of regions, each with its own random effects; stations are split into
+    /// contiguous, equal blocks (default: the preset's, or 10).
+    #[arg(long, value_name = "N")]
     pub regions: Option<usize>,
     /// Seed of the simulation.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+
+    /// Station sizes from the registered-voters column of a station file, read as `elaudit
+    /// audit FILE` reads it (columns detected from the header, plain or gzip, `-` for
+    /// stdin). Sizes are used in file order: the first N when --stations N asks for fewer,
+    /// repeated from the start when it asks for more. Rows the loader rejects are skipped.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["size_median", "size_sigma"],
+        help_heading = "Fair model"
+    )]
+    pub sizes: Option<String>,
+    /// Lognormal station sizes: the median of registered voters (default 1000; the preset
+    /// kz2022 has its own sizes, which this replaces).
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "N",
+        help_heading = "Fair model"
+    )]
+    pub size_median: Option<f64>,
+    /// Lognormal station sizes: the standard deviation of log size (default 0.5); 0 gives
+    /// every station the median.
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "S",
+        help_heading = "Fair model"
+    )]
+    pub size_sigma: Option<f64>,
+    /// Expected national turnout of the fair election, Σ ballots ÷ Σ registered, before any
+    /// planted stuffing (default 0.6; kz2022 0.6944).
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "T",
+        help_heading = "Fair model"
+    )]
+    pub turnout: Option<f64>,
+    /// Standard deviation of a station's turnout on the logit scale (default 0.35;
+    /// kz2022 0.5).
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "SD",
+        help_heading = "Fair model"
+    )]
+    pub turnout_sd: Option<f64>,
+    /// Standard deviation of a region's effect on logit turnout and on each log share
+    /// (default 0.2; kz2022 0.35).
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "SD",
+        help_heading = "Fair model"
+    )]
+    pub region_sd: Option<f64>,
+    /// Expected national shares of valid votes, the winner first, summing to 1 (default
+    /// 0.45,0.30,0.15,0.10; kz2022 has 7). Candidates are named Candidate A, B, … unless the
+    /// preset has as many names.
+    #[arg(long, value_name = "A,B,…", help_heading = "Fair model")]
+    pub shares: Option<String>,
+    /// Standard deviation of a station's log share of each candidate (default 0.25;
+    /// kz2022 0.35).
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "SD",
+        help_heading = "Fair model"
+    )]
+    pub share_sd: Option<f64>,
+    /// Probability that a ballot is invalid (default 0.02; kz2022 0.012).
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "P",
+        help_heading = "Fair model"
+    )]
+    pub invalid_rate: Option<f64>,
+
     /// Share of stations whose counts are invented with a human preference for last digits 0 and 5.
-    #[arg(long, default_value_t = 0.0, help_heading = "Planted irregularities")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        default_value_t = 0.0,
+        help_heading = "Planted irregularities"
+    )]
     pub invented_counts: f64,
     /// Share of stations whose turnout and winner share are pushed up to whole percentages.
-    #[arg(long, default_value_t = 0.0, help_heading = "Planted irregularities")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        default_value_t = 0.0,
+        help_heading = "Planted irregularities"
+    )]
     pub integer_percent: f64,
     /// Klimek et al. incremental fraud probability f_i.
-    #[arg(long, default_value_t = 0.0, help_heading = "Planted irregularities")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        default_value_t = 0.0,
+        help_heading = "Planted irregularities"
+    )]
     pub incremental: f64,
     /// Klimek et al. extreme fraud probability f_e.
-    #[arg(long, default_value_t = 0.0, help_heading = "Planted irregularities")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        default_value_t = 0.0,
+        help_heading = "Planted irregularities"
+    )]
     pub extreme: f64,
     /// Scale θ of the incremental fraud intensity |N(0, θ)|.
-    #[arg(long, default_value_t = 0.15, help_heading = "Planted irregularities")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        default_value_t = 0.15,
+        help_heading = "Planted irregularities"
+    )]
     pub theta: f64,
     /// Stealing exponent of the Klimek model (not `alpha`, which is the significance level).
-    #[arg(long, default_value_t = 1.0, help_heading = "Planted irregularities")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        default_value_t = 1.0,
+        help_heading = "Planted irregularities"
+    )]
     pub steal_exponent: f64,
     /// Write the station CSV here (default: stdout).
     #[arg(long, short, value_name = "FILE")]
@@ -159,6 +290,15 @@ pub struct SimulateArgs {
     /// Write the true parameters as JSON here.
     #[arg(long, value_name = "FILE")]
     pub truth: Option<PathBuf>,
+}
+
+/// The fingerprint's procedure, as `--fingerprint-model` spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FingerprintModelArg {
+    /// Logit-normal fair model per region, θ fitted, Poisson deviance on 50×50 cells.
+    Default,
+    /// The published procedure: national normal fair model, relative squares.
+    Paper,
 }
 
 /// Preset election shapes for `elaudit simulate`.

@@ -627,3 +627,62 @@ fn missing_ids_and_overflowing_counts_are_rejected_rows() {
     );
     assert_eq!(v["input"]["stations"], 1);
 }
+
+#[test]
+fn stuffed_sample_is_flagged_by_the_fingerprint() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let stuffed = dir.join("kz2022-stuffed.csv");
+    let (code, v) = json_report(
+        &[
+            "audit",
+            stuffed.to_str().unwrap(),
+            "--checks",
+            "fingerprint",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    let fp = check(&v, "fingerprint", "winner-share");
+    assert_eq!(fp["flagged"], true);
+    assert_eq!(fp["family"], "holm");
+    let added = fp["detail"]["ballots_added"]["estimate"].as_f64().unwrap();
+    // The truth is 240,551 (data/kz2022-stuffed.truth.json); the fit leans low.
+    assert!((150_000.0..300_000.0).contains(&added), "{added}");
+}
+
+#[test]
+fn fingerprint_flags_choose_the_model_replicates_and_margin() {
+    let csv = clean_csv(2_000, 4);
+    let (code, v) = json_report(
+        &[
+            "audit",
+            "-",
+            "--checks",
+            "fingerprint",
+            "--fingerprint-model",
+            "paper",
+            "--fingerprint-replicates",
+            "4",
+            "--fingerprint-null-replicates",
+            "5",
+            "--fingerprint-margin",
+            "0.02",
+        ],
+        Some(csv.clone().into_bytes()),
+    );
+    assert_eq!(code, 0);
+    let d = &check(&v, "fingerprint", "winner-share")["detail"];
+    assert_eq!(d["model"], "paper");
+    assert_eq!(d["bootstrap"]["replicates"], 4);
+    assert_eq!(d["no_fraud_test"]["null_replicates"], 5);
+    assert_eq!(d["materiality"]["margin"].as_f64(), Some(0.02));
+    for (flag, value) in [
+        ("--fingerprint-replicates", "1"),
+        ("--fingerprint-null-replicates", "2"),
+        ("--fingerprint-margin", "1.5"),
+        ("--fingerprint-margin", "-0.1"),
+        ("--fingerprint-model", "magic"),
+    ] {
+        fails_with(&["audit", "-", flag, value], csv.clone(), &[flag]);
+    }
+}

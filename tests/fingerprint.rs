@@ -354,7 +354,7 @@ fn report_entry_has_the_issue_layout() {
     let v = serde_json::to_value(&r).expect("json");
     assert_eq!(v["id"], "fingerprint");
     assert_eq!(v["subject"], "winner-share");
-    assert_eq!(v["family"], "descriptive");
+    assert_eq!(v["family"], "holm");
     assert!(r.applicable);
     let d = &v["detail"];
     for key in [
@@ -385,8 +385,13 @@ fn report_entry_has_the_issue_layout() {
     assert_eq!(counts.len(), 2500);
     let total: u64 = counts.iter().filter_map(|c| c.as_u64()).sum();
     assert_eq!(total, r.n);
-    // Planted stuffing at 4% of stations is found and flagged by its p-value.
+    // Planted stuffing at 4% of stations is found: both parts of the p-value reject.
     assert!(r.p_value.expect("p") < 1e-6, "{:?}", r.p_value);
+    let m = &d["materiality"];
+    assert_eq!(m["margin"].as_f64(), Some(0.005));
+    let p_nf = d["no_fraud_test"]["p_value"].as_f64().expect("p");
+    let p_m = m["p_value"].as_f64().expect("p");
+    assert_eq!(r.p_value, Some(p_nf.max(p_m)));
     assert!(r.summary.contains("not proof of fraud"), "{}", r.summary);
     assert!(r.summary.contains("model-based estimate"), "{}", r.summary);
     assert_eq!(
@@ -505,9 +510,9 @@ fn russia_2012(dir: &Path) -> Dataset {
     )
 }
 
-/// Poland 2020, round 2, districts in Poland only (abroad and ships left out).
-fn poland_2020(dir: &Path) -> Dataset {
-    let mut spec = columns_file("poland-pres-2020-round2.toml");
+/// Poland 2020, round 1 or 2, districts in Poland only (abroad and ships left out).
+fn poland_2020(dir: &Path, round: u8) -> Dataset {
+    let mut spec = columns_file(&format!("poland-pres-2020-round{round}.toml"));
     for v in ["zagranica", "statek"] {
         spec.exclude.push(ExcludeRule {
             column: "Typ obszaru".into(),
@@ -515,7 +520,9 @@ fn poland_2020(dir: &Path) -> Dataset {
         });
     }
     load(
-        &dir.join("poland-pres-2020/poland_president_2020_round2_obwody.csv"),
+        &dir.join(format!(
+            "poland-pres-2020/poland_president_2020_round{round}_obwody.csv"
+        )),
         spec,
     )
 }
@@ -567,14 +574,32 @@ fn real_data(check: impl Fn(FingerprintModel) -> Fingerprint) {
             assert!(fe > 0.0, "{name} {model:?}: f_e {fe}");
         }
     }
-    let data = poland_2020(&dir);
-    let t = Instant::now();
-    let r = run_check(&data, &check(FingerprintModel::Default), 42);
-    println!(
-        "{}",
-        describe("poland-pres-2020", &r, t.elapsed().as_secs_f64())
-    );
-    assert_eq!(r.detail["f_extreme"]["ci_low"].as_f64(), Some(0.0));
+    // A clean control: the no-stuffing test rejects (the fair model cannot follow the
+    // urban/rural mix), but the fitted stuffing is far below the margin, so the check's
+    // intersection-union p is large and nothing is flagged.
+    for round in [1, 2] {
+        let data = poland_2020(&dir, round);
+        let t = Instant::now();
+        let r = run_check(&data, &check(FingerprintModel::Default), 42);
+        println!(
+            "{}",
+            describe(
+                &format!("poland-pres-2020 round {round}"),
+                &r,
+                t.elapsed().as_secs_f64()
+            )
+        );
+        assert_eq!(r.detail["f_extreme"]["ci_low"].as_f64(), Some(0.0));
+        let share = r.detail["materiality"]["share_of_ballots"]
+            .as_f64()
+            .expect("share");
+        assert!(share < 0.005, "round {round}: {share}");
+        assert!(
+            r.p_value.expect("p") > 0.5,
+            "round {round}: {:?}",
+            r.p_value
+        );
+    }
 }
 
 /// Russia 2011 and 2012 (both models) and Poland 2020, with fewer replicates.

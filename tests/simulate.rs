@@ -3,7 +3,8 @@
 
 use elaudit::data::{LoadOptions, load_reader};
 use elaudit::simulate::{
-    ElectionSpec, Fraud, Planted, Simulated, SizeModel, kz2022, simulate, write_csv,
+    ElectionSpec, Fraud, Planted, Simulated, SizeModel, default_candidate_names, kz2022, simulate,
+    truth_json, write_csv,
 };
 
 fn csv_bytes(sim: &Simulated) -> Vec<u8> {
@@ -467,4 +468,142 @@ fn sample_data_regenerates_byte_identically_and_matches_the_targets() {
     close(share(others, t.valid), 12.89, "five others");
     assert_eq!(t.winner, "Candidate A");
     assert_eq!(sim.dataset.regions.len(), 20);
+}
+
+const STUFFED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/kz2022-stuffed.csv");
+const STUFFED_TRUTH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/data/kz2022-stuffed.truth.json"
+);
+
+/// `elaudit simulate --preset kz2022 --seed 2022 --incremental 0.3 --extreme 0.03`.
+fn kz2022_stuffed() -> ElectionSpec {
+    ElectionSpec {
+        fraud: Fraud {
+            incremental: 0.3,
+            extreme: 0.03,
+            ..Fraud::default()
+        },
+        ..kz2022()
+    }
+}
+
+/// The committed stuffed sample and its truth are the generator's output, byte for byte,
+/// and every station the stuffing left alone is the clean sample's row.
+#[test]
+fn stuffed_sample_regenerates_byte_identically_and_keeps_the_fair_part() {
+    let (Ok(csv), Ok(truth), Ok(clean_csv)) = (
+        std::fs::read(STUFFED),
+        std::fs::read_to_string(STUFFED_TRUTH),
+        std::fs::read_to_string(SAMPLE),
+    ) else {
+        eprintln!("skipped: {STUFFED}, {STUFFED_TRUTH} or {SAMPLE} is absent");
+        return;
+    };
+    let sim = simulate(&kz2022_stuffed(), 2022);
+    let regenerate = "regenerate them with `cargo run --release -- simulate --preset kz2022 \
+        --seed 2022 --incremental 0.3 --extreme 0.03 --output data/kz2022-stuffed.csv \
+        --truth data/kz2022-stuffed.truth.json`";
+    assert!(
+        csv_bytes(&sim) == csv,
+        "data/kz2022-stuffed.csv differs from the generator's output: {regenerate}"
+    );
+    assert!(
+        truth_json(&sim.truth) == truth,
+        "data/kz2022-stuffed.truth.json differs from the generator's output: {regenerate}"
+    );
+    let t = &sim.truth;
+    assert_eq!(t.spec.fraud.theta, 0.15);
+    assert_eq!(t.spec.fraud.steal_exponent, 1.0);
+    let f = &t.fraud;
+    assert!(f.ballots_added > 0 && f.votes_moved > 0, "{f:?}");
+    assert!(
+        f.incremental.stations > 0 && f.extreme.stations > 0,
+        "{f:?}"
+    );
+    assert_eq!(f.integer_percent.stations + f.invented_counts.stations, 0);
+    assert_eq!(t.totals.ballots - t.fair.ballots, f.ballots_added as u64);
+
+    // The fair part is the clean sample: the same electorate, and the same row wherever
+    // nothing was planted. A planted station's row may still match when its draw of
+    // stuffing was zero ballots.
+    let clean = simulate(&kz2022(), 2022);
+    assert_eq!(t.fair.ballots, clean.truth.totals.ballots);
+    assert_eq!(t.fair.votes, clean.truth.totals.votes);
+    assert_eq!(t.totals.registered, clean.truth.totals.registered);
+    let text = String::from_utf8(csv).expect("utf-8");
+    let (mut rows, mut changed) = (0, 0);
+    for (i, (a, b)) in text.lines().zip(clean_csv.lines()).enumerate() {
+        rows += 1;
+        let planted = i > 0 && t.planted[i - 1].any();
+        if a != b {
+            changed += 1;
+            assert!(
+                planted,
+                "line {} changed but nothing was planted there",
+                i + 1
+            );
+            // The station, its region and its electorate never change.
+            let key = |l: &str| l.split(',').take(3).collect::<Vec<_>>().join(",");
+            assert_eq!(key(a), key(b), "line {}", i + 1);
+        } else if i > 0 {
+            assert!(
+                !planted || t.planted[i - 1] == Planted(Planted::INCREMENTAL),
+                "line {}: extreme stuffing always adds ballots",
+                i + 1
+            );
+        }
+    }
+    assert_eq!(rows, 10_001);
+    assert!(changed as u64 <= f.fraudulent_stations);
+    assert!(changed as u64 >= f.extreme.stations, "{changed}");
+}
+
+#[test]
+fn validation_problems_name_their_fields() {
+    let bad = ElectionSpec {
+        turnout_sd: -1.0,
+        size: SizeModel::LogNormal {
+            median: 0.0,
+            sigma: 1.0,
+        },
+        fraud: Fraud {
+            incremental: 0.2,
+            theta: 0.0,
+            ..Fraud::default()
+        },
+        ..ElectionSpec::clean(10)
+    };
+    let fields: Vec<&str> = bad
+        .validate()
+        .expect_err("invalid")
+        .problems
+        .iter()
+        .map(|p| p.field)
+        .collect();
+    assert_eq!(fields, ["size.median", "turnout_sd", "fraud.theta"]);
+    let too_many = ElectionSpec::clean(elaudit::simulate::MAX_STATIONS + 1);
+    let err = too_many.validate().expect_err("too many stations");
+    assert_eq!(err.problems[0].field, "stations");
+}
+
+#[test]
+fn default_candidate_names_run_through_the_alphabet_and_beyond() {
+    let names = default_candidate_names(55);
+    assert_eq!(names[0], "Candidate A");
+    assert_eq!(names[25], "Candidate Z");
+    assert_eq!(names[26], "Candidate AA");
+    assert_eq!(names[51], "Candidate AZ");
+    assert_eq!(names[52], "Candidate BA");
+    assert_eq!(ElectionSpec::clean(1).candidate_names, names[..4]);
+    // Names filled in for a spec that has too few stay unique.
+    let spec = ElectionSpec {
+        shares: vec![0.25; 4],
+        candidate_names: vec!["Candidate A".into()],
+        ..ElectionSpec::clean(10)
+    };
+    assert_eq!(
+        simulate(&spec, 1).dataset.candidates,
+        default_candidate_names(4)
+    );
 }

@@ -18,7 +18,7 @@ pub mod turnout_share;
 
 pub use anomalous_votes::AnomalousVotes;
 pub use digit_pairs::DigitPairs;
-pub use fingerprint::Fingerprint;
+pub use fingerprint::{Fingerprint, FingerprintModel};
 pub use first_digit::FirstDigit;
 pub use integer_percent::IntegerPercent;
 pub use last_digit::LastDigit;
@@ -36,6 +36,8 @@ pub struct CheckOptions {
     /// The run's seed: checks with randomness derive every stream from it
     /// through [`crate::montecarlo::batch_rng`].
     pub seed: u64,
+    /// The fingerprint's model, replicate counts and materiality margin.
+    pub fingerprint: Fingerprint,
 }
 
 impl Default for CheckOptions {
@@ -43,6 +45,7 @@ impl Default for CheckOptions {
         CheckOptions {
             last_digit_min: 100,
             seed: 42,
+            fingerprint: Fingerprint::default(),
         }
     }
 }
@@ -69,10 +72,22 @@ pub trait Check: Sync + Send {
     fn per_region(&self) -> bool {
         true
     }
+    /// For a check that does not rerun per region: its entry in region `region`'s
+    /// section of a `--by-region` report, drawn from its national result. `None` when
+    /// it has nothing to say about the region.
+    fn region_entry(&self, _national: &CheckResult, _region: &str) -> Option<CheckResult> {
+        None
+    }
 }
 
-/// Every check, in report order.
+/// Every check with its default settings, in report order.
 pub fn registry() -> Vec<Box<dyn Check>> {
+    registry_for(&CheckOptions::default())
+}
+
+/// Every check, in report order, with the settings in `options` that shape a check
+/// itself rather than one run.
+pub fn registry_for(options: &CheckOptions) -> Vec<Box<dyn Check>> {
     vec![
         Box::new(ProtocolArithmetic),
         Box::new(SecondDigit),
@@ -84,7 +99,7 @@ pub fn registry() -> Vec<Box<dyn Check>> {
         Box::new(TurnoutShare),
         Box::new(TurnoutShape),
         Box::new(AnomalousVotes),
-        Box::new(Fingerprint::default()),
+        Box::new(options.fingerprint),
     ]
 }
 

@@ -28,10 +28,17 @@ use super::fit::{ALPHA_RANGE, Crn, Fit, Grid, Procedure, ProfilePoint, Start, TH
 use super::fit::{fit, fit_with_profile, histogram};
 use super::runner::run_indexed;
 use super::tail::{GammaTail, ZERO_ATOM};
+use crate::stats::tails::normal_sf;
 
 /// Below this unadjusted p of the no-fraud test, the full fit is reported; at or
 /// above it, the fair-only fit.
 pub const SELECT_P: f64 = 0.01;
+
+/// Default materiality margin: stuffing that adds at most this share of the ballots is
+/// not flagged. It is the issue's tolerance for clean elections (0.5% of ballots), and
+/// sits above what fair-model misfit produces on real clean controls (Poland 2020:
+/// 0.25% and 0.33%).
+pub const DEFAULT_MARGIN: f64 = 0.005;
 
 /// What to run.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,6 +51,8 @@ pub struct Settings {
     /// Simulated stations per fit at least: small elections get several copies of
     /// each station, so that simulation noise stays below sampling noise.
     pub min_simulated: usize,
+    /// Materiality margin as a share of all ballots; see [`MaterialTest`].
+    pub margin: f64,
 }
 
 impl Default for Settings {
@@ -53,6 +62,7 @@ impl Default for Settings {
             replicates: 50,
             null_replicates: 30,
             min_simulated: 60_000,
+            margin: DEFAULT_MARGIN,
         }
     }
 }
@@ -112,6 +122,54 @@ pub struct NoFraudTest {
     pub p_value: f64,
 }
 
+/// The test that the fitted stuffing is material: H0 "ballots added ≤ margin × all
+/// ballots", against the bootstrap's normal approximation,
+/// z = (estimate share − margin) / sd of the replicates' shares.
+///
+/// Why: the no-fraud test's null is the fitted fair model, and real clean elections
+/// depart from any simple fair model (an urban/rural mix inside a region), so that test
+/// alone rejects clean controls. The check's p-value is the intersection-union test
+/// of both, `max(p_no_fraud, p_material)`: a level-alpha test of "no stuffing, or too
+/// little to matter" that flags only stuffing both present and material.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MaterialTest {
+    pub margin: f64,
+    /// The reported ballots added as a share of all ballots.
+    pub share: f64,
+    /// Standard deviation of the bootstrap replicates' shares.
+    pub sd: f64,
+    pub z: Option<f64>,
+    pub p_value: f64,
+}
+
+impl MaterialTest {
+    /// The test for a reported share of `share`, bootstrap shares `reps` and `margin`.
+    pub fn of(share: f64, reps: &[f64], margin: f64) -> MaterialTest {
+        let v: Vec<f64> = reps.iter().copied().filter(|x| x.is_finite()).collect();
+        let n = v.len() as f64;
+        let sd = if v.len() > 1 {
+            let mean = v.iter().sum::<f64>() / n;
+            (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+        } else {
+            0.0
+        };
+        let (z, p_value) = if sd > 0.0 && share.is_finite() {
+            let z = (share - margin) / sd;
+            (Some(z), normal_sf(z))
+        } else {
+            // No spread to judge by: the margin decides alone.
+            (None, if share > margin { 0.0 } else { 1.0 })
+        };
+        MaterialTest {
+            margin,
+            share,
+            sd,
+            z,
+            p_value,
+        }
+    }
+}
+
 /// How well the full model fits.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct GoodnessOfFit {
@@ -158,8 +216,17 @@ pub struct Analysis {
     /// The f_i–θ ridge: the best distance at each f_i.
     pub profile: Vec<ProfilePoint>,
     pub test: NoFraudTest,
+    pub material: MaterialTest,
     pub goodness_of_fit: GoodnessOfFit,
     pub replicates: Vec<Replicate>,
+}
+
+impl Analysis {
+    /// The check's p-value: the intersection-union test of "no stuffing" and "not
+    /// material" (see [`MaterialTest`]).
+    pub fn p_value(&self) -> f64 {
+        self.test.p_value.max(self.material.p_value)
+    }
 }
 
 /// f_i values at which the ridge is traced.
@@ -381,6 +448,13 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
         bootstrap_p: (!reps.is_empty()).then(|| worse as f64 / reps.len() as f64),
     };
 
+    let total_ballots = st.total_ballots().max(1.0);
+    let material = MaterialTest::of(
+        ballots_added.estimate / total_ballots,
+        &col(&|r| r.ballots_added / total_ballots),
+        settings.margin,
+    );
+
     let mut group_sizes = vec![0usize; st.n_groups()];
     for &g in &st.group {
         if let Some(c) = group_sizes.get_mut(g as usize) {
@@ -416,6 +490,7 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
             exceedances,
             p_value,
         },
+        material,
         goodness_of_fit,
         replicates: reps,
     }
@@ -442,12 +517,28 @@ mod tests {
                 winner: vec![150; n],
                 group: vec![0; n],
                 group_names: vec!["all".into()],
+                region: vec![],
             };
             let a = analyse(&st, &settings, 1);
             assert!(a.test.p_value.is_finite());
             assert!(a.ballots_added.estimate.is_finite());
             assert_eq!(a.histogram.iter().map(|&c| c as usize).sum::<usize>(), n);
         }
+    }
+
+    #[test]
+    fn material_test_matches_scipy() {
+        // python3 -c "import numpy as np; from scipy.stats import norm; r=np.array([0.010,0.012,0.011,0.009,0.013]); sd=r.std(ddof=1); print(sd, norm.sf((0.011-0.005)/sd), norm.sf((0.004-0.005)/sd))"
+        // 0.0015811388300841897 7.390115516722729e-05 0.736455371567231
+        let reps = [0.010, 0.012, 0.011, 0.009, 0.013];
+        let t = MaterialTest::of(0.011, &reps, 0.005);
+        assert!((t.sd - 0.0015811388300841897).abs() < 1e-15);
+        assert!((t.p_value / 7.390115516722729e-05 - 1.0).abs() < 1e-9);
+        let t = MaterialTest::of(0.004, &reps, 0.005);
+        assert!((t.p_value / 0.736455371567231 - 1.0).abs() < 1e-9);
+        // No spread: the margin decides.
+        assert_eq!(MaterialTest::of(0.02, &[0.02; 4], 0.005).p_value, 0.0);
+        assert_eq!(MaterialTest::of(0.0, &[], 0.005).p_value, 1.0);
     }
 
     #[test]

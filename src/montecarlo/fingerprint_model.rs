@@ -61,6 +61,9 @@ pub struct Stations {
     pub group: Vec<u32>,
     /// Name of each group.
     pub group_names: Vec<String>,
+    /// Each station's region slot in the source data: the dataset's region index, or
+    /// the number of regions for a station without one. Empty for simulated stations.
+    pub region: Vec<u32>,
 }
 
 /// Why stations were left out of the fingerprint.
@@ -145,6 +148,7 @@ impl Stations {
                 .unwrap_or_else(|| "(no region)".to_string())
         };
         st.assign_groups(&raw_group, none_slot + 1, names);
+        st.region = raw_group.iter().map(|&g| g as u32).collect();
         (st, left)
     }
 
@@ -377,20 +381,33 @@ fn binomial(n: u64, p: f64, rng: &mut Rng) -> u64 {
     Binomial::new(n, p).map(|d| d.sample(rng)).unwrap_or(0)
 }
 
-/// Simulates stations with `template`'s registered voters, invalid rates and groups
-/// from `fair` plus `fraud`, with binomial noise and whole added and moved votes.
-/// Stations left with no valid votes are dropped, as the fit would drop them.
-pub fn simulate_stations(
+/// One simulated station, as [`simulate_each`] hands it over.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimStation {
+    /// Index of the template station it copies.
+    pub template: usize,
+    pub registered: u32,
+    pub ballots: u32,
+    pub valid: u32,
+    pub winner: u32,
+    pub group: u32,
+    pub kind: FraudKind,
+    /// Ballots stuffing added (all for the winner).
+    pub added: u64,
+    /// Votes stuffing moved from the others to the winner.
+    pub moved: u64,
+}
+
+/// Simulates one station per template station from `fair` plus `fraud`, with binomial
+/// noise and whole added and moved votes, and hands each to `sink`. Stations left with
+/// no valid votes are skipped, as the fit would leave them out.
+pub fn simulate_each(
     template: &Stations,
     fair: &FairModel,
     fraud: &Fraud,
     rng: &mut Rng,
-) -> (Stations, SimTruth) {
-    let mut out = Stations {
-        group_names: template.group_names.clone(),
-        ..Stations::default()
-    };
-    let mut truth = SimTruth::default();
+    mut sink: impl FnMut(SimStation),
+) {
     for i in 0..template.len() {
         let n = u64::from(template.registered[i]);
         let g = template.group[i];
@@ -402,35 +419,63 @@ pub fn simulate_stations(
         let w0 = binomial(v0, fair.share(g, zs), rng);
         let u: f64 = rng.random();
         let zx: f64 = rng.sample(StandardNormal);
-        let x = match fraud_kind(u, fraud) {
+        let kind = fraud_kind(u, fraud);
+        let x = match kind {
             FraudKind::Fair => 0.0,
-            FraudKind::Incremental => {
-                truth.incremental_stations += 1;
-                incremental_intensity(fraud.theta, zx)
-            }
-            FraudKind::Extreme => {
-                truth.extreme_stations += 1;
-                extreme_intensity(zx)
-            }
+            FraudKind::Incremental => incremental_intensity(fraud.theta, zx),
+            FraudKind::Extreme => extreme_intensity(zx),
         };
         let (mut added, mut moved) = (0, 0);
         if x > 0.0 {
             added = (x * (n - b0) as f64).round() as u64;
             moved = (x.powf(fraud.steal_exponent) * (v0 - w0) as f64).round() as u64;
         }
-        truth.ballots_added += added as f64;
-        truth.votes_moved += moved as f64;
         let (b, v, w) = (b0 + added, v0 + added, w0 + added + moved);
         if v == 0 {
             continue;
         }
         // All four fit in u32: b <= n, v <= b, w <= v.
-        out.registered.push(n as u32);
-        out.ballots.push(b as u32);
-        out.valid.push(v as u32);
-        out.winner.push(w as u32);
-        out.group.push(g);
+        sink(SimStation {
+            template: i,
+            registered: n as u32,
+            ballots: b as u32,
+            valid: v as u32,
+            winner: w as u32,
+            group: g,
+            kind,
+            added,
+            moved,
+        });
     }
+}
+
+/// Simulates stations with `template`'s registered voters, invalid rates and groups
+/// (see [`simulate_each`]), with what the fraud did to the stations kept.
+pub fn simulate_stations(
+    template: &Stations,
+    fair: &FairModel,
+    fraud: &Fraud,
+    rng: &mut Rng,
+) -> (Stations, SimTruth) {
+    let mut out = Stations {
+        group_names: template.group_names.clone(),
+        ..Stations::default()
+    };
+    let mut truth = SimTruth::default();
+    simulate_each(template, fair, fraud, rng, |s| {
+        match s.kind {
+            FraudKind::Fair => {}
+            FraudKind::Incremental => truth.incremental_stations += 1,
+            FraudKind::Extreme => truth.extreme_stations += 1,
+        }
+        truth.ballots_added += s.added as f64;
+        truth.votes_moved += s.moved as f64;
+        out.registered.push(s.registered);
+        out.ballots.push(s.ballots);
+        out.valid.push(s.valid);
+        out.winner.push(s.winner);
+        out.group.push(s.group);
+    });
     (out, truth)
 }
 
@@ -771,6 +816,7 @@ mod tests {
             winner: vec![300; n],
             group: vec![0; n],
             group_names: vec!["a".into()],
+            region: vec![],
         }
     }
 

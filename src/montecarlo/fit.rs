@@ -1136,6 +1136,7 @@ mod tests {
             winner: vec![0; n],
             group: (0..n).map(|i| (i % groups) as u32).collect(),
             group_names: (0..groups).map(|g| format!("r{g}")).collect(),
+            region: vec![],
         };
         let fair = FairModel {
             shape: FairShape::LogitNormal,

@@ -176,19 +176,28 @@ fn write_regions(o: &mut String, regions: &[RegionReport], adjustment: &str) {
     let _ = writeln!(o, "Regions, ranked ({adjustment})");
     let _ = writeln!(
         o,
-        "  {:>4}  {:<28} {:>9} {:>12}  {:<34} flags",
-        "rank", "region", "stations", "p adj", "strongest"
+        "  {:>4}  {:<28} {:>9} {:>12}  {:<34} {:>9}  flags",
+        "rank", "region", "stations", "p adj", "strongest", "stuffing"
     );
     for g in regions.iter().take(REGIONS_SHOWN) {
         let flags = g.checks.iter().filter(|c| c.flagged).count();
+        // The national fingerprint's stuffing placed here, as a share of the region's ballots.
+        let stuffing = g
+            .checks
+            .iter()
+            .find(|c| c.id == "fingerprint")
+            .and_then(|c| c.effect.as_ref())
+            .map(|e| format!("{:.2}%", 100.0 * e.value))
+            .unwrap_or_else(|| "-".into());
         let _ = writeln!(
             o,
-            "  {:>4}  {:<28} {:>9} {:>12}  {:<34} {}",
+            "  {:>4}  {:<28} {:>9} {:>12}  {:<34} {:>9}  {}",
             g.rank,
             clip(&g.region, 28),
             g.stations,
             g.p_adjusted.map(pval).unwrap_or_else(|| "-".into()),
             clip(g.strongest.as_deref().unwrap_or("-"), 34),
+            stuffing,
             match (g.flagged, flags) {
                 (false, _) => "-".to_string(),
                 (true, 0) => "FLAG".to_string(),
@@ -201,6 +210,16 @@ fn write_regions(o: &mut String, regions: &[RegionReport], adjustment: &str) {
             o,
             "  ... {} more regions (use --format json for all)",
             regions.len() - REGIONS_SHOWN
+        );
+    }
+    if regions
+        .iter()
+        .any(|g| g.checks.iter().any(|c| c.id == "fingerprint"))
+    {
+        let _ = writeln!(
+            o,
+            "  stuffing: ballots the national fingerprint fit places in the region, as a share of \
+             its ballots (not refitted per region; intervals in the JSON)"
         );
     }
     let _ = writeln!(o);

@@ -17,6 +17,7 @@ mod calibrate;
 mod csv;
 mod draw;
 mod presets;
+mod sizes;
 mod spec;
 mod truth;
 
@@ -25,8 +26,12 @@ use rayon::prelude::*;
 
 pub use csv::write_csv;
 pub use presets::kz2022;
-pub use spec::{ElectionSpec, Fraud, MIN_REGISTERED, SizeModel, SpecError};
-pub use truth::{FairTruth, FraudTruth, KindTruth, Planted, Totals, Truth};
+pub use sizes::{FileSizes, SizesError, sizes_from_file};
+pub use spec::{
+    ElectionSpec, Fraud, MAX_STATIONS, MIN_REGISTERED, SizeModel, SpecError, SpecProblem,
+    default_candidate_names,
+};
+pub use truth::{FairTruth, FraudTruth, KindTruth, Planted, Totals, Truth, truth_json};
 
 use crate::data::{ColumnRole, Dataset, RolePresence, Source};
 use crate::montecarlo::batch_rng;

@@ -9,10 +9,14 @@ use serde::ser::SerializeStruct;
 /// percentage a round one and are rare in real elections.
 pub const MIN_REGISTERED: u64 = 20;
 
+/// Most stations a spec may ask for: beyond this the election would not fit in memory.
+pub const MAX_STATIONS: usize = 100_000_000;
+
 /// A simulated election. Build one with [`ElectionSpec::clean`] or a preset
 /// ([`super::kz2022`]) and change fields; check it with [`ElectionSpec::validate`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ElectionSpec {
+    /// Polling stations, at most [`MAX_STATIONS`].
     pub stations: usize,
     /// Regions, each with its own random effect on turnout and on every share.
     /// Stations are split into contiguous, equal blocks, one block per region.
@@ -112,21 +116,62 @@ impl Fraud {
     }
 }
 
-/// Every problem found in a spec, each message starting with the field's name.
+/// One problem with a spec: the field it is about, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecProblem {
+    /// The field as named in the spec, e.g. `turnout_sd`, `size.median` or
+    /// `fraud.steal_exponent`; front ends map it to their own option names.
+    pub field: &'static str,
+    /// What is wrong, without the field's name, e.g. `must be between 0 and 10, got 12`.
+    pub message: String,
+}
+
+impl fmt::Display for SpecProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Every problem found in a spec, each naming its field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecError {
-    pub problems: Vec<String>,
+    pub problems: Vec<SpecProblem>,
 }
 
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid election spec: {}", self.problems.join("; "))
+        write!(f, "invalid election spec: ")?;
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                write!(f, "; ")?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
     }
 }
 
 impl std::error::Error for SpecError {}
 
 const SHARE_SUM_TOLERANCE: f64 = 1e-6;
+
+/// `Candidate A`, `Candidate B`, …, `Candidate Z`, `Candidate AA`, … for `k` candidates.
+pub fn default_candidate_names(k: usize) -> Vec<String> {
+    (0..k)
+        .map(|i| {
+            // Bijective base 26, as spreadsheet columns are lettered.
+            let mut n = i + 1;
+            let mut letters = Vec::new();
+            while n > 0 {
+                let d = (n - 1) % 26;
+                letters.push(char::from(b'A' + d as u8));
+                n = (n - 1) / 26;
+            }
+            let label: String = letters.iter().rev().collect();
+            format!("Candidate {label}")
+        })
+        .collect()
+}
 
 impl ElectionSpec {
     /// An ordinary clean election: 4 candidates, 10 regions, stations of about 1,000 voters,
@@ -145,10 +190,7 @@ impl ElectionSpec {
             shares: vec![0.45, 0.30, 0.15, 0.10],
             share_sd: 0.25,
             invalid_rate: 0.02,
-            candidate_names: ["Candidate A", "Candidate B", "Candidate C", "Candidate D"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            candidate_names: default_candidate_names(4),
             fraud: Fraud::default(),
         }
     }
@@ -156,34 +198,50 @@ impl ElectionSpec {
     /// Checks every field and lists all problems, each naming its field.
     pub fn validate(&self) -> Result<(), SpecError> {
         let mut p = Vec::new();
+        let mut bad = |field: &'static str, message: String| {
+            p.push(SpecProblem { field, message });
+        };
+        if self.stations > MAX_STATIONS {
+            bad(
+                "stations",
+                format!("must be at most {MAX_STATIONS}, got {}", self.stations),
+            );
+        }
         if self.regions == 0 {
-            p.push("regions: must be at least 1".to_string());
+            bad("regions", "must be at least 1".to_string());
         }
         match &self.size {
             SizeModel::LogNormal { median, sigma } => {
                 if !(median.is_finite() && *median >= 1.0 && *median <= 1e9) {
-                    p.push(format!(
-                        "size.median: must be between 1 and 1e9, got {median}"
-                    ));
+                    bad(
+                        "size.median",
+                        format!("must be between 1 and 1e9, got {median}"),
+                    );
                 }
                 if !(sigma.is_finite() && (0.0..=5.0).contains(sigma)) {
-                    p.push(format!("size.sigma: must be between 0 and 5, got {sigma}"));
+                    bad(
+                        "size.sigma",
+                        format!("must be between 0 and 5, got {sigma}"),
+                    );
                 }
             }
             SizeModel::Fixed(sizes) => {
                 if sizes.is_empty() && self.stations > 0 {
-                    p.push("size: the fixed list of station sizes is empty".to_string());
+                    bad(
+                        "size",
+                        "the fixed list of station sizes is empty".to_string(),
+                    );
                 }
                 if sizes.iter().any(|&s| s > 1_000_000_000) {
-                    p.push("size: a fixed station size is above 1e9".to_string());
+                    bad("size", "a fixed station size is above 1e9".to_string());
                 }
             }
         }
         if !(self.turnout > 0.0 && self.turnout < 1.0) {
-            p.push(format!(
-                "turnout: must be strictly between 0 and 1, got {}",
-                self.turnout
-            ));
+            bad(
+                "turnout",
+                format!("must be strictly between 0 and 1, got {}", self.turnout),
+            );
         }
         for (name, v) in [
             ("turnout_sd", self.turnout_sd),
@@ -191,28 +249,34 @@ impl ElectionSpec {
             ("share_sd", self.share_sd),
         ] {
             if !(v.is_finite() && (0.0..=10.0).contains(&v)) {
-                p.push(format!("{name}: must be between 0 and 10, got {v}"));
+                bad(name, format!("must be between 0 and 10, got {v}"));
             }
         }
         if self.shares.is_empty() {
-            p.push("shares: at least one candidate is needed".to_string());
+            bad("shares", "at least one candidate is needed".to_string());
         } else if self.shares.iter().any(|s| !(*s > 0.0 && s.is_finite())) {
-            p.push(format!(
-                "shares: every share must be above 0, got {:?}",
-                self.shares
-            ));
+            bad(
+                "shares",
+                format!("every share must be above 0, got {:?}", self.shares),
+            );
         } else {
             let sum: f64 = self.shares.iter().sum();
             if (sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
-                p.push(format!("shares: must sum to 1, they sum to {sum}"));
+                bad(
+                    "shares",
+                    format!("must sum to 1 (within {SHARE_SUM_TOLERANCE:e}), they sum to {sum}"),
+                );
             }
         }
         if self.candidate_names.len() != self.shares.len() {
-            p.push(format!(
-                "candidate_names: {} names for {} shares",
-                self.candidate_names.len(),
-                self.shares.len()
-            ));
+            bad(
+                "candidate_names",
+                format!(
+                    "{} names for {} shares",
+                    self.candidate_names.len(),
+                    self.shares.len()
+                ),
+            );
         }
         let reserved = [
             "station",
@@ -224,20 +288,21 @@ impl ElectionSpec {
         ];
         for (i, name) in self.candidate_names.iter().enumerate() {
             if name.trim().is_empty() {
-                p.push(format!("candidate_names: name {} is empty", i + 1));
+                bad("candidate_names", format!("name {} is empty", i + 1));
             } else if reserved.contains(&name.to_ascii_lowercase().as_str()) {
-                p.push(format!(
-                    "candidate_names: '{name}' is also a column name of the output"
-                ));
+                bad(
+                    "candidate_names",
+                    format!("'{name}' is also a column name of the output"),
+                );
             } else if self.candidate_names[..i].contains(name) {
-                p.push(format!("candidate_names: '{name}' appears twice"));
+                bad("candidate_names", format!("'{name}' appears twice"));
             }
         }
         if !(self.invalid_rate >= 0.0 && self.invalid_rate < 1.0) {
-            p.push(format!(
-                "invalid_rate: must be in [0, 1), got {}",
-                self.invalid_rate
-            ));
+            bad(
+                "invalid_rate",
+                format!("must be in [0, 1), got {}", self.invalid_rate),
+            );
         }
         let f = &self.fraud;
         for (name, v) in [
@@ -247,33 +312,39 @@ impl ElectionSpec {
             ("fraud.extreme", f.extreme),
         ] {
             if !(0.0..=1.0).contains(&v) {
-                p.push(format!("{name}: must be a share between 0 and 1, got {v}"));
+                bad(name, format!("must be a share between 0 and 1, got {v}"));
             }
         }
         if f.incremental + f.extreme > 1.0 {
-            p.push(format!(
-                "fraud.incremental + fraud.extreme: must not exceed 1, got {}",
-                f.incremental + f.extreme
-            ));
+            bad(
+                "fraud.incremental + fraud.extreme",
+                format!("must not exceed 1, got {}", f.incremental + f.extreme),
+            );
         }
         if !(f.theta.is_finite() && (0.0..=10.0).contains(&f.theta)) {
-            p.push(format!(
-                "fraud.theta: must be between 0 and 10, got {}",
-                f.theta
-            ));
+            bad(
+                "fraud.theta",
+                format!("must be between 0 and 10, got {}", f.theta),
+            );
         }
         if f.incremental > 0.0 && f.theta == 0.0 {
-            p.push("fraud.theta: must be above 0 when fraud.incremental is set".to_string());
+            bad(
+                "fraud.theta",
+                "must be above 0 when incremental stuffing is planted".to_string(),
+            );
         }
         if (f.incremental > 0.0 || f.extreme > 0.0)
             && !(f.steal_exponent.is_finite()
                 && f.steal_exponent > 0.0
                 && f.steal_exponent <= 100.0)
         {
-            p.push(format!(
-                "fraud.steal_exponent: must be above 0 (and at most 100) when ballot stuffing is set, got {}",
-                f.steal_exponent
-            ));
+            bad(
+                "fraud.steal_exponent",
+                format!(
+                    "must be above 0 (and at most 100) when ballot stuffing is planted, got {}",
+                    f.steal_exponent
+                ),
+            );
         }
         if p.is_empty() {
             Ok(())
@@ -322,10 +393,9 @@ impl ElectionSpec {
         }
         let k = s.shares.len();
         s.candidate_names.truncate(k);
-        while s.candidate_names.len() < k {
-            s.candidate_names
-                .push(format!("Candidate {}", s.candidate_names.len() + 1));
-        }
+        let filled = s.candidate_names.len();
+        s.candidate_names
+            .extend(default_candidate_names(k).into_iter().skip(filled));
         let f = &mut s.fraud;
         f.invented_counts = clamp(f.invented_counts, 0.0, 1.0, 0.0);
         f.integer_percent = clamp(f.integer_percent, 0.0, 1.0, 0.0);

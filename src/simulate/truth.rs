@@ -111,3 +111,9 @@ pub struct Truth {
     #[serde(skip)]
     pub planted: Vec<Planted>,
 }
+
+/// The truth as `elaudit simulate --truth` writes it: pretty JSON and a final newline.
+pub fn truth_json(truth: &Truth) -> String {
+    // Truth holds no map with non-string keys, so serialising cannot fail.
+    serde_json::to_string_pretty(truth).unwrap_or_default() + "\n"
+}

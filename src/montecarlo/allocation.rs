@@ -1,0 +1,241 @@
+//! Where the national fingerprint's fitted stuffing falls: each region's share of the
+//! expected stuffed stations and ballots added.
+//!
+//! A region of 1,000 stations cannot identify f_e to 0.001, so the fit is not rerun per
+//! region. Instead each observed station gets, from the national fit, the probability
+//! that a station of its region in its fingerprint cell was stuffed, and the ballots
+//! stuffing is expected to have added there. Both come from simulating the fitted model
+//! on the observed stations (at least [`MIN_COPIES`] copies of each), cell by cell.
+//! A region's sums of them, divided by the national sums, are its shares; its numbers
+//! are those shares of the national estimates, so the regions add up to the national
+//! report.
+//!
+//! Intervals combine two uncertainties by Monte Carlo: the national estimate's (draw
+//! `d` takes bootstrap replicate `d mod B`, reflected as in the basic interval) and
+//! which stations were stuffed given the probabilities (each region's count drawn
+//! from the normal approximation of its Poisson-binomial sum). Draw `d` uses only
+//! `batch_rng(seed, "fingerprint-allocation", d)`; copy `k` of the simulation only
+//! `batch_rng(seed, "fingerprint-allocation-sim", k)`.
+
+use std::collections::HashMap;
+
+use rand_distr::StandardNormal;
+use serde::Serialize;
+
+use super::batch_rng;
+use super::bootstrap::{Analysis, Interval, quantile_sorted};
+use super::fingerprint_model::{FingerprintModel, FraudKind, Stations, simulate_each};
+use super::fit::Grid;
+use super::runner::run_indexed;
+use rand::RngExt as _;
+
+/// Simulated copies of each station at least: cells need several simulated stations
+/// for their stuffed fraction to mean something.
+pub const MIN_COPIES: usize = 4;
+/// Monte Carlo draws behind each region's interval.
+pub const DRAWS: usize = 400;
+
+/// One region's share of the national fit's stuffing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegionShare {
+    pub region: String,
+    /// Stations of the region in the fingerprint.
+    pub stations: usize,
+    /// Ballots cast at those stations.
+    pub ballots: f64,
+    /// Expected stuffed stations, with a 95% interval.
+    pub stuffed_stations: Interval,
+    /// Expected ballots added, with a 95% interval.
+    pub ballots_added: Interval,
+    /// The region's share of the national expected ballots added (0 when none).
+    pub share_of_national: f64,
+}
+
+/// Per-cell sums from the simulation.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cell {
+    stations: f64,
+    stuffed: f64,
+    added: f64,
+    registered: f64,
+}
+
+impl Cell {
+    fn add(&mut self, o: &Cell) {
+        self.stations += o.stations;
+        self.stuffed += o.stuffed;
+        self.added += o.added;
+        self.registered += o.registered;
+    }
+}
+
+/// Each region's share of the fitted stuffing in `a` (an analysis of `st`), for the
+/// region slots of `st.region` named by `region_names` (one more slot, past the end,
+/// holds stations without a region). Regions without stations are left out.
+pub fn allocate(
+    st: &Stations,
+    region_names: &[String],
+    a: &Analysis,
+    seed: u64,
+) -> Vec<RegionShare> {
+    let n = st.len();
+    if n == 0 || st.region.len() != n {
+        return Vec::new();
+    }
+    // The fitted model's own groups: the paper model is national.
+    let model_st = match a.settings.model {
+        FingerprintModel::Default => st.clone(),
+        FingerprintModel::Paper => st.national(),
+    };
+    let grid = Grid::FIT;
+    let copies = a.copies.max(MIN_COPIES);
+    let (fair, fraud) = (&a.fit.fair, &a.fit.fraud);
+    // Keyed by (group, cell); maps are merged in copy order, so sums are reproducible.
+    let tables = run_indexed(copies, "fingerprint regions", |k| {
+        let mut rng = batch_rng(seed, "fingerprint-allocation-sim", k as u64);
+        let mut t: HashMap<(u32, u32), Cell> = HashMap::new();
+        simulate_each(&model_st, fair, fraud, &mut rng, |s| {
+            let c = grid.cell(
+                f64::from(s.ballots) / f64::from(s.registered).max(1.0),
+                f64::from(s.winner) / f64::from(s.valid).max(1.0),
+            );
+            let e = t.entry((s.group, c)).or_default();
+            e.stations += 1.0;
+            e.stuffed += f64::from(u8::from(s.kind != FraudKind::Fair));
+            e.added += s.added as f64;
+            e.registered += f64::from(s.registered);
+        });
+        t
+    });
+    let mut by_group: HashMap<(u32, u32), Cell> = HashMap::new();
+    let mut by_cell = vec![Cell::default(); grid.cells()];
+    for t in &tables {
+        // Iterate in key order: HashMap order is not reproducible, and f64 sums are
+        // order-sensitive.
+        let mut keys: Vec<_> = t.keys().copied().collect();
+        keys.sort_unstable();
+        for key in keys {
+            if let Some(c) = t.get(&key) {
+                by_group.entry(key).or_default().add(c);
+                if let Some(n) = by_cell.get_mut(key.1 as usize) {
+                    n.add(c);
+                }
+            }
+        }
+    }
+
+    // Per region slot: stations, ballots, Σp, Σp(1−p), Σe, Σe²(1−p)/p.
+    let slots = region_names.len() + 1;
+    let mut acc = vec![[0.0f64; 6]; slots];
+    for i in 0..n {
+        let c = grid.cell(st.turnout(i), st.share(i));
+        let g = model_st.group[i];
+        // A cell the region's simulation never reached borrows the national one.
+        let cell = by_group
+            .get(&(g, c))
+            .filter(|x| x.stations > 0.0)
+            .or_else(|| by_cell.get(c as usize).filter(|x| x.stations > 0.0));
+        let (p, e) = match cell {
+            Some(x) => (
+                x.stuffed / x.stations,
+                x.added / x.registered.max(1.0) * f64::from(st.registered[i]),
+            ),
+            None => (0.0, 0.0),
+        };
+        let slot = (st.region[i] as usize).min(slots - 1);
+        let r = &mut acc[slot];
+        r[0] += 1.0;
+        r[1] += f64::from(st.ballots[i]);
+        r[2] += p;
+        r[3] += p * (1.0 - p);
+        r[4] += e;
+        if p > 0.0 {
+            r[5] += e * e * (1.0 - p) / p;
+        }
+    }
+    let total_p: f64 = acc.iter().map(|r| r[2]).sum();
+    let total_e: f64 = acc.iter().map(|r| r[4]).sum();
+    let share = |x: f64, total: f64| if total > 0.0 { x / total } else { 0.0 };
+
+    // The national estimates and the draws standing for their uncertainty.
+    let stuffed_national = |fi: f64, fe: f64| (fi + fe) * n as f64;
+    let est_stations = stuffed_national(a.f_incremental.estimate, a.f_extreme.estimate);
+    let est_ballots = a.ballots_added.estimate;
+    let reflect = |est: f64, rep: f64| (2.0 * est - rep).max(0.0);
+    let national_draw = |d: usize| -> (f64, f64) {
+        if !a.fraud_selected {
+            // Estimates are 0 and intervals run up to the full fit's: draw from that.
+            let (s, b) = (
+                stuffed_national(a.fit.fraud.f_incremental, a.fit.fraud.f_extreme),
+                a.fit.ballots_added,
+            );
+            return match a.replicates.get(d % a.replicates.len().max(1)) {
+                Some(r) => (
+                    reflect(
+                        s,
+                        stuffed_national(r.fraud.f_incremental, r.fraud.f_extreme),
+                    ),
+                    reflect(b, r.ballots_added),
+                ),
+                None => (s, b),
+            };
+        }
+        match a.replicates.get(d % a.replicates.len().max(1)) {
+            Some(r) => (
+                reflect(
+                    est_stations,
+                    stuffed_national(r.fraud.f_incremental, r.fraud.f_extreme),
+                ),
+                reflect(est_ballots, r.ballots_added),
+            ),
+            None => (est_stations, est_ballots),
+        }
+    };
+    let used: Vec<usize> = (0..slots).filter(|&s| acc[s][0] > 0.0).collect();
+    let mut draws_s = vec![Vec::with_capacity(DRAWS); slots];
+    let mut draws_b = vec![Vec::with_capacity(DRAWS); slots];
+    for d in 0..DRAWS {
+        let mut rng = batch_rng(seed, "fingerprint-allocation", d as u64);
+        let (ns, nb) = national_draw(d);
+        let mut xs = vec![0.0; slots];
+        let mut ys = vec![0.0; slots];
+        for &s in &used {
+            let r = &acc[s];
+            let z1: f64 = rng.sample(StandardNormal);
+            let z2: f64 = rng.sample(StandardNormal);
+            xs[s] = (r[2] + z1 * r[3].sqrt()).max(0.0);
+            ys[s] = (r[4] + z2 * r[5].sqrt()).max(0.0);
+        }
+        let (sx, sy): (f64, f64) = (xs.iter().sum(), ys.iter().sum());
+        for &s in &used {
+            draws_s[s].push(ns * share(xs[s], sx));
+            draws_b[s].push(nb * share(ys[s], sy));
+        }
+    }
+    let interval = |estimate: f64, v: &mut Vec<f64>| -> Interval {
+        v.sort_by(f64::total_cmp);
+        let (lo, hi) = (quantile_sorted(v, 0.025), quantile_sorted(v, 0.975));
+        Interval {
+            estimate,
+            ci_low: lo.min(estimate),
+            ci_high: hi.max(estimate),
+        }
+    };
+    used.iter()
+        .map(|&s| {
+            let r = &acc[s];
+            let name = region_names
+                .get(s)
+                .cloned()
+                .unwrap_or_else(|| "(no region)".to_string());
+            RegionShare {
+                region: name,
+                stations: r[0] as usize,
+                ballots: r[1],
+                stuffed_stations: interval(est_stations * share(r[2], total_p), &mut draws_s[s]),
+                ballots_added: interval(est_ballots * share(r[4], total_e), &mut draws_b[s]),
+                share_of_national: share(r[4], total_e),
+            }
+        })
+        .collect()
+}
