@@ -2,13 +2,15 @@
 //! the not-applicable and degenerate cases, the seeded bootstrap, clean and stuffed
 //! simulations, and (when present) Russia 2012 and Poland 2020.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use elaudit::checks::anomalous_votes::{
     BinTotals, DEFAULT_REPLICATES, anomalous_votes_result, estimate, turnout_bin,
 };
 use elaudit::checks::{AnomalousVotes, Check, CheckContext, CheckOptions, registry};
-use elaudit::data::{ColumnSpec, Dataset, LoadOptions, RolePresence, Station};
+use elaudit::data::{ColumnSpec, Dataset, LoadOptions};
 use elaudit::report::{CheckResult, Family};
 use elaudit::simulate::{ElectionSpec, simulate};
 
@@ -29,31 +31,11 @@ type Group = (u64, fn(u64) -> u64, u64);
 
 /// A dataset of rows.
 fn dataset(rows: &[Row]) -> Dataset {
-    let mut d = Dataset {
-        candidates: vec!["W".into(), "A".into(), "B".into()],
-        winner: 0,
-        roles: RolePresence {
-            registered: true,
-            ballots: true,
-            valid: true,
-            invalid: true,
-        },
-        ..Dataset::default()
-    };
-    for (i, &(reg, ballots, valid, invalid, v)) in rows.iter().enumerate() {
-        d.stations.push(Station {
-            line: i as u64 + 2,
-            id: format!("s{i}"),
-            region: None,
-            registered: Some(reg),
-            ballots,
-            valid,
-            invalid,
-        });
-        d.votes.extend(v);
-        d.on_ballot.extend([true; 3]);
-    }
-    d
+    common::dataset(
+        &["W", "A", "B"],
+        rows.iter()
+            .map(|&(r, b, v, i, votes)| (r, b, v, i, votes.to_vec())),
+    )
 }
 
 /// 125 eligible stations in five turnout groups plus 7 ineligible ones, built by integer

@@ -1,6 +1,8 @@
 //! `integer-percent`: the integer rule, each station's exact probability, the Poisson-binomial
 //! tail, the check on hand-made, simulated and (when present) the published Russian data.
 
+mod common;
+
 use std::path::PathBuf;
 
 use elaudit::checks::integer_percent::{
@@ -8,7 +10,7 @@ use elaudit::checks::integer_percent::{
     poisson_binomial_sf,
 };
 use elaudit::checks::{Check, CheckContext, CheckOptions, IntegerPercent};
-use elaudit::data::{ColumnSpec, Dataset, LoadOptions, RolePresence, Station};
+use elaudit::data::{ColumnSpec, Dataset, LoadOptions};
 use elaudit::report::{CheckResult, Family};
 use elaudit::simulate::{ElectionSpec, simulate};
 use rand::RngExt as _;
@@ -23,31 +25,11 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 /// A dataset from (registered, ballots, valid, invalid, winner votes) rows, with one other
 /// candidate holding the rest of the valid votes.
 fn dataset(rows: &[(u64, u64, u64, u64, u64)]) -> Dataset {
-    let mut d = Dataset {
-        candidates: vec!["W".into(), "O".into()],
-        winner: 0,
-        roles: RolePresence {
-            registered: true,
-            ballots: true,
-            valid: true,
-            invalid: true,
-        },
-        ..Dataset::default()
-    };
-    for (i, &(reg, ballots, valid, invalid, w)) in rows.iter().enumerate() {
-        d.stations.push(Station {
-            line: i as u64 + 2,
-            id: format!("s{i}"),
-            region: None,
-            registered: Some(reg),
-            ballots,
-            valid,
-            invalid,
-        });
-        d.votes.extend([w, valid.saturating_sub(w)]);
-        d.on_ballot.extend([true, true]);
-    }
-    d
+    common::dataset(
+        &["W", "O"],
+        rows.iter()
+            .map(|&(r, b, v, i, w)| (r, b, v, i, vec![w, v.saturating_sub(w)])),
+    )
 }
 
 fn subject<'a>(rs: &'a [CheckResult], s: &str) -> &'a CheckResult {

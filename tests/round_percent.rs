@@ -1,8 +1,10 @@
 //! `round-percent`: reference values, applicability, calibration on clean simulated
 //! elections, and power against integer-percentage rigging.
 
+mod common;
+
 use elaudit::checks::{Check, CheckContext, CheckOptions, RoundPercent};
-use elaudit::data::{Dataset, RolePresence, Station};
+use elaudit::data::Dataset;
 use elaudit::report::{CheckResult, Family};
 use elaudit::simulate::{ElectionSpec, Fraud, SizeModel, simulate};
 
@@ -16,30 +18,18 @@ fn run(data: &Dataset) -> Vec<CheckResult> {
 
 /// Stations with (registered, ballots) and two candidates (winner votes, other votes).
 fn dataset(rows: &[(u64, u64, u64, u64)]) -> Dataset {
-    let mut d = Dataset {
-        candidates: vec!["A".into(), "B".into()],
-        roles: RolePresence {
-            registered: true,
-            ballots: true,
-            valid: true,
-            invalid: true,
-        },
-        ..Dataset::default()
-    };
-    for (i, &(registered, ballots, a, b)) in rows.iter().enumerate() {
-        d.stations.push(Station {
-            line: i as u64 + 2,
-            id: format!("s{i}"),
-            region: None,
-            registered: Some(registered),
-            ballots,
-            valid: a + b,
-            invalid: ballots.saturating_sub(a + b),
-        });
-        d.votes.extend([a, b]);
-        d.on_ballot.extend([true, true]);
-    }
-    d
+    common::dataset(
+        &["A", "B"],
+        rows.iter().map(|&(registered, ballots, a, b)| {
+            (
+                registered,
+                ballots,
+                a + b,
+                ballots.saturating_sub(a + b),
+                vec![a, b],
+            )
+        }),
+    )
 }
 
 fn close(got: f64, want: f64, tol: f64) -> bool {

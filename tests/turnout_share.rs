@@ -1,11 +1,13 @@
 //! `turnout-share`: the weighted correlation, its t-test and the Sobyanin–Sukhovolsky
 //! regressions against numpy/scipy, and the check's shape on hand-made and simulated data.
 
+mod common;
+
 use elaudit::checks::turnout_share::{
     correlation_p_value, turnout_share_result, weighted_correlation, weighted_slope,
 };
 use elaudit::checks::{Check, CheckContext, CheckOptions, TurnoutShare};
-use elaudit::data::{Dataset, RolePresence, Station};
+use elaudit::data::Dataset;
 use elaudit::report::Family;
 use elaudit::simulate::{ElectionSpec, simulate};
 
@@ -31,29 +33,11 @@ fn rows() -> Vec<[u64; 7]> {
 }
 
 fn dataset(rows: &[[u64; 7]]) -> Dataset {
-    let mut d = Dataset {
-        candidates: vec!["A".into(), "B".into(), "C".into()],
-        roles: RolePresence {
-            registered: true,
-            ballots: true,
-            valid: true,
-            invalid: true,
-        },
-        ..Dataset::default()
-    };
-    for (i, r) in rows.iter().enumerate() {
-        d.stations.push(Station {
-            line: i as u64 + 2,
-            id: format!("s{i}"),
-            region: None,
-            registered: Some(r[0]),
-            ballots: r[1],
-            valid: r[2],
-            invalid: r[3],
-        });
-        d.votes.extend(&r[4..7]);
-        d.on_ballot.extend([true; 3]);
-    }
+    let mut d = common::dataset(
+        &["A", "B", "C"],
+        rows.iter()
+            .map(|r| (r[0], r[1], r[2], r[3], r[4..7].to_vec())),
+    );
     let totals = d.candidate_totals();
     d.winner = (0..3).max_by_key(|&j| totals[j]).unwrap_or(0);
     d

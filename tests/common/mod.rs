@@ -1,0 +1,42 @@
+//! Helpers shared by the integration tests.
+
+use elaudit::data::{Dataset, RolePresence, Station};
+
+/// A dataset with every count role mapped and no regions, one station per row of
+/// (registered, ballots, valid, invalid, votes per candidate), lines numbered from 2
+/// as under a header. The winner is the first candidate; set `winner` to change it.
+pub fn dataset(
+    candidates: &[&str],
+    rows: impl IntoIterator<Item = (u64, u64, u64, u64, Vec<u64>)>,
+) -> Dataset {
+    let mut d = Dataset {
+        candidates: candidates.iter().map(|c| c.to_string()).collect(),
+        winner: 0,
+        roles: RolePresence {
+            registered: true,
+            ballots: true,
+            valid: true,
+            invalid: true,
+        },
+        ..Dataset::default()
+    };
+    for (i, (registered, ballots, valid, invalid, votes)) in rows.into_iter().enumerate() {
+        assert_eq!(
+            votes.len(),
+            candidates.len(),
+            "row {i}: one count per candidate"
+        );
+        d.stations.push(Station {
+            line: i as u64 + 2,
+            id: format!("s{i}"),
+            region: None,
+            registered: Some(registered),
+            ballots,
+            valid,
+            invalid,
+        });
+        d.on_ballot.extend(std::iter::repeat_n(true, votes.len()));
+        d.votes.extend(votes);
+    }
+    d
+}
