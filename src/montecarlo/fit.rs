@@ -331,12 +331,8 @@ struct Engine<'a> {
     fair_cell: Vec<u32>,
     /// Stuffed cells, computed when first needed after each change of θ, α or the
     /// fair counts (a sweep touches only the stations near its fraction).
-    inc_cell: Vec<u32>,
-    ext_cell: Vec<u32>,
-    inc_stamp: Vec<u32>,
-    ext_stamp: Vec<u32>,
-    inc_gen: u32,
-    ext_gen: u32,
+    inc: CellMemo,
+    ext: CellMemo,
     theta: f64,
     alpha: f64,
     shape_valid: bool,
@@ -349,6 +345,44 @@ struct Engine<'a> {
     ext_max: usize,
     /// Observed stations per group.
     sizes: Vec<usize>,
+}
+
+/// Each station's stuffed cell, remembered until the next `invalidate`: a generation
+/// stamp per entry makes invalidating all of them one increment.
+struct CellMemo {
+    cell: Vec<u32>,
+    stamp: Vec<u32>,
+    generation: u32,
+}
+
+impl CellMemo {
+    fn new(n: usize) -> CellMemo {
+        CellMemo {
+            cell: vec![NO_CELL; n],
+            stamp: vec![0; n],
+            generation: 1,
+        }
+    }
+
+    fn invalidate(&mut self) {
+        // Stamp 0 means "never computed", so the generation skips it on wrapping.
+        self.generation = self.generation.checked_add(1).unwrap_or(1);
+        if self.generation == 1 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+        }
+    }
+
+    #[inline]
+    fn get(&self, p: usize) -> Option<u32> {
+        (self.stamp[p] == self.generation).then(|| self.cell[p])
+    }
+
+    #[inline]
+    fn put(&mut self, p: usize, c: u32) -> u32 {
+        self.cell[p] = c;
+        self.stamp[p] = self.generation;
+        c
+    }
 }
 
 impl<'a> Engine<'a> {
@@ -377,12 +411,8 @@ impl<'a> Engine<'a> {
             v0: vec![0.0; n],
             w0: vec![0.0; n],
             fair_cell: vec![NO_CELL; n],
-            inc_cell: vec![NO_CELL; n],
-            ext_cell: vec![NO_CELL; n],
-            inc_stamp: vec![0; n],
-            ext_stamp: vec![0; n],
-            inc_gen: 1,
-            ext_gen: 1,
+            inc: CellMemo::new(n),
+            ext: CellMemo::new(n),
             theta: 0.1,
             alpha: 1.0,
             shape_valid: false,
@@ -424,8 +454,8 @@ impl<'a> Engine<'a> {
         }
         self.shape_valid = false;
         self.ext_alpha = None;
-        self.inc_gen = self.inc_gen.wrapping_add(1);
-        self.ext_gen = self.ext_gen.wrapping_add(1);
+        self.inc.invalidate();
+        self.ext.invalidate();
     }
 
     /// Turnout and share of station `p` stuffed with intensity `x`, `xa = x^α`.
@@ -469,9 +499,9 @@ impl<'a> Engine<'a> {
         }
         self.theta = theta;
         self.alpha = alpha;
-        self.inc_gen = self.inc_gen.wrapping_add(1);
+        self.inc.invalidate();
         if self.ext_alpha != Some(alpha) {
-            self.ext_gen = self.ext_gen.wrapping_add(1);
+            self.ext.invalidate();
             self.ext_alpha = Some(alpha);
         }
         self.shape_valid = true;
@@ -480,23 +510,23 @@ impl<'a> Engine<'a> {
     /// Cell of station `p` stuffed incrementally at the current θ and α.
     #[inline]
     fn inc_at(&mut self, p: usize) -> u32 {
-        if self.inc_stamp[p] != self.inc_gen {
-            let (x, xa) = self.inc_x(p);
-            self.inc_cell[p] = self.cell_of(self.stuffed(p, x, xa));
-            self.inc_stamp[p] = self.inc_gen;
+        if let Some(c) = self.inc.get(p) {
+            return c;
         }
-        self.inc_cell[p]
+        let (x, xa) = self.inc_x(p);
+        let c = self.cell_of(self.stuffed(p, x, xa));
+        self.inc.put(p, c)
     }
 
     /// Cell of station `p` stuffed extremely at the current α.
     #[inline]
     fn ext_at(&mut self, p: usize) -> u32 {
-        if self.ext_stamp[p] != self.ext_gen {
-            let (x, xa) = self.ext_x(p);
-            self.ext_cell[p] = self.cell_of(self.stuffed(p, x, xa));
-            self.ext_stamp[p] = self.ext_gen;
+        if let Some(c) = self.ext.get(p) {
+            return c;
         }
-        self.ext_cell[p]
+        let (x, xa) = self.ext_x(p);
+        let c = self.cell_of(self.stuffed(p, x, xa));
+        self.ext.put(p, c)
     }
 
     #[inline]
