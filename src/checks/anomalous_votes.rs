@@ -328,16 +328,8 @@ pub fn anomalous_votes_result(data: &Dataset, seed: u64, replicates: usize) -> C
         est.ratio_at_mode
     );
     CheckResult {
-        id: ID.into(),
-        subject: SUBJECT.into(),
-        family: Family::Descriptive,
-        applicable: true,
-        not_applicable: None,
-        n: n as u64,
         statistic: Some(est.anomalous_votes),
         p_value: None,
-        p_adjusted: None,
-        flagged: false,
         effect: share.map(|value| Effect {
             measure: "share_of_winner".into(),
             value,
@@ -359,6 +351,7 @@ pub fn anomalous_votes_result(data: &Dataset, seed: u64, replicates: usize) -> C
             "clipped": false,
             "bins": rows,
         }),
+        ..CheckResult::applicable(ID, SUBJECT, Family::Descriptive, n as u64)
     }
 }
 

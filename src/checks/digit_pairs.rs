@@ -135,16 +135,8 @@ fn evaluate(subject: &str, counts: &[u64]) -> CheckResult {
         "fall short of"
     };
     CheckResult {
-        id: ID.into(),
-        subject: subject.into(),
-        family: Family::Holm,
-        applicable: true,
-        not_applicable: None,
-        n,
         statistic: Some(statistic),
         p_value: Some(p),
-        p_adjusted: None,
-        flagged: false,
         effect: Some(Effect {
             measure: "excess_share".into(),
             value: excess,
@@ -180,5 +172,6 @@ fn evaluate(subject: &str, counts: &[u64]) -> CheckResult {
                 "adjacent_p": binom_test_two_sided(adjacent, n, UNIFORM_ADJACENT),
             },
         }),
+        ..CheckResult::applicable(ID, subject, Family::Holm, n)
     }
 }

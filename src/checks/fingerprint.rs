@@ -366,22 +366,20 @@ impl Check for Fingerprint {
             )
         };
         Some(CheckResult {
-            id: ID.into(),
-            subject: SUBJECT.into(),
-            family: Family::Descriptive,
-            applicable: true,
-            not_applicable: None,
-            n: entry.get("stations").and_then(Value::as_u64).unwrap_or(0),
             statistic: None,
             p_value: None,
-            p_adjusted: None,
-            flagged: false,
             effect: (ballots > 0.0).then(|| Effect {
                 measure: "ballots_added_share".into(),
                 value: added / ballots,
             }),
             summary,
             detail: json!({"national_share": entry}),
+            ..CheckResult::applicable(
+                ID,
+                SUBJECT,
+                Family::Descriptive,
+                entry.get("stations").and_then(Value::as_u64).unwrap_or(0),
+            )
         })
     }
 
@@ -401,16 +399,8 @@ impl Check for Fingerprint {
         };
         let share = a.ballots_added.estimate / a.total_ballots.max(1.0);
         vec![CheckResult {
-            id: ID.into(),
-            subject: SUBJECT.into(),
-            family: FAMILY,
-            applicable: true,
-            not_applicable: None,
-            n: a.stations as u64,
             statistic: num(a.test.distance_drop),
             p_value: num(a.p_value()),
-            p_adjusted: None,
-            flagged: false,
             effect: num(share).map(|value| Effect {
                 measure: "ballots_added_share".into(),
                 value,
@@ -420,6 +410,7 @@ impl Check for Fingerprint {
                 detail(&a, &left, self.model),
                 json!({"region_shares": (!shares.is_empty()).then_some(&shares)}),
             ),
+            ..CheckResult::applicable(ID, SUBJECT, FAMILY, a.stations as u64)
         }]
     }
 }

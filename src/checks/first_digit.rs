@@ -90,16 +90,8 @@ fn evaluate(subject: &str, counts: &[u64]) -> CheckResult {
         / 9.0;
     let conformity = nigrini_first_digit_conformity(mad);
     CheckResult {
-        id: ID.into(),
-        subject: subject.into(),
-        family: Family::Descriptive,
-        applicable: true,
-        not_applicable: None,
-        n,
         statistic: Some(chi2),
         p_value: Some(p),
-        p_adjusted: None,
-        flagged: false,
         effect: Some(Effect {
             measure: "mad".into(),
             value: mad,
@@ -118,5 +110,6 @@ fn evaluate(subject: &str, counts: &[u64]) -> CheckResult {
             "expected": expected,
             "classic": { "chi2": chi2, "p_value": p },
         }),
+        ..CheckResult::applicable(ID, subject, Family::Descriptive, n)
     }
 }

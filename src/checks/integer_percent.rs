@@ -475,16 +475,8 @@ fn subject_result(
         t.observed, t.expected, mc_sd
     );
     CheckResult {
-        id: ID.into(),
-        subject: subject.into(),
-        family: Family::Holm,
-        applicable: true,
-        not_applicable: None,
-        n,
         statistic: z,
         p_value: Some(p_value),
-        p_adjusted: None,
-        flagged: false,
         effect: Some(Effect {
             measure: "excess_share".into(),
             value: share,
@@ -500,5 +492,6 @@ fn subject_result(
             "mc_q999": mc_q999,
             "replicates": replicates,
         }),
+        ..CheckResult::applicable(ID, subject, Family::Holm, n)
     }
 }

@@ -103,16 +103,8 @@ fn evaluate(subject: &str, counts: &[u64], lo: u64) -> CheckResult {
     });
     let v = cramers_v(chi2, n, 10).unwrap_or(0.0);
     CheckResult {
-        id: ID.into(),
-        subject: subject.into(),
-        family: Family::Holm,
-        applicable: true,
-        not_applicable: None,
-        n,
         statistic: Some(chi2),
         p_value: Some(p),
-        p_adjusted: None,
-        flagged: false,
         effect: Some(Effect {
             measure: "cramers_v".into(),
             value: v,
@@ -142,6 +134,7 @@ fn evaluate(subject: &str, counts: &[u64], lo: u64) -> CheckResult {
             ),
             "classic": classic,
         }),
+        ..CheckResult::applicable(ID, subject, Family::Holm, n)
     }
 }
 

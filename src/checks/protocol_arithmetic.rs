@@ -151,16 +151,8 @@ impl Check for ProtocolArithmetic {
             )
         };
         vec![CheckResult {
-            id: ID.to_string(),
-            subject: "all".to_string(),
-            family: Family::Descriptive,
-            applicable: true,
-            not_applicable: None,
-            n,
             statistic: Some(inconsistent as f64),
             p_value: None,
-            p_adjusted: None,
-            flagged: false,
             effect: Some(Effect {
                 measure: "inconsistent_share".to_string(),
                 value: share,
@@ -173,6 +165,7 @@ impl Check for ProtocolArithmetic {
                 "zero_registered": zero_registered,
                 "turnout_above_100": above_100,
             }),
+            ..CheckResult::applicable(ID, "all", Family::Descriptive, n)
         }]
     }
 }

@@ -322,16 +322,8 @@ fn result(subject: &str, what: &str, t: Tally) -> CheckResult {
     let expected_share = t.expected / n;
     let excess = share - expected_share;
     CheckResult {
-        id: ID.to_string(),
-        subject: subject.to_string(),
-        family: Family::Holm,
-        applicable: true,
-        not_applicable: None,
-        n: t.stations,
         statistic: Some(z),
         p_value: Some(p),
-        p_adjusted: None,
-        flagged: false,
         effect: Some(Effect {
             measure: "excess_share".to_string(),
             value: excess,
@@ -351,6 +343,7 @@ fn result(subject: &str, what: &str, t: Tally) -> CheckResult {
             "expected": t.expected,
             "sd": sd,
         }),
+        ..CheckResult::applicable(ID, subject, Family::Holm, t.stations)
     }
 }
 

@@ -93,16 +93,8 @@ fn evaluate(subject: &str, counts: &[u64]) -> CheckResult {
     let expected_mean: f64 = shares.iter().enumerate().map(|(d, s)| d as f64 * s).sum();
     let v = cramers_v(chi2, n, 10).unwrap_or(0.0);
     CheckResult {
-        id: ID.into(),
-        subject: subject.into(),
-        family: Family::Holm,
-        applicable: true,
-        not_applicable: None,
-        n,
         statistic: Some(chi2),
         p_value: Some(p),
-        p_adjusted: None,
-        flagged: false,
         effect: Some(Effect {
             measure: "cramers_v".into(),
             value: v,
@@ -129,6 +121,7 @@ fn evaluate(subject: &str, counts: &[u64]) -> CheckResult {
             ),
             "classic": { "chi2": classic_chi2, "p_value": classic_p },
         }),
+        ..CheckResult::applicable(ID, subject, Family::Holm, n)
     }
 }
 

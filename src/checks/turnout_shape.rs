@@ -92,16 +92,8 @@ pub fn turnout_shape_result(data: &Dataset) -> CheckResult {
         format_p(test.p_value)
     );
     CheckResult {
-        id: ID.into(),
-        subject: SUBJECT.into(),
-        family: Family::Descriptive,
-        applicable: true,
-        not_applicable: None,
-        n: n as u64,
         statistic: Some(test.dip),
         p_value: Some(test.p_value),
-        p_adjusted: None,
-        flagged: false,
         effect: Some(Effect {
             measure: "dip".into(),
             value: test.dip,
@@ -113,6 +105,7 @@ pub fn turnout_shape_result(data: &Dataset) -> CheckResult {
             "dip": test.dip,
             "dip_p": test.p_value,
         }),
+        ..CheckResult::applicable(ID, SUBJECT, Family::Descriptive, n as u64)
     }
 }
 

@@ -194,16 +194,8 @@ pub fn turnout_share_result(data: &Dataset) -> CheckResult {
          elections the test of zero correlation rejects even when they are clean."
     );
     CheckResult {
-        id: ID.into(),
-        subject: SUBJECT.into(),
-        family: Family::Descriptive,
-        applicable: true,
-        not_applicable: None,
-        n: n as u64,
         statistic: Some(r),
         p_value: p,
-        p_adjusted: None,
-        flagged: false,
         effect: Some(Effect {
             measure: "correlation".into(),
             value: r,
@@ -214,6 +206,7 @@ pub fn turnout_share_result(data: &Dataset) -> CheckResult {
             "weights": "registered voters",
             "regressions": regressions,
         }),
+        ..CheckResult::applicable(ID, SUBJECT, Family::Descriptive, n as u64)
     }
 }
 

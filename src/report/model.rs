@@ -49,6 +49,27 @@ pub struct CheckResult {
 
 impl CheckResult {
     /// A result that says the check does not apply to this data, and why.
+    /// An applicable result for `n` items with nothing measured yet: callers fill in the
+    /// statistic, p-value, effect, summary and detail with struct-update syntax. The
+    /// audit sets `p_adjusted` and `flagged`.
+    pub fn applicable(id: &str, subject: &str, family: Family, n: u64) -> Self {
+        CheckResult {
+            id: id.to_string(),
+            subject: subject.to_string(),
+            family,
+            applicable: true,
+            not_applicable: None,
+            n,
+            statistic: None,
+            p_value: None,
+            p_adjusted: None,
+            flagged: false,
+            effect: None,
+            summary: String::new(),
+            detail: serde_json::Value::Null,
+        }
+    }
+
     pub fn not_applicable(
         id: &str,
         subject: &str,
