@@ -20,6 +20,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use super::{Check, CheckContext};
 use crate::data::Dataset;
 use crate::report::{CheckResult, Effect, Family};
+use crate::stats::binomial::{binomial_pmf, divergence};
 
 pub struct RoundPercent;
 
@@ -71,90 +72,6 @@ fn bin_first(percent: u128, n: u64) -> u64 {
 fn bin_last(percent: u128, n: u64) -> u64 {
     let n = u128::from(n);
     (((2 * percent + 1) * n).div_ceil(200) - 1).min(n) as u64
-}
-
-/// ln Γ(k+1) − [(k + ½)·ln k − k + ½·ln 2π]: the error of Stirling's formula for k!,
-/// exact below 16 and from its asymptotic series above.
-fn stirling_error(k: f64) -> f64 {
-    // python3 -c "import mpmath as mp; mp.mp.dps=40; print([repr(float(mp.loggamma(n+1)
-    //   - (n+mp.mpf(1)/2)*mp.log(n) + n - mp.log(2*mp.pi)/2)) for n in range(1,16)])"
-    const SMALL: [f64; 15] = [
-        0.08106146679532726,
-        0.0413406959554093,
-        0.02767792568499834,
-        0.020790672103765093,
-        0.016644691189821193,
-        0.013876128823070748,
-        0.01189670994589177,
-        0.010411265261972096,
-        0.009255462182712733,
-        0.00833056343336287,
-        0.007573675487951841,
-        0.00694284010720953,
-        0.006408994188004207,
-        0.0059513701127588475,
-        0.005554733551962801,
-    ];
-    const S0: f64 = 1.0 / 12.0;
-    const S1: f64 = 1.0 / 360.0;
-    const S2: f64 = 1.0 / 1260.0;
-    const S3: f64 = 1.0 / 1680.0;
-    const S4: f64 = 1.0 / 1188.0;
-    if k < 15.5 {
-        return SMALL[(k as usize).clamp(1, 15) - 1];
-    }
-    let r = 1.0 / k;
-    let r2 = r * r;
-    let series = if k > 500.0 {
-        S0 - S1 * r2
-    } else if k > 80.0 {
-        S0 - (S1 - S2 * r2) * r2
-    } else if k > 35.0 {
-        S0 - (S1 - (S2 - S3 * r2) * r2) * r2
-    } else {
-        S0 - (S1 - (S2 - (S3 - S4 * r2) * r2) * r2) * r2
-    };
-    series * r
-}
-
-/// x·ln(x/m) + m − x, without the cancellation of the plain formula when x ≈ m.
-fn deviance(x: f64, m: f64) -> f64 {
-    if x == 0.0 {
-        m
-    } else if (x - m).abs() < 0.1 * (x + m) {
-        // x·ln(x/m) + m − x = (x−m)·v + 2x·Σ_{j≥1} v^(2j+1)/(2j+1), v = (x−m)/(x+m).
-        // |v| < 0.1, so nine terms reach 1e-20 of the first; Horner in v².
-        let v = (x - m) / (x + m);
-        let v2 = v * v;
-        let mut poly = 1.0 / 19.0;
-        for c in [17.0, 15.0, 13.0, 11.0, 9.0, 7.0, 5.0, 3.0] {
-            poly = poly * v2 + 1.0 / c;
-        }
-        (x - m) * v + 2.0 * x * v * v2 * poly
-    } else {
-        x * (x / m).ln() + m - x
-    }
-}
-
-/// n·KL(x/n ‖ p) = deviance(x, np) + deviance(n − x, nq): e^(−it) bounds the binomial
-/// tail beyond x (Chernoff), and it is the exponent of the pmf at x.
-fn divergence(x: f64, n: f64, p: f64) -> f64 {
-    deviance(x, n * p) + deviance(n - x, n * (1.0 - p))
-}
-
-/// The Binomial(n, p) pmf at 0 < x < n, given `divergence(x, n, p)`, to about 1e-15
-/// relative, by Loader's saddle-point expansion (C. Loader, "Fast and accurate
-/// computation of binomial probabilities", 2000).
-fn binomial_pmf(x: f64, n: f64, p: f64, divergence: f64) -> f64 {
-    if x == 0.0 {
-        return (n * (-p).ln_1p()).exp();
-    }
-    if x == n {
-        return (n * p.ln()).exp();
-    }
-    let lc = stirling_error(n) - stirling_error(x) - stirling_error(n - x) - divergence;
-    let lf = (2.0 * std::f64::consts::PI * x * ((n - x) / n)).ln();
-    (lc - 0.5 * lf).exp()
 }
 
 /// floor(100·k/n + 1/2) and the percentage bins, in u64 for n ≤ 2^50 (no overflow).
