@@ -69,6 +69,18 @@ impl Cell {
     }
 }
 
+/// One region slot's sums over its stations of the stuffing probability p and the
+/// expected ballots added e, with the variances of their Poisson-binomial sums.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    stations: f64,
+    ballots: f64,
+    stuffed: f64,
+    stuffed_var: f64,
+    added: f64,
+    added_var: f64,
+}
+
 /// Each region's share of the fitted stuffing in `a` (an analysis of `st`), for the
 /// region slots of `st.region` named by `region_names` (one more slot, past the end,
 /// holds stations without a region). Regions without stations are left out.
@@ -124,9 +136,8 @@ pub fn allocate(
         }
     }
 
-    // Per region slot: stations, ballots, Σp, Σp(1−p), Σe, Σe²(1−p)/p.
     let slots = region_names.len() + 1;
-    let mut acc = vec![[0.0f64; 6]; slots];
+    let mut acc = vec![Slot::default(); slots];
     for i in 0..n {
         let c = grid.cell(st.turnout(i), st.share(i));
         let g = model_st.group[i];
@@ -142,69 +153,62 @@ pub fn allocate(
             ),
             None => (0.0, 0.0),
         };
-        let slot = (st.region[i] as usize).min(slots - 1);
-        let r = &mut acc[slot];
-        r[0] += 1.0;
-        r[1] += f64::from(st.ballots[i]);
-        r[2] += p;
-        r[3] += p * (1.0 - p);
-        r[4] += e;
+        let r = &mut acc[(st.region[i] as usize).min(slots - 1)];
+        r.stations += 1.0;
+        r.ballots += f64::from(st.ballots[i]);
+        r.stuffed += p;
+        r.stuffed_var += p * (1.0 - p);
+        r.added += e;
         if p > 0.0 {
-            r[5] += e * e * (1.0 - p) / p;
+            // The station adds e/p when stuffed (probability p), nothing otherwise.
+            r.added_var += e * e * (1.0 - p) / p;
         }
     }
-    let total_p: f64 = acc.iter().map(|r| r[2]).sum();
-    let total_e: f64 = acc.iter().map(|r| r[4]).sum();
+    let total_p: f64 = acc.iter().map(|r| r.stuffed).sum();
+    let total_e: f64 = acc.iter().map(|r| r.added).sum();
     let share = |x: f64, total: f64| if total > 0.0 { x / total } else { 0.0 };
 
-    // The national estimates and the draws standing for their uncertainty.
+    // The national estimates, and draws standing for their uncertainty: the basic
+    // bootstrap's reflection of each replicate about the centre. With no fraud selected
+    // the estimates are 0 and the intervals run up to the full fit's, so draws reflect
+    // about the full fit.
     let stuffed_national = |fi: f64, fe: f64| (fi + fe) * n as f64;
     let est_stations = stuffed_national(a.f_incremental.estimate, a.f_extreme.estimate);
     let est_ballots = a.ballots_added.estimate;
-    let reflect = |est: f64, rep: f64| (2.0 * est - rep).max(0.0);
+    let (centre_s, centre_b) = if a.fraud_selected {
+        (est_stations, est_ballots)
+    } else {
+        (
+            stuffed_national(a.fit.fraud.f_incremental, a.fit.fraud.f_extreme),
+            a.fit.ballots_added,
+        )
+    };
+    let reflect = |centre: f64, rep: f64| (2.0 * centre - rep).max(0.0);
     let national_draw = |d: usize| -> (f64, f64) {
-        if !a.fraud_selected {
-            // Estimates are 0 and intervals run up to the full fit's: draw from that.
-            let (s, b) = (
-                stuffed_national(a.fit.fraud.f_incremental, a.fit.fraud.f_extreme),
-                a.fit.ballots_added,
-            );
-            return match a.replicates.get(d % a.replicates.len().max(1)) {
-                Some(r) => (
-                    reflect(
-                        s,
-                        stuffed_national(r.fraud.f_incremental, r.fraud.f_extreme),
-                    ),
-                    reflect(b, r.ballots_added),
-                ),
-                None => (s, b),
-            };
-        }
         match a.replicates.get(d % a.replicates.len().max(1)) {
             Some(r) => (
                 reflect(
-                    est_stations,
+                    centre_s,
                     stuffed_national(r.fraud.f_incremental, r.fraud.f_extreme),
                 ),
-                reflect(est_ballots, r.ballots_added),
+                reflect(centre_b, r.ballots_added),
             ),
-            None => (est_stations, est_ballots),
+            None => (centre_s, centre_b),
         }
     };
-    let used: Vec<usize> = (0..slots).filter(|&s| acc[s][0] > 0.0).collect();
+    let used: Vec<usize> = (0..slots).filter(|&s| acc[s].stations > 0.0).collect();
     let mut draws_s = vec![Vec::with_capacity(DRAWS); slots];
     let mut draws_b = vec![Vec::with_capacity(DRAWS); slots];
+    let (mut xs, mut ys) = (vec![0.0; slots], vec![0.0; slots]);
     for d in 0..DRAWS {
         let mut rng = batch_rng(seed, "fingerprint-allocation", d as u64);
         let (ns, nb) = national_draw(d);
-        let mut xs = vec![0.0; slots];
-        let mut ys = vec![0.0; slots];
         for &s in &used {
             let r = &acc[s];
             let z1: f64 = rng.sample(StandardNormal);
             let z2: f64 = rng.sample(StandardNormal);
-            xs[s] = (r[2] + z1 * r[3].sqrt()).max(0.0);
-            ys[s] = (r[4] + z2 * r[5].sqrt()).max(0.0);
+            xs[s] = (r.stuffed + z1 * r.stuffed_var.sqrt()).max(0.0);
+            ys[s] = (r.added + z2 * r.added_var.sqrt()).max(0.0);
         }
         let (sx, sy): (f64, f64) = (xs.iter().sum(), ys.iter().sum());
         for &s in &used {
@@ -230,11 +234,14 @@ pub fn allocate(
                 .unwrap_or_else(|| "(no region)".to_string());
             RegionShare {
                 region: name,
-                stations: r[0] as usize,
-                ballots: r[1],
-                stuffed_stations: interval(est_stations * share(r[2], total_p), &mut draws_s[s]),
-                ballots_added: interval(est_ballots * share(r[4], total_e), &mut draws_b[s]),
-                share_of_national: share(r[4], total_e),
+                stations: r.stations as usize,
+                ballots: r.ballots,
+                stuffed_stations: interval(
+                    est_stations * share(r.stuffed, total_p),
+                    &mut draws_s[s],
+                ),
+                ballots_added: interval(est_ballots * share(r.added, total_e), &mut draws_b[s]),
+                share_of_national: share(r.added, total_e),
             }
         })
         .collect()
