@@ -4,13 +4,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use elaudit::checks::anomalous_votes::{
     BinTotals, DEFAULT_REPLICATES, anomalous_votes_result, estimate, turnout_bin,
 };
 use elaudit::checks::{AnomalousVotes, Check, CheckContext, CheckOptions, registry};
-use elaudit::data::{ColumnSpec, Dataset, LoadOptions};
+use elaudit::data::{Dataset, LoadOptions};
 use elaudit::report::{CheckResult, Family};
 use elaudit::simulate::{ElectionSpec, simulate};
 
@@ -521,28 +521,9 @@ fn planted_incremental_stuffing_is_underestimated() {
     }
 }
 
-/// `../shared/data/<dir>`, when present.
-fn shared_data(dir: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(dir);
-    if p.is_dir() {
-        Some(p)
-    } else {
-        println!("skipped: {} is absent", p.display());
-        None
-    }
-}
-
 fn load_real(dir: &Path, file: &str, columns: &str) -> Dataset {
-    let spec = ColumnSpec::from_toml_file(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("data/columns")
-            .join(columns),
-    )
-    .expect("columns file");
     let opts = LoadOptions {
-        spec,
+        spec: common::columns_file(columns),
         ..LoadOptions::default()
     };
     elaudit::data::load(dir.join(file).to_str().expect("utf-8 path"), &opts).expect("loads")
@@ -567,7 +548,7 @@ fn print_real(name: &str, r: &CheckResult) {
 /// exactly 100% are kept out of the mode search.
 #[test]
 fn russia_2012_shows_a_large_positive_share() {
-    let Some(dir) = shared_data("ru-pres-2012") else {
+    let Some(dir) = common::shared_data("ru-pres-2012") else {
         return;
     };
     let d = load_real(
@@ -607,7 +588,7 @@ fn russia_2012_shows_a_large_positive_share() {
 /// asserted: a clean election must not look like stuffing for the winner.
 #[test]
 fn poland_2020_round_1_shows_no_positive_share() {
-    let Some(dir) = shared_data("poland-pres-2020") else {
+    let Some(dir) = common::shared_data("poland-pres-2020") else {
         return;
     };
     let d = load_real(

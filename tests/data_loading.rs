@@ -1,7 +1,9 @@
 //! Loading and validation through the public API: `elaudit::data::{load, load_reader}`.
 
+mod common;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use elaudit::data::{
     ColumnSpec, Dataset, ExcludeRule, LoadOptions, load, load_reader, split_candidate_list,
@@ -984,39 +986,19 @@ fn large_quote_free_input_reads_the_same_in_parallel_pieces() {
     assert_eq!(d.stations.len(), fast.stations.len() + 2);
 }
 
-/// `../shared/data` next to the project, when present.
-fn shared_data(dir: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(dir);
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("skipped: {} is absent", p.display());
-        None
-    }
-}
-
-fn columns_file(name: &str) -> ColumnSpec {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data/columns")
-        .join(name);
-    ColumnSpec::from_toml_file(&p).unwrap()
-}
-
 fn share(part: u64, whole: u64) -> f64 {
     part as f64 / whole as f64
 }
 
 #[test]
 fn russia_2012_totals_match_the_readme() {
-    let Some(dir) = shared_data("ru-pres-2012") else {
+    let Some(dir) = common::shared_data("ru-pres-2012") else {
         return;
     };
     let path = dir.join("russia_president_2012_uik.csv.gz");
     let d = load(
         path.to_str().unwrap(),
-        &opts(columns_file("ru-pres-2012.toml")),
+        &opts(common::columns_file("ru-pres-2012.toml")),
     )
     .unwrap();
     assert!(d.source.gzip);
@@ -1044,13 +1026,13 @@ fn russia_2012_totals_match_the_readme() {
 
 #[test]
 fn poland_2020_round1_totals_match_the_readme() {
-    let Some(dir) = shared_data("poland-pres-2020") else {
+    let Some(dir) = common::shared_data("poland-pres-2020") else {
         return;
     };
     let path = dir.join("poland_president_2020_round1_obwody.csv");
     let d = load(
         path.to_str().unwrap(),
-        &opts(columns_file("poland-pres-2020-round1.toml")),
+        &opts(common::columns_file("poland-pres-2020-round1.toml")),
     )
     .unwrap();
     // README: 27,229 rows, 27,225 with data (4 abroad are all '-'); registered
@@ -1077,7 +1059,7 @@ fn poland_2020_round1_totals_match_the_readme() {
     // Round 2 (README): 27,227 districts with data, registered 30,267,989, ballots
     // 20,638,465, Duda 10,440,388 = 51.03 % of valid 20,458,480.
     let path = dir.join("poland_president_2020_round2_obwody.csv");
-    let spec = columns_file("poland-pres-2020-round2.toml");
+    let spec = common::columns_file("poland-pres-2020-round2.toml");
     let d = load(path.to_str().unwrap(), &opts(spec)).unwrap();
     assert_eq!(d.stations.len(), 27_227);
     let registered: u64 = d.stations.iter().filter_map(|s| s.registered).sum();

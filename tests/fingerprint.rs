@@ -7,7 +7,9 @@
 //! Real data with the default replicate counts (numbers for the README):
 //!   cargo test --release --test fingerprint -- --ignored --nocapture real_data_full
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::time::Instant;
 
 use elaudit::checks::{Check, CheckContext, CheckOptions, Fingerprint};
@@ -449,24 +451,6 @@ fn paper_model_runs_and_finds_extreme_stuffing() {
 
 // ---------------------------------------------------------------- real data
 
-/// ../shared/data, next to the project.
-fn shared_data() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        println!("skipped: {} is absent", p.display());
-        None
-    }
-}
-
-fn columns_file(name: &str) -> ColumnSpec {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data/columns")
-        .join(name);
-    ColumnSpec::from_toml_file(&p).expect("columns file")
-}
-
 fn gz_header(path: &Path) -> Vec<String> {
     let file = std::fs::File::open(path).expect("open");
     let mut rdr = csv::Reader::from_reader(flate2::read::GzDecoder::new(file));
@@ -506,13 +490,13 @@ fn russia_2011(dir: &Path) -> Dataset {
 fn russia_2012(dir: &Path) -> Dataset {
     load(
         &dir.join("ru-pres-2012/russia_president_2012_uik.csv.gz"),
-        columns_file("ru-pres-2012.toml"),
+        common::columns_file("ru-pres-2012.toml"),
     )
 }
 
 /// Poland 2020, round 1 or 2, districts in Poland only (abroad and ships left out).
 fn poland_2020(dir: &Path, round: u8) -> Dataset {
-    let mut spec = columns_file(&format!("poland-pres-2020-round{round}.toml"));
+    let mut spec = common::columns_file(&format!("poland-pres-2020-round{round}.toml"));
     for v in ["zagranica", "statek"] {
         spec.exclude.push(ExcludeRule {
             column: "Typ obszaru".into(),
@@ -560,7 +544,9 @@ fn describe(name: &str, r: &CheckResult, secs: f64) -> String {
 type Loader = fn(&Path) -> Dataset;
 
 fn real_data(check: impl Fn(FingerprintModel) -> Fingerprint) {
-    let Some(dir) = shared_data() else { return };
+    let Some(dir) = common::shared_data("") else {
+        return;
+    };
     let elections: [(&str, Loader); 2] =
         [("ru-duma-2011", russia_2011), ("ru-pres-2012", russia_2012)];
     for (name, loader) in elections {

@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use elaudit::checks::integer_percent::{
     DEFAULT_REPLICATES, integer_percent_results, integer_probability, is_integer_percent,
     poisson_binomial_sf,
@@ -354,17 +352,6 @@ fn detects_integer_percentages_planted_in_five_percent_of_stations() {
     assert!(hits >= 19, "detected in {hits} of 20");
 }
 
-/// ../shared/data, next to the project.
-fn shared_data() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        println!("skipped: {} is absent", p.display());
-        None
-    }
-}
-
 /// The Kobak et al. mapping of a dkobak/elections file, from its header: registered is
 /// column 4, ballots are the three "issued" lines (columns 6-8), invalid and valid are
 /// columns 12 and 13, and the candidates run from column 22 to the `url` column.
@@ -394,7 +381,9 @@ fn russian_spec(path: &std::path::Path) -> ColumnSpec {
 /// the excess within one Monte Carlo sd of the published one, the exact expectation as given
 /// (and as recomputed with scipy from the same file).
 fn published(folder: &str, file: &str, included: u64, observed: u64, expected: f64, excess: f64) {
-    let Some(dir) = shared_data() else { return };
+    let Some(dir) = common::shared_data("") else {
+        return;
+    };
     let path = dir.join(folder).join(file);
     let opts = LoadOptions {
         spec: russian_spec(&path),

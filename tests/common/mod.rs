@@ -1,6 +1,33 @@
 //! Helpers shared by the integration tests.
 
-use elaudit::data::{Dataset, RolePresence, Station};
+// Each test binary compiles this module and uses a part of it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use elaudit::data::{ColumnSpec, Dataset, RolePresence, Station};
+
+/// `../shared/data/<dir>` (`""` for the folder itself) when present; otherwise `None`,
+/// with a message, so that tests on real elections skip in a user's clone.
+pub fn shared_data(dir: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(dir);
+    if p.is_dir() {
+        Some(p)
+    } else {
+        println!("skipped: {} is absent", p.display());
+        None
+    }
+}
+
+/// A column mapping from data/columns/.
+pub fn columns_file(name: &str) -> ColumnSpec {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/columns")
+        .join(name);
+    ColumnSpec::from_toml_file(&p).expect("columns file")
+}
 
 /// A dataset with every count role mapped and no regions, one station per row of
 /// (registered, ballots, valid, invalid, votes per candidate), lines numbered from 2
