@@ -281,7 +281,10 @@ fn num(x: f64) -> String {
 
 /// A p-value: tiny ones in scientific notation, so that 1e-40 is not printed as 0.
 fn pval(p: f64) -> String {
-    if p < 1e-4 {
+    // An upper tail that underflowed is below the smallest normal f64, not zero.
+    if p == 0.0 {
+        "< 1e-300".into()
+    } else if p < 1e-4 {
         format!("{p:.2e}")
     } else {
         format!("{p:.4}")
@@ -317,5 +320,6 @@ mod tests {
     fn tiny_p_values_stay_visible() {
         assert_eq!(pval(3.2e-40), "3.20e-40");
         assert_eq!(pval(0.5), "0.5000");
+        assert_eq!(pval(0.0), "< 1e-300");
     }
 }
