@@ -122,6 +122,19 @@ fn derived_roles_are_not_cross_checked() {
             .contains("invalid")
     );
 
+    // Ballots derived from valid + invalid are still compared with the registered
+    // voters: the derivation never reads them.
+    let roles = RolePresence {
+        ballots: false,
+        ..ALL_ROLES
+    };
+    let r = run(&dataset(roles, &rows()));
+    let c = &r.detail["counts"];
+    assert_eq!(c["ballots-above-registered"], 2);
+    assert_eq!(c["zero-registered-with-ballots"], 1);
+    assert!(c.get("valid-plus-invalid-mismatch").is_none());
+    assert!(r.detail["unchecked"].get("ballots-above-registered").is_none());
+
     // Without registered voters neither registered kind is counted.
     let roles = RolePresence {
         registered: false,
