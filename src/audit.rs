@@ -53,10 +53,7 @@ pub fn run_audit(data: &Dataset, opts: &AuditOptions) -> Report {
                 && !opts.skip.iter().any(|id| id == c.id())
         })
         .collect();
-    let ctx = CheckContext {
-        data,
-        options: &opts.checks,
-    };
+    let ctx = CheckContext::new(data, &opts.checks);
     // Checks run side by side; results keep registry order.
     let mut results: Vec<CheckResult> = checks
         .par_iter()
@@ -132,10 +129,7 @@ fn run_regions(
                 seed: batch_rng(opts.checks.seed, "region", r as u64).random(),
                 ..opts.checks.clone()
             };
-            let ctx = CheckContext {
-                data: &sub,
-                options: &options,
-            };
+            let ctx = CheckContext::new(&sub, &options);
             let name = &data.regions[r];
             // National-only checks report the region's part of their national result.
             let results: Vec<CheckResult> = checks

@@ -374,10 +374,7 @@ fn bootstrap_is_seeded_and_identical_at_any_thread_count() {
         seed: 5,
         ..CheckOptions::default()
     };
-    let ctx = CheckContext {
-        data: &sim,
-        options: &options,
-    };
+    let ctx = CheckContext::new(&sim, &options);
     let run = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)

@@ -66,10 +66,7 @@ fn clean_election(r: usize, scale: usize) -> Simulated {
 /// `[check][subject]`, `None` when not applicable.
 fn p_values(sim: &Simulated) -> [[Option<f64>; 2]; 3] {
     let opts = CheckOptions::default();
-    let ctx = CheckContext {
-        data: &sim.dataset,
-        options: &opts,
-    };
+    let ctx = CheckContext::new(&sim.dataset, &opts);
     let checks: [&dyn Check; 3] = [&SecondDigit, &LastDigit, &DigitPairs];
     checks.map(|c| {
         let results = c.run(&ctx);
@@ -132,10 +129,7 @@ fn invented_counts_p(kind: usize, last_digit_min: u64) -> Vec<f64> {
                 last_digit_min,
                 ..CheckOptions::default()
             };
-            let ctx = CheckContext {
-                data: &sim.dataset,
-                options: &opts,
-            };
+            let ctx = CheckContext::new(&sim.dataset, &opts);
             LastDigit
                 .run(&ctx)
                 .into_iter()
@@ -191,10 +185,7 @@ fn explore_checks() {
                 let mut spec = shape(kind, (2000 + (r * 1500) % 3001) * scale);
                 spec.fraud.invented_counts = fraud;
                 let sim = simulate(&spec, 5000 + r as u64);
-                let ctx = CheckContext {
-                    data: &sim.dataset,
-                    options: &opts,
-                };
+                let ctx = CheckContext::new(&sim.dataset, &opts);
                 checks
                     .iter()
                     .map(|c| c.run(&ctx).iter().map(|res| res.p_value).collect())

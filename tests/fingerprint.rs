@@ -340,10 +340,7 @@ fn run_check(data: &Dataset, check: &Fingerprint, seed: u64) -> CheckResult {
         seed,
         ..CheckOptions::default()
     };
-    let ctx = CheckContext {
-        data,
-        options: &options,
-    };
+    let ctx = CheckContext::new(data, &options);
     let mut out = check.run(&ctx);
     assert_eq!(out.len(), 1);
     out.remove(0)

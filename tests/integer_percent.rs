@@ -248,10 +248,7 @@ fn monte_carlo_matches_the_exact_moments_and_is_thread_independent() {
         seed: 5,
         ..CheckOptions::default()
     };
-    let ctx = CheckContext {
-        data: &sim,
-        options: &opts,
-    };
+    let ctx = CheckContext::new(&sim, &opts);
     let rs = IntegerPercent.run(&ctx);
     for r in &rs {
         let (mean, sd) = (num(r, "mc_mean"), num(r, "mc_sd"));

@@ -8,10 +8,7 @@ use elaudit::simulate::{ElectionSpec, simulate};
 
 fn run(data: &Dataset) -> CheckResult {
     let options = CheckOptions::default();
-    let mut r = ProtocolArithmetic.run(&CheckContext {
-        data,
-        options: &options,
-    });
+    let mut r = ProtocolArithmetic.run(&CheckContext::new(data, &options));
     assert_eq!(r.len(), 1);
     r.remove(0)
 }
@@ -133,7 +130,11 @@ fn derived_roles_are_not_cross_checked() {
     assert_eq!(c["ballots-above-registered"], 2);
     assert_eq!(c["zero-registered-with-ballots"], 1);
     assert!(c.get("valid-plus-invalid-mismatch").is_none());
-    assert!(r.detail["unchecked"].get("ballots-above-registered").is_none());
+    assert!(
+        r.detail["unchecked"]
+            .get("ballots-above-registered")
+            .is_none()
+    );
 
     // Without registered voters neither registered kind is counted.
     let roles = RolePresence {

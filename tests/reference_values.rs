@@ -235,10 +235,7 @@ fn patterned() -> Dataset {
 
 fn result_for(check: &dyn Check, data: &Dataset, subject: &str) -> CheckResult {
     let opts = CheckOptions::default();
-    let ctx = CheckContext {
-        data,
-        options: &opts,
-    };
+    let ctx = CheckContext::new(data, &opts);
     let results = check.run(&ctx);
     let names: Vec<_> = results.iter().map(|r| r.subject.clone()).collect();
     assert_eq!(names, ["A", "B", "all", "ballots"], "subject order");

@@ -10,10 +10,7 @@ use elaudit::simulate::{ElectionSpec, Fraud, SizeModel, simulate};
 
 fn run(data: &Dataset) -> Vec<CheckResult> {
     let options = CheckOptions::default();
-    RoundPercent.run(&CheckContext {
-        data,
-        options: &options,
-    })
+    RoundPercent.run(&CheckContext::new(data, &options))
 }
 
 /// Stations with (registered, ballots) and two candidates (winner votes, other votes).

@@ -319,10 +319,7 @@ fn extreme_stuffing_makes_turnout_bimodal() {
     let opts = CheckOptions::default();
     let run = |spec: &ElectionSpec| {
         let d = simulate(spec, 4).dataset;
-        TurnoutShape.run(&CheckContext {
-            data: &d,
-            options: &opts,
-        })
+        TurnoutShape.run(&CheckContext::new(&d, &opts))
     };
     let mut clean = ElectionSpec::clean(5000);
     clean.regions = 1;

@@ -211,12 +211,7 @@ fn simulated_stuffing_raises_the_winner_slope_above_the_share() {
     let mut spec = ElectionSpec::clean(5000);
     spec.fraud.incremental = 0.3;
     let stuffed = simulate(&spec, 1).dataset;
-    let run = |d: &Dataset| {
-        TurnoutShare.run(&CheckContext {
-            data: d,
-            options: &opts,
-        })
-    };
+    let run = |d: &Dataset| TurnoutShare.run(&CheckContext::new(d, &opts));
     let (c, s) = (run(&clean), run(&stuffed));
     assert_eq!(c.len(), 1);
     let w = |r: &elaudit::report::CheckResult| {

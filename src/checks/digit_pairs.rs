@@ -16,7 +16,6 @@
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::subjects::digit_subjects;
 use super::{Check, CheckContext};
 use crate::report::{CheckResult, Effect, Family};
 use crate::stats::binom_test_two_sided;
@@ -47,7 +46,7 @@ impl Check for DigitPairs {
         "Repeated and adjacent final-digit pairs of counts of 100 or more (Beber and Scacco 2012)"
     }
     fn run(&self, ctx: &CheckContext) -> Vec<CheckResult> {
-        digit_subjects(ctx.data)
+        ctx.digit_subjects()
             .par_iter()
             .map(|s| evaluate(&s.name, &s.counts))
             .collect()

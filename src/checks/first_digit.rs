@@ -10,7 +10,6 @@
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::subjects::digit_subjects;
 use super::{Check, CheckContext};
 use crate::report::{CheckResult, Effect, Family};
 use crate::stats::chi2_sf;
@@ -52,7 +51,7 @@ impl Check for FirstDigit {
         "First digits against Benford's law, with Nigrini's MAD ranges (weak evidence; never flagged)"
     }
     fn run(&self, ctx: &CheckContext) -> Vec<CheckResult> {
-        digit_subjects(ctx.data)
+        ctx.digit_subjects()
             .par_iter()
             .map(|s| evaluate(&s.name, &s.counts))
             .collect()

@@ -19,7 +19,6 @@
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::subjects::digit_subjects;
 use super::{Check, CheckContext};
 use crate::report::{CheckResult, Effect, Family};
 use crate::stats::digits::last_digit;
@@ -49,7 +48,7 @@ impl Check for LastDigit {
     }
     fn run(&self, ctx: &CheckContext) -> Vec<CheckResult> {
         let lo = ctx.options.last_digit_min;
-        digit_subjects(ctx.data)
+        ctx.digit_subjects()
             .par_iter()
             .map(|s| evaluate(&s.name, &s.counts, lo))
             .collect()

@@ -1,7 +1,10 @@
 //! The checks: one file each, behind one trait, in one ordered registry.
 
+use std::sync::OnceLock;
+
 use crate::data::Dataset;
 use crate::report::{CheckResult, Family};
+use subjects::{Subject, digit_subjects};
 
 pub mod anomalous_votes;
 mod digit_pairs;
@@ -54,6 +57,24 @@ impl Default for CheckOptions {
 pub struct CheckContext<'a> {
     pub data: &'a Dataset,
     pub options: &'a CheckOptions,
+    /// Built by the first digit check that asks, then shared: four checks read the same
+    /// lists, and building them is a pass over every vote.
+    subjects: OnceLock<Vec<Subject>>,
+}
+
+impl<'a> CheckContext<'a> {
+    pub fn new(data: &'a Dataset, options: &'a CheckOptions) -> CheckContext<'a> {
+        CheckContext {
+            data,
+            options,
+            subjects: OnceLock::new(),
+        }
+    }
+
+    /// The digit tests' subjects of this dataset (see [`subjects::digit_subjects`]).
+    pub fn digit_subjects(&self) -> &[Subject] {
+        self.subjects.get_or_init(|| digit_subjects(self.data))
+    }
 }
 
 /// One statistical check. It returns one result per subject it examines

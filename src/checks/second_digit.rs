@@ -12,7 +12,6 @@
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::subjects::digit_subjects;
 use super::{Check, CheckContext};
 use crate::report::{CheckResult, Effect, Family};
 use crate::stats::digits::{benford_second, benford_second_mean, second_digit};
@@ -43,7 +42,7 @@ impl Check for SecondDigit {
         "Second digits of counts of 10 or more against a smooth distribution of the same shape (Mebane's 2BL)"
     }
     fn run(&self, ctx: &CheckContext) -> Vec<CheckResult> {
-        digit_subjects(ctx.data)
+        ctx.digit_subjects()
             .par_iter()
             .map(|s| evaluate(&s.name, &s.counts))
             .collect()
