@@ -133,11 +133,34 @@ fn audit_options(args: &AuditArgs, argv: &[String]) -> Result<AuditOptions, Erro
             last_digit_min: args.last_digit_min,
             seed: args.seed,
             fingerprint: fingerprint_settings(args)?,
+            integer_percent_replicates: replicates(
+                "--integer-percent-replicates",
+                args.integer_percent_replicates,
+                1000,
+            )?,
+            anomalous_votes_replicates: replicates(
+                "--anomalous-votes-replicates",
+                args.anomalous_votes_replicates,
+                200,
+            )?,
         },
         by_region: args.by_region,
         command: recorded_command(argv),
     })
 }
+
+/// A replicate count of a check, checked: 0 turns the resampling off.
+fn replicates(flag: &str, b: usize, default: usize) -> Result<usize, Error> {
+    if b > MAX_REPLICATES {
+        return Err(Error::Usage(format!(
+            "{flag} {b}: give between 0 and {MAX_REPLICATES} (default {default})"
+        )));
+    }
+    Ok(b)
+}
+
+/// Most replicates a check may be asked for: beyond this a big file would run for hours.
+const MAX_REPLICATES: usize = 100_000;
 
 /// The fingerprint's settings from its flags, checked.
 fn fingerprint_settings(args: &AuditArgs) -> Result<Fingerprint, Error> {

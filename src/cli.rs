@@ -118,6 +118,18 @@ pub struct AuditArgs {
         help_heading = "Checks"
     )]
     pub fingerprint_margin: f64,
+    /// Monte Carlo replicates of integer-percent's check on the count's spread (its
+    /// p-value is analytic); 0 skips them.
+    #[arg(
+        long,
+        default_value_t = 1000,
+        value_name = "B",
+        help_heading = "Checks"
+    )]
+    pub integer_percent_replicates: usize,
+    /// Bootstrap replicates of anomalous-votes' 95% interval; 0 reports no interval.
+    #[arg(long, default_value_t = 200, value_name = "B", help_heading = "Checks")]
+    pub anomalous_votes_replicates: usize,
     /// Also run every applicable check inside each region, adjust across regions
     /// (Benjamini-Hochberg) and rank the regions.
     #[arg(long, help_heading = "Checks")]

@@ -686,3 +686,56 @@ fn fingerprint_flags_choose_the_model_replicates_and_margin() {
         fails_with(&["audit", "-", flag, value], csv.clone(), &[flag]);
     }
 }
+
+#[test]
+fn replicate_flags_set_or_switch_off_the_resampling() {
+    let csv = clean_csv(2_000, 5);
+    let run = |ip: &str, av: &str| {
+        let (code, v) = json_report(
+            &[
+                "audit",
+                "-",
+                "--checks",
+                "integer-percent,anomalous-votes",
+                "--integer-percent-replicates",
+                ip,
+                "--anomalous-votes-replicates",
+                av,
+            ],
+            Some(csv.clone().into_bytes()),
+        );
+        assert_eq!(code, 0);
+        v
+    };
+    let v = run("40", "30");
+    let ip = check(&v, "integer-percent", "turnout");
+    assert_eq!(ip["detail"]["replicates"], 40);
+    assert!(ip["detail"]["mc_sd"].as_f64().is_some());
+    assert!(ip["summary"].as_str().unwrap().contains("Monte Carlo sd"));
+    let av = check(&v, "anomalous-votes", "winner");
+    assert_eq!(av["detail"]["replicates"], 30);
+    assert!(av["detail"]["ci_low"].as_f64().is_some());
+
+    // 0 turns the resampling off; the p-value and the estimate stay.
+    let off = run("0", "0");
+    let ip0 = check(&off, "integer-percent", "turnout");
+    assert_eq!(ip0["detail"]["replicates"], 0);
+    assert!(ip0["detail"]["mc_sd"].is_null() && ip0["detail"]["mc_q999"].is_null());
+    assert!(!ip0["summary"].as_str().unwrap().contains("Monte Carlo"));
+    assert_eq!(ip0["p_value"], ip["p_value"]);
+    let av0 = check(&off, "anomalous-votes", "winner");
+    assert!(av0["detail"]["ci_low"].is_null());
+    assert_eq!(av0["statistic"], av["statistic"]);
+
+    for flag in [
+        "--integer-percent-replicates",
+        "--anomalous-votes-replicates",
+    ] {
+        fails_with(
+            &["audit", "-", flag, "100001"],
+            csv.clone(),
+            &[flag, "100000"],
+        );
+        fails_with(&["audit", "-", flag, "many"], csv.clone(), &[flag]);
+    }
+}

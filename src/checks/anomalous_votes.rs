@@ -68,7 +68,7 @@ impl Check for AnomalousVotes {
         vec![anomalous_votes_result(
             ctx.data,
             ctx.options.seed,
-            DEFAULT_REPLICATES,
+            ctx.options.anomalous_votes_replicates,
         )]
     }
 }

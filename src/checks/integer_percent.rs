@@ -51,7 +51,11 @@ impl Check for IntegerPercent {
          station's binomial expectation (Kobak et al. 2016)"
     }
     fn run(&self, ctx: &CheckContext) -> Vec<CheckResult> {
-        integer_percent_results(ctx.data, ctx.options.seed, DEFAULT_REPLICATES)
+        integer_percent_results(
+            ctx.data,
+            ctx.options.seed,
+            ctx.options.integer_percent_replicates,
+        )
     }
 }
 
@@ -469,11 +473,18 @@ fn subject_result(
     };
     // Adding 0.0 turns a rounded -0.00 into +0.00.
     let pct = (10_000.0 * share).round() / 100.0 + 0.0;
+    let mc_text = if mc.is_empty() {
+        String::new()
+    } else {
+        format!(" (Monte Carlo sd {mc_sd:.1})")
+    };
     let summary = format!(
         "Excess share {pct:+.2}% of stations: {} have a whole-number percentage in {what}, \
-         against {:.1} expected from each station's size (Monte Carlo sd {:.1}).",
-        t.observed, t.expected, mc_sd
+         against {:.1} expected from each station's size{mc_text}.",
+        t.observed, t.expected
     );
+    // With no replicates there is no Monte Carlo spread to report.
+    let mc_num = |x: f64| (!mc.is_empty()).then_some(x);
     CheckResult {
         statistic: z,
         p_value: Some(p_value),
@@ -487,8 +498,8 @@ fn subject_result(
             "expected": t.expected,
             "excess": excess,
             "sd": sd,
-            "mc_mean": mc_mean,
-            "mc_sd": mc_sd,
+            "mc_mean": mc_num(mc_mean),
+            "mc_sd": mc_num(mc_sd),
             "mc_q999": mc_q999,
             "replicates": replicates,
         }),

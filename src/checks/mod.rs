@@ -41,6 +41,11 @@ pub struct CheckOptions {
     pub seed: u64,
     /// The fingerprint's model, replicate counts and materiality margin.
     pub fingerprint: Fingerprint,
+    /// Monte Carlo replicates of `integer-percent`'s cross-check of the count's spread
+    /// (its p-value is analytic); 0 skips them.
+    pub integer_percent_replicates: usize,
+    /// Bootstrap replicates of `anomalous-votes`' interval; 0 gives no interval.
+    pub anomalous_votes_replicates: usize,
 }
 
 impl Default for CheckOptions {
@@ -49,6 +54,8 @@ impl Default for CheckOptions {
             last_digit_min: 100,
             seed: 42,
             fingerprint: Fingerprint::default(),
+            integer_percent_replicates: integer_percent::DEFAULT_REPLICATES,
+            anomalous_votes_replicates: anomalous_votes::DEFAULT_REPLICATES,
         }
     }
 }
