@@ -969,7 +969,19 @@ const FAIR_TOLERANCE: f64 = 1e-2;
 /// Fits `proc_` to `st` with common random numbers `crn`: the fair-only model when
 /// `with_fraud` is false, the full model otherwise.
 pub fn fit(st: &Stations, crn: &Crn, proc_: &Procedure, with_fraud: bool, start: Start) -> Fit {
-    fit_engine(st, crn, proc_, with_fraud, start, |_| {})
+    fit_engine(st, crn, proc_, with_fraud, start, None, |_| {})
+}
+
+/// Fits only the fraud parameters, with the fair model held at `fair`: the fraud half of
+/// [`fit`], for tests and experiments that separate it from estimating the fair model.
+pub fn fit_fraud_given_fair(
+    st: &Stations,
+    crn: &Crn,
+    proc_: &Procedure,
+    fair: &FairModel,
+    start: Start,
+) -> Fit {
+    fit_engine(st, crn, proc_, true, start, Some(fair), |_| {})
 }
 
 fn fit_engine<'a>(
@@ -978,12 +990,14 @@ fn fit_engine<'a>(
     proc_: &Procedure,
     with_fraud: bool,
     start: Start,
+    given_fair: Option<&FairModel>,
     with_engine: impl FnOnce(&mut Engine<'a>),
 ) -> Fit {
     let observed = histogram(st, proc_.grid);
-    let mut fair = match proc_.model {
-        FingerprintModel::Default => initial_fair_logit(st),
-        FingerprintModel::Paper => paper_fair(st),
+    let mut fair = match (given_fair, proc_.model) {
+        (Some(f), _) => f.clone(),
+        (None, FingerprintModel::Default) => initial_fair_logit(st),
+        (None, FingerprintModel::Paper) => paper_fair(st),
     };
     let obs_stats = observed_group_stats(st);
     let mut engine = Engine::new(st, crn, proc_, &observed);
@@ -1019,7 +1033,7 @@ fn fit_engine<'a>(
     } else {
         s.engine.fair_only();
     }
-    if proc_.correct_fair {
+    if proc_.correct_fair && given_fair.is_none() {
         for _ in 0..FAIR_ITERATIONS {
             let sim = s.engine.sim_stats(st.n_groups());
             let change = correct_fair(&mut fair, &obs_stats, &sim, &s.engine.sizes);
@@ -1093,7 +1107,7 @@ pub fn fit_with_profile(
     fractions: &[f64],
 ) -> (Fit, Vec<ProfilePoint>) {
     let mut profile = Vec::new();
-    let fit = fit_engine(st, crn, proc_, true, Start::Grid, |engine| {
+    let fit = fit_engine(st, crn, proc_, true, Start::Grid, None, |engine| {
         let best = engine.total;
         let (theta0, alpha) = (engine.theta, engine.alpha);
         let thetas: Vec<f64> = if proc_.fit_theta {
