@@ -6,6 +6,7 @@ use rand::RngExt as _;
 use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal};
 
+use super::draw::logistic;
 use crate::montecarlo::batch_rng;
 
 /// Nodes and weights of a normal expectation: the trapezoid rule on a fine grid, which
@@ -24,15 +25,6 @@ fn normal_rule(sd: f64) -> Vec<(f64, f64)> {
         .collect();
     let total: f64 = raw.iter().map(|(_, w)| w).sum();
     raw.into_iter().map(|(x, w)| (x, w / total)).collect()
-}
-
-fn logistic(x: f64) -> f64 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
 }
 
 /// Expected turnout E[logistic(m + e)] with e on `rule`, and its derivative in m.

@@ -142,7 +142,8 @@ fn normal(rng: &mut Rng) -> f64 {
     StandardNormal.sample(rng)
 }
 
-fn logistic(x: f64) -> f64 {
+/// The logistic function, in the form that keeps full precision for negative x.
+pub(crate) fn logistic(x: f64) -> f64 {
     if x >= 0.0 {
         1.0 / (1.0 + (-x).exp())
     } else {
