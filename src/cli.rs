@@ -144,6 +144,10 @@ pub struct AuditArgs {
     /// Write the report here instead of stdout.
     #[arg(long, short, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
+    /// Shorter text report: one row per result, a sentence only for flagged ones, no
+    /// column mapping (the caveats stay). No effect on JSON.
+    #[arg(long, help_heading = "Output")]
+    pub brief: bool,
     /// Also write one row per station (turnout, shares, integer flags, fingerprint cell,
     /// anomaly score) to this CSV file.
     #[arg(long, value_name = "FILE.csv", help_heading = "Output")]

@@ -739,3 +739,33 @@ fn replicate_flags_set_or_switch_off_the_resampling() {
         fails_with(&["audit", "-", flag, "many"], csv.clone(), &[flag]);
     }
 }
+
+#[test]
+fn brief_text_keeps_rows_flags_and_caveats_and_drops_the_rest() {
+    let stuffed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/kz2022-stuffed.csv");
+    let text = |extra: &[&str]| {
+        let out = elaudit()
+            .args(["audit", stuffed.to_str().unwrap(), "--checks"])
+            .args(["second-digit,last-digit,fingerprint", "--quiet"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let full = text(&[]);
+    let brief = text(&["--brief"]);
+    let rows = |t: &str| {
+        t.lines()
+            .filter(|l| l.starts_with("  second-digit") || l.starts_with("  last-digit"))
+            .count()
+    };
+    // Every result keeps its row; unflagged results lose their sentence.
+    assert_eq!(rows(&brief), rows(&full));
+    assert!(full.contains("Second digits depart") && !brief.contains("Second digits depart"));
+    assert!(full.contains("  columns: ") && !brief.contains("  columns: "));
+    // The flagged result keeps its sentence, and the caveats stay.
+    assert!(brief.contains("Fitted ballot stuffing adds"), "{brief}");
+    assert!(brief.contains("Result: 1 flagged") && brief.contains("not proof of fraud"));
+    assert!(brief.lines().count() < full.lines().count());
+}

@@ -7,8 +7,21 @@ use super::{CheckResult, Family, RegionReport, Report};
 /// How many rejected rows the text report lists (the JSON lists them all).
 pub const REJECTED_SHOWN: usize = 10;
 
+/// How much the text report says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextOptions {
+    /// One row per result, with its sentence only when flagged, and no column mapping:
+    /// for files with many candidates. The caveats stay.
+    pub brief: bool,
+}
+
 /// The report as plain text.
 pub fn render_text(r: &Report) -> String {
+    render_text_with(r, TextOptions::default())
+}
+
+/// The report as plain text, as `options` ask.
+pub fn render_text_with(r: &Report, options: TextOptions) -> String {
     let mut o = String::new();
     let i = &r.input;
     let _ = writeln!(o, "elaudit {} audit of {}", r.version, i.path);
@@ -75,7 +88,9 @@ pub fn render_text(r: &Report) -> String {
         .iter()
         .map(|c| format!("{} -> {}", c.column, c.role))
         .collect();
-    let _ = writeln!(o, "  columns: {}", roles.join(", "));
+    if !options.brief {
+        let _ = writeln!(o, "  columns: {}", roles.join(", "));
+    }
     let _ = writeln!(o);
 
     let _ = writeln!(o, "Checks ({})", r.adjustment);
@@ -85,7 +100,13 @@ pub fn render_text(r: &Report) -> String {
         "check", "subject", "effect", "statistic", "p", "p adj"
     );
     for c in &r.checks {
-        write_check(&mut o, c);
+        write_check(&mut o, c, options.brief && !c.flagged);
+    }
+    if options.brief {
+        let _ = writeln!(
+            o,
+            "  (--brief: sentences only for flagged results; without it, one for every result)"
+        );
     }
     let _ = writeln!(o);
 
@@ -225,7 +246,8 @@ fn write_regions(o: &mut String, regions: &[RegionReport], adjustment: &str) {
     let _ = writeln!(o);
 }
 
-fn write_check(o: &mut String, c: &CheckResult) {
+/// One result's row, and its sentence unless `terse`.
+fn write_check(o: &mut String, c: &CheckResult, terse: bool) {
     if !c.applicable {
         let _ = writeln!(
             o,
@@ -233,7 +255,9 @@ fn write_check(o: &mut String, c: &CheckResult) {
             c.id,
             clip(&c.subject, 20)
         );
-        let _ = writeln!(o, "      {}", c.summary);
+        if !terse {
+            let _ = writeln!(o, "      {}", c.summary);
+        }
         return;
     }
     let effect = c
@@ -257,7 +281,9 @@ fn write_check(o: &mut String, c: &CheckResult) {
         c.p_adjusted.map(pval).unwrap_or_else(|| "-".into()),
         flag
     );
-    let _ = writeln!(o, "      {}", c.summary);
+    if !terse {
+        let _ = writeln!(o, "      {}", c.summary);
+    }
 }
 
 fn clip(s: &str, width: usize) -> String {
