@@ -316,21 +316,14 @@ impl Check for Fingerprint {
 
     /// The region's share of the national fit's stuffing (`detail.region_shares`).
     fn region_entry(&self, national: &CheckResult, region: &str) -> Option<CheckResult> {
-        let entry = national
-            .detail
-            .get("region_shares")?
-            .as_array()?
-            .iter()
-            .find(|e| e.get("region").and_then(Value::as_str) == Some(region))?;
-        let f = |k: &str, f: &str| entry.get(k).and_then(|v| v.get(f)).and_then(Value::as_f64);
-        let ballots = entry.get("ballots").and_then(Value::as_f64).unwrap_or(0.0);
-        let share = entry
-            .get("share_of_national")
-            .and_then(Value::as_f64)
-            .unwrap_or(0.0);
-        let added = f("ballots_added", "estimate").unwrap_or(0.0);
-        let stuffed = |k: &str| f("stuffed_stations", k).unwrap_or(0.0);
-        let added_at = |k: &str| f("ballots_added", k).unwrap_or(0.0);
+        // Read back as the type that wrote it, so that a renamed field fails here
+        // instead of reading as 0.
+        let shares: Vec<RegionShare> =
+            serde_json::from_value(national.detail.get("region_shares")?.clone()).ok()?;
+        let entry = shares.into_iter().find(|e| e.region == region)?;
+        let (ballots, share) = (entry.ballots, entry.share_of_national);
+        let (stuffed, added_iv) = (entry.stuffed_stations, entry.ballots_added);
+        let added = added_iv.estimate;
         let summary = if national
             .detail
             .get("fraud_selected")
@@ -342,12 +335,12 @@ impl Check for Fingerprint {
                  holds {:.1} of the national fit's expected stuffed stations (95% CI {:.1}–{:.1}) \
                  and {:.0} of its ballots added ({:.0}–{:.0}), {} of the national estimate and {} \
                  of the region's ballots.",
-                stuffed("estimate"),
-                stuffed("ci_low"),
-                stuffed("ci_high"),
+                stuffed.estimate,
+                stuffed.ci_low,
+                stuffed.ci_high,
                 added,
-                added_at("ci_low"),
-                added_at("ci_high"),
+                added_iv.ci_low,
+                added_iv.ci_high,
                 pct(share),
                 pct(if ballots > 0.0 { added / ballots } else { 0.0 }),
             )
@@ -356,10 +349,10 @@ impl Check for Fingerprint {
                 "Not refitted in the region: the national fit needs no stuffing, and its upper \
                  bounds put at most {:.0} stuffed stations and {:.0} added ballots here ({} of \
                  the region's ballots).",
-                stuffed("ci_high"),
-                added_at("ci_high"),
+                stuffed.ci_high,
+                added_iv.ci_high,
                 pct(if ballots > 0.0 {
-                    added_at("ci_high") / ballots
+                    added_iv.ci_high / ballots
                 } else {
                     0.0
                 }),
@@ -374,12 +367,7 @@ impl Check for Fingerprint {
             }),
             summary,
             detail: json!({"national_share": entry}),
-            ..CheckResult::applicable(
-                ID,
-                SUBJECT,
-                Family::Descriptive,
-                entry.get("stations").and_then(Value::as_u64).unwrap_or(0),
-            )
+            ..CheckResult::applicable(ID, SUBJECT, Family::Descriptive, entry.stations as u64)
         })
     }
 

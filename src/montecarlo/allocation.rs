@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 
 use rand_distr::StandardNormal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::batch_rng;
 use super::bootstrap::{Analysis, Interval, quantile_sorted};
@@ -35,8 +35,9 @@ pub const MIN_COPIES: usize = 4;
 /// Monte Carlo draws behind each region's interval.
 pub const DRAWS: usize = 400;
 
-/// One region's share of the national fit's stuffing.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One region's share of the national fit's stuffing. Deserialize reads it back from a
+/// national result's `detail`, for the region's own section of the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegionShare {
     pub region: String,
     /// Stations of the region in the fingerprint.

@@ -20,7 +20,7 @@
 //! of the null from `batch_rng(seed, "fingerprint-null", r)`, and the main fit from
 //! `batch_rng(seed, "fingerprint-crn", 0)`: results do not depend on the thread count.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::batch_rng;
 use super::fingerprint_model::{FingerprintModel, Fraud, Stations, simulate_stations};
@@ -68,7 +68,7 @@ impl Default for Settings {
 }
 
 /// A point estimate with its 95% interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
     pub estimate: f64,
     pub ci_low: f64,
