@@ -34,6 +34,7 @@ use super::{Check, CheckContext};
 use crate::data::Dataset;
 use crate::montecarlo::batch_rng;
 use crate::report::{CheckResult, Effect, Family};
+use crate::stats::quantile::type7_sorted;
 
 /// Bootstrap replicates for the interval.
 pub const DEFAULT_REPLICATES: usize = 200;
@@ -292,10 +293,7 @@ pub fn anomalous_votes_result(data: &Dataset, seed: u64, replicates: usize) -> C
     let (ci_low, ci_high) = if withheld {
         (None, None)
     } else {
-        (
-            quantile_sorted(&draws, 0.025),
-            quantile_sorted(&draws, 0.975),
-        )
+        (type7_sorted(&draws, 0.025), type7_sorted(&draws, 0.975))
     };
 
     let winner_name = data
@@ -382,14 +380,4 @@ fn bootstrap(stations: &[Eligible], seed: u64, replicates: usize) -> Vec<Option<
                 .collect::<Vec<_>>()
         })
         .collect()
-}
-
-/// Type-7 quantile (linear between order statistics) of sorted values.
-fn quantile_sorted(v: &[f64], q: f64) -> Option<f64> {
-    let last = v.len().checked_sub(1)?;
-    let h = q.clamp(0.0, 1.0) * last as f64;
-    let i = (h.floor() as usize).min(last);
-    let lo = *v.get(i)?;
-    let hi = *v.get((i + 1).min(last))?;
-    Some(lo + (h - i as f64) * (hi - lo))
 }

@@ -21,6 +21,7 @@ use super::{Check, CheckContext};
 use crate::data::Dataset;
 use crate::montecarlo::batch_rng;
 use crate::report::{CheckResult, Effect, Family};
+use crate::stats::quantile::type7_sorted;
 
 /// Monte Carlo replicates of the integer count under the null.
 pub const DEFAULT_REPLICATES: usize = 1000;
@@ -434,16 +435,6 @@ fn monte_carlo(per: &[([bool; 3], [f64; 3])], seed: u64, replicates: usize) -> [
     out
 }
 
-/// Type-7 quantile (linear between order statistics) of sorted values.
-fn quantile_sorted(v: &[f64], q: f64) -> Option<f64> {
-    let last = v.len().checked_sub(1)?;
-    let h = q.clamp(0.0, 1.0) * last as f64;
-    let i = (h.floor() as usize).min(last);
-    let lo = v[i];
-    let hi = v[(i + 1).min(last)];
-    Some(lo + (h - i as f64) * (hi - lo))
-}
-
 fn subject_result(
     subject: &str,
     n: u64,
@@ -464,7 +455,7 @@ fn subject_result(
     } else {
         0.0
     };
-    let mc_q999 = quantile_sorted(&sorted, 0.999);
+    let mc_q999 = type7_sorted(&sorted, 0.999);
     let share = excess / n as f64;
     let what = match subject {
         "turnout" => "turnout",

@@ -28,6 +28,7 @@ use super::fit::{ALPHA_RANGE, Crn, Fit, Grid, Procedure, ProfilePoint, Start, TH
 use super::fit::{fit, fit_with_profile, histogram};
 use super::runner::run_indexed;
 use super::tail::{GammaTail, ZERO_ATOM};
+use crate::stats::quantile::type7_sorted;
 use crate::stats::tails::normal_sf;
 
 /// Below this unadjusted p of the no-fraud test, the full fit is reported; at or
@@ -234,15 +235,9 @@ pub fn profile_fractions() -> Vec<f64> {
     (0..=20).map(|i| i as f64 * 0.05).collect()
 }
 
-/// Type-7 quantile (numpy's default) of sorted values.
+/// Type-7 quantile (numpy's default) of sorted values; 0 for none.
 pub fn quantile_sorted(v: &[f64], q: f64) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    let h = (v.len() - 1) as f64 * q.clamp(0.0, 1.0);
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(v.len() - 1);
-    v[lo] + (h - lo as f64) * (v[hi] - v[lo])
+    type7_sorted(v, q).unwrap_or(0.0)
 }
 
 /// Basic bootstrap interval `[2e − q97.5, 2e − q2.5]` clipped to `[lo, hi]`, widened

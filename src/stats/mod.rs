@@ -6,6 +6,7 @@ pub mod digits;
 pub mod dip;
 pub mod format;
 pub mod goodness;
+pub mod quantile;
 pub mod smooth;
 pub mod tails;
 
