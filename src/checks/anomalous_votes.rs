@@ -107,11 +107,17 @@ impl Default for BinTotals {
 
 impl BinTotals {
     fn add(&mut self, s: &Eligible) {
+        self.add_times(s, 1);
+    }
+
+    /// Adds station `s` `times` times over (a bootstrap draw's multiplicity).
+    fn add_times(&mut self, s: &Eligible, times: u32) {
         let b = usize::from(s.bin).min(BINS - 1);
-        self.stations[b] += 1;
-        self.winner[b] += u128::from(s.winner);
-        self.others[b] += s.others;
-        self.full_turnout += u64::from(s.full);
+        let t = u64::from(times);
+        self.stations[b] += t;
+        self.winner[b] += u128::from(s.winner) * u128::from(t);
+        self.others[b] += s.others * u128::from(t);
+        self.full_turnout += u64::from(s.full) * t;
     }
 
     /// Stations per bin as the mode search counts them: those at exactly 100% turnout are left
@@ -366,13 +372,23 @@ fn bootstrap(stations: &[Eligible], seed: u64, replicates: usize) -> Vec<Option<
         .flat_map_iter(|b| {
             let mut rng = batch_rng(seed, ID, b as u64);
             let in_batch = REPLICATE_BATCH.min(replicates - b * REPLICATE_BATCH);
+            // Draws are tallied per station, then added in station order: the totals are
+            // integers, so this equals adding each draw as it comes, without a random read
+            // of a station per draw.
+            let mut times = vec![0u32; stations.len()];
             (0..in_batch)
                 .map(|_| {
-                    let mut t = BinTotals::default();
+                    times.iter_mut().for_each(|c| *c = 0);
                     for _ in 0..n {
                         let i = rng.random_range(0..n) as usize;
-                        if let Some(s) = stations.get(i) {
-                            t.add(s);
+                        if let Some(c) = times.get_mut(i) {
+                            *c += 1;
+                        }
+                    }
+                    let mut t = BinTotals::default();
+                    for (s, &c) in stations.iter().zip(&times) {
+                        if c > 0 {
+                            t.add_times(s, c);
                         }
                     }
                     estimate(&t).map(|e| e.anomalous_votes)
