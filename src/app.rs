@@ -4,7 +4,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::audit::{AuditOptions, run_audit};
-use crate::checks::{CheckOptions, Fingerprint, FingerprintModel, registry};
+use crate::checks::{
+    CheckOptions, Fingerprint, FingerprintModel, anomalous_votes, integer_percent, registry,
+};
 use crate::cli::{AuditArgs, Cli, Command, FingerprintModelArg, Format, Preset, SimulateArgs};
 use crate::data::{self, ColumnSpec, ExcludeRule, LoadOptions};
 use crate::error::Error;
@@ -138,12 +140,12 @@ fn audit_options(args: &AuditArgs, argv: &[String]) -> Result<AuditOptions, Erro
             integer_percent_replicates: replicates(
                 "--integer-percent-replicates",
                 args.integer_percent_replicates,
-                1000,
+                integer_percent::DEFAULT_REPLICATES,
             )?,
             anomalous_votes_replicates: replicates(
                 "--anomalous-votes-replicates",
                 args.anomalous_votes_replicates,
-                200,
+                anomalous_votes::DEFAULT_REPLICATES,
             )?,
         },
         by_region: args.by_region,

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::checks::{anomalous_votes, integer_percent};
+
 /// elaudit: statistical fingerprints of election manipulation in polling-station results.
 ///
 /// A flag is evidence of a statistical anomaly, not proof of fraud.
@@ -122,13 +124,13 @@ pub struct AuditArgs {
     /// p-value is analytic); 0 skips them.
     #[arg(
         long,
-        default_value_t = 1000,
+        default_value_t = integer_percent::DEFAULT_REPLICATES,
         value_name = "B",
         help_heading = "Checks"
     )]
     pub integer_percent_replicates: usize,
     /// Bootstrap replicates of anomalous-votes' 95% interval; 0 reports no interval.
-    #[arg(long, default_value_t = 200, value_name = "B", help_heading = "Checks")]
+    #[arg(long, default_value_t = anomalous_votes::DEFAULT_REPLICATES, value_name = "B", help_heading = "Checks")]
     pub anomalous_votes_replicates: usize,
     /// Also run every applicable check inside each region, adjust across regions
     /// (Benjamini-Hochberg) and rank the regions.
