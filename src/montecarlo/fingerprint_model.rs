@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::Rng;
 use crate::data::Dataset;
+use crate::stats::quantile::type7_select;
 
 /// Stations with fewer registered voters are left out, as in Klimek et al.
 pub const MIN_REGISTERED: u64 = 100;
@@ -479,24 +480,6 @@ pub fn simulate_stations(
     (out, truth)
 }
 
-/// Type-7 quantile (numpy's default) of `v`, reordered in place; 0 when empty.
-pub fn quantile(v: &mut [f64], q: f64) -> f64 {
-    let n = v.len();
-    if n == 0 {
-        return 0.0;
-    }
-    let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
-    let lo = h.floor() as usize;
-    let (_, x_lo, rest) = v.select_nth_unstable_by(lo, f64::total_cmp);
-    let x_lo = *x_lo;
-    let x_hi = rest.iter().copied().fold(f64::INFINITY, f64::min);
-    if x_hi.is_finite() {
-        x_lo + (h - lo as f64) * (x_hi - x_lo)
-    } else {
-        x_lo
-    }
-}
-
 /// Lower quantile the fair model is pinned to.
 pub const Q_LOW: f64 = 0.05;
 /// Upper quantile the fair model is pinned to: below the median, since ballot
@@ -530,8 +513,8 @@ pub struct LowerFit {
 impl LowerFit {
     /// From the proportions `v` (reordered in place).
     pub fn of(v: &mut [f64]) -> LowerFit {
-        let lo = logit(quantile(v, Q_LOW));
-        let hi = logit(quantile(v, Q_HIGH));
+        let lo = logit(type7_select(v, Q_LOW));
+        let hi = logit(type7_select(v, Q_HIGH));
         LowerFit {
             pin: hi,
             scale: (hi - lo) / (Z_HIGH - Z_LOW),
@@ -731,18 +714,6 @@ pub fn paper_fair(st: &Stations) -> FairModel {
 mod tests {
     use super::*;
     use crate::montecarlo::batch_rng;
-
-    #[test]
-    fn quantiles_match_numpy() {
-        // python3 -c "import numpy as np; x=[3.,1,4,1,5,9,2,6]; print(np.median(x), np.quantile(x,0.1), np.quantile(x,0.4))"
-        // 3.5 1.0 2.8
-        let x = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0];
-        assert_eq!(quantile(&mut x.clone(), 0.5), 3.5);
-        assert!((quantile(&mut x.clone(), 0.1) - 1.0).abs() < 1e-12);
-        assert!((quantile(&mut x.clone(), 0.4) - 2.8).abs() < 1e-12);
-        assert_eq!(quantile(&mut [2.0, -1.0, 7.0], 0.5), 2.0);
-        assert_eq!(quantile(&mut [], 0.5), 0.0);
-    }
 
     #[test]
     fn lower_quantiles_recover_a_logit_normal() {

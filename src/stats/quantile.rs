@@ -1,4 +1,4 @@
-//! Quantiles of sorted samples.
+//! Type-7 quantiles (numpy's and R's default), of sorted samples or by selection.
 
 /// Type-7 quantile (numpy's and R's default: linear between order statistics) of
 /// values sorted ascending; `None` for an empty slice.
@@ -11,9 +11,40 @@ pub fn type7_sorted(v: &[f64], q: f64) -> Option<f64> {
     Some(lo + (h - i as f64) * (hi - lo))
 }
 
+/// Type-7 quantile of unsorted `v`, found by selection (reordering `v` in place); 0 when
+/// empty. Cheaper than sorting when one or two quantiles are wanted.
+pub fn type7_select(v: &mut [f64], q: f64) -> f64 {
+    let n = v.len();
+    if n == 0 {
+        return 0.0;
+    }
+    let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let (_, x_lo, rest) = v.select_nth_unstable_by(lo, f64::total_cmp);
+    let x_lo = *x_lo;
+    let x_hi = rest.iter().copied().fold(f64::INFINITY, f64::min);
+    if x_hi.is_finite() {
+        x_lo + (h - lo as f64) * (x_hi - x_lo)
+    } else {
+        x_lo
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn selection_matches_numpy() {
+        // python3 -c "import numpy as np; x=[3.,1,4,1,5,9,2,6]; print(np.median(x), np.quantile(x,0.1), np.quantile(x,0.4))"
+        // 3.5 1.0 2.8
+        let x = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0];
+        assert_eq!(type7_select(&mut x.clone(), 0.5), 3.5);
+        assert!((type7_select(&mut x.clone(), 0.1) - 1.0).abs() < 1e-12);
+        assert!((type7_select(&mut x.clone(), 0.4) - 2.8).abs() < 1e-12);
+        assert_eq!(type7_select(&mut [2.0, -1.0, 7.0], 0.5), 2.0);
+        assert_eq!(type7_select(&mut [], 0.5), 0.0);
+    }
 
     #[test]
     fn matches_numpy() {
