@@ -1,9 +1,11 @@
 //! `turnout-shape` and Hartigan's dip: the statistic against Python's `diptest`, the p-value
 //! against direct simulation, the moments against scipy, and the check on datasets.
 
+mod common;
+
 use elaudit::checks::turnout_shape::{skewness_kurtosis, turnout_shape_result};
 use elaudit::checks::{Check, CheckContext, CheckOptions, TurnoutShape};
-use elaudit::data::{Dataset, RolePresence, Station};
+use elaudit::data::Dataset;
 use elaudit::report::Family;
 use elaudit::simulate::{ElectionSpec, simulate};
 use elaudit::stats::dip::{MIN_N, NULL_TABLE, TAIL_LEVELS, dip, dip_p_value, dip_sorted, dip_test};
@@ -229,34 +231,17 @@ fn strong_bimodality_gives_tiny_p_values() {
     assert!(dip_test(&A[..9]).is_none(), "fewer than MIN_N values");
 }
 
-/// 40 stations' registered and ballots (the same formulas as tests/turnout_share.rs).
+/// 40 stations' registered and ballots (the same formulas as tests/turnout_share.rs),
+/// every ballot valid and for the one candidate.
 fn dataset(n: u64) -> Dataset {
-    let mut d = Dataset {
-        candidates: vec!["A".into()],
-        roles: RolePresence {
-            registered: true,
-            ballots: true,
-            valid: true,
-            invalid: true,
-        },
-        ..Dataset::default()
-    };
-    for i in 0..n {
-        let reg = 400 + (i * 379) % 1200;
-        let ballots = reg * (40 + (i * 17) % 50) / 100;
-        d.stations.push(Station {
-            line: i + 2,
-            id: format!("s{i}"),
-            region: None,
-            registered: Some(reg),
-            ballots,
-            valid: ballots,
-            invalid: 0,
-        });
-        d.votes.push(ballots);
-        d.on_ballot.push(true);
-    }
-    d
+    common::dataset(
+        &["A"],
+        (0..n).map(|i| {
+            let reg = 400 + (i * 379) % 1200;
+            let ballots = reg * (40 + (i * 17) % 50) / 100;
+            (reg, ballots, ballots, 0, vec![ballots])
+        }),
+    )
 }
 
 #[test]
