@@ -1,14 +1,12 @@
 //! End-to-end tests of the `elaudit` binary: exit codes, formats, input variants.
 
+mod common;
+
 use std::io::Write;
 
-use assert_cmd::Command;
+use common::{elaudit, stdout_of_success};
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn elaudit() -> Command {
-    Command::cargo_bin("elaudit").expect("binary builds")
-}
 
 /// A clean simulated election as CSV text (header + rows), small enough to be fast.
 fn clean_csv(stations: usize, seed: u64) -> String {
@@ -497,17 +495,7 @@ fn output_flag_writes_the_report_to_a_file() {
 #[test]
 fn sample_data_in_the_readme_runs() {
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/kz2022-sim.csv");
-    let out = elaudit()
-        .args(["audit", sample.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = stdout_of_success(elaudit().args(["audit", sample.to_str().unwrap()]));
     assert!(text.contains("turnout 69."), "{text}");
 }
 

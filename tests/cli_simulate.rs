@@ -1,10 +1,12 @@
 //! End-to-end tests of `elaudit simulate`: each fair-model flag has its effect, bad values
 //! exit 2 naming the flag, and the documented commands write the committed samples.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::{elaudit, stdout_of_success};
 use serde_json::Value;
 
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/kz2022-sim.csv");
@@ -13,10 +15,6 @@ const STUFFED_TRUTH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/data/kz2022-stuffed.truth.json"
 );
-
-fn elaudit() -> Command {
-    Command::cargo_bin("elaudit").expect("binary builds")
-}
 
 /// A simulated election as the CLI writes it: the header, and every row's fields.
 struct Table {
@@ -59,20 +57,13 @@ fn sd(x: &[f64]) -> f64 {
 fn simulate(args: &[&str]) -> Table {
     let dir = tempfile::tempdir().unwrap();
     let truth = dir.path().join("truth.json");
-    let out = elaudit()
-        .arg("simulate")
-        .args(args)
-        .arg("--truth")
-        .arg(&truth)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = stdout_of_success(
+        elaudit()
+            .arg("simulate")
+            .args(args)
+            .arg("--truth")
+            .arg(&truth),
     );
-    let text = String::from_utf8(out.stdout).unwrap();
     let mut lines = text.lines();
     let header = lines.next().unwrap().split(',').map(String::from).collect();
     let rows = lines

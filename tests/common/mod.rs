@@ -67,3 +67,20 @@ pub fn dataset(
     }
     d
 }
+
+/// The `elaudit` binary under test.
+pub fn elaudit() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("elaudit").expect("binary builds")
+}
+
+/// Runs `cmd`, expects exit status 0 (showing stderr if not), and returns stdout.
+pub fn stdout_of_success(cmd: &mut assert_cmd::Command) -> String {
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
