@@ -67,9 +67,7 @@ fn audit(args: &AuditArgs, argv: &[String]) -> Result<ExitCode, Error> {
         write_out(Some(path), &bytes)?;
     }
     let rendered = match args.format {
-        Format::Text => {
-            report::render_text_with(&report, report::TextOptions { brief: args.brief })
-        }
+        Format::Text => report::render_text(&report, report::TextOptions { brief: args.brief }),
         Format::Json => report::render_json(&report),
     };
     write_out(args.output.as_deref(), rendered.as_bytes())?;

@@ -8,4 +8,4 @@ mod text;
 pub use json::render_json;
 pub use model::*;
 pub use stations_csv::write_stations_csv;
-pub use text::{TextOptions, render_text, render_text_with};
+pub use text::{TextOptions, render_text};

@@ -15,13 +15,8 @@ pub struct TextOptions {
     pub brief: bool,
 }
 
-/// The report as plain text.
-pub fn render_text(r: &Report) -> String {
-    render_text_with(r, TextOptions::default())
-}
-
 /// The report as plain text, as `options` ask.
-pub fn render_text_with(r: &Report, options: TextOptions) -> String {
+pub fn render_text(r: &Report, options: TextOptions) -> String {
     let mut o = String::new();
     let i = &r.input;
     let _ = writeln!(o, "elaudit {} audit of {}", r.version, i.path);
