@@ -23,7 +23,9 @@ use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
 use super::batch_rng;
-use super::bootstrap::{Analysis, Interval, quantile_sorted};
+use super::bootstrap::{
+    Analysis, Interval, Q_BALLOTS_ADDED, Q_F_EXTREME, Q_F_INCREMENTAL, quantile_sorted,
+};
 use super::fingerprint_model::{FingerprintModel, FraudKind, Stations, simulate_each};
 use super::fit::Grid;
 use super::runner::run_indexed;
@@ -169,33 +171,23 @@ pub fn allocate(
     let total_e: f64 = acc.iter().map(|r| r.added).sum();
     let share = |x: f64, total: f64| if total > 0.0 { x / total } else { 0.0 };
 
-    // The national estimates, and draws standing for their uncertainty: the basic
-    // bootstrap's reflection of each replicate about the centre. With no fraud selected
-    // the estimates are 0 and the intervals run up to the full fit's, so draws reflect
-    // about the full fit.
+    // Draws standing for the national totals' uncertainty: the calibrated bootstrap's,
+    // replicate by replicate, so that stations and ballots stay paired.
     let stuffed_national = |fi: f64, fe: f64| (fi + fe) * n as f64;
-    let est_stations = stuffed_national(a.f_incremental.estimate, a.f_extreme.estimate);
-    let est_ballots = a.ballots_added.estimate;
-    let (centre_s, centre_b) = if a.fraud_selected {
-        (est_stations, est_ballots)
-    } else {
-        (
-            stuffed_national(a.fit.fraud.f_incremental, a.fit.fraud.f_extreme),
-            a.fit.ballots_added,
-        )
-    };
-    let reflect = |centre: f64, rep: f64| (2.0 * centre - rep).max(0.0);
+    let cal = &a.calibration;
+    let (fi, fe) = (&cal[Q_F_INCREMENTAL].draws, &cal[Q_F_EXTREME].draws);
+    let ballots = &cal[Q_BALLOTS_ADDED].draws;
+    let count = fi.len().min(fe.len()).min(ballots.len());
+    let centre = (
+        stuffed_national(a.f_incremental.estimate, a.f_extreme.estimate),
+        a.ballots_added.estimate,
+    );
     let national_draw = |d: usize| -> (f64, f64) {
-        match a.replicates.get(d % a.replicates.len().max(1)) {
-            Some(r) => (
-                reflect(
-                    centre_s,
-                    stuffed_national(r.fraud.f_incremental, r.fraud.f_extreme),
-                ),
-                reflect(centre_b, r.ballots_added),
-            ),
-            None => (centre_s, centre_b),
+        if count == 0 {
+            return centre;
         }
+        let k = d % count;
+        (stuffed_national(fi[k], fe[k]), ballots[k])
     };
     let used: Vec<usize> = (0..slots).filter(|&s| acc[s].stations > 0.0).collect();
     let mut draws_s = vec![Vec::with_capacity(DRAWS); slots];
@@ -237,11 +229,8 @@ pub fn allocate(
                 region: name,
                 stations: r.stations as usize,
                 ballots: r.ballots,
-                stuffed_stations: interval(
-                    est_stations * share(r.stuffed, total_p),
-                    &mut draws_s[s],
-                ),
-                ballots_added: interval(est_ballots * share(r.added, total_e), &mut draws_b[s]),
+                stuffed_stations: interval(centre.0 * share(r.stuffed, total_p), &mut draws_s[s]),
+                ballots_added: interval(centre.1 * share(r.added, total_e), &mut draws_b[s]),
                 share_of_national: share(r.added, total_e),
             }
         })

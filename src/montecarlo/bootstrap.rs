@@ -4,27 +4,34 @@
 //! - The test: the distance drop from the fair-only fit to the full fit, against
 //!   replicates simulated from the fair-only fit, with a gamma tail (plus an atom at
 //!   zero) so that p can fall far below 1/(B+1).
-//! - Estimates and intervals: replicates are simulated from the full fit (the
-//!   observed stations' sizes, invalid rates and regions) and refitted with fresh
-//!   common random numbers. The fit is biased along the f_i–θ ridge (towards less
-//!   incremental fraud), so each estimate is bias-corrected, `2·fit − mean(replicates)`,
-//!   and its 95% interval is the basic bootstrap interval `[2·fit − q97.5, 2·fit − q2.5]`,
-//!   both clipped to the parameter's range. The paper model reports its raw fit
-//!   (the paper's procedure has no such correction), with the same intervals.
+//! - Estimates and intervals: half the replicates are simulated from the full fit
+//!   (world a: the observed stations' sizes, invalid rates and regions) and refitted
+//!   with fresh common random numbers; the other half from the fit after one
+//!   bias-correction step (world b), replicate by replicate from the same random
+//!   numbers. The fit moves less than the truth along the f_i–θ ridge, and the paired
+//!   worlds measure by how much: each estimate and interval is read off the fit's
+//!   local line in the truth (see [`calibrated`]). The paper model reports its raw fit
+//!   (the paper's procedure has no such correction), with basic bootstrap intervals
+//!   from world a alone.
 //! - When the test does not reject "no fraud" at [`SELECT_P`], the fair-only fit is
 //!   reported (no fraud), each fraud interval is widened down to 0, and θ and α are
 //!   unidentified: the full fit then mostly describes noise, and would report
 //!   fraud in clean elections.
 //!
-//! Replicate `r` of the bootstrap draws only from `batch_rng(seed, "fingerprint", r)`,
+//! Replicate `r` of either world draws only from `batch_rng(seed, "fingerprint", r)`,
 //! of the null from `batch_rng(seed, "fingerprint-null", r)`, and the main fit from
 //! `batch_rng(seed, "fingerprint-crn", 0)`: results do not depend on the thread count.
 
 use serde::{Deserialize, Serialize};
 
 use super::batch_rng;
-use super::fingerprint_model::{FingerprintModel, Fraud, Stations, simulate_stations};
-use super::fit::{ALPHA_RANGE, Crn, Fit, Grid, Procedure, ProfilePoint, Start, THETA_RANGE};
+use super::fingerprint_model::{
+    FairGroup, FairModel, FingerprintModel, Fraud, MIN_SPREAD, SimTruth, Stations,
+    simulate_stations,
+};
+use super::fit::{
+    ALPHA_RANGE, Crn, F_EXTREME_MAX, Fit, Grid, Procedure, ProfilePoint, Start, THETA_RANGE,
+};
 use super::fit::{fit, fit_with_profile, histogram};
 use super::runner::run_indexed;
 use super::tail::{GammaTail, ZERO_ATOM};
@@ -38,7 +45,7 @@ pub const SELECT_P: f64 = 0.01;
 /// Default materiality margin: stuffing that adds at most this share of the ballots is
 /// not flagged. It is the issue's tolerance for clean elections (0.5% of ballots), and
 /// sits above what fair-model misfit produces on real clean controls (Poland 2020:
-/// 0.25% and 0.33%).
+/// 0.22% and 0.27%).
 pub const DEFAULT_MARGIN: f64 = 0.005;
 
 /// What to run.
@@ -83,27 +90,72 @@ impl Interval {
     }
 }
 
-/// The numbers one bootstrap replicate produced.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// The numbers one bootstrap replicate produced, with the truth of its world.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Replicate {
     pub fraud: Fraud,
-    pub ballots_added: f64,
-    pub votes_moved: f64,
-    pub fair_turnout: f64,
-    pub fair_share: f64,
+    pub fair: FairModel,
     pub distance: f64,
+    /// What the fit found, as [`Fit::quantities`].
+    found: [f64; 8],
+    /// The world's parameters and what its fraud really did, in the same order.
+    pub truth: [f64; 8],
 }
 
+/// Each quantity's range and how its fit noise scales, in the order of
+/// [`Replicate::quantities`].
+const QUANTITY_SCALES: [((f64, f64), Noise); 8] = [
+    ((0.0, 1.0), Noise::Proportional),
+    ((0.0, 1.0), Noise::Proportional),
+    (THETA_RANGE, Noise::Constant),
+    (ALPHA_RANGE, Noise::Constant),
+    ((0.0, f64::MAX), Noise::Proportional),
+    ((0.0, f64::MAX), Noise::Proportional),
+    ((0.0, 1.0), Noise::Constant),
+    ((0.0, 1.0), Noise::Constant),
+];
+
+/// Positions in [`Replicate::quantities`] and [`Replicate::truth`].
+pub const Q_F_INCREMENTAL: usize = 0;
+pub const Q_F_EXTREME: usize = 1;
+pub const Q_THETA: usize = 2;
+pub const Q_STEAL_EXPONENT: usize = 3;
+pub const Q_BALLOTS_ADDED: usize = 4;
+pub const Q_VOTES_MOVED: usize = 5;
+pub const Q_FAIR_TURNOUT: usize = 6;
+pub const Q_FAIR_SHARE: usize = 7;
+
 impl Replicate {
-    fn of(f: &Fit) -> Replicate {
+    fn of(f: &Fit, truth: [f64; 8]) -> Replicate {
         Replicate {
             fraud: f.fraud,
-            ballots_added: f.ballots_added,
-            votes_moved: f.votes_moved,
-            fair_turnout: f.fair_turnout,
-            fair_share: f.fair_share,
+            fair: f.fair.clone(),
             distance: f.distance,
+            found: f.quantities(),
+            truth,
         }
+    }
+
+    /// The reported quantities of this replicate's fit.
+    pub fn quantities(&self) -> [f64; 8] {
+        self.found
+    }
+}
+
+impl Fit {
+    /// The reported quantities of this fit, in the order of [`Replicate::quantities`].
+    pub fn quantities(&self) -> [f64; 8] {
+        let f = &self.fraud;
+        [
+            f.f_incremental,
+            f.f_extreme,
+            f.theta,
+            f.steal_exponent,
+            self.ballots_added,
+            self.votes_moved,
+            self.fair_turnout,
+            self.fair_share,
+        ]
     }
 }
 
@@ -154,6 +206,11 @@ impl MaterialTest {
         } else {
             0.0
         };
+        MaterialTest::with_sd(share, sd, margin)
+    }
+
+    /// The test for a reported share of `share` whose standard deviation is `sd`.
+    pub fn with_sd(share: f64, sd: f64, margin: f64) -> MaterialTest {
         let (z, p_value) = if sd > 0.0 && share.is_finite() {
             let z = (share - margin) / sd;
             (Some(z), normal_sf(z))
@@ -219,7 +276,14 @@ pub struct Analysis {
     pub test: NoFraudTest,
     pub material: MaterialTest,
     pub goodness_of_fit: GoodnessOfFit,
+    /// How each quantity was read off the bootstrap, in the order of
+    /// [`Replicate::quantities`] (see [`calibrated`]).
+    pub calibration: [Calibrated; 8],
+    /// Bootstrap replicates simulated from the fit.
     pub replicates: Vec<Replicate>,
+    /// Replicates simulated from the bias-corrected fit, paired with the first ones
+    /// (see [`calibrated`]); empty when no fraud is reported or for the paper model.
+    pub corrected_replicates: Vec<Replicate>,
 }
 
 impl Analysis {
@@ -260,14 +324,262 @@ pub fn basic_interval(estimate: f64, reps: &[f64], lo: f64, hi: f64) -> Interval
     }
 }
 
-/// Bootstrap bias correction `2·fit − mean(replicates)`, clipped to `[lo, hi]`.
-pub fn bias_corrected(fit: f64, reps: &[f64], lo: f64, hi: f64) -> f64 {
-    let v: Vec<f64> = reps.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return fit;
+/// Prior sd of a calibration slope around 1: a slope measured from replicates whose
+/// worlds barely differ is mostly noise, and is shrunk towards no correction.
+const SLOPE_PRIOR_SD: f64 = 0.25;
+/// Calibration slopes are kept in this range: near the floor the fit barely follows
+/// more stuffing (mild stuffing of many stations, on the f_i–θ ridge), and the
+/// interval, not the point estimate, carries the answer.
+const SLOPE_RANGE: (f64, f64) = (0.2, 2.0);
+/// Below this slope the inverted point estimate is mostly amplified noise (it reached
+/// 1.5–1.8 times the truth in the recovery suite), and the plain correction is reported.
+const MIN_INVERTIBLE_SLOPE: f64 = 0.3;
+
+/// A quantity's estimate and 95% interval from two bootstrap worlds: `a` simulated at
+/// the fit, `b` at the fit moved by a stretched bias correction, each a list of
+/// (truth, fit) with replicate `r` of both worlds drawn from the same random numbers.
+///
+/// The fit moves less than the truth along the f_i–θ ridge (slope below 1), so
+/// `2·fit − mean` undercorrects and an interval as wide as the fit's own spread is
+/// too narrow. With the fit's mean modelled as locally linear in the truth,
+/// `fit = c + s·truth + e`, the slope `s` comes from the paired worlds (common random
+/// numbers make the paired differences far less noisy than two independent worlds'
+/// means), the estimate solves
+/// `obs = c + s·truth` anchored at world b's means, and the interval inverts the
+/// residual quantiles: `[est − q97.5/s, est − q2.5/s]`, widened for the uncertainty of
+/// the anchor and of `s`. Below [`MIN_INVERTIBLE_SLOPE`] the point estimate is world
+/// a's plain correction instead. With no second world (slope 1)
+/// this is the bias-corrected basic bootstrap: `truth + obs − mean(a)`, which is
+/// `2·obs − mean(a)` when world a's truth is the fit.
+pub fn calibrated(
+    obs: f64,
+    a: &[(f64, f64)],
+    b: &[(f64, f64)],
+    (lo, hi): (f64, f64),
+    noise: Noise,
+) -> Calibrated {
+    let finite = |v: &[(f64, f64)]| -> Vec<(f64, f64)> {
+        v.iter()
+            .copied()
+            .filter(|(t, y)| t.is_finite() && y.is_finite())
+            .collect()
+    };
+    let (a, b) = (finite(a), finite(b));
+    if a.is_empty() {
+        return Calibrated {
+            interval: Interval {
+                estimate: obs,
+                ci_low: obs,
+                ci_high: obs,
+            },
+            slope: 1.0,
+            slope_sd: 0.0,
+            sd: 0.0,
+            draws: Vec::new(),
+        };
     }
-    let mean = v.iter().sum::<f64>() / v.len() as f64;
-    (2.0 * fit - mean).clamp(lo, hi)
+    let mean = |v: &[(f64, f64)]| -> (f64, f64) {
+        let n = v.len() as f64;
+        (
+            v.iter().map(|p| p.0).sum::<f64>() / n,
+            v.iter().map(|p| p.1).sum::<f64>() / n,
+        )
+    };
+    let (slope, slope_sd) = paired_slope(&a, &b);
+    // Anchor where the truth is likeliest to be: world b when there is one.
+    let anchor = if b.is_empty() { &a } else { &b };
+    let (t_bar, y_bar) = mean(anchor);
+    let estimate = (t_bar + (obs - y_bar) / slope).clamp(lo, hi);
+    let mut resid: Vec<f64> = Vec::with_capacity(a.len() + b.len());
+    for w in [&a, &b] {
+        if w.is_empty() {
+            continue;
+        }
+        let (tw, yw) = mean(w);
+        resid.extend(w.iter().map(|(t, y)| y - yw - slope * (t - tw)));
+    }
+    // Both worlds sit below the truth when the fit is shrunk: an amount's noise,
+    // which grows with the amount, is scaled up to the estimate.
+    let grow = match noise {
+        Noise::Proportional if t_bar > 0.0 => (estimate / t_bar).clamp(1.0, MAX_NOISE_GROWTH),
+        _ => 1.0,
+    };
+    // The anchor's mean is uncertain, and so is the slope the gap to it is divided by
+    // (delta method, in the fit's units).
+    let resid_var = if resid.len() > 1 {
+        resid.iter().map(|e| e * e).sum::<f64>() / (resid.len() - 1) as f64
+    } else {
+        0.0
+    };
+    let slope_var = ((obs - y_bar) * slope_sd / slope).powi(2);
+    let slope_share = if resid_var > 0.0 {
+        slope_var / resid_var
+    } else {
+        0.0
+    };
+    let inflate = grow * (1.0 + 1.0 / anchor.len() as f64 + slope_share).sqrt();
+    resid.iter_mut().for_each(|e| *e *= inflate);
+    let draws = resid
+        .iter()
+        .map(|e| (estimate - e / slope).clamp(lo, hi))
+        .collect();
+    resid.sort_by(f64::total_cmp);
+    let (q_lo, q_hi) = (
+        quantile_sorted(&resid, 0.025),
+        quantile_sorted(&resid, 0.975),
+    );
+    let n = resid.len() as f64;
+    let sd = if resid.len() > 1 {
+        (resid.iter().map(|e| e * e).sum::<f64>() / (n - 1.0)).sqrt() / slope
+    } else {
+        0.0
+    };
+    // Too flat a line to divide by: the point falls back to the plain bias correction
+    // from world a, and the interval, centred on the inversion, is widened to hold it.
+    let reported = if slope < MIN_INVERTIBLE_SLOPE {
+        let (ta, ya) = mean(&a);
+        (ta + obs - ya).clamp(lo, hi)
+    } else {
+        estimate
+    };
+    Calibrated {
+        interval: Interval {
+            estimate: reported,
+            ci_low: (estimate - q_hi / slope).clamp(lo, hi).min(reported),
+            ci_high: (estimate - q_lo / slope).clamp(lo, hi).max(reported),
+        },
+        slope,
+        slope_sd,
+        sd,
+        draws,
+    }
+}
+
+/// The slope of fit on truth from replicates paired across two worlds, shrunk towards
+/// 1 by its standard error, with its posterior sd; 1 (and 0) with no second world.
+fn paired_slope(a: &[(f64, f64)], b: &[(f64, f64)]) -> (f64, f64) {
+    let pairs: Vec<(f64, f64)> = a
+        .iter()
+        .zip(b)
+        .map(|(pa, pb)| (pb.0 - pa.0, pb.1 - pa.1))
+        .collect();
+    let m = pairs.len();
+    let sxx: f64 = pairs.iter().map(|(dt, _)| dt * dt).sum();
+    if m < 2 || sxx <= 0.0 {
+        return (1.0, 0.0);
+    }
+    let raw = pairs.iter().map(|(dt, dy)| dt * dy).sum::<f64>() / sxx;
+    let rss: f64 = pairs.iter().map(|(dt, dy)| (dy - raw * dt).powi(2)).sum();
+    let se2 = rss / (m - 1) as f64 / sxx;
+    let prior = SLOPE_PRIOR_SD * SLOPE_PRIOR_SD;
+    let w = prior / (prior + se2);
+    let slope = (1.0 + w * (raw - 1.0)).clamp(SLOPE_RANGE.0, SLOPE_RANGE.1);
+    (slope, (w * se2).sqrt())
+}
+
+/// How a quantity's fit noise depends on its size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Noise {
+    /// The same at any value (shape parameters, fair turnout and share).
+    Constant,
+    /// In proportion to the value (fractions of stations, ballots, votes).
+    Proportional,
+}
+
+/// The most [`Noise::Proportional`] scales residuals up by.
+const MAX_NOISE_GROWTH: f64 = 2.0;
+
+/// One quantity read off the bootstrap (see [`calibrated`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calibrated {
+    pub interval: Interval,
+    /// Slope of the fit on the truth (1 when not measured).
+    pub slope: f64,
+    /// Its standard error after shrinkage towards 1.
+    pub slope_sd: f64,
+    /// Standard deviation of the estimate.
+    pub sd: f64,
+    /// Draws standing for the uncertainty about the truth, one per replicate (world a's,
+    /// then world b's): the interval's centre less each scaled residual over the slope.
+    pub draws: Vec<f64>,
+}
+
+/// How far world b steps past the fit, in units of world a's bias: the fit's slope
+/// in the truth is typically 0.5–0.7 along the ridge, so a plain bias correction
+/// (step 1) stops well short of the truth, and the line would be extrapolated from
+/// below it, where the slope is steeper.
+const WORLD_B_STEP: f64 = 2.0;
+
+/// `x + step·(x − mean(xs))`: a bias-correction step, stretched.
+fn corrected(x: f64, xs: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = xs.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    if n == 0 {
+        x
+    } else {
+        x + WORLD_B_STEP * (x - sum / n as f64)
+    }
+}
+
+/// The world the second half of the bootstrap is simulated from: the fit with a
+/// stretched bias-correction step applied to every fraud and fair parameter.
+fn corrected_world(full: &Fit, reps: &[Replicate]) -> (FairModel, Fraud) {
+    let f = &full.fraud;
+    let fraud = Fraud {
+        f_incremental: corrected(f.f_incremental, reps.iter().map(|r| r.fraud.f_incremental))
+            .clamp(0.0, 1.0),
+        f_extreme: corrected(f.f_extreme, reps.iter().map(|r| r.fraud.f_extreme))
+            .clamp(0.0, F_EXTREME_MAX),
+        theta: corrected(f.theta, reps.iter().map(|r| r.fraud.theta))
+            .clamp(THETA_RANGE.0, THETA_RANGE.1),
+        steal_exponent: corrected(
+            f.steal_exponent,
+            reps.iter().map(|r| r.fraud.steal_exponent),
+        )
+        .clamp(ALPHA_RANGE.0, ALPHA_RANGE.1),
+    };
+    let mut fair = full.fair.clone();
+    for (g, fg) in fair.groups.iter_mut().enumerate() {
+        let field = |get: fn(&FairGroup) -> f64| {
+            corrected(
+                get(fg),
+                reps.iter().filter_map(|r| r.fair.groups.get(g)).map(get),
+            )
+        };
+        let turnout_center = field(|x| x.turnout_center);
+        let share_center = field(|x| x.share_center);
+        let turnout_spread = field(|x| x.turnout_spread).max(MIN_SPREAD);
+        let share_spread = field(|x| x.share_spread).max(MIN_SPREAD);
+        *fg = FairGroup {
+            turnout_center,
+            turnout_spread,
+            share_center,
+            share_spread,
+        };
+    }
+    (fair, fraud)
+}
+
+/// What a simulated world really holds, in the order of [`Replicate::quantities`].
+fn world_truth(fraud: &Fraud, sim: &Stations, planted: &SimTruth) -> [f64; 8] {
+    let sum = |v: &[u32]| v.iter().map(|&x| f64::from(x)).sum::<f64>();
+    let (reg, ballots, valid, winner) = (
+        sum(&sim.registered),
+        sum(&sim.ballots),
+        sum(&sim.valid),
+        sum(&sim.winner),
+    );
+    let added = planted.ballots_added;
+    let ratio = |num: f64, den: f64| if den > 0.0 { num / den } else { 0.0 };
+    [
+        fraud.f_incremental,
+        fraud.f_extreme,
+        fraud.theta,
+        fraud.steal_exponent,
+        added,
+        planted.votes_moved,
+        ratio(ballots - added, reg),
+        ratio(winner - added - planted.votes_moved, valid - added),
+    ]
 }
 
 /// Runs the fit, the bootstrap and the test on `st`.
@@ -286,27 +598,30 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     drop(crn);
     let drop_obs = (fair_only.distance - full.distance).max(0.0);
 
-    // Bootstrap refits start from the fit (the truth of their world): the grid
-    // would only cost time. Null refits search from the grid, as the fit did.
-    let start = Start::At {
-        theta: full.fraud.theta,
-        steal_exponent: full.fraud.steal_exponent,
+    // One bootstrap replicate: world `(fair, fraud)` from replicate `r`'s random
+    // numbers, refitted from the grid as the observed stations were, so that the
+    // replicates vary as much as the fit's own search does.
+    let replicate = |r: usize, fair: &FairModel, fraud: &Fraud| -> Replicate {
+        let mut rng = batch_rng(seed, "fingerprint", r as u64);
+        let (sim, planted) = simulate_stations(&st, fair, fraud, &mut rng);
+        let crn = Crn::draw(&sim, copies, &mut rng);
+        let f = fit(&sim, &crn, &proc_, true, Start::Grid);
+        Replicate::of(&f, world_truth(fraud, &sim, &planted))
     };
-    // Bootstrap and null replicates run as one list of jobs.
-    let b = settings.replicates;
-    let jobs = b + settings.null_replicates;
+    // The first half of the bootstrap (world a, at the fit) and the null replicates
+    // run as one list of jobs; null refits search from the grid, as the fit did.
+    let total = settings.replicates;
+    let b_a = total.div_ceil(2);
+    let jobs = b_a + settings.null_replicates;
     enum Out {
-        Boot(Replicate),
+        Boot(Box<Replicate>),
         Null(f64),
     }
     let outs = run_indexed(jobs, "fingerprint", |j| {
-        if j < b {
-            let mut rng = batch_rng(seed, "fingerprint", j as u64);
-            let (sim, _) = simulate_stations(&st, &full.fair, &full.fraud, &mut rng);
-            let crn = Crn::draw(&sim, copies, &mut rng);
-            Out::Boot(Replicate::of(&fit(&sim, &crn, &proc_, true, start)))
+        if j < b_a {
+            Out::Boot(Box::new(replicate(j, &full.fair, &full.fraud)))
         } else {
-            let mut rng = batch_rng(seed, "fingerprint-null", (j - b) as u64);
+            let mut rng = batch_rng(seed, "fingerprint-null", (j - b_a) as u64);
             let (sim, _) = simulate_stations(&st, &fair_only.fair, &Fraud::NONE, &mut rng);
             let crn = Crn::draw(&sim, copies, &mut rng);
             let f0 = fit(&sim, &crn, &proc_, false, Start::Grid);
@@ -314,11 +629,11 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
             Out::Null((f0.distance - f1.distance).max(0.0))
         }
     });
-    let mut reps = Vec::with_capacity(b);
+    let mut reps = Vec::with_capacity(b_a);
     let mut null = Vec::with_capacity(settings.null_replicates);
     for o in outs {
         match o {
-            Out::Boot(r) => reps.push(r),
+            Out::Boot(r) => reps.push(*r),
             Out::Null(d) => null.push(d),
         }
     }
@@ -332,24 +647,48 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     };
     let fraud_selected = p_value < SELECT_P;
 
-    let col = |f: &dyn Fn(&Replicate) -> f64| -> Vec<f64> { reps.iter().map(f).collect() };
+    // The second half (world b): at the fit moved by a stretched bias correction when
+    // the default model reports fraud, paired with world a replicate by replicate;
+    // otherwise more of world a.
+    let calibrate = fraud_selected && settings.model == FingerprintModel::Default;
+    let (fair_b, fraud_b) = if calibrate {
+        corrected_world(&full, &reps)
+    } else {
+        (full.fair.clone(), full.fraud)
+    };
+    let second = run_indexed(total - b_a, "fingerprint", |r| {
+        if calibrate {
+            replicate(r, &fair_b, &fraud_b)
+        } else {
+            replicate(b_a + r, &full.fair, &full.fraud)
+        }
+    });
+    let world_b = if calibrate {
+        second
+    } else {
+        reps.extend(second);
+        Vec::new()
+    };
+
+    let obs = full.quantities();
+    let pairs = |w: &[Replicate], k: usize| -> Vec<(f64, f64)> {
+        w.iter().map(|r| (r.truth[k], r.quantities()[k])).collect()
+    };
     // The paper's procedure reports its fit as it is, for comparison with the paper.
     let correct_bias = settings.model == FingerprintModel::Default;
-    let est = |fit: f64, reps: Vec<f64>, lo: f64, hi: f64| -> Interval {
-        let iv = basic_interval(fit, &reps, lo, hi);
-        let corrected = if correct_bias {
-            bias_corrected(fit, &reps, lo, hi)
-        } else {
-            fit
-        };
-        Interval {
-            estimate: corrected,
-            ci_low: iv.ci_low.min(corrected),
-            ci_high: iv.ci_high.max(corrected),
+    let cal: [Calibrated; 8] = std::array::from_fn(|k| {
+        let (range, noise) = QUANTITY_SCALES[k];
+        let c = calibrated(obs[k], &pairs(&reps, k), &pairs(&world_b, k), range, noise);
+        if correct_bias {
+            return c;
         }
-    };
+        let fits: Vec<f64> = reps.iter().map(|r| r.quantities()[k]).collect();
+        let iv = basic_interval(obs[k], &fits, range.0, range.1);
+        Calibrated { interval: iv, ..c }
+    });
     // With no fraud selected, fraud quantities are 0 and their intervals reach 0.
-    let fraud_est = |iv: Interval| -> Interval {
+    let fraud_est = |k: usize| -> Interval {
+        let iv = cal[k].interval;
         if fraud_selected {
             iv
         } else {
@@ -360,21 +699,10 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
             }
         }
     };
-    let big = f64::MAX;
-    let f_incremental = fraud_est(est(
-        full.fraud.f_incremental,
-        col(&|r| r.fraud.f_incremental),
-        0.0,
-        1.0,
-    ));
-    let f_extreme = fraud_est(est(
-        full.fraud.f_extreme,
-        col(&|r| r.fraud.f_extreme),
-        0.0,
-        1.0,
-    ));
-    let ballots_added = fraud_est(est(full.ballots_added, col(&|r| r.ballots_added), 0.0, big));
-    let votes_moved = fraud_est(est(full.votes_moved, col(&|r| r.votes_moved), 0.0, big));
+    let f_incremental = fraud_est(Q_F_INCREMENTAL);
+    let f_extreme = fraud_est(Q_F_EXTREME);
+    let ballots_added = fraud_est(Q_BALLOTS_ADDED);
+    let votes_moved = fraud_est(Q_VOTES_MOVED);
     let theta_identified = fraud_selected && f_incremental.ci_low > 0.0;
     let steal_exponent_identified = fraud_selected && (theta_identified || f_extreme.ci_low > 0.0);
     let range_or = |identified: bool, iv: Interval, range: (f64, f64)| {
@@ -388,28 +716,14 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
             }
         }
     };
-    let theta = range_or(
-        theta_identified,
-        est(
-            full.fraud.theta,
-            col(&|r| r.fraud.theta),
-            THETA_RANGE.0,
-            THETA_RANGE.1,
-        ),
-        THETA_RANGE,
-    );
+    let theta = range_or(theta_identified, cal[Q_THETA].interval, THETA_RANGE);
     let steal_exponent = range_or(
         steal_exponent_identified,
-        est(
-            full.fraud.steal_exponent,
-            col(&|r| r.fraud.steal_exponent),
-            ALPHA_RANGE.0,
-            ALPHA_RANGE.1,
-        ),
+        cal[Q_STEAL_EXPONENT].interval,
         ALPHA_RANGE,
     );
-    let fair_est = |full_v: f64, fair_v: f64, reps: Vec<f64>| -> Interval {
-        let iv = est(full_v, reps, 0.0, 1.0);
+    let fair_est = |k: usize, fair_v: f64| -> Interval {
+        let iv = cal[k].interval;
         if fraud_selected {
             iv
         } else {
@@ -420,21 +734,14 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
             }
         }
     };
-    let fair_turnout = fair_est(
-        full.fair_turnout,
-        fair_only.fair_turnout,
-        col(&|r| r.fair_turnout),
-    );
-    let fair_share = fair_est(
-        full.fair_share,
-        fair_only.fair_share,
-        col(&|r| r.fair_share),
-    );
+    let fair_turnout = fair_est(Q_FAIR_TURNOUT, fair_only.fair_turnout);
+    let fair_share = fair_est(Q_FAIR_SHARE, fair_only.fair_share);
 
     // The fair parameters are pinned by each region's quantiles, not fitted to the
     // histogram: only the four fraud parameters use up cells.
     let params = 4.0;
     let df = (full.used_cells as f64 - params).max(1.0);
+    // Against world a only: its replicates are simulated from the fit itself.
     let worse = reps.iter().filter(|r| r.distance >= full.distance).count();
     let goodness_of_fit = GoodnessOfFit {
         distance: full.distance,
@@ -444,11 +751,22 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     };
 
     let total_ballots = st.total_ballots().max(1.0);
-    let material = MaterialTest::of(
-        ballots_added.estimate / total_ballots,
-        &col(&|r| r.ballots_added / total_ballots),
-        settings.margin,
+    // Against world a alone, with the plain bias correction: the fit is shrunk
+    // towards no stuffing, so under "at most the margin" this reading stays at or
+    // below the truth and the test stays valid, without the calibration's noise.
+    let plain = calibrated(
+        obs[Q_BALLOTS_ADDED],
+        &pairs(&reps, Q_BALLOTS_ADDED),
+        &[],
+        (0.0, f64::MAX),
+        Noise::Constant,
     );
+    let material_share = if fraud_selected {
+        plain.interval.estimate / total_ballots
+    } else {
+        0.0
+    };
+    let material = MaterialTest::with_sd(material_share, plain.sd / total_ballots, settings.margin);
 
     let mut group_sizes = vec![0usize; st.n_groups()];
     for &g in &st.group {
@@ -487,7 +805,9 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
         },
         material,
         goodness_of_fit,
+        calibration: cal,
         replicates: reps,
+        corrected_replicates: world_b,
     }
 }
 
@@ -554,5 +874,96 @@ mod tests {
         assert_eq!(iv.ci_low, 0.0);
         assert!((iv.ci_high - 4.875).abs() < 1e-12);
         assert!(iv.covers(3.0) && !iv.covers(5.0));
+    }
+    /// Fit = 0.1 + 0.5·truth + noise, with world b's noise world a's plus a little.
+    /// (truth, fit) per replicate of one world.
+    type World = Vec<(f64, f64)>;
+
+    fn two_worlds() -> (World, World) {
+        let e = [0.03, -0.02, 0.01, -0.04, 0.02];
+        let d = [0.001, -0.002, 0.0, 0.002, -0.001];
+        let a = e.iter().map(|e| (1.0, 0.1 + 0.5 + e)).collect();
+        let b = e
+            .iter()
+            .zip(d)
+            .map(|(e, d)| (1.5, 0.1 + 0.75 + e + d))
+            .collect();
+        (a, b)
+    }
+
+    #[test]
+    fn calibration_inverts_a_shrunk_fit_as_numpy_does() {
+        // python3 -c "
+        // import numpy as np
+        // e=np.array([0.03,-0.02,0.01,-0.04,0.02]); d=np.array([0.001,-0.002,0.0,0.002,-0.001])
+        // ta=np.ones(5); tb=np.full(5,1.5); ya=0.1+0.5*ta+e; yb=0.1+0.5*tb+e+d
+        // dt=tb-ta; dy=yb-ya; raw=(dt*dy).sum()/(dt*dt).sum(); rss=((dy-raw*dt)**2).sum()
+        // se2=rss/4/(dt*dt).sum(); w=0.0625/(0.0625+se2); s=1+w*(raw-1); ssd=np.sqrt(w*se2)
+        // obs=1.1; est=tb.mean()+(obs-yb.mean())/s
+        // r=np.concatenate([ya-ya.mean()-s*(ta-ta.mean()), yb-yb.mean()-s*(tb-tb.mean())])
+        // share=((obs-yb.mean())*ssd/s)**2/((r*r).sum()/(len(r)-1))
+        // r=r*np.sqrt(1+1/5+share)
+        // lo,hi=np.quantile(r,0.025),np.quantile(r,0.975)
+        // print(repr(s),repr(ssd),repr(est),repr(est-hi/s),repr(est-lo/s),
+        //       repr(np.sqrt((r*r).sum()/(len(r)-1))/s))"
+        // 0.5000159994880164 0.001414190935499142 1.9999840010239347 1.9325427875741332
+        // 2.086654999949675 0.06001474234277357
+        let (a, b) = two_worlds();
+        let c = calibrated(1.1, &a, &b, (0.0, 10.0), Noise::Constant);
+        let close = |x: f64, y: f64| (x - y).abs() < 1e-12;
+        assert!(close(c.slope, 0.5000159994880164), "{c:?}");
+        assert!(close(c.slope_sd, 0.001414190935499142), "{c:?}");
+        assert!(close(c.interval.estimate, 1.9999840010239347), "{c:?}");
+        assert!(close(c.interval.ci_low, 1.9325427875741332), "{c:?}");
+        assert!(close(c.interval.ci_high, 2.086654999949675), "{c:?}");
+        assert!(close(c.sd, 0.06001474234277357), "{c:?}");
+        // The uncorrected reading would have missed the truth (2) by far.
+        assert!(
+            !basic_interval(1.1, &a.iter().map(|p| p.1).collect::<Vec<_>>(), 0.0, 10.0).covers(2.0)
+        );
+    }
+
+    #[test]
+    fn calibration_without_a_second_world_is_the_basic_bootstrap() {
+        let (a, _) = two_worlds();
+        let fits: Vec<f64> = a.iter().map(|p| p.1).collect();
+        let c = calibrated(0.62, &a, &[], (0.0, 10.0), Noise::Constant);
+        let basic = basic_interval(0.62, &fits, 0.0, 10.0);
+        let mean = fits.iter().sum::<f64>() / 5.0;
+        assert_eq!(c.slope, 1.0);
+        // Bias-corrected: truth + (obs − mean fit) = 1 + 0.62 − 0.6.
+        assert!((c.interval.estimate - (1.0 + 0.62 - mean)).abs() < 1e-12);
+        // Same width as the basic interval, but for the anchor's own uncertainty.
+        let width = |i: Interval| i.ci_high - i.ci_low;
+        assert!((width(c.interval) / width(basic) - (1.2f64).sqrt()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_slope_from_worlds_that_barely_differ_is_shrunk_towards_one() {
+        // Truths 1 and 1.001, fits 0.5 apart at random: the raw slope is ±hundreds.
+        let a: Vec<(f64, f64)> = (0..6).map(|i| (1.0, 0.6 + 0.01 * i as f64)).collect();
+        let b: Vec<(f64, f64)> = (0..6)
+            .map(|i| {
+                (
+                    1.001,
+                    0.6 + 0.01 * i as f64 + if i % 2 == 0 { 0.3 } else { -0.2 },
+                )
+            })
+            .collect();
+        let c = calibrated(0.6, &a, &b, (0.0, 10.0), Noise::Constant);
+        assert!((c.slope - 1.0).abs() < 0.01, "{c:?}");
+    }
+    #[test]
+    fn a_line_too_flat_to_invert_reports_the_plain_correction() {
+        // The fit hardly moves between truths 1 and 2 (raw slope 0.05, tightly paired):
+        // the slope sits at its floor, below the invertible limit.
+        let (a, _) = two_worlds();
+        let b: Vec<(f64, f64)> = a.iter().map(|&(t, y)| (t + 1.0, y + 0.05)).collect();
+        let c = calibrated(0.62, &a, &b, (0.0, 10.0), Noise::Constant);
+        assert_eq!(c.slope, SLOPE_RANGE.0);
+        // Plain: truth + obs − mean fit = 1 + 0.62 − 0.6; the inversion, 2 + (0.62 − 0.65)/0.2,
+        // would say 1.85.
+        assert!((c.interval.estimate - 1.02).abs() < 1e-12, "{c:?}");
+        assert!(c.interval.covers(1.02) && c.interval.covers(1.85), "{c:?}");
     }
 }

@@ -10,12 +10,13 @@
 //! and turnout becomes `a + x(1−a)` (α is the stealing exponent).
 
 use rand::RngExt as _;
-use rand_distr::{Binomial, Distribution as _, StandardNormal};
+use rand_distr::StandardNormal;
 use serde::Serialize;
 
 use super::Rng;
 use crate::data::Dataset;
 use crate::stats::quantile::type7_select;
+use crate::stats::tails::normal_sf;
 
 /// Stations with fewer registered voters are left out, as in Klimek et al.
 pub const MIN_REGISTERED: u64 = 100;
@@ -372,14 +373,47 @@ pub struct SimTruth {
 /// two differ by far less than a histogram cell.
 const NORMAL_ABOVE_VARIANCE: f64 = 25.0;
 
+/// A binomial draw that takes exactly one standard normal from `rng`, whatever `n` and
+/// `p`: worlds simulated from the same seed then stay paired station by station (the
+/// bootstrap compares two such worlds). Small variances invert the exact distribution
+/// at `Φ(z)`.
 fn binomial(n: u64, p: f64, rng: &mut Rng) -> u64 {
     let p = p.clamp(0.0, 1.0);
+    let z: f64 = rng.sample(StandardNormal);
     let var = n as f64 * p * (1.0 - p);
     if var >= NORMAL_ABOVE_VARIANCE {
-        let z: f64 = rng.sample(StandardNormal);
         return (n as f64 * p + z * var.sqrt() + 0.5).clamp(0.0, n as f64) as u64;
     }
-    Binomial::new(n, p).map(|d| d.sample(rng)).unwrap_or(0)
+    // Count the rarer outcome, so that the search is short (its mean is below 50).
+    let (q, flip) = if p <= 0.5 {
+        (p, false)
+    } else {
+        (1.0 - p, true)
+    };
+    let k = binomial_inverse(n, q, normal_sf(-z));
+    if flip { n - k } else { k }
+}
+
+/// The smallest `k` with `P(X ≤ k) ≥ u` for `X ~ Binomial(n, q)`, `q ≤ 0.5` and a small
+/// mean, by summing the pmf from 0.
+fn binomial_inverse(n: u64, q: f64, u: f64) -> u64 {
+    if q <= 0.0 || n == 0 {
+        return 0;
+    }
+    let ratio = q / (1.0 - q);
+    let mut pmf = (n as f64 * (-q).ln_1p()).exp();
+    let mut cdf = pmf;
+    let mut k = 0u64;
+    while cdf < u && k < n {
+        pmf *= (n - k) as f64 / (k + 1) as f64 * ratio;
+        k += 1;
+        cdf += pmf;
+        // Rounding can leave the sum just short of a `u` near 1.
+        if pmf < 1e-300 && cdf < u {
+            break;
+        }
+    }
+    k
 }
 
 /// One simulated station, as [`simulate_each`] hands it over.
@@ -854,5 +888,69 @@ mod tests {
         assert_eq!(st.group_names[0], "r0");
         assert!(st.group[..80].iter().all(|&g| g == 0));
         assert!(st.group[80..].iter().all(|&g| g == 1));
+    }
+    #[test]
+    fn binomial_inversion_matches_scipy() {
+        // python3 -c "from scipy.stats import binom
+        // for (u,n,q) in [(0.5,20,0.3),(0.01,20,0.3),(0.999,20,0.3),(0.3,1000,0.01),
+        //                 (0.9999999,50,0.5),(1e-12,40,0.2),(0.7,3,0.5)]:
+        //     print(int(binom.ppf(u,n,q)))"
+        // 6 2 13 8 43 0 2
+        let cases = [
+            (0.5, 20, 0.3, 6),
+            (0.01, 20, 0.3, 2),
+            (0.999, 20, 0.3, 13),
+            (0.3, 1000, 0.01, 8),
+            (0.9999999, 50, 0.5, 43),
+            (1e-12, 40, 0.2, 0),
+            (0.7, 3, 0.5, 2),
+        ];
+        for (u, n, q, k) in cases {
+            assert_eq!(binomial_inverse(n, q, u), k, "u {u} n {n} q {q}");
+        }
+        assert_eq!(binomial_inverse(0, 0.3, 0.9), 0);
+        assert_eq!(binomial_inverse(10, 0.0, 0.9), 0);
+        assert_eq!(binomial_inverse(10, 0.5, 1.0), 10);
+    }
+
+    #[test]
+    fn small_binomials_have_the_right_mean_and_variance() {
+        // n = 40, p = 0.8: variance 6.4, drawn by inversion of the rarer outcome.
+        let mut rng = batch_rng(3, "binomial", 0);
+        let m = 40_000;
+        let draws: Vec<f64> = (0..m).map(|_| binomial(40, 0.8, &mut rng) as f64).collect();
+        let mean = draws.iter().sum::<f64>() / m as f64;
+        let var = draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (m - 1) as f64;
+        // Standard errors: sqrt(6.4 / 40000) = 0.013 for the mean, ~0.05 for the variance.
+        assert!((mean - 32.0).abs() < 0.06, "mean {mean}");
+        assert!((var - 6.4).abs() < 0.25, "variance {var}");
+    }
+
+    #[test]
+    fn worlds_from_one_seed_stay_paired_whatever_their_parameters() {
+        // Different fair models and fraud: the random stream is used identically, so
+        // the generator ends in the same state and stations differ only by the model.
+        let t = template(3000);
+        let fair = |c: f64| FairModel {
+            shape: FairShape::LogitNormal,
+            groups: vec![FairGroup {
+                turnout_center: c,
+                turnout_spread: 0.3,
+                share_center: -c,
+                share_spread: 0.3,
+            }],
+        };
+        let fraud = Fraud {
+            f_incremental: 0.3,
+            f_extreme: 0.02,
+            theta: 0.15,
+            steal_exponent: 1.0,
+        };
+        let mut r1 = batch_rng(9, "paired", 0);
+        let mut r2 = batch_rng(9, "paired", 0);
+        let (a, _) = simulate_stations(&t, &fair(0.2), &Fraud::NONE, &mut r1);
+        let (b, _) = simulate_stations(&t, &fair(3.5), &fraud, &mut r2);
+        assert_eq!(r1.random::<u64>(), r2.random::<u64>());
+        assert_ne!(a.ballots, b.ballots);
     }
 }
