@@ -646,6 +646,13 @@ fn stuffed_sample_is_flagged_by_the_fingerprint() {
     assert!(lo <= 240_551.0 && 240_551.0 <= hi, "[{lo}, {hi}]");
     let fe = &fp["detail"]["f_extreme"];
     assert!(fe["ci_low"].as_f64().unwrap() > 0.02, "{fe}");
+    // The fit barely follows more stuffing of the shape it found, and says so.
+    let slope = fp["detail"]["bootstrap"]["slopes"]["ballots_added"]
+        .as_f64()
+        .unwrap();
+    assert!(slope < 0.3, "{slope}");
+    let summary = fp["summary"].as_str().unwrap();
+    assert!(summary.contains("poorly determined"), "{summary}");
     assert!(fe["ci_high"].as_f64().unwrap() < 0.04, "{fe}");
 }
 

@@ -17,7 +17,7 @@ use crate::montecarlo::bootstrap::{
 };
 pub use crate::montecarlo::fingerprint_model::FingerprintModel;
 use crate::montecarlo::fingerprint_model::{FairShape, LeftOut, Stations, logistic};
-use crate::montecarlo::fit::{Distance, Grid, Procedure};
+use crate::montecarlo::fit::{Distance, Grid, Procedure, THETA_RANGE};
 use crate::report::{CheckResult, Effect, Family};
 
 const ID: &str = "fingerprint";
@@ -150,7 +150,7 @@ fn summary(a: &Analysis) -> String {
     } else if a.fraud_selected {
         format!(
             "Fitted ballot stuffing adds {} of ballots ({:.0}, 95% CI {:.0}–{:.0}): extreme \
-             stuffing at {} of stations ({}–{}), incremental at {} ({}–{}); {caveat}.",
+             stuffing at {} of stations ({}–{}), incremental at {} ({}–{}); {caveat}.{}",
             pct(b.estimate / total),
             b.estimate,
             b.ci_low,
@@ -161,6 +161,7 @@ fn summary(a: &Analysis) -> String {
             pct(a.f_incremental.estimate),
             pct(a.f_incremental.ci_low),
             pct(a.f_incremental.ci_high),
+            shape_caveats(a),
         )
     } else {
         format!(
@@ -171,6 +172,28 @@ fn summary(a: &Analysis) -> String {
             b.ci_high,
         )
     }
+}
+
+/// What the fitted shape of the stuffing says about how far to trust its amount.
+fn shape_caveats(a: &Analysis) -> String {
+    let mut out = String::new();
+    if a.fit.fraud.f_incremental > 0.0 && a.fit.fraud.theta <= THETA_RANGE.0 * 1.05 {
+        out.push_str(&format!(
+            " The incremental part sits at the smallest intensity the fit allows (θ = {:.3}), \
+             where mild stuffing of many stations is hard to tell from a fair distribution \
+             slightly wider than the model's.",
+            a.fit.fraud.theta
+        ));
+    }
+    if !a.calibration[Q_BALLOTS_ADDED].inverted() {
+        out.push_str(&format!(
+            " The amount is poorly determined: the fit barely follows more stuffing of this \
+             shape (slope {:.2}), so the estimate is the plain bias correction and the interval \
+             is wide.",
+            a.calibration[Q_BALLOTS_ADDED].slope
+        ));
+    }
+    out
 }
 
 fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
@@ -424,5 +447,58 @@ impl Check for Fingerprint {
             ),
             ..CheckResult::applicable(ID, SUBJECT, FAMILY, a.stations as u64)
         }]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::montecarlo::fingerprint_model::Stations;
+
+    /// An analysis of a few identical stations, to be edited into the case under test.
+    fn analysis() -> Analysis {
+        let settings = Settings {
+            replicates: 2,
+            null_replicates: 2,
+            min_simulated: 50,
+            ..Settings::default()
+        };
+        let st = Stations {
+            registered: vec![500; 5],
+            ballots: vec![300; 5],
+            valid: vec![290; 5],
+            winner: vec![150; 5],
+            group: vec![0; 5],
+            group_names: vec!["all".into()],
+            region: vec![],
+        };
+        analyse(&st, &settings, 1)
+    }
+
+    #[test]
+    fn the_summary_warns_about_mild_stuffing_and_a_flat_calibration() {
+        let mut a = analysis();
+        a.fraud_selected = true;
+        a.material.p_value = 0.0;
+        a.fit.fraud.f_incremental = 0.3;
+        a.fit.fraud.theta = THETA_RANGE.0;
+        a.calibration[Q_BALLOTS_ADDED].slope = 0.25;
+        let s = summary(&a);
+        assert!(
+            s.contains("smallest intensity the fit allows (θ = 0.050)"),
+            "{s}"
+        );
+        assert!(
+            s.contains("poorly determined") && s.contains("slope 0.25"),
+            "{s}"
+        );
+        // A clear shape says neither.
+        a.fit.fraud.theta = 0.15;
+        a.calibration[Q_BALLOTS_ADDED].slope = 0.6;
+        let s = summary(&a);
+        assert!(
+            !s.contains("smallest intensity") && !s.contains("poorly"),
+            "{s}"
+        );
     }
 }

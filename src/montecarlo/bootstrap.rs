@@ -477,6 +477,14 @@ fn paired_slope(a: &[(f64, f64)], b: &[(f64, f64)]) -> (f64, f64) {
     (slope, (w * se2).sqrt())
 }
 
+impl Calibrated {
+    /// Whether the point estimate is the inversion (the slope was steep enough), not
+    /// the plain bias correction.
+    pub fn inverted(&self) -> bool {
+        self.slope >= MIN_INVERTIBLE_SLOPE
+    }
+}
+
 /// How a quantity's fit noise depends on its size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Noise {
