@@ -185,7 +185,7 @@ fn shape_caveats(a: &Analysis) -> String {
             a.fit.fraud.theta
         ));
     }
-    if !a.calibration[Q_BALLOTS_ADDED].inverted() {
+    if !a.calibration[Q_BALLOTS_ADDED].inverted {
         out.push_str(&format!(
             " The amount is poorly determined: the fit barely follows more stuffing of this \
              shape (slope {:.2}), so the estimate is the plain bias correction and the interval \
@@ -344,7 +344,7 @@ impl Check for Fingerprint {
     }
 
     /// In the Holm family with the intersection-union p-value: the no-fraud test alone
-    /// rejects real clean controls (Poland 2020, p ~ 1e-26 in round 1, with 0.22% of
+    /// rejects real clean controls (Poland 2020, p ~ 1e-26 in round 1, with 0.21% of
     /// ballots "added"), because a logit-normal fair model per region cannot follow an
     /// urban/rural mix inside a region; the materiality margin keeps such misfit unflagged.
     fn family(&self) -> Family {
@@ -483,6 +483,7 @@ mod tests {
         a.fit.fraud.f_incremental = 0.3;
         a.fit.fraud.theta = THETA_RANGE.0;
         a.calibration[Q_BALLOTS_ADDED].slope = 0.25;
+        a.calibration[Q_BALLOTS_ADDED].inverted = false;
         let s = summary(&a);
         assert!(
             s.contains("smallest intensity the fit allows (θ = 0.050)"),
@@ -495,6 +496,7 @@ mod tests {
         // A clear shape says neither.
         a.fit.fraud.theta = 0.15;
         a.calibration[Q_BALLOTS_ADDED].slope = 0.6;
+        a.calibration[Q_BALLOTS_ADDED].inverted = true;
         let s = summary(&a);
         assert!(
             !s.contains("smallest intensity") && !s.contains("poorly"),

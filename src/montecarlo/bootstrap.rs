@@ -45,7 +45,7 @@ pub const SELECT_P: f64 = 0.01;
 /// Default materiality margin: stuffing that adds at most this share of the ballots is
 /// not flagged. It is the tolerance for clean elections (0.5% of ballots), and
 /// sits above what fair-model misfit produces on real clean controls (Poland 2020:
-/// 0.22% and 0.27%).
+/// 0.21% and 0.20%).
 pub const DEFAULT_MARGIN: f64 = 0.005;
 
 /// What to run.
@@ -347,8 +347,8 @@ const MIN_INVERTIBLE_SLOPE: f64 = 0.3;
 /// means), the estimate solves
 /// `obs = c + s·truth` anchored at world b's means, and the interval inverts the
 /// residual quantiles: `[est − q97.5/s, est − q2.5/s]`, widened for the uncertainty of
-/// the anchor and of `s`. Below [`MIN_INVERTIBLE_SLOPE`] the point estimate is world
-/// a's plain correction instead. With no second world (slope 1)
+/// the anchor and of `s`. Below [`MIN_INVERTIBLE_SLOPE`], or when the inversion
+/// passes the top of the range, the point estimate is world a's plain correction. With no second world (slope 1)
 /// this is the bias-corrected basic bootstrap: `truth + obs − mean(a)`, which is
 /// `2·obs − mean(a)` when world a's truth is the fit.
 pub fn calibrated(
@@ -374,6 +374,7 @@ pub fn calibrated(
             },
             slope: 1.0,
             slope_sd: 0.0,
+            inverted: false,
             sd: 0.0,
             draws: Vec::new(),
         };
@@ -389,7 +390,8 @@ pub fn calibrated(
     // Anchor where the truth is likeliest to be: world b when there is one.
     let anchor = if b.is_empty() { &a } else { &b };
     let (t_bar, y_bar) = mean(anchor);
-    let estimate = (t_bar + (obs - y_bar) / slope).clamp(lo, hi);
+    let inverted = t_bar + (obs - y_bar) / slope;
+    let estimate = inverted.clamp(lo, hi);
     let mut resid: Vec<f64> = Vec::with_capacity(a.len() + b.len());
     for w in [&a, &b] {
         if w.is_empty() {
@@ -434,9 +436,11 @@ pub fn calibrated(
     } else {
         0.0
     };
-    // Too flat a line to divide by: the point falls back to the plain bias correction
+    // Too flat a line to divide by, or an inversion past the top of the range (more
+    // than every station stuffed): the point falls back to the plain bias correction
     // from world a, and the interval, centred on the inversion, is widened to hold it.
-    let reported = if slope < MIN_INVERTIBLE_SLOPE {
+    let fallback = slope < MIN_INVERTIBLE_SLOPE || inverted > hi;
+    let reported = if fallback {
         let (ta, ya) = mean(&a);
         (ta + obs - ya).clamp(lo, hi)
     } else {
@@ -450,6 +454,7 @@ pub fn calibrated(
         },
         slope,
         slope_sd,
+        inverted: !fallback,
         sd,
         draws,
     }
@@ -477,14 +482,6 @@ fn paired_slope(a: &[(f64, f64)], b: &[(f64, f64)]) -> (f64, f64) {
     (slope, (w * se2).sqrt())
 }
 
-impl Calibrated {
-    /// Whether the point estimate is the inversion (the slope was steep enough), not
-    /// the plain bias correction.
-    pub fn inverted(&self) -> bool {
-        self.slope >= MIN_INVERTIBLE_SLOPE
-    }
-}
-
 /// How a quantity's fit noise depends on its size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Noise {
@@ -505,6 +502,9 @@ pub struct Calibrated {
     pub slope: f64,
     /// Its standard error after shrinkage towards 1.
     pub slope_sd: f64,
+    /// Whether the point estimate is the inversion, not the plain bias correction
+    /// (see [`calibrated`]).
+    pub inverted: bool,
     /// Standard deviation of the estimate.
     pub sd: f64,
     /// Draws standing for the uncertainty about the truth, one per replicate (world a's,
@@ -973,5 +973,16 @@ mod tests {
         // would say 1.85.
         assert!((c.interval.estimate - 1.02).abs() < 1e-12, "{c:?}");
         assert!(c.interval.covers(1.02) && c.interval.covers(1.85), "{c:?}");
+    }
+    #[test]
+    fn an_inversion_past_the_range_reports_the_plain_correction() {
+        // Slope 0.5 from truths 1 and 1.5; obs 1.1 inverts to 2, past a range topped at 1.8.
+        let (a, b) = two_worlds();
+        let c = calibrated(1.1, &a, &b, (0.0, 1.8), Noise::Constant);
+        assert!(!c.inverted, "{c:?}");
+        // Plain: 1 + 1.1 − 0.6.
+        assert!((c.interval.estimate - 1.5).abs() < 1e-12, "{c:?}");
+        assert_eq!(c.interval.ci_high, 1.8);
+        assert!(calibrated(1.1, &a, &b, (0.0, 10.0), Noise::Constant).inverted);
     }
 }

@@ -16,7 +16,6 @@ use serde::Serialize;
 use super::Rng;
 use crate::data::Dataset;
 use crate::stats::quantile::type7_select;
-use crate::stats::tails::normal_sf;
 
 /// Stations with fewer registered voters are left out, as in Klimek et al.
 pub const MIN_REGISTERED: u64 = 100;
@@ -373,13 +372,14 @@ pub struct SimTruth {
 /// two differ by far less than a histogram cell.
 const NORMAL_ABOVE_VARIANCE: f64 = 25.0;
 
-/// A binomial draw that takes exactly one standard normal from `rng`, whatever `n` and
-/// `p`: worlds simulated from the same seed then stay paired station by station (the
-/// bootstrap compares two such worlds). Small variances invert the exact distribution
-/// at `Φ(z)`.
+/// A binomial draw that takes exactly one standard normal and one uniform from `rng`,
+/// whatever `n` and `p`: worlds simulated from the same seed then stay paired station
+/// by station (the bootstrap compares two such worlds). Large variances use the
+/// normal, small ones invert the exact distribution at the uniform.
 fn binomial(n: u64, p: f64, rng: &mut Rng) -> u64 {
     let p = p.clamp(0.0, 1.0);
     let z: f64 = rng.sample(StandardNormal);
+    let u: f64 = rng.random();
     let var = n as f64 * p * (1.0 - p);
     if var >= NORMAL_ABOVE_VARIANCE {
         return (n as f64 * p + z * var.sqrt() + 0.5).clamp(0.0, n as f64) as u64;
@@ -390,7 +390,7 @@ fn binomial(n: u64, p: f64, rng: &mut Rng) -> u64 {
     } else {
         (1.0 - p, true)
     };
-    let k = binomial_inverse(n, q, normal_sf(-z));
+    let k = binomial_inverse(n, q, u);
     if flip { n - k } else { k }
 }
 
