@@ -12,8 +12,7 @@ use serde_json::{Value, json};
 use super::{Check, CheckContext};
 use crate::montecarlo::allocation::{RegionShare, allocate};
 use crate::montecarlo::bootstrap::{
-    Analysis, Interval, Q_BALLOTS_ADDED, Q_F_EXTREME, Q_F_INCREMENTAL, Q_FAIR_SHARE,
-    Q_FAIR_TURNOUT, Q_STEAL_EXPONENT, Q_THETA, Q_VOTES_MOVED, SELECT_P, Settings, analyse,
+    Analysis, Interval, Q_BALLOTS_ADDED, QUANTITY_NAMES, SELECT_P, Settings, analyse,
 };
 pub use crate::montecarlo::fingerprint_model::FingerprintModel;
 use crate::montecarlo::fingerprint_model::{FairShape, LeftOut, Stations, logistic};
@@ -317,16 +316,11 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
             } else {
                 "the replicates' residual quantiles about that line, divided by its slope"
             },
-            "slopes": {
-                "f_incremental": num(a.calibration[Q_F_INCREMENTAL].slope),
-                "f_extreme": num(a.calibration[Q_F_EXTREME].slope),
-                "theta": num(a.calibration[Q_THETA].slope),
-                "steal_exponent": num(a.calibration[Q_STEAL_EXPONENT].slope),
-                "ballots_added": num(a.calibration[Q_BALLOTS_ADDED].slope),
-                "votes_moved": num(a.calibration[Q_VOTES_MOVED].slope),
-                "fair_turnout": num(a.calibration[Q_FAIR_TURNOUT].slope),
-                "fair_share": num(a.calibration[Q_FAIR_SHARE].slope),
-            },
+            "slopes": QUANTITY_NAMES
+                .iter()
+                .zip(&a.calibration)
+                .map(|(name, c)| (name.to_string(), json!(num(c.slope))))
+                .collect::<serde_json::Map<_, _>>(),
         },
         "simulated_copies": a.copies,
         "histogram": {

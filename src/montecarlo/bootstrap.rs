@@ -115,6 +115,18 @@ const QUANTITY_SCALES: [((f64, f64), Noise); 8] = [
     ((0.0, 1.0), Noise::Constant),
 ];
 
+/// The quantities' names in reports, in the order of [`Replicate::quantities`].
+pub const QUANTITY_NAMES: [&str; 8] = [
+    "f_incremental",
+    "f_extreme",
+    "theta",
+    "steal_exponent",
+    "ballots_added",
+    "votes_moved",
+    "fair_turnout",
+    "fair_share",
+];
+
 /// Positions in [`Replicate::quantities`] and [`Replicate::truth`].
 pub const Q_F_INCREMENTAL: usize = 0;
 pub const Q_F_EXTREME: usize = 1;
