@@ -311,10 +311,14 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
                 "calibrated: where the fit's line in the truth, from replicates at the fit and \
                  at the bias-corrected fit (paired), reaches the observed fit"
             },
-            "interval": if a.corrected_replicates.is_empty() {
+            "interval": if model == FingerprintModel::Paper {
                 "basic: [2·fit − q97.5, 2·fit − q2.5]"
+            } else if a.corrected_replicates.is_empty() {
+                "the replicates' residual quantiles (type 6, a prediction interval) about that \
+                 estimate, widened by √(1 + 1/B)"
             } else {
-                "the replicates' residual quantiles about that line, divided by its slope"
+                "the replicates' residual quantiles (type 6, a prediction interval) about that \
+                 line, divided by its slope"
             },
             "slopes": QUANTITY_NAMES
                 .iter()

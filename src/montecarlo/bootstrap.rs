@@ -35,7 +35,7 @@ use super::fit::{
 use super::fit::{fit, fit_with_profile, histogram};
 use super::runner::run_indexed;
 use super::tail::{GammaTail, ZERO_ATOM};
-use crate::stats::quantile::type7_sorted;
+use crate::stats::quantile::{type6_sorted, type7_sorted};
 use crate::stats::tails::normal_sf;
 
 /// Below this unadjusted p of the no-fraud test, the full fit is reported; at or
@@ -359,10 +359,11 @@ const MIN_INVERTIBLE_SLOPE: f64 = 0.3;
 /// means), the estimate solves
 /// `obs = c + s·truth` anchored at world b's means, and the interval inverts the
 /// residual quantiles: `[est − q97.5/s, est − q2.5/s]`, widened for the uncertainty of
-/// the anchor and of `s`. Below [`MIN_INVERTIBLE_SLOPE`], or when the inversion
-/// passes the top of the range, the point estimate is world a's plain correction. With no second world (slope 1)
-/// this is the bias-corrected basic bootstrap: `truth + obs − mean(a)`, which is
-/// `2·obs − mean(a)` when world a's truth is the fit.
+/// the anchor and of `s`. The quantiles are type 6 (a prediction interval: the observed
+/// fit is one more draw). Below [`MIN_INVERTIBLE_SLOPE`], or when the inversion passes
+/// the top of the range, the point estimate is world a's plain correction. With no
+/// second world (slope 1) the estimate is the bias correction `truth + obs − mean(a)`,
+/// which is `2·obs − mean(a)` when world a's truth is the fit.
 pub fn calibrated(
     obs: f64,
     a: &[(f64, f64)],
@@ -438,9 +439,10 @@ pub fn calibrated(
         .map(|e| (estimate - e / slope).clamp(lo, hi))
         .collect();
     resid.sort_by(f64::total_cmp);
+    // The observed fit is one more draw of the residual: a prediction interval.
     let (q_lo, q_hi) = (
-        quantile_sorted(&resid, 0.025),
-        quantile_sorted(&resid, 0.975),
+        type6_sorted(&resid, 0.025).unwrap_or(0.0),
+        type6_sorted(&resid, 0.975).unwrap_or(0.0),
     );
     let n = resid.len() as f64;
     let sd = if resid.len() > 1 {
@@ -923,19 +925,19 @@ mod tests {
         // r=np.concatenate([ya-ya.mean()-s*(ta-ta.mean()), yb-yb.mean()-s*(tb-tb.mean())])
         // share=((obs-yb.mean())*ssd/s)**2/((r*r).sum()/(len(r)-1))
         // r=r*np.sqrt(1+1/5+share)
-        // lo,hi=np.quantile(r,0.025),np.quantile(r,0.975)
+        // lo,hi=np.quantile(r,0.025,method='weibull'),np.quantile(r,0.975,method='weibull')
         // print(repr(s),repr(ssd),repr(est),repr(est-hi/s),repr(est-lo/s),
         //       repr(np.sqrt((r*r).sum()/(len(r)-1))/s))"
-        // 0.5000159994880164 0.001414190935499142 1.9999840010239347 1.9325427875741332
-        // 2.086654999949675 0.06001474234277357
+        // 0.5000159994880164 0.001414190935499142 1.9999840010239347 1.9320497161516732
+        // 2.087641142794595 0.06001474234277357
         let (a, b) = two_worlds();
         let c = calibrated(1.1, &a, &b, (0.0, 10.0), Noise::Constant);
         let close = |x: f64, y: f64| (x - y).abs() < 1e-12;
         assert!(close(c.slope, 0.5000159994880164), "{c:?}");
         assert!(close(c.slope_sd, 0.001414190935499142), "{c:?}");
         assert!(close(c.interval.estimate, 1.9999840010239347), "{c:?}");
-        assert!(close(c.interval.ci_low, 1.9325427875741332), "{c:?}");
-        assert!(close(c.interval.ci_high, 2.086654999949675), "{c:?}");
+        assert!(close(c.interval.ci_low, 1.9320497161516732), "{c:?}");
+        assert!(close(c.interval.ci_high, 2.087641142794595), "{c:?}");
         assert!(close(c.sd, 0.06001474234277357), "{c:?}");
         // The uncorrected reading would have missed the truth (2) by far.
         assert!(
@@ -944,18 +946,24 @@ mod tests {
     }
 
     #[test]
-    fn calibration_without_a_second_world_is_the_basic_bootstrap() {
+    fn calibration_without_a_second_world_is_a_bias_corrected_prediction_interval() {
         let (a, _) = two_worlds();
         let fits: Vec<f64> = a.iter().map(|p| p.1).collect();
         let c = calibrated(0.62, &a, &[], (0.0, 10.0), Noise::Constant);
-        let basic = basic_interval(0.62, &fits, 0.0, 10.0);
         let mean = fits.iter().sum::<f64>() / 5.0;
         assert_eq!(c.slope, 1.0);
         // Bias-corrected: truth + (obs − mean fit) = 1 + 0.62 − 0.6.
         assert!((c.interval.estimate - (1.0 + 0.62 - mean)).abs() < 1e-12);
-        // Same width as the basic interval, but for the anchor's own uncertainty.
+        // As wide as the fits' own prediction interval (type-6 quantiles), widened for
+        // the anchor's uncertainty.
+        let mut sorted = fits.clone();
+        sorted.sort_by(f64::total_cmp);
+        let q = |p: f64| type6_sorted(&sorted, p).unwrap();
         let width = |i: Interval| i.ci_high - i.ci_low;
-        assert!((width(c.interval) / width(basic) - (1.2f64).sqrt()).abs() < 1e-9);
+        assert!(
+            (width(c.interval) / (q(0.975) - q(0.025)) - (1.2f64).sqrt()).abs() < 1e-9,
+            "{c:?}"
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Type-7 quantiles (numpy's and R's default), of sorted samples or by selection.
+//! Type-7 quantiles (numpy's and R's default), of sorted samples or by selection, and
+//! type-6 quantiles for prediction intervals.
 
 /// Type-7 quantile (numpy's and R's default: linear between order statistics) of
 /// values sorted ascending; `None` for an empty slice.
@@ -8,6 +9,29 @@ pub fn type7_sorted(v: &[f64], q: f64) -> Option<f64> {
     let i = (h.floor() as usize).min(last);
     let lo = *v.get(i)?;
     let hi = *v.get((i + 1).min(last))?;
+    Some(lo + (h - i as f64) * (hi - lo))
+}
+
+/// Type-6 quantile (Hyndman and Fan 1996; numpy's `method="weibull"`): position
+/// `q(n + 1)` among values sorted ascending, linear between order statistics and held
+/// at the extremes; `None` for an empty slice.
+///
+/// A new draw from the same distribution falls below the `k`-th of `n` order
+/// statistics with probability `k / (n + 1)`, so `[Q6(0.025), Q6(0.975)]` holds it
+/// 95% of the time. Type 7 interpolates at `1 + q(n − 1)`: with 50 replicates its
+/// "95%" interval holds a new draw about 91% of the time.
+pub fn type6_sorted(v: &[f64], q: f64) -> Option<f64> {
+    let n = v.len();
+    let first = *v.first()?;
+    let h = q.clamp(0.0, 1.0) * (n + 1) as f64;
+    if h <= 1.0 {
+        return Some(first);
+    }
+    if h >= n as f64 {
+        return v.last().copied();
+    }
+    let i = h.floor() as usize; // 1 ≤ i < n: between the i-th and (i+1)-th values
+    let (lo, hi) = (v[i - 1], v[i]);
     Some(lo + (h - i as f64) * (hi - lo))
 }
 
@@ -58,5 +82,38 @@ mod tests {
         }
         assert_eq!(type7_sorted(&[], 0.5), None);
         assert_eq!(type7_sorted(&[7.0], 0.3), Some(7.0));
+    }
+
+    #[test]
+    fn type6_matches_numpy_weibull() {
+        // python3 -c "import numpy as np; x=[3.,1,4,1,5,9,2,6];
+        //   print([np.quantile(x,q,method='weibull') for q in (0.025,0.1,0.4,0.5,0.975)])"
+        // [1.0, 1.0, 2.6, 3.5, 9.0]
+        let mut v = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0];
+        v.sort_by(f64::total_cmp);
+        for (q, w) in [
+            (0.025, 1.0),
+            (0.1, 1.0),
+            (0.4, 2.6),
+            (0.5, 3.5),
+            (0.975, 9.0),
+        ] {
+            let got = type6_sorted(&v, q).unwrap();
+            assert!((got - w).abs() < 1e-12, "q {q}: {got} vs {w}");
+        }
+        // Between the first two of 50: position 0.025 · 51 = 1.275.
+        // python3 -c "import numpy as np; y=np.sort(np.random.default_rng(5).standard_normal(50));
+        //   print(repr(np.quantile(y,0.025,method='weibull')), repr(y[0]), repr(y[1]))"
+        // -1.995235293789606 -1.9978166924497212 -1.9884297882311208
+        let mut y = vec![0.0; 50];
+        y[0] = -1.997_816_692_449_721_2;
+        y[1] = -1.988_429_788_231_120_8;
+        for (i, x) in y.iter_mut().enumerate().skip(2) {
+            *x = i as f64;
+        }
+        let got = type6_sorted(&y, 0.025).unwrap();
+        assert!((got + 1.995_235_293_789_606).abs() < 1e-12, "{got}");
+        assert_eq!(type6_sorted(&[], 0.5), None);
+        assert_eq!(type6_sorted(&[7.0], 0.3), Some(7.0));
     }
 }
