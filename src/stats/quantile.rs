@@ -5,11 +5,7 @@
 /// values sorted ascending; `None` for an empty slice.
 pub fn type7_sorted(v: &[f64], q: f64) -> Option<f64> {
     let last = v.len().checked_sub(1)?;
-    let h = q.clamp(0.0, 1.0) * last as f64;
-    let i = (h.floor() as usize).min(last);
-    let lo = *v.get(i)?;
-    let hi = *v.get((i + 1).min(last))?;
-    Some(lo + (h - i as f64) * (hi - lo))
+    interpolate_sorted(v, q.clamp(0.0, 1.0) * last as f64)
 }
 
 /// Type-6 quantile (Hyndman and Fan 1996; numpy's `method="weibull"`): position
@@ -21,17 +17,17 @@ pub fn type7_sorted(v: &[f64], q: f64) -> Option<f64> {
 /// 95% of the time. Type 7 interpolates at `1 + q(n − 1)`: with 50 replicates its
 /// "95%" interval holds a new draw about 91% of the time.
 pub fn type6_sorted(v: &[f64], q: f64) -> Option<f64> {
-    let n = v.len();
-    let first = *v.first()?;
-    let h = q.clamp(0.0, 1.0) * (n + 1) as f64;
-    if h <= 1.0 {
-        return Some(first);
-    }
-    if h >= n as f64 {
-        return v.last().copied();
-    }
-    let i = h.floor() as usize; // 1 ≤ i < n: between the i-th and (i+1)-th values
-    let (lo, hi) = (v[i - 1], v[i]);
+    interpolate_sorted(v, q.clamp(0.0, 1.0) * (v.len() + 1) as f64 - 1.0)
+}
+
+/// The value at 0-based position `h` of sorted `v`, linear between neighbours and
+/// held at both ends; `None` for an empty slice.
+fn interpolate_sorted(v: &[f64], h: f64) -> Option<f64> {
+    let last = v.len().checked_sub(1)?;
+    let h = h.clamp(0.0, last as f64);
+    let i = (h.floor() as usize).min(last);
+    let lo = *v.get(i)?;
+    let hi = *v.get((i + 1).min(last))?;
     Some(lo + (h - i as f64) * (hi - lo))
 }
 
