@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::{Check, CheckContext};
 use crate::montecarlo::allocation::{RegionShare, allocate};
 use crate::montecarlo::bootstrap::{
-    Analysis, Interval, Q_BALLOTS_ADDED, QUANTITY_NAMES, SELECT_P, Settings, analyse,
+    Analysis, Interval, MaterialTest, Q_BALLOTS_ADDED, QUANTITY_NAMES, SELECT_P, Settings, analyse,
 };
 pub use crate::montecarlo::fingerprint_model::FingerprintModel;
 use crate::montecarlo::fingerprint_model::{FairShape, LeftOut, Stations, logistic};
@@ -121,6 +121,15 @@ fn with(mut v: Value, extra: Value) -> Value {
     v
 }
 
+fn material(m: &MaterialTest) -> Value {
+    json!({
+        "share_of_ballots": num(m.share),
+        "bootstrap_sd": num(m.sd),
+        "z": m.z.and_then(num),
+        "p_value": num(m.p_value),
+    })
+}
+
 fn pct(x: f64) -> String {
     format!("{:.2}%", 100.0 * x)
 }
@@ -133,7 +142,7 @@ fn summary(a: &Analysis) -> String {
     let caveat = "a model-based estimate (Klimek et al. 2012) of how much stuffing would explain \
                   the picture, not proof of fraud";
     let m = &a.material;
-    if a.fraud_selected && m.p_value >= SELECT_P {
+    if a.fraud_selected && a.material_p() >= SELECT_P {
         format!(
             "The fingerprint departs from the fair model (no-stuffing test p = {:.1e}), but the \
              fitted stuffing adds only {} of ballots ({:.0}, 95% CI {:.0}–{:.0}), not clearly \
@@ -160,7 +169,7 @@ fn summary(a: &Analysis) -> String {
             pct(a.f_incremental.estimate),
             pct(a.f_incremental.ci_low),
             pct(a.f_incremental.ci_high),
-            shape_caveats(a),
+            shape_caveats(a) + &extreme_reading(a),
         )
     } else {
         format!(
@@ -171,6 +180,21 @@ fn summary(a: &Analysis) -> String {
             b.ci_high,
         )
     }
+}
+
+/// The extreme part's own amount, when it is clearer than the whole's.
+fn extreme_reading(a: &Analysis) -> String {
+    let e = &a.material_extreme;
+    if e.share <= 0.0 || e.p_value >= a.material.p_value {
+        return String::new();
+    }
+    format!(
+        " Extreme stuffing alone adds {} of ballots (bootstrap sd {}), which is what shows \
+         the stuffing to be above the {} materiality margin.",
+        pct(e.share),
+        pct(e.sd),
+        pct(e.margin),
+    )
 }
 
 /// What the fitted shape of the stuffing says about how far to trust its amount.
@@ -276,10 +300,10 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
         "materiality": {
             "hypothesis": "ballots added ≤ margin × all ballots",
             "margin": num(a.material.margin),
-            "share_of_ballots": num(a.material.share),
-            "bootstrap_sd": num(a.material.sd),
-            "z": a.material.z.and_then(num),
-            "p_value": num(a.material.p_value),
+            "p_value": num(a.material_p()),
+            "combined": "2 × the smaller p of the two readings (Bonferroni)",
+            "all_stuffing": material(&a.material),
+            "extreme_stuffing": material(&a.material_extreme),
         },
         "no_fraud_test": {
             "statistic": "distance drop, fair-only fit to full fit",
@@ -500,5 +524,38 @@ mod tests {
             !s.contains("smallest intensity") && !s.contains("poorly"),
             "{s}"
         );
+    }
+
+    #[test]
+    fn materiality_takes_twice_the_smaller_reading() {
+        let mut a = analysis();
+        a.test.p_value = 1e-5;
+        a.material.p_value = 0.3;
+        a.material_extreme.p_value = 0.001;
+        assert_eq!(a.material_p(), 0.002);
+        assert_eq!(a.p_value(), 0.002);
+        // The no-stuffing test still has to reject.
+        a.test.p_value = 0.04;
+        assert_eq!(a.p_value(), 0.04);
+        // Neither reading rejects: capped at 1.
+        a.material.p_value = 0.8;
+        a.material_extreme.p_value = 0.9;
+        assert_eq!(a.material_p(), 1.0);
+    }
+
+    #[test]
+    fn the_summary_names_the_extreme_reading_when_it_carries_the_flag() {
+        let mut a = analysis();
+        a.fraud_selected = true;
+        a.material.p_value = 0.3;
+        a.material_extreme = MaterialTest::with_sd(0.0122, 0.0006, 0.005);
+        let s = summary(&a);
+        assert!(
+            s.contains("Extreme stuffing alone adds 1.22% of ballots (bootstrap sd 0.06%)"),
+            "{s}"
+        );
+        // Not when the whole amount is the clearer reading.
+        a.material.p_value = 0.0;
+        assert!(!summary(&a).contains("Extreme stuffing alone"));
     }
 }

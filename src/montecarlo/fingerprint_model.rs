@@ -362,6 +362,8 @@ pub enum FraudKind {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct SimTruth {
     pub ballots_added: f64,
+    /// The part of `ballots_added` from extreme stuffing.
+    pub extreme_ballots_added: f64,
     pub votes_moved: f64,
     pub incremental_stations: u64,
     pub extreme_stations: u64,
@@ -501,7 +503,10 @@ pub fn simulate_stations(
         match s.kind {
             FraudKind::Fair => {}
             FraudKind::Incremental => truth.incremental_stations += 1,
-            FraudKind::Extreme => truth.extreme_stations += 1,
+            FraudKind::Extreme => {
+                truth.extreme_stations += 1;
+                truth.extreme_ballots_added += s.added as f64;
+            }
         }
         truth.ballots_added += s.added as f64;
         truth.votes_moved += s.moved as f64;
@@ -952,5 +957,38 @@ mod tests {
         let (b, _) = simulate_stations(&t, &fair(3.5), &fraud, &mut r2);
         assert_eq!(r1.random::<u64>(), r2.random::<u64>());
         assert_ne!(a.ballots, b.ballots);
+    }
+
+    #[test]
+    fn the_truth_keeps_the_extreme_part_of_the_ballots_added() {
+        let t = template(4000);
+        let fair = FairModel {
+            shape: FairShape::LogitNormal,
+            groups: vec![FairGroup {
+                turnout_center: 0.3,
+                turnout_spread: 0.3,
+                share_center: 0.2,
+                share_spread: 0.3,
+            }],
+        };
+        let fraud = |f_i: f64, f_e: f64| Fraud {
+            f_incremental: f_i,
+            f_extreme: f_e,
+            theta: 0.15,
+            steal_exponent: 1.0,
+        };
+        let run = |f: Fraud| simulate_stations(&t, &fair, &f, &mut batch_rng(4, "extreme", 0)).1;
+        let only_extreme = run(fraud(0.0, 0.05));
+        assert!(only_extreme.extreme_ballots_added > 0.0);
+        assert_eq!(
+            only_extreme.extreme_ballots_added,
+            only_extreme.ballots_added
+        );
+        let only_incremental = run(fraud(0.3, 0.0));
+        assert!(only_incremental.ballots_added > 0.0);
+        assert_eq!(only_incremental.extreme_ballots_added, 0.0);
+        let both = run(fraud(0.3, 0.05));
+        assert!(both.extreme_ballots_added > 0.0);
+        assert!(both.extreme_ballots_added < both.ballots_added);
     }
 }

@@ -765,7 +765,7 @@ impl<'a> Engine<'a> {
     /// CRN's selection), per observed station set; with the fair turnout and share.
     fn expectations(&self, fraud: &Fraud) -> Expectations {
         let copies = self.crn.copies.max(1) as f64;
-        let (mut added, mut moved) = (0.0, 0.0);
+        let (mut added, mut added_ext, mut moved) = (0.0, 0.0, 0.0);
         let (mut reg, mut b0, mut v0, mut w0) = (0.0, 0.0, 0.0, 0.0);
         for p in 0..self.n() {
             let (xi, xia) = self.inc_x(p);
@@ -773,6 +773,7 @@ impl<'a> Engine<'a> {
             let free = self.reg[p] - self.b0[p];
             let others = self.v0[p] - self.w0[p];
             added += free * (fraud.f_incremental * xi + fraud.f_extreme * xe);
+            added_ext += free * fraud.f_extreme * xe;
             moved += others * (fraud.f_incremental * xia + fraud.f_extreme * xea);
             reg += self.reg[p];
             b0 += self.b0[p];
@@ -781,6 +782,7 @@ impl<'a> Engine<'a> {
         }
         Expectations {
             ballots_added: added / copies,
+            extreme_ballots_added: added_ext / copies,
             votes_moved: moved / copies,
             fair_turnout: if reg > 0.0 { b0 / reg } else { 0.0 },
             fair_share: if v0 > 0.0 { w0 / v0 } else { 0.0 },
@@ -801,6 +803,7 @@ impl<'a> Engine<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 struct Expectations {
     ballots_added: f64,
+    extreme_ballots_added: f64,
     votes_moved: f64,
     fair_turnout: f64,
     fair_share: f64,
@@ -815,6 +818,8 @@ pub struct Fit {
     pub distance: f64,
     /// Expected ballots added by the fitted fraud.
     pub ballots_added: f64,
+    /// The part of `ballots_added` from extreme fraud.
+    pub extreme_ballots_added: f64,
     /// Expected votes moved to the winner by the fitted fraud.
     pub votes_moved: f64,
     /// Fair national turnout (Σ fair ballots ÷ Σ registered).
@@ -1075,6 +1080,7 @@ fn fit_engine<'a>(
         fraud,
         distance,
         ballots_added: e.ballots_added,
+        extreme_ballots_added: e.extreme_ballots_added,
         votes_moved: e.votes_moved,
         fair_turnout: e.fair_turnout,
         fair_share: e.fair_share,
@@ -1247,6 +1253,13 @@ mod tests {
             Start::Grid,
         );
         assert!((f.fraud.f_extreme - 0.05).abs() < 0.01, "{:?}", f.fraud);
+        // The extreme part of the expected ballots added is all of it without
+        // incremental fraud, and a part of it with.
+        assert!(f.extreme_ballots_added > 0.0);
+        assert!(f.extreme_ballots_added <= f.ballots_added * (1.0 + 1e-12));
+        if f.fraud.f_incremental == 0.0 {
+            assert!((f.extreme_ballots_added - f.ballots_added).abs() <= 1e-9 * f.ballots_added);
+        }
         let clean = world(8000, Fraud::NONE, 3);
         let f0 = fit(
             &clean,
