@@ -710,18 +710,20 @@ fn real_data(check: impl Fn(FingerprintModel) -> Fingerprint) {
     // A clean control: the no-stuffing test rejects (the fair model cannot follow the
     // urban/rural mix), but the fitted stuffing is far below the margin, so the check's
     // intersection-union p is large and nothing is flagged.
-    for round in [1, 2] {
-        let data = poland_2020(&dir, round);
-        let t = Instant::now();
-        let r = run_check(&data, &check(FingerprintModel::Default), 42);
-        println!(
-            "{}",
-            describe(
-                &format!("poland-pres-2020 round {round}"),
-                &r,
-                t.elapsed().as_secs_f64()
-            )
-        );
+    // Both rounds run before any assertion, so that one round's failure does not hide
+    // the other's numbers.
+    let results: Vec<(u8, CheckResult)> = [1, 2]
+        .into_iter()
+        .map(|round| {
+            let data = poland_2020(&dir, round);
+            let t = Instant::now();
+            let r = run_check(&data, &check(FingerprintModel::Default), 42);
+            let name = format!("poland-pres-2020 round {round}");
+            println!("{}", describe(&name, &r, t.elapsed().as_secs_f64()));
+            (round, r)
+        })
+        .collect();
+    for (round, r) in results {
         assert_eq!(r.detail["f_extreme"]["ci_low"].as_f64(), Some(0.0));
         let share = r.detail["materiality"]["all_stuffing"]["share_of_ballots"]
             .as_f64()
