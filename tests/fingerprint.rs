@@ -287,9 +287,10 @@ fn recovery_full() {
 /// and its reading exceeds the truth by 1.645 sd about 5% of the time.
 ///   cargo test --release --test fingerprint -- --ignored --nocapture materiality_at_the_margin
 /// Measured (20 seeds): no rejection at 0.05 in the 10 elections at or below the margin
-/// (5 in the 10 above it); reading − truth −0.000 ± 0.046 points against a bootstrap sd
-/// of 0.027–0.043, so the sd runs a little small (3 of 20 beyond 1.96 sd either way),
-/// but only one reading is above the truth by more than 1.645 sd.
+/// (5 in the 10 above it); one reading above the truth by more than 1.645 sd. With
+/// MARGIN_SEEDS=60: none in 27; reading − truth 0.002 ± 0.042 points against a mean
+/// bootstrap sd of 0.036, i.e. (reading − truth) / sd has sd 1.24: the bootstrap sd is
+/// about a fifth too small (5 of 60 above 1.645 sd, 2 above 2.326).
 #[test]
 #[ignore]
 fn materiality_at_the_margin() {
@@ -299,7 +300,11 @@ fn materiality_at_the_margin() {
     // Extreme ballots grow in proportion to f_e: a pilot at 2% sets it.
     let pilot = extreme_share(&simulate(&spec(20_000, 0.0, 0.02), 5000));
     let f_e = 0.02 * 0.005 / pilot;
-    let seeds = 20;
+    // MARGIN_SEEDS=100 for a closer look at the sd (the assertions below are for 20).
+    let seeds: u64 = std::env::var("MARGIN_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
     let (mut at_or_below, mut false_rejections, mut high) = (0, 0, 0);
     for seed in 0..seeds {
         let sim = simulate(&spec(20_000, 0.0, f_e), 6000 + seed);
@@ -321,15 +326,20 @@ fn materiality_at_the_margin() {
         high += usize::from(m.share - truth > 1.645 * m.sd);
     }
     println!("{false_rejections} of {at_or_below} rejected at or below the margin; {high} high");
-    // Binomial(20, 0.05): P(X ≥ 4) = 0.016.
+    // Binomial(n, 0.05) beyond 2.5 sd: 3 of 20 (P(X ≥ 4) = 0.016), 7 of 60.
+    let bound = |n: usize| (0.05 * n as f64 + 2.5 * (0.0475 * n as f64).sqrt()).floor() as usize;
     assert!(
         at_or_below >= 5,
         "only {at_or_below} elections at or below the margin"
     );
-    assert!(false_rejections <= 3, "{false_rejections} of {at_or_below}");
     assert!(
-        high <= 3,
-        "{high} of {seeds} readings above the truth by 1.645 sd"
+        false_rejections <= bound(at_or_below).max(3),
+        "{false_rejections} of {at_or_below}"
+    );
+    let n = seeds as usize;
+    assert!(
+        high <= bound(n),
+        "{high} of {n} readings above the truth by 1.645 sd"
     );
 }
 
