@@ -7,7 +7,10 @@ use crate::audit::{AuditOptions, run_audit};
 use crate::checks::{
     CheckOptions, Fingerprint, FingerprintModel, anomalous_votes, integer_percent, registry,
 };
-use crate::cli::{AuditArgs, Cli, Command, FingerprintModelArg, Format, Preset, SimulateArgs};
+use crate::cli::{
+    AuditArgs, Cli, Command, FingerprintBinningArg, FingerprintModelArg, Format, Preset,
+    SimulateArgs,
+};
 use crate::data::{self, ColumnSpec, ExcludeRule, LoadOptions};
 use crate::error::Error;
 use crate::report;
@@ -191,8 +194,17 @@ fn fingerprint_settings(args: &AuditArgs) -> Result<Fingerprint, Error> {
             "--fingerprint-margin {m}: give a share of ballots in [0, 1), e.g. 0.005 for 0.5%"
         )));
     }
+    let per_region = args.fingerprint_binning == FingerprintBinningArg::PerRegion;
+    if per_region && model == FingerprintModel::Paper {
+        return Err(Error::Usage(
+            "--fingerprint-binning per-region: the paper model compares one national \
+             histogram; drop one of the two flags"
+                .into(),
+        ));
+    }
     Ok(Fingerprint {
         margin: m,
+        per_region,
         ..Fingerprint::with_model(model).with_replicates(b, nb)
     })
 }

@@ -104,6 +104,11 @@ pub struct AuditArgs {
     /// deviance) or `paper` (Klimek et al. 2012 as published, for comparison).
     #[arg(long, value_enum, default_value_t = FingerprintModelArg::Default, help_heading = "Checks")]
     pub fingerprint_model: FingerprintModelArg,
+    /// Fingerprint histograms: `national` (one 50×50 grid) or `per-region` (a grid per
+    /// region of 903+ stations; sharper, but reads a town/country mix inside a region
+    /// as stuffing: map region to region × settlement type when the data has one).
+    #[arg(long, value_enum, default_value_t = FingerprintBinningArg::National, help_heading = "Checks")]
+    pub fingerprint_binning: FingerprintBinningArg,
     /// Fingerprint bootstrap replicates (intervals); the cost is about linear in them.
     #[arg(long, default_value_t = 50, value_name = "B", help_heading = "Checks")]
     pub fingerprint_replicates: usize,
@@ -317,6 +322,15 @@ pub enum FingerprintModelArg {
     Default,
     /// The published procedure: national normal fair model, relative squares.
     Paper,
+}
+
+/// The fingerprint's histograms, as `--fingerprint-binning` spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FingerprintBinningArg {
+    /// One national 50×50 grid.
+    National,
+    /// A grid per region of at least 903 stations (default model only).
+    PerRegion,
 }
 
 /// Preset election shapes for `elaudit simulate`.

@@ -654,6 +654,44 @@ fn stuffed_sample_is_flagged_by_the_fingerprint() {
 }
 
 #[test]
+fn fingerprint_binning_is_national_unless_asked_per_region() {
+    let csv = clean_csv(2_000, 4);
+    let binning = |extra: &[&str]| {
+        let mut args = vec!["audit", "-", "--checks", "fingerprint"];
+        args.extend_from_slice(&["--fingerprint-replicates", "4"]);
+        args.extend_from_slice(&["--fingerprint-null-replicates", "5"]);
+        args.extend_from_slice(extra);
+        let (code, v) = json_report(&args, Some(csv.clone().into_bytes()));
+        assert_eq!(code, 0);
+        check(&v, "fingerprint", "winner-share")["detail"]["binning"].clone()
+    };
+    let national = binning(&[]);
+    assert_eq!(national["kind"], "national", "{national}");
+    assert_eq!(national["theta_range"][0].as_f64(), Some(0.05));
+    let per_region = binning(&["--fingerprint-binning", "per-region"]);
+    assert_eq!(per_region["kind"], "per-region", "{per_region}");
+    assert!(per_region["regions_with_own_grid"].is_array());
+    // The paper's procedure is national by definition.
+    fails_with(
+        &[
+            "audit",
+            "-",
+            "--fingerprint-model",
+            "paper",
+            "--fingerprint-binning",
+            "per-region",
+        ],
+        csv.clone(),
+        &["--fingerprint-binning", "paper"],
+    );
+    fails_with(
+        &["audit", "-", "--fingerprint-binning", "regional"],
+        csv,
+        &["--fingerprint-binning"],
+    );
+}
+
+#[test]
 fn fingerprint_flags_choose_the_model_replicates_and_margin() {
     let csv = clean_csv(2_000, 4);
     let (code, v) = json_report(

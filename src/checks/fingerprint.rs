@@ -16,7 +16,7 @@ use crate::montecarlo::bootstrap::{
 };
 pub use crate::montecarlo::fingerprint_model::FingerprintModel;
 use crate::montecarlo::fingerprint_model::{FairShape, LeftOut, Stations, logistic};
-use crate::montecarlo::fit::{Distance, Grid, Procedure, THETA_RANGE};
+use crate::montecarlo::fit::{Binning, CORNER, Distance, Grid, OWN_GRID_STATIONS};
 use crate::report::{CheckResult, Effect, Family};
 
 const ID: &str = "fingerprint";
@@ -35,6 +35,8 @@ pub struct Fingerprint {
     pub null_replicates: usize,
     /// Stuffing that adds at most this share of all ballots is not flagged.
     pub margin: f64,
+    /// Compare histograms region by region (default model only).
+    pub per_region: bool,
 }
 
 impl Default for Fingerprint {
@@ -45,6 +47,7 @@ impl Default for Fingerprint {
             replicates: s.replicates,
             null_replicates: s.null_replicates,
             margin: s.margin,
+            per_region: s.per_region,
         }
     }
 }
@@ -73,6 +76,7 @@ impl Fingerprint {
             replicates: self.replicates,
             null_replicates: self.null_replicates,
             margin: self.margin,
+            per_region: self.per_region,
             ..Settings::default()
         }
     }
@@ -200,7 +204,10 @@ fn extreme_reading(a: &Analysis) -> String {
 /// What the fitted shape of the stuffing says about how far to trust its amount.
 fn shape_caveats(a: &Analysis) -> String {
     let mut out = String::new();
-    if a.fit.fraud.f_incremental > 0.0 && a.fit.fraud.theta <= THETA_RANGE.0 * 1.05 {
+    if a.fit.fraud.f_incremental > 0.0
+        && a.procedure.fit_theta
+        && a.fit.fraud.theta <= a.procedure.theta_range.0 * 1.05
+    {
         out.push_str(&format!(
             " The incremental part sits at the smallest intensity the fit allows (θ = {:.3}), \
              where mild stuffing of many stations is hard to tell from a fair distribution \
@@ -220,7 +227,7 @@ fn shape_caveats(a: &Analysis) -> String {
 }
 
 fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
-    let proc_ = Procedure::of(model);
+    let proc_ = &a.procedure;
     let raw = &a.fit.fraud;
     let fair = if a.fraud_selected {
         &a.fit.fair
@@ -351,6 +358,7 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
                 .collect::<serde_json::Map<_, _>>(),
         },
         "simulated_copies": a.copies,
+        "binning": binning(a),
         "histogram": {
             "bins_turnout": Grid::FIT.turnout_bins,
             "bins_share": Grid::FIT.share_bins,
@@ -358,6 +366,39 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
             "counts": a.histogram,
         },
     })
+}
+
+/// Which histograms the fit compared, and the θ range that follows from them.
+fn binning(a: &Analysis) -> Value {
+    let theta_range = json!([
+        num(a.procedure.theta_range.0),
+        num(a.procedure.theta_range.1)
+    ]);
+    match a.procedure.binning {
+        Binning::National(g) => json!({
+            "kind": "national",
+            "bins_turnout": g.turnout_bins,
+            "bins_share": g.share_bins,
+            "theta_range": theta_range,
+        }),
+        Binning::PerGroup => json!({
+            "kind": "per-region",
+            "national_bins": Grid::FIT.turnout_bins,
+            "own_grid_min_stations": OWN_GRID_STATIONS,
+            "national_corner": CORNER,
+            "regions_with_own_grid": a
+                .group_grids
+                .iter()
+                .enumerate()
+                .filter_map(|(g, b)| b.map(|b| json!({
+                    "region": a.group_names.get(g),
+                    "stations": a.group_sizes.get(g),
+                    "bins": b,
+                })))
+                .collect::<Vec<_>>(),
+            "theta_range": theta_range,
+        }),
+    }
 }
 
 impl Check for Fingerprint {
@@ -476,6 +517,7 @@ impl Check for Fingerprint {
 mod tests {
     use super::*;
     use crate::montecarlo::fingerprint_model::Stations;
+    use crate::montecarlo::fit::THETA_RANGE;
 
     /// An analysis of a few identical stations, to be edited into the case under test.
     fn analysis() -> Analysis {
@@ -524,6 +566,42 @@ mod tests {
             !s.contains("smallest intensity") && !s.contains("poorly"),
             "{s}"
         );
+        // The floor is the procedure's: 0.1 where regions have 10 × 10 grids.
+        a.procedure.theta_range = (0.1, 1.0);
+        a.fit.fraud.theta = 0.1;
+        assert!(
+            summary(&a).contains("smallest intensity the fit allows (θ = 0.100)"),
+            "{}",
+            summary(&a)
+        );
+    }
+
+    #[test]
+    fn the_detail_says_which_grids_the_fit_compared() {
+        let mut a = analysis();
+        let b = binning(&a);
+        assert_eq!(b["kind"], "national");
+        assert_eq!(b["bins_turnout"], 50);
+        assert_eq!(b["theta_range"], json!([0.05, 1.0]));
+        // Region by region (`--fingerprint-binning per-region`).
+        a.procedure.binning = Binning::PerGroup;
+        let b = binning(&a);
+        assert_eq!(b["kind"], "per-region");
+        assert_eq!(b["regions_with_own_grid"], json!([]));
+        a.group_names = vec!["north".into(), "south".into()];
+        a.group_sizes = vec![1000, 400];
+        a.group_grids = vec![Some(10), None];
+        a.procedure.theta_range = (0.1, 1.0);
+        let b = binning(&a);
+        assert_eq!(
+            b["regions_with_own_grid"],
+            json!([{"region": "north", "stations": 1000, "bins": 10}])
+        );
+        assert_eq!(b["theta_range"], json!([0.1, 1.0]));
+        assert_eq!(b["own_grid_min_stations"], 903);
+        a.procedure.binning = Binning::National(Grid::PAPER);
+        assert_eq!(binning(&a)["kind"], "national");
+        assert_eq!(binning(&a)["bins_turnout"], 100);
     }
 
     #[test]

@@ -30,7 +30,7 @@ use super::fingerprint_model::{
     simulate_stations,
 };
 use super::fit::{
-    ALPHA_RANGE, Crn, F_EXTREME_MAX, Fit, Grid, Procedure, ProfilePoint, Start, THETA_RANGE,
+    ALPHA_RANGE, Cells, Crn, F_EXTREME_MAX, Fit, Grid, Procedure, ProfilePoint, Start, THETA_RANGE,
 };
 use super::fit::{fit, fit_with_profile, histogram};
 use super::runner::run_indexed;
@@ -61,6 +61,9 @@ pub struct Settings {
     pub min_simulated: usize,
     /// Materiality margin as a share of all ballots; see [`MaterialTest`].
     pub margin: f64,
+    /// Compare histograms region by region (default model only; see
+    /// [`Binning::PerGroup`](super::fit::Binning::PerGroup)).
+    pub per_region: bool,
 }
 
 impl Default for Settings {
@@ -71,6 +74,7 @@ impl Default for Settings {
             null_replicates: 30,
             min_simulated: 60_000,
             margin: DEFAULT_MARGIN,
+            per_region: false,
         }
     }
 }
@@ -265,6 +269,10 @@ pub struct GoodnessOfFit {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
     pub settings: Settings,
+    /// How the fit compared histograms, and θ's range there.
+    pub procedure: Procedure,
+    /// Bins per axis of each group's own grid (`None`: the national grid).
+    pub group_grids: Vec<Option<usize>>,
     pub stations: usize,
     /// Simulated stations per observed one in each fit.
     pub copies: usize,
@@ -563,7 +571,7 @@ fn corrected(x: f64, xs: impl Iterator<Item = f64>) -> f64 {
 
 /// The world the second half of the bootstrap is simulated from: the fit with a
 /// stretched bias-correction step applied to every fraud and fair parameter.
-fn corrected_world(full: &Fit, reps: &[Replicate]) -> (FairModel, Fraud) {
+fn corrected_world(full: &Fit, reps: &[Replicate], theta_range: (f64, f64)) -> (FairModel, Fraud) {
     let f = &full.fraud;
     let fraud = Fraud {
         f_incremental: corrected(f.f_incremental, reps.iter().map(|r| r.fraud.f_incremental))
@@ -571,7 +579,7 @@ fn corrected_world(full: &Fit, reps: &[Replicate]) -> (FairModel, Fraud) {
         f_extreme: corrected(f.f_extreme, reps.iter().map(|r| r.fraud.f_extreme))
             .clamp(0.0, F_EXTREME_MAX),
         theta: corrected(f.theta, reps.iter().map(|r| r.fraud.theta))
-            .clamp(THETA_RANGE.0, THETA_RANGE.1),
+            .clamp(theta_range.0, theta_range.1),
         steal_exponent: corrected(
             f.steal_exponent,
             reps.iter().map(|r| r.fraud.steal_exponent),
@@ -629,7 +637,11 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
         FingerprintModel::Default => st.clone(),
         FingerprintModel::Paper => st.national(),
     };
-    let proc_ = Procedure::of(settings.model);
+    let proc_ = if settings.per_region && settings.model == FingerprintModel::Default {
+        Procedure::per_region(&st)
+    } else {
+        Procedure::of(settings.model)
+    };
     let copies = settings.min_simulated.div_ceil(st.len().max(1)).max(1);
     let crn = Crn::draw(&st, copies, &mut batch_rng(seed, "fingerprint-crn", 0));
     let ((full, profile), fair_only) = rayon::join(
@@ -697,7 +709,7 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     // otherwise more of world a.
     let calibrate = fraud_selected && settings.model == FingerprintModel::Default;
     let (fair_b, fraud_b) = if calibrate {
-        corrected_world(&full, &reps)
+        corrected_world(&full, &reps, proc_.theta_range)
     } else {
         (full.fair.clone(), full.fraud)
     };
@@ -723,6 +735,12 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     let correct_bias = settings.model == FingerprintModel::Default;
     let cal: [Calibrated; 8] = std::array::from_fn(|k| {
         let (range, noise) = QUANTITY_SCALES[k];
+        // θ's range is the procedure's, whose floor depends on the grids.
+        let range = if k == Q_THETA {
+            proc_.theta_range
+        } else {
+            range
+        };
         let c = calibrated(obs[k], &pairs(&reps, k), &pairs(&world_b, k), range, noise);
         if correct_bias {
             return c;
@@ -761,7 +779,7 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
             }
         }
     };
-    let theta = range_or(theta_identified, cal[Q_THETA].interval, THETA_RANGE);
+    let theta = range_or(theta_identified, cal[Q_THETA].interval, proc_.theta_range);
     let steal_exponent = range_or(
         steal_exponent_identified,
         cal[Q_STEAL_EXPONENT].interval,
@@ -820,6 +838,8 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     }
     Analysis {
         settings: *settings,
+        procedure: proc_,
+        group_grids: Cells::new(proc_.binning, &st).group_grids().collect(),
         stations: st.len(),
         copies,
         total_ballots: st.total_ballots(),
