@@ -1,8 +1,7 @@
 //! Fitting the fingerprint model to 2-D histograms of turnout against winner share.
 //!
-//! The objective compares the observed histogram with one simulated from the model:
-//! region by region for the default model (a grid per region, [`Binning::PerGroup`]),
-//! nationally for the paper's.
+//! The objective compares the observed histogram with one simulated from the model,
+//! on one national grid, or region by region on request ([`Binning::PerGroup`]).
 //! Every simulated station keeps its random numbers across candidate parameters
 //! (common random numbers), so the objective is a deterministic function of them:
 //! - the fraud fractions select stations by a stratified uniform (extreme fraud for
@@ -63,8 +62,7 @@ pub struct Grid {
 }
 
 impl Grid {
-    /// The grid of the histogram that is reported (the default model fits a grid per
-    /// region, [`Binning::PerGroup`]).
+    /// The default model's national grid, and the one reported.
     pub const FIT: Grid = Grid {
         turnout_bins: 50,
         share_bins: 50,
@@ -106,7 +104,8 @@ pub fn histogram(st: &Stations, grid: Grid) -> Vec<u32> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Binning {
-    /// One grid over all stations (the paper's).
+    /// One grid over all stations (the default model's [`Grid::FIT`], the paper's
+    /// [`Grid::PAPER`]).
     National(Grid),
     /// A grid per group of at least [`OWN_GRID_STATIONS`] stations, sized to them
     /// ([`group_bins`]); smaller groups, and every station in the top-right corner
@@ -116,6 +115,9 @@ pub enum Binning {
     /// high shows up against that region's own stations. In the recovery suite (20
     /// regions of 1,000 stations, 10 × 10 grids, θ ≥ 0.1 by [`Cells::theta_floor`])
     /// this took the ballots added within 25% of the truth from 51 to 60 of 60 runs.
+    /// An option, not the default: a region that mixes town and country departs from
+    /// a logit-normal fair model, and region by region that departure reads as
+    /// stuffing (Poland 2020 by voivodeship; by voivodeship × settlement type, none).
     PerGroup,
 }
 
