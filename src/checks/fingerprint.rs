@@ -223,6 +223,13 @@ fn shape_caveats(a: &Analysis) -> String {
             a.calibration[Q_BALLOTS_ADDED].slope
         ));
     }
+    if a.group_grids.iter().any(Option::is_some) {
+        out.push_str(
+            " Histograms were compared region by region: a region that mixes town and country \
+             reads as stuffing this way, so its regions should be alike (for example region × \
+             settlement type).",
+        );
+    }
     out
 }
 
@@ -566,14 +573,17 @@ mod tests {
             !s.contains("smallest intensity") && !s.contains("poorly"),
             "{s}"
         );
+        assert!(!s.contains("region by region"), "{s}");
         // The floor is the procedure's: 0.1 where regions have 10 × 10 grids.
         a.procedure.theta_range = (0.1, 1.0);
+        a.group_grids = vec![Some(10)];
         a.fit.fraud.theta = 0.1;
+        let s = summary(&a);
         assert!(
-            summary(&a).contains("smallest intensity the fit allows (θ = 0.100)"),
-            "{}",
-            summary(&a)
+            s.contains("smallest intensity the fit allows (θ = 0.100)"),
+            "{s}"
         );
+        assert!(s.contains("compared region by region"), "{s}");
     }
 
     #[test]
