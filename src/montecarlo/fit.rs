@@ -196,11 +196,6 @@ impl Cells {
         self.len == 0
     }
 
-    /// Groups with a grid of their own.
-    pub fn own_grids(&self) -> usize {
-        self.own.iter().flatten().count()
-    }
-
     /// Bins per axis of each group's own grid (`None`: compared nationally).
     pub fn group_grids(&self) -> impl Iterator<Item = Option<usize>> + '_ {
         self.own.iter().map(|o| o.map(|(g, _)| g.turnout_bins))
@@ -1383,7 +1378,6 @@ mod tests {
         // 50 × 50.
         let st = three_groups();
         let cells = Cells::new(Binning::PerGroup, &st);
-        assert_eq!(cells.own_grids(), 1);
         assert_eq!(
             cells.group_grids().collect::<Vec<_>>(),
             [None, Some(14), None]
@@ -1407,7 +1401,8 @@ mod tests {
         assert_eq!(h[2500 + 8 * 14 + 7], 2000);
         // The national binning puts every group on one grid.
         let national = Cells::new(Binning::National(Grid::PAPER), &st);
-        assert_eq!((national.own_grids(), national.len()), (0, 10_000));
+        assert_eq!(national.group_grids().count(), 0);
+        assert_eq!(national.len(), 10_000);
         assert_eq!(national.cell(1, 0.6, 0.5), national.cell(2, 0.6, 0.5));
         assert_eq!(national.histogram(&st)[60 * 100 + 50], st.len() as u32);
     }
