@@ -91,13 +91,7 @@ impl Grid {
 
 /// The observed histogram of `st` on `grid`, row-major (row = turnout bin).
 pub fn histogram(st: &Stations, grid: Grid) -> Vec<u32> {
-    let mut h = vec![0u32; grid.cells()];
-    for i in 0..st.len() {
-        if let Some(c) = h.get_mut(grid.cell(st.turnout(i), st.share(i)) as usize) {
-            *c += 1;
-        }
-    }
-    h
+    Cells::new(Binning::National(grid), st).histogram(st)
 }
 
 /// Which histogram the fit compares: one national grid, or a grid per large group.
@@ -229,7 +223,8 @@ impl Cells {
     pub fn histogram(&self, st: &Stations) -> Vec<u32> {
         let mut h = vec![0u32; self.len];
         for i in 0..st.len() {
-            let c = self.cell(st.group[i], st.turnout(i), st.share(i));
+            let g = st.group.get(i).copied().unwrap_or(0);
+            let c = self.cell(g, st.turnout(i), st.share(i));
             if let Some(x) = h.get_mut(c as usize) {
                 *x += 1;
             }
