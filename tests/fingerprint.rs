@@ -655,12 +655,8 @@ fn russia_2012(dir: &Path) -> Dataset {
     )
 }
 
-/// Poland 2020, round 1 or 2, districts in Poland only (abroad and ships left out).
-fn poland_2020(dir: &Path, round: u8) -> Dataset {
-    poland_2020_by(dir, round, &["Województwo"])
-}
-
-/// The same with regions made of these columns.
+/// Poland 2020, round 1 or 2, districts in Poland only (abroad and ships left out),
+/// with regions made of these columns.
 fn poland_2020_by(dir: &Path, round: u8, region: &[&str]) -> Dataset {
     let mut spec = common::columns_file(&format!("poland-pres-2020-round{round}.toml"));
     spec.region = region.iter().map(|c| c.to_string()).collect();
@@ -740,40 +736,38 @@ fn real_data(check: impl Fn(FingerprintModel) -> Fingerprint) {
     // A clean control: the no-stuffing test rejects (the fair model cannot follow the
     // urban/rural mix), but the fitted stuffing is far below the margin, so the check's
     // intersection-union p is large and nothing is flagged.
-    // Both rounds run before any assertion, so that one round's failure does not hide
-    // the other's numbers.
-    let results: Vec<(u8, CheckResult)> = [1, 2]
-        .into_iter()
-        .map(|round| {
-            let data = poland_2020(&dir, round);
+    // Every run prints before any assertion, so that one failure does not hide the
+    // others' numbers. By voivodeship on the national grid; and region by region with
+    // regions that do not mix town and country. Neither should find stuffing.
+    let voivodeship: &[&str] = &["Województwo"];
+    let by_type: &[&str] = &["Województwo", "Typ obszaru"];
+    let runs = [(voivodeship, false), (by_type, true)];
+    let results: Vec<(String, CheckResult)> = runs
+        .iter()
+        .flat_map(|&(region, per_region)| [1, 2].map(|round| (region, per_region, round)))
+        .map(|(region, per_region, round)| {
+            let data = poland_2020_by(&dir, round, region);
+            let fp = Fingerprint {
+                per_region,
+                ..check(FingerprintModel::Default)
+            };
             let t = Instant::now();
-            let r = run_check(&data, &check(FingerprintModel::Default), 42);
-            let name = format!("poland-pres-2020 round {round}");
-            println!("{}", describe(&name, &r, t.elapsed().as_secs_f64()));
-            (round, r)
-        })
-        .collect();
-    // Region by region, with regions that do not mix town and country: no stuffing.
-    let per_region: Vec<(u8, CheckResult)> = [1, 2]
-        .into_iter()
-        .map(|round| {
-            let data = poland_2020_by(&dir, round, &["Województwo", "Typ obszaru"]);
-            let t = Instant::now();
-            let r = run_check(
-                &data,
-                &Fingerprint {
-                    per_region: true,
-                    ..check(FingerprintModel::Default)
-                },
-                42,
+            let r = run_check(&data, &fp, 42);
+            let name = format!(
+                "poland-pres-2020 round {round} by {}{}",
+                region.join(" × "),
+                if per_region { ", per region" } else { "" }
             );
-            let name = format!("poland-pres-2020 round {round}, per region × settlement type");
             println!("{}", describe(&name, &r, t.elapsed().as_secs_f64()));
-            (round, r)
+            (name, r)
         })
         .collect();
-    for (round, r) in results.into_iter().chain(per_region) {
-        assert_eq!(r.detail["f_extreme"]["ci_low"].as_f64(), Some(0.0));
+    for (round, r) in results {
+        assert_eq!(
+            r.detail["f_extreme"]["ci_low"].as_f64(),
+            Some(0.0),
+            "{round}"
+        );
         let share = r.detail["materiality"]["all_stuffing"]["share_of_ballots"]
             .as_f64()
             .expect("share");
