@@ -13,6 +13,7 @@ use crate::cli::{
 };
 use crate::data::{self, ColumnSpec, ExcludeRule, LoadOptions};
 use crate::error::Error;
+use crate::montecarlo::bootstrap::BinningChoice;
 use crate::report;
 use crate::simulate;
 
@@ -194,8 +195,12 @@ fn fingerprint_settings(args: &AuditArgs) -> Result<Fingerprint, Error> {
             "--fingerprint-margin {m}: give a share of ballots in [0, 1), e.g. 0.005 for 0.5%"
         )));
     }
-    let per_region = args.fingerprint_binning == FingerprintBinningArg::PerRegion;
-    if per_region && model == FingerprintModel::Paper {
+    let binning = match args.fingerprint_binning {
+        FingerprintBinningArg::Auto => BinningChoice::Auto,
+        FingerprintBinningArg::National => BinningChoice::National,
+        FingerprintBinningArg::PerRegion => BinningChoice::PerRegion,
+    };
+    if binning == BinningChoice::PerRegion && model == FingerprintModel::Paper {
         return Err(Error::Usage(
             "--fingerprint-binning per-region: the paper model compares one national \
              histogram; drop one of the two flags"
@@ -204,7 +209,7 @@ fn fingerprint_settings(args: &AuditArgs) -> Result<Fingerprint, Error> {
     }
     Ok(Fingerprint {
         margin: m,
-        per_region,
+        binning,
         ..Fingerprint::with_model(model).with_replicates(b, nb)
     })
 }

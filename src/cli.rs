@@ -104,10 +104,11 @@ pub struct AuditArgs {
     /// deviance) or `paper` (Klimek et al. 2012 as published, for comparison).
     #[arg(long, value_enum, default_value_t = FingerprintModelArg::Default, help_heading = "Checks")]
     pub fingerprint_model: FingerprintModelArg,
-    /// Fingerprint histograms: `national` (one 50×50 grid) or `per-region` (a grid per
-    /// region of 903+ stations; sharper, but reads a town/country mix inside a region
-    /// as stuffing: map region to region × settlement type when the data has one).
-    #[arg(long, value_enum, default_value_t = FingerprintBinningArg::National, help_heading = "Checks")]
+    /// Fingerprint histograms: `auto` (region by region when the model fits the regions
+    /// as well as its own simulated elections, else national), `national` (one 50×50
+    /// grid) or `per-region` (a grid per region of 903+ stations, whatever the fit:
+    /// sharper, but reads a town/country mix inside a region as stuffing).
+    #[arg(long, value_enum, default_value_t = FingerprintBinningArg::Auto, help_heading = "Checks")]
     pub fingerprint_binning: FingerprintBinningArg,
     /// Fingerprint bootstrap replicates (intervals); the cost is about linear in them.
     #[arg(long, default_value_t = 50, value_name = "B", help_heading = "Checks")]
@@ -327,9 +328,11 @@ pub enum FingerprintModelArg {
 /// The fingerprint's histograms, as `--fingerprint-binning` spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FingerprintBinningArg {
+    /// Per region when that fit's deviance is at most 1.25 times its replicates', else national.
+    Auto,
     /// One national 50×50 grid.
     National,
-    /// A grid per region of at least 903 stations (default model only).
+    /// A grid per region of at least 903 stations, whatever the fit (default model only).
     PerRegion,
 }
 

@@ -654,23 +654,39 @@ fn stuffed_sample_is_flagged_by_the_fingerprint() {
 }
 
 #[test]
-fn fingerprint_binning_is_national_unless_asked_per_region() {
-    let csv = clean_csv(2_000, 4);
-    let binning = |extra: &[&str]| {
+fn fingerprint_binning_is_auto_unless_asked() {
+    let binning = |csv: &str, extra: &[&str]| {
         let mut args = vec!["audit", "-", "--checks", "fingerprint"];
         args.extend_from_slice(&["--fingerprint-replicates", "4"]);
         args.extend_from_slice(&["--fingerprint-null-replicates", "5"]);
         args.extend_from_slice(extra);
-        let (code, v) = json_report(&args, Some(csv.clone().into_bytes()));
+        let (code, v) = json_report(&args, Some(csv.as_bytes().to_vec()));
         assert_eq!(code, 0);
         check(&v, "fingerprint", "winner-share")["detail"]["binning"].clone()
     };
-    let national = binning(&[]);
-    assert_eq!(national["kind"], "national", "{national}");
-    assert_eq!(national["theta_range"][0].as_f64(), Some(0.05));
-    let per_region = binning(&["--fingerprint-binning", "per-region"]);
+    // Ten regions of 200 stations: none is large enough for a grid of its own, so
+    // auto has nothing to try and compares nationally.
+    let csv = clean_csv(2_000, 4);
+    let auto = binning(&csv, &[]);
+    assert_eq!(auto["kind"], "national", "{auto}");
+    assert_eq!(auto["chosen"], "auto", "{auto}");
+    assert!(auto.get("per_region_trial").is_none(), "{auto}");
+    assert_eq!(auto["theta_range"][0].as_f64(), Some(0.05));
+    let national = binning(&csv, &["--fingerprint-binning", "national"]);
+    assert_eq!(national["chosen"], "national", "{national}");
+    let per_region = binning(&csv, &["--fingerprint-binning", "per-region"]);
     assert_eq!(per_region["kind"], "per-region", "{per_region}");
     assert!(per_region["regions_with_own_grid"].is_array());
+    // Two regions of 1,000 logit-normal stations: auto tries them region by region,
+    // and keeps that fit, which is as good as its own replicates'.
+    let mut spec = elaudit::simulate::ElectionSpec::clean(2_000);
+    spec.regions = 2;
+    let mut out = Vec::new();
+    elaudit::simulate::write_csv(&elaudit::simulate::simulate(&spec, 4).dataset, &mut out).unwrap();
+    let two = binning(&String::from_utf8(out).unwrap(), &[]);
+    assert_eq!(two["kind"], "per-region", "{two}");
+    assert_eq!(two["per_region_trial"]["kept"], true, "{two}");
+    assert_eq!(two["per_region_trial"]["max_ratio"].as_f64(), Some(1.25));
     // The paper's procedure is national by definition.
     fails_with(
         &[

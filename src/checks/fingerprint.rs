@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use super::{Check, CheckContext};
 use crate::montecarlo::allocation::{RegionShare, allocate};
 use crate::montecarlo::bootstrap::{
-    Analysis, Interval, MaterialTest, Q_BALLOTS_ADDED, QUANTITY_NAMES, SELECT_P, Settings, analyse,
+    Analysis, BinningChoice, Interval, MISFIT_RATIO, MaterialTest, Q_BALLOTS_ADDED, QUANTITY_NAMES,
+    SELECT_P, Settings, analyse,
 };
 pub use crate::montecarlo::fingerprint_model::FingerprintModel;
 use crate::montecarlo::fingerprint_model::{FairShape, LeftOut, Stations, logistic};
@@ -35,8 +36,8 @@ pub struct Fingerprint {
     pub null_replicates: usize,
     /// Stuffing that adds at most this share of all ballots is not flagged.
     pub margin: f64,
-    /// Compare histograms region by region (default model only).
-    pub per_region: bool,
+    /// Which histograms the fit compares (default model only).
+    pub binning: BinningChoice,
 }
 
 impl Default for Fingerprint {
@@ -47,7 +48,7 @@ impl Default for Fingerprint {
             replicates: s.replicates,
             null_replicates: s.null_replicates,
             margin: s.margin,
-            per_region: s.per_region,
+            binning: s.binning,
         }
     }
 }
@@ -76,7 +77,7 @@ impl Fingerprint {
             replicates: self.replicates,
             null_replicates: self.null_replicates,
             margin: self.margin,
-            per_region: self.per_region,
+            binning: self.binning,
             ..Settings::default()
         }
     }
@@ -141,6 +142,50 @@ fn pct(x: f64) -> String {
 const FAMILY: Family = Family::Holm;
 
 fn summary(a: &Analysis) -> String {
+    let mut out = reading(a);
+    out.push_str(&binning_note(a));
+    out.push_str(&misfit_note(a));
+    out
+}
+
+/// When the model fits the data clearly worse than its own simulated elections.
+fn misfit_note(a: &Analysis) -> String {
+    match a.goodness_of_fit.ratio {
+        Some(r) if r > MISFIT_RATIO => format!(
+            " The model fits the data {r:.1} times worse than its own simulated elections \
+             (deviance ratio): the fair shape departs from one logit-normal per region, and \
+             some of the fitted stuffing, or all of it, may be that departure."
+        ),
+        _ => String::new(),
+    }
+}
+
+/// Why the histograms were compared as they were, when the data let it matter.
+fn binning_note(a: &Analysis) -> String {
+    match a.per_region_trial {
+        Some(t) if t.kept => format!(
+            " Histograms were compared region by region: the model fits each region about as \
+             well as its own simulated elections (deviance {:.2} times theirs, at most {} \
+             allowed).",
+            t.ratio, MISFIT_RATIO
+        ),
+        Some(t) => format!(
+            " Histograms were compared on the national grid: region by region the model fitted \
+             {:.1} times worse than its own simulated elections (more than {} allowed), a sign \
+             that regions mix stations of different kinds (town and country, say), which \
+             region by region would read as stuffing.",
+            t.ratio, MISFIT_RATIO
+        ),
+        None if a.group_grids.iter().any(Option::is_some) => " Histograms were compared region \
+             by region, as asked: a region that mixes town and country reads as stuffing this \
+             way, so its regions should be alike (for example region × settlement type)."
+            .to_string(),
+        None => String::new(),
+    }
+}
+
+/// What the fit found, and how far to trust it.
+fn reading(a: &Analysis) -> String {
     let total = a.total_ballots.max(1.0);
     let b = &a.ballots_added;
     let caveat = "a model-based estimate (Klimek et al. 2012) of how much stuffing would explain \
@@ -222,13 +267,6 @@ fn shape_caveats(a: &Analysis) -> String {
              is wide.",
             a.calibration[Q_BALLOTS_ADDED].slope
         ));
-    }
-    if a.group_grids.iter().any(Option::is_some) {
-        out.push_str(
-            " Histograms were compared region by region: a region that mixes town and country \
-             reads as stuffing this way, so its regions should be alike (for example region × \
-             settlement type).",
-        );
     }
     out
 }
@@ -334,6 +372,7 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
             "df": num(gof.df),
             "per_df": num(gof.per_df),
             "bootstrap_p": gof.bootstrap_p.and_then(num),
+            "replicate_ratio": gof.ratio.and_then(num),
         },
         "bootstrap": {
             "replicates": a.replicates.len() + a.corrected_replicates.len(),
@@ -377,6 +416,25 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
 
 /// Which histograms the fit compared, and the θ range that follows from them.
 fn binning(a: &Analysis) -> Value {
+    let mut v = grids(a);
+    if let Some(m) = v.as_object_mut() {
+        m.insert("chosen".into(), json!(a.settings.binning));
+        if let Some(t) = a.per_region_trial {
+            m.insert(
+                "per_region_trial".into(),
+                json!({
+                    "replicate_ratio": num(t.ratio),
+                    "max_ratio": MISFIT_RATIO,
+                    "kept": t.kept,
+                }),
+            );
+        }
+    }
+    v
+}
+
+/// The grids the fit compared.
+fn grids(a: &Analysis) -> Value {
     let theta_range = json!([
         num(a.procedure.theta_range.0),
         num(a.procedure.theta_range.1)
@@ -523,6 +581,7 @@ impl Check for Fingerprint {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::montecarlo::bootstrap::PerRegionTrial;
     use crate::montecarlo::fingerprint_model::Stations;
     use crate::montecarlo::fit::THETA_RANGE;
 
@@ -583,7 +642,53 @@ mod tests {
             s.contains("smallest intensity the fit allows (θ = 0.100)"),
             "{s}"
         );
-        assert!(s.contains("compared region by region"), "{s}");
+        assert!(s.contains("compared region by region, as asked"), "{s}");
+    }
+
+    #[test]
+    fn the_summary_says_why_the_grids_were_chosen_and_when_the_model_misfits() {
+        let mut a = analysis();
+        a.goodness_of_fit.ratio = Some(1.02);
+        let s = summary(&a);
+        assert!(
+            !s.contains("Histograms") && !s.contains("times worse"),
+            "{s}"
+        );
+        // Auto kept the per-region fit.
+        a.procedure.binning = Binning::PerGroup;
+        a.group_grids = vec![Some(10)];
+        a.per_region_trial = Some(PerRegionTrial {
+            ratio: 1.02,
+            kept: true,
+        });
+        let s = summary(&a);
+        assert!(
+            s.contains("compared region by region: the model fits each region")
+                && s.contains("deviance 1.02 times theirs, at most 1.25 allowed"),
+            "{s}"
+        );
+        // Auto dropped it; the national fit misfits too.
+        a.procedure.binning = Binning::National(Grid::FIT);
+        a.group_grids = vec![None];
+        a.per_region_trial = Some(PerRegionTrial {
+            ratio: 5.16,
+            kept: false,
+        });
+        a.goodness_of_fit.ratio = Some(4.94);
+        let s = summary(&a);
+        assert!(
+            s.contains(
+                "compared on the national grid: region by region the model fitted 5.2 times worse"
+            ),
+            "{s}"
+        );
+        assert!(s.contains("fits the data 4.9 times worse"), "{s}");
+        let b = binning(&a);
+        assert_eq!(b["chosen"], "auto");
+        assert_eq!(
+            b["per_region_trial"],
+            json!({"replicate_ratio": 5.16, "max_ratio": 1.25, "kept": false})
+        );
     }
 
     #[test]

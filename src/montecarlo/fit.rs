@@ -109,9 +109,10 @@ pub enum Binning {
     /// high shows up against that region's own stations. In the recovery suite (20
     /// regions of 1,000 stations, 10 × 10 grids, θ ≥ 0.1 by [`Cells::theta_floor`])
     /// this took the ballots added within 25% of the truth from 51 to 60 of 60 runs.
-    /// An option, not the default: a region that mixes town and country departs from
-    /// a logit-normal fair model, and region by region that departure reads as
-    /// stuffing (Poland 2020 by voivodeship; by voivodeship × settlement type, none).
+    /// But a region that mixes town and country departs from a logit-normal fair
+    /// model, and region by region that departure reads as stuffing (Poland 2020 by
+    /// voivodeship), so the default uses it only when the fit passes the misfit gate
+    /// ([`BinningChoice::Auto`](super::bootstrap::BinningChoice::Auto)).
     PerGroup,
 }
 
