@@ -994,6 +994,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn replicate_ratio_is_the_distance_over_the_replicates_mean() {
+        assert_eq!(
+            replicate_ratio(12.0, [4.0, 6.0, 8.0].into_iter()),
+            Some(2.0)
+        );
+        assert_eq!(replicate_ratio(3.0, [3.0].into_iter()), Some(1.0));
+        // Nothing to compare with.
+        assert_eq!(replicate_ratio(3.0, std::iter::empty()), None);
+        assert_eq!(replicate_ratio(3.0, [0.0, 0.0].into_iter()), None);
+    }
+
+    #[test]
     fn tiny_and_empty_inputs_do_not_panic() {
         use crate::montecarlo::fingerprint_model::Stations;
         let settings = Settings {
