@@ -465,3 +465,21 @@ fn documented_commands_write_the_committed_samples() {
         "data/kz2022-stuffed.truth.json"
     );
 }
+
+/// Rows are formatted in parallel chunks of 16,384: 40,000 stations span three, and the
+/// bytes are the same on one thread and on three.
+#[test]
+fn the_csv_does_not_depend_on_the_thread_count() {
+    let run = |threads: &str| {
+        stdout_of_success(elaudit().env("RAYON_NUM_THREADS", threads).args([
+            "simulate",
+            "--stations",
+            "40000",
+            "--seed",
+            "3",
+        ]))
+    };
+    let one = run("1");
+    assert_eq!(one.lines().count(), 40_001);
+    assert!(one == run("3"));
+}
