@@ -150,11 +150,15 @@ fn summary(a: &Analysis) -> String {
 
 /// When the model fits the data clearly worse than its own simulated elections.
 fn misfit_note(a: &Analysis) -> String {
+    let shape = match a.settings.model {
+        FingerprintModel::Default => "one logit-normal per region",
+        FingerprintModel::Paper => "one national normal",
+    };
     match a.goodness_of_fit.ratio {
         Some(r) if r > MISFIT_RATIO => format!(
             " The model fits the data {r:.1} times worse than its own simulated elections \
-             (deviance ratio): the fair shape departs from one logit-normal per region, and \
-             some of the fitted stuffing, or all of it, may be that departure."
+             (deviance ratio): the fair shape departs from {shape}, and some of the fitted \
+             stuffing, or all of it, may be that departure."
         ),
         _ => String::new(),
     }
@@ -682,7 +686,13 @@ mod tests {
             ),
             "{s}"
         );
-        assert!(s.contains("fits the data 4.9 times worse"), "{s}");
+        assert!(
+            s.contains("fits the data 4.9 times worse")
+                && s.contains("departs from one logit-normal per region"),
+            "{s}"
+        );
+        a.settings.model = FingerprintModel::Paper;
+        assert!(summary(&a).contains("departs from one national normal"));
         let b = binning(&a);
         assert_eq!(b["chosen"], "auto");
         assert_eq!(
