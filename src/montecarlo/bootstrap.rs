@@ -252,19 +252,6 @@ pub struct MaterialTest {
 }
 
 impl MaterialTest {
-    /// The test for a reported share of `share`, bootstrap shares `reps` and `margin`.
-    pub fn of(share: f64, reps: &[f64], margin: f64) -> MaterialTest {
-        let v: Vec<f64> = reps.iter().copied().filter(|x| x.is_finite()).collect();
-        let n = v.len() as f64;
-        let sd = if v.len() > 1 {
-            let mean = v.iter().sum::<f64>() / n;
-            (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-        } else {
-            0.0
-        };
-        MaterialTest::with_sd(share, sd, margin)
-    }
-
     /// The test for a reported share of `share` whose standard deviation is `sd`.
     pub fn with_sd(share: f64, sd: f64, margin: f64) -> MaterialTest {
         let (z, p_value) = if sd > 0.0 && share.is_finite() {
@@ -1035,15 +1022,15 @@ mod tests {
     fn material_test_matches_scipy() {
         // python3 -c "import numpy as np; from scipy.stats import norm; r=np.array([0.010,0.012,0.011,0.009,0.013]); sd=r.std(ddof=1); print(sd, norm.sf((0.011-0.005)/sd), norm.sf((0.004-0.005)/sd))"
         // 0.0015811388300841897 7.390115516722729e-05 0.736455371567231
-        let reps = [0.010, 0.012, 0.011, 0.009, 0.013];
-        let t = MaterialTest::of(0.011, &reps, 0.005);
-        assert!((t.sd - 0.0015811388300841897).abs() < 1e-15);
+        let sd = 0.0015811388300841897;
+        let t = MaterialTest::with_sd(0.011, sd, 0.005);
         assert!((t.p_value / 7.390115516722729e-05 - 1.0).abs() < 1e-9);
-        let t = MaterialTest::of(0.004, &reps, 0.005);
+        assert!((t.z.unwrap() - 0.006 / sd).abs() < 1e-12);
+        let t = MaterialTest::with_sd(0.004, sd, 0.005);
         assert!((t.p_value / 0.736455371567231 - 1.0).abs() < 1e-9);
         // No spread: the margin decides.
-        assert_eq!(MaterialTest::of(0.02, &[0.02; 4], 0.005).p_value, 0.0);
-        assert_eq!(MaterialTest::of(0.0, &[], 0.005).p_value, 1.0);
+        assert_eq!(MaterialTest::with_sd(0.02, 0.0, 0.005).p_value, 0.0);
+        assert_eq!(MaterialTest::with_sd(0.0, 0.0, 0.005).p_value, 1.0);
     }
 
     #[test]
