@@ -21,7 +21,7 @@ use elaudit::montecarlo::bootstrap::{
 use elaudit::montecarlo::fingerprint_model::{
     FairGroup, FairModel, FairShape, FingerprintModel, Fraud, Stations, simulate_stations,
 };
-use elaudit::montecarlo::fit::{Binning, Crn, Procedure, Start, fit_fraud_given_fair};
+use elaudit::montecarlo::fit::{Binning, Crn, Procedure, Start, fit, fit_fraud_given_fair};
 use elaudit::montecarlo::tail::GammaTail;
 use elaudit::report::CheckResult;
 use elaudit::simulate::{ElectionSpec, Simulated, simulate};
@@ -1010,4 +1010,69 @@ fn timing() {
         a.ballots_added.estimate,
         sim.truth.fraud.ballots_added
     );
+}
+
+/// What `recovery_high_share` misses comes from estimating the fair model, not from
+/// the fraud model: on elections drawn from the fit's own family at kz2022's shape
+/// (fair turnout 0.72, winner 0.81), the fraud fit handed the true fair model recovers
+/// the ballots added (0.98–1.11 of the truth), while the full fit reads 0.44–0.79. In
+/// two of these three the true fair model also fits better (deviance 1484 against
+/// 1496, 1581 against 1665), so the full fit's alternation of fair correction and
+/// fraud search settles on a worse optimum; in the third (1632 against 1627) the data
+/// alone cannot tell. The printout shows both.
+#[test]
+fn high_share_fraud_fit_with_the_true_fair_model_recovers_the_stuffing() {
+    let mut s = elaudit::simulate::kz2022();
+    s.stations = 20_000;
+    s.regions = 20;
+    let (template, _) = Stations::from_dataset(&simulate(&s, 1).dataset);
+    let logit = |p: f64| (p / (1.0 - p)).ln();
+    let truth = Fraud {
+        f_incremental: 0.3,
+        f_extreme: 0.03,
+        theta: 0.15,
+        steal_exponent: 1.0,
+    };
+    for seed in 2..=4u64 {
+        let mut rng = batch_rng(seed, "high-share-true-fair", 0);
+        let groups = (0..template.n_groups())
+            .map(|g| {
+                // Region effects in [-0.5, 0.5], turnout and share moving apart.
+                let e = ((g * 7919 + seed as usize * 13) % 11) as f64 / 10.0 - 0.5;
+                FairGroup {
+                    turnout_center: logit(0.72) + 0.35 * e,
+                    turnout_spread: 0.5,
+                    share_center: logit(0.81) - 0.3 * e,
+                    share_spread: 0.45,
+                }
+            })
+            .collect();
+        let fair = FairModel {
+            shape: FairShape::LogitNormal,
+            groups,
+        };
+        let (st, planted) = simulate_stations(&template, &fair, &truth, &mut rng);
+        let proc_ = Procedure::of(FingerprintModel::Default);
+        let crn = Crn::draw(&st, 3, &mut rng);
+        let given = fit_fraud_given_fair(&st, &crn, &proc_, &fair, Start::Grid);
+        let full = fit(&st, &crn, &proc_, true, Start::Grid);
+        let ratio = given.ballots_added / planted.ballots_added;
+        println!(
+            "seed {seed}: true fair f_i {:.3} θ {:.3} ballots {ratio:.2} of the truth, deviance {:.1} | \
+             estimated fair f_i {:.3} θ {:.3} ballots {:.2}, deviance {:.1}",
+            given.fraud.f_incremental,
+            given.fraud.theta,
+            given.distance,
+            full.fraud.f_incremental,
+            full.fraud.theta,
+            full.ballots_added / planted.ballots_added,
+            full.distance,
+        );
+        assert!((ratio - 1.0).abs() < 0.15, "seed {seed}: {ratio}");
+        assert!(
+            (given.fraud.f_extreme - 0.03).abs() < 0.005,
+            "{:?}",
+            given.fraud
+        );
+    }
 }
