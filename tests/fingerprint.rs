@@ -1019,7 +1019,9 @@ fn timing() {
 /// two of these three the true fair model also fits better (deviance 1484 against
 /// 1496, 1581 against 1665), so the full fit's alternation of fair correction and
 /// fraud search settles on a worse optimum; in the third (1632 against 1627) the data
-/// alone cannot tell. The printout shows both.
+/// alone cannot tell. Fits with far more stuffing fit better still (branch
+/// `experiment/fair-restart`): the amount lies on a flat ridge with the fair turnout
+/// centres (README). The printout shows both.
 #[test]
 fn high_share_fraud_fit_with_the_true_fair_model_recovers_the_stuffing() {
     let mut s = elaudit::simulate::kz2022();
