@@ -272,9 +272,9 @@ fn shape_caveats(a: &Analysis) -> String {
     }
     if a.fair_share.estimate >= HIGH_FAIR_SHARE {
         out.push_str(&format!(
-            " The winner's fair share is {}: this far ahead, mild stuffing looks like a slightly \
-             wider fair distribution, and on simulated elections of this shape the ballots added \
-             were more often underestimated than not.",
+            " The winner's fair share is {}: this far ahead, mild stuffing trades off against \
+             the fair turnout, and on simulated elections of this shape the ballots added were \
+             more often underestimated than not, with an interval too narrow to show it.",
             pct(a.fair_share.estimate)
         ));
     }
