@@ -19,7 +19,7 @@ use elaudit::montecarlo::bootstrap::{
     Analysis, BinningChoice, Interval, MISFIT_RATIO, Settings, analyse,
 };
 use elaudit::montecarlo::fingerprint_model::{
-    FairGroup, FairModel, FairShape, FingerprintModel, Fraud, Stations, simulate_stations,
+    FairGroup, FairModel, FairShape, FingerprintModel, Fraud, Stations, logit, simulate_stations,
 };
 use elaudit::montecarlo::fit::{Binning, Crn, Procedure, Start, fit, fit_fraud_given_fair};
 use elaudit::montecarlo::tail::GammaTail;
@@ -302,6 +302,15 @@ fn recovery_full() {
     recovery(20, &settings, true);
 }
 
+/// kz2022's preset (winner 81%, turnout 72%) at the recovery suite's size: 20,000
+/// stations in 20 regions, clean.
+fn kz2022_shape() -> ElectionSpec {
+    let mut s = elaudit::simulate::kz2022();
+    s.stations = 20_000;
+    s.regions = 20;
+    s
+}
+
 /// A shape the suite does not probe: kz2022's (winner 81%, turnout 72%), 20,000
 /// stations in 20 regions, f_i 0.3, f_e 0.03, θ 0.15, as `elaudit simulate --preset
 /// kz2022 --stations 20000 --regions 20 --incremental 0.3 --extreme 0.03 --seed S`.
@@ -319,9 +328,7 @@ fn recovery_high_share() {
         .unwrap_or(4);
     let mut ratios = Vec::new();
     for seed in 1..=seeds {
-        let mut s = elaudit::simulate::kz2022();
-        s.stations = 20_000;
-        s.regions = 20;
+        let mut s = kz2022_shape();
         s.fraud.incremental = 0.3;
         s.fraud.extreme = 0.03;
         let sim = simulate(&s, seed);
@@ -1024,11 +1031,7 @@ fn timing() {
 /// centres (README). The printout shows both.
 #[test]
 fn high_share_fraud_fit_with_the_true_fair_model_recovers_the_stuffing() {
-    let mut s = elaudit::simulate::kz2022();
-    s.stations = 20_000;
-    s.regions = 20;
-    let (template, _) = Stations::from_dataset(&simulate(&s, 1).dataset);
-    let logit = |p: f64| (p / (1.0 - p)).ln();
+    let (template, _) = Stations::from_dataset(&simulate(&kz2022_shape(), 1).dataset);
     let truth = Fraud {
         f_incremental: 0.3,
         f_extreme: 0.03,
