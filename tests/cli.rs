@@ -8,12 +8,17 @@ use common::{elaudit, stdout_of_success};
 use predicates::prelude::*;
 use serde_json::Value;
 
-/// A clean simulated election as CSV text (header + rows), small enough to be fast.
-fn clean_csv(stations: usize, seed: u64) -> String {
-    let sim = elaudit::simulate::simulate(&elaudit::simulate::ElectionSpec::clean(stations), seed);
+/// A simulated election as CSV text (header + rows).
+fn csv_of(spec: &elaudit::simulate::ElectionSpec, seed: u64) -> String {
+    let sim = elaudit::simulate::simulate(spec, seed);
     let mut out = Vec::new();
     elaudit::simulate::write_csv(&sim.dataset, &mut out).unwrap();
     String::from_utf8(out).unwrap()
+}
+
+/// A clean simulated election as CSV text, small enough to be fast.
+fn clean_csv(stations: usize, seed: u64) -> String {
+    csv_of(&elaudit::simulate::ElectionSpec::clean(stations), seed)
 }
 
 fn write_tmp(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
@@ -139,9 +144,7 @@ fn text_report_prints_seed_summary_and_caveat() {
 fn invented_counts_are_flagged_with_exit_one() {
     let mut spec = elaudit::simulate::ElectionSpec::clean(5000);
     spec.fraud.invented_counts = 0.3;
-    let sim = elaudit::simulate::simulate(&spec, 3);
-    let mut csv = Vec::new();
-    elaudit::simulate::write_csv(&sim.dataset, &mut csv).unwrap();
+    let csv = csv_of(&spec, 3).into_bytes();
     let (code, v) = json_report(&["audit", "-"], Some(csv));
     assert_eq!(code, 1);
     assert_eq!(check(&v, "last-digit", "all")["flagged"], true);
@@ -681,9 +684,7 @@ fn fingerprint_binning_is_auto_unless_asked() {
     // and keeps that fit, which is as good as its own replicates'.
     let mut spec = elaudit::simulate::ElectionSpec::clean(2_000);
     spec.regions = 2;
-    let mut out = Vec::new();
-    elaudit::simulate::write_csv(&elaudit::simulate::simulate(&spec, 4).dataset, &mut out).unwrap();
-    let two = binning(&String::from_utf8(out).unwrap(), &[]);
+    let two = binning(&csv_of(&spec, 4), &[]);
     assert_eq!(two["kind"], "per-region", "{two}");
     assert_eq!(two["per_region_trial"]["kept"], true, "{two}");
     assert_eq!(two["per_region_trial"]["max_ratio"].as_f64(), Some(1.25));
