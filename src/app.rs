@@ -53,6 +53,7 @@ fn audit(args: &AuditArgs, argv: &[String]) -> Result<ExitCode, Error> {
     let pool = thread_pool(args.threads)?;
     let (report, data) = pool.install(|| -> Result<_, Error> {
         let data = data::load(&args.file, &load)?;
+        announce_left_out(&data);
         if opts.by_region && data.regions.is_empty() {
             return Err(Error::Usage(
                 "--by-region needs a region column: map one with --region COL (or `region` in --columns)"
@@ -80,6 +81,17 @@ fn audit(args: &AuditArgs, argv: &[String]) -> Result<ExitCode, Error> {
     } else {
         EXIT_CLEAN
     }))
+}
+
+/// Columns left out for their names change the candidates, so they are said at once,
+/// not only in the report.
+fn announce_left_out(data: &data::Dataset) {
+    for c in &data.left_out {
+        eprintln!(
+            "elaudit: note: column '{}' left out of the candidates: it {}; {}",
+            c.column, c.why, c.fix
+        );
+    }
 }
 
 fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Error> {
@@ -259,14 +271,17 @@ fn load_options(args: &AuditArgs) -> Result<LoadOptions, Error> {
         ballots: args.ballots.clone(),
         valid: args.valid.clone(),
         invalid: args.invalid.clone(),
-        candidates: args.candidate.clone(),
+        candidates: args.candidate.iter().map(|c| c.as_str().into()).collect(),
         winner: args.winner.clone(),
         na: (!args.na.is_empty()).then(|| args.na.clone()),
         thousands: args.thousands.clone(),
         exclude: Vec::new(),
+        ..ColumnSpec::default()
     };
     if let Some(list) = &args.candidates {
-        flags.candidates.extend(data::split_candidate_list(list));
+        flags
+            .candidates
+            .extend(data::split_candidate_list(list).into_iter().map(Into::into));
     }
     for rule in &args.exclude {
         let parsed: ExcludeRule = rule
@@ -293,6 +308,7 @@ fn load_options(args: &AuditArgs) -> Result<LoadOptions, Error> {
         spec,
         delimiter,
         strict: args.strict,
+        multiline_fields: args.multiline_fields,
     })
 }
 

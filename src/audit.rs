@@ -240,6 +240,7 @@ fn summarize(data: &Dataset) -> InputSummary {
     let mut registered = 0u64;
     let mut ballots_with_registered = 0u64;
     let mut zero_registered = 0u64;
+    let mut without_registered = 0u64;
     let mut above_100 = 0u64;
     let mut ballots = 0u64;
     let mut valid = 0u64;
@@ -249,6 +250,7 @@ fn summarize(data: &Dataset) -> InputSummary {
         if let Some(r) = s.registered {
             if r == 0 {
                 zero_registered += 1;
+                without_registered = without_registered.saturating_add(s.ballots);
             } else {
                 registered = registered.saturating_add(r);
                 ballots_with_registered = ballots_with_registered.saturating_add(s.ballots);
@@ -286,12 +288,17 @@ fn summarize(data: &Dataset) -> InputSummary {
         rejected: data.rejected.len() as u64,
         excluded: data.excluded.iter().map(|e| e.rows).sum(),
         excluded_by_rule: data.excluded.clone(),
+        lines: data.lines,
+        left_out: data.left_out.clone(),
         registered: has_registered.then_some(registered),
         ballots,
         valid,
         turnout: (has_registered && registered > 0)
             .then(|| ballots_with_registered as f64 / registered as f64),
         zero_registered,
+        ballots_without_registered: without_registered,
+        turnout_all_ballots: (has_registered && registered > 0 && without_registered > 0)
+            .then(|| ballots as f64 / registered as f64),
         turnout_above_100: above_100,
         winner: data
             .candidates
@@ -303,6 +310,7 @@ fn summarize(data: &Dataset) -> InputSummary {
         columns: data.columns.clone(),
         delimiter: data.source.delimiter.clone(),
         gzip: data.source.gzip,
+        encoding: data.source.encoding.clone(),
     }
 }
 

@@ -84,6 +84,11 @@ pub struct AuditArgs {
     /// Make the first unreadable row fatal (exit 2) instead of listing it.
     #[arg(long, help_heading = "Values")]
     pub strict: bool,
+    /// Read a quoted field that spans lines as one record. Without it each line of such
+    /// a record is read on its own and the lines holding the quote are rejected: station
+    /// files almost never hold line breaks inside a field, so a stray quote is likelier.
+    #[arg(long, help_heading = "Values")]
+    pub multiline_fields: bool,
 
     /// Significance level for flags, after Holm's adjustment.
     #[arg(long, default_value_t = 0.01, help_heading = "Checks")]

@@ -27,6 +27,27 @@ pub enum InputError {
         line: u64,
         column: String,
     },
+    #[error(
+        "{path}: this file is UTF-16 without a byte-order mark; re-encode it as UTF-8, e.g. \
+         `iconv -f UTF-16LE -t UTF-8 IN > OUT` (UTF-16BE if the file is big-endian)"
+    )]
+    Utf16WithoutBom { path: String },
+    #[error(
+        "{path}: line {line}: the file says it is {encoding} (its byte-order mark) but code \
+         unit {unit} is not valid {encoding}; re-encode it as UTF-8"
+    )]
+    BadUtf16 {
+        path: String,
+        encoding: &'static str,
+        line: u64,
+        unit: u64,
+    },
+    #[error(
+        "{path}: lines {first}–{last}: a quoted header name spans several lines, which is \
+         almost always a quote that was never closed. Close the quote on line {first}; if \
+         the file really has line breaks inside quoted fields, pass --multiline-fields"
+    )]
+    HeaderSpansLines { path: String, first: u64, last: u64 },
     #[error("{path}: {flag} '{column}': no such column.{help}")]
     MissingColumn {
         path: String,
@@ -77,6 +98,11 @@ pub enum InputError {
         why: String,
         headers: String,
     },
+    #[error(
+        "{path}: two candidates are both named '{name}'; give each candidate its own name \
+         in the --columns file"
+    )]
+    DuplicateCandidate { path: String, name: String },
     #[error("{path}: --winner '{winner}' is not a candidate; the candidates are: {candidates}")]
     UnknownWinner {
         path: String,
@@ -126,6 +152,10 @@ pub fn fix_for(reason: &str) -> &'static str {
             "Make the ids unique, e.g. join several columns into one key with repeated --id"
         }
         "count-overflow" => "Correct the value; no station has that many voters",
+        "unbalanced-quote" => {
+            "Close or remove the stray quote; if the file really has line breaks inside \
+             quoted fields, pass --multiline-fields"
+        }
         _ => "Correct the row",
     }
 }

@@ -6,7 +6,8 @@ use std::io::Write;
 use std::path::Path;
 
 use elaudit::data::{
-    ColumnSpec, Dataset, ExcludeRule, LoadOptions, load, load_reader, split_candidate_list,
+    CandidateSpec, ColumnSpec, Dataset, ExcludeRule, LoadOptions, load, load_reader,
+    split_candidate_list,
 };
 use elaudit::error::InputError;
 
@@ -34,6 +35,10 @@ fn load_err(csv: &str, spec: ColumnSpec) -> String {
 
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
+}
+
+fn cands(items: &[&str]) -> Vec<CandidateSpec> {
+    items.iter().map(|&s| s.into()).collect()
 }
 
 fn ids(d: &Dataset) -> Vec<&str> {
@@ -264,7 +269,7 @@ fn a_missing_column_names_the_flag_lists_headers_and_suggests_a_near_match() {
         assert!(msg.contains(part), "{part} not in {msg}");
     }
     let spec = ColumnSpec {
-        candidates: strings(&["A", "Zed"]),
+        candidates: cands(&["A", "Zed"]),
         ..Default::default()
     };
     let msg = load_err(csv, spec);
@@ -280,7 +285,7 @@ fn column_names_match_exactly_or_uniquely_ignoring_case() {
     let spec = ColumnSpec {
         id: strings(&["Station"]),
         registered: strings(&["registered"]),
-        candidates: strings(&["alice", "Bob"]),
+        candidates: cands(&["alice", "Bob"]),
         ..Default::default()
     };
     let d = load_bytes(csv.as_bytes(), spec).unwrap();
@@ -297,7 +302,7 @@ fn column_names_match_exactly_or_uniquely_ignoring_case() {
     assert!(msg.contains("'Votes'") && msg.contains("'VOTES'"), "{msg}");
     let spec = ColumnSpec {
         ballots: strings(&["VOTES"]),
-        candidates: strings(&["A"]),
+        candidates: cands(&["A"]),
         ..Default::default()
     };
     let d = load_bytes(csv.as_bytes(), spec).unwrap();
@@ -335,14 +340,14 @@ fn header_errors_say_what_is_wrong() {
     // A duplicated header that is mapped.
     let csv = "station,A,A,B\ns1,1,2,3\n";
     let spec = ColumnSpec {
-        candidates: strings(&["A", "B"]),
+        candidates: cands(&["A", "B"]),
         ..Default::default()
     };
     let msg = load_err(csv, spec);
     assert!(msg.contains("'A'") && msg.contains("columns 2, 3"), "{msg}");
     // A duplicated header that is not mapped is harmless.
     let spec = ColumnSpec {
-        candidates: strings(&["B"]),
+        candidates: cands(&["B"]),
         ..Default::default()
     };
     assert_eq!(load_bytes(csv.as_bytes(), spec).unwrap().candidates, ["B"]);
@@ -369,7 +374,7 @@ fn header_errors_say_what_is_wrong() {
     // One column in two roles.
     let spec = ColumnSpec {
         valid: strings(&["A"]),
-        candidates: strings(&["A", "B"]),
+        candidates: cands(&["A", "B"]),
         ..Default::default()
     };
     let msg = load_err(CLEAN, spec);
@@ -459,21 +464,54 @@ fn bom_crlf_and_quoted_fields_with_commas_and_newlines() {
                s3,100,\"1,5\",28\r\n\
                \"s4, annex\",100,7,8\r\n";
     let spec = ColumnSpec {
-        candidates: split_candidate_list("\"Smith, J\",Doe"),
+        candidates: split_candidate_list("\"Smith, J\",Doe")
+            .into_iter()
+            .map(Into::into)
+            .collect(),
         ..Default::default()
     };
-    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    // By default a quoted field that spans lines is read line by line: s2's three
+    // lines hold quotes and are rejected, so no station takes another's numbers.
+    let d = load_bytes(csv.as_bytes(), spec.clone()).unwrap();
     assert_eq!(d.candidates, ["Smith, J", "Doe"]);
     assert_eq!(d.columns[0].column, "station");
-    // s2 spans three physical lines (two quoted line breaks), so s3 is on line 6.
+    let lines = |d: &Dataset| -> Vec<(String, u64)> {
+        d.stations.iter().map(|s| (s.id.clone(), s.line)).collect()
+    };
+    assert_eq!(lines(&d), [("s1".into(), 2), ("s4, annex".into(), 7)]);
+    let reasons: Vec<(u64, &str)> = d
+        .rejected
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
     assert_eq!(
-        d.stations
-            .iter()
-            .map(|s| (s.id.as_str(), s.line))
-            .collect::<Vec<_>>(),
-        [("s1", 2), ("s\r\n2", 3), ("s4, annex", 7)]
+        reasons,
+        [
+            (3, "unbalanced-quote"),
+            (4, "unbalanced-quote"),
+            (5, "unbalanced-quote"),
+            (6, "not-an-integer")
+        ]
+    );
+    assert!(d.lines.balanced(), "{:?}", d.lines);
+    // With --multiline-fields, s2 spans three physical lines (two quoted line breaks).
+    let multi = LoadOptions {
+        spec,
+        multiline_fields: true,
+        ..Default::default()
+    };
+    let d = load_reader("test.csv", csv.as_bytes(), &multi).unwrap();
+    assert_eq!(
+        lines(&d),
+        [
+            ("s1".into(), 2),
+            ("s\r\n2".into(), 3),
+            ("s4, annex".into(), 7)
+        ]
     );
     assert_eq!(d.votes_of(1), [3, 28]);
+    assert_eq!(d.lines.used, 5);
+    assert!(d.lines.balanced(), "{:?}", d.lines);
     assert_eq!(d.rejected.len(), 1);
     assert_eq!(
         (d.rejected[0].line, d.rejected[0].reason.as_str()),
@@ -527,7 +565,7 @@ fn na_tokens_thousands_and_decimal_zeros() {
         id: strings(&["Nr"]),
         registered: strings(&["Uprawnieni"]),
         ballots: strings(&["Wydane"]),
-        candidates: strings(&["Kowalski", "Nowak"]),
+        candidates: cands(&["Kowalski", "Nowak"]),
         na: Some(strings(&["-"])),
         thousands: Some(".".into()),
         ..Default::default()
@@ -555,7 +593,7 @@ fn na_tokens_thousands_and_decimal_zeros() {
     // Space (or no-break space) as the separator.
     let spec = ColumnSpec {
         thousands: Some(" ".into()),
-        candidates: strings(&["A"]),
+        candidates: cands(&["A"]),
         ..Default::default()
     };
     let d = load_bytes("id,registered,A\nx,1 234,1\u{a0}000\n".as_bytes(), spec).unwrap();
@@ -688,7 +726,7 @@ fn flags_override_the_file_key_by_key() {
     let file = ColumnSpec {
         id: strings(&["uik"]),
         registered: strings(&["reg"]),
-        candidates: strings(&["A", "B"]),
+        candidates: cands(&["A", "B"]),
         winner: Some("A".into()),
         na: Some(strings(&["-"])),
         thousands: Some(".".into()),
@@ -709,7 +747,7 @@ fn flags_override_the_file_key_by_key() {
     assert_eq!(s.thousands.as_deref(), Some("."));
     assert_eq!(s.exclude.len(), 1);
     let s = file.clone().overridden_by(ColumnSpec {
-        candidates: strings(&["C"]),
+        candidates: cands(&["C"]),
         na: Some(vec![]),
         exclude: vec!["a=b".parse().unwrap(), "c=d".parse().unwrap()],
         ..Default::default()
@@ -883,7 +921,7 @@ fn auto_detected_roles_and_candidates_from_the_documented_lists() {
     assert_eq!(role_of(&d, "registered"), "ignored");
     // Given candidates turn off candidate detection.
     let spec = ColumnSpec {
-        candidates: strings(&["Bob"]),
+        candidates: cands(&["Bob"]),
         ..Default::default()
     };
     let d = load_bytes(csv.as_bytes(), spec).unwrap();
@@ -905,9 +943,26 @@ fn integer_detection_looks_at_the_first_thousand_rows_only() {
         (d.rejected[0].line, d.rejected[0].reason.as_str()),
         (1002, "not-an-integer")
     );
-    // A text value inside the sample makes the column text.
-    let csv = csv.replacen("s5,5,5", "s5,5,five", 1);
-    assert_eq!(load_str(&csv).candidates, ["A"]);
+    // One text value inside the sample does not change the column's role: its row is
+    // rejected instead.
+    let one_bad = csv.replacen("s5,5,5", "s5,5,five", 1);
+    let d = load_str(&one_bad);
+    assert_eq!(d.candidates, ["A", "B"]);
+    assert_eq!(
+        (d.rejected[0].line, d.rejected[0].reason.as_str()),
+        (7, "not-an-integer")
+    );
+    // A column that is mostly text is text.
+    let mut text = String::from("id,A,B\n");
+    for i in 0..100 {
+        let b = if i % 4 == 0 {
+            "7".to_string()
+        } else {
+            format!("x{i}")
+        };
+        text.push_str(&format!("s{i},{i},{b}\n"));
+    }
+    assert_eq!(load_str(&text).candidates, ["A"]);
 }
 
 #[test]

@@ -801,7 +801,7 @@ fn russia_2011(dir: &Path) -> Dataset {
         registered: vec![h[3].clone()],
         invalid: vec![h[11].clone()],
         valid: vec![h[12].clone()],
-        candidates: h[21..last].to_vec(),
+        candidates: h[21..last].iter().map(|c| c.as_str().into()).collect(),
         ..ColumnSpec::default()
     };
     load(&path, spec)

@@ -30,6 +30,7 @@ fn options() -> impl Strategy<Value = LoadOptions> {
                 spec,
                 delimiter,
                 strict,
+                multiline_fields: false,
             }
         })
 }

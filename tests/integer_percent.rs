@@ -369,7 +369,7 @@ fn russian_spec(path: &std::path::Path) -> ColumnSpec {
         ballots: vec![h[5].clone(), h[6].clone(), h[7].clone()],
         invalid: vec![h[11].clone()],
         valid: vec![h[12].clone()],
-        candidates: h[21..last].to_vec(),
+        candidates: h[21..last].iter().map(|c| c.as_str().into()).collect(),
         ..ColumnSpec::default()
     }
 }

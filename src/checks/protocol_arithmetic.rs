@@ -6,6 +6,13 @@
 //! The two registered-voter kinds need only the registered column: ballots, when derived,
 //! come from valid + invalid or the candidates' votes, never from the registered voters, and
 //! a derived count can only fall short of the ballots really cast.
+//!
+//! Rows with ballots but no registered voters (postal, mobile or special districts,
+//! whose voters are registered elsewhere) are their own kind, "ballots without
+//! registered voters": counted and shown with their share of ballots, but not as rows
+//! that do not add up. Where valid votes are derived from the candidates and ballots and
+//! invalid are real columns, ballots = candidates + invalid is checked (a protocol's
+//! ballot line against the parties' sum plus its invalid line).
 
 use std::collections::BTreeMap;
 
@@ -26,6 +33,7 @@ const BALLOTS_ABOVE_REGISTERED: &str = "ballots-above-registered";
 const ZERO_REGISTERED_WITH_BALLOTS: &str = "zero-registered-with-ballots";
 const VALID_PLUS_INVALID_MISMATCH: &str = "valid-plus-invalid-mismatch";
 const CANDIDATES_SUM_MISMATCH: &str = "candidates-sum-mismatch";
+const CANDIDATES_PLUS_INVALID_MISMATCH: &str = "candidates-plus-invalid-mismatch";
 
 type Test = fn(&Dataset, usize, &Station) -> bool;
 
@@ -60,7 +68,23 @@ fn kinds(data: &Dataset) -> Vec<(&'static str, Test, Option<&'static str>)> {
             },
             missing(r.valid, "needs a valid-votes column"),
         ),
+        (
+            CANDIDATES_PLUS_INVALID_MISMATCH,
+            |d, i, s| {
+                let sum: u128 = d.votes_of(i).iter().map(|&v| u128::from(v)).sum();
+                sum + u128::from(s.invalid) != u128::from(s.ballots)
+            },
+            missing(
+                r.ballots && r.invalid && !r.valid,
+                "needs ballots and invalid columns with valid votes derived from the candidates",
+            ),
+        ),
     ]
+}
+
+/// Rows of this kind are counted apart: they are a kind of station, not an error.
+fn is_inconsistency(kind: &str) -> bool {
+    kind != ZERO_REGISTERED_WITH_BALLOTS
 }
 
 impl Check for ProtocolArithmetic {
@@ -71,8 +95,9 @@ impl Check for ProtocolArithmetic {
         Family::Descriptive
     }
     fn describe(&self) -> &'static str {
-        "stations whose counts do not add up: ballots above registered voters, ballots with \
-         no registered voters, valid + invalid ≠ ballots, candidate votes ≠ valid"
+        "stations whose counts do not add up: ballots above registered voters, valid + \
+         invalid ≠ ballots, candidate votes ≠ valid, candidates + invalid ≠ ballots; and, \
+         apart, ballots without registered voters (postal or mobile districts)"
     }
     fn run(&self, ctx: &CheckContext) -> Vec<CheckResult> {
         let data = ctx.data;
@@ -104,6 +129,7 @@ impl Check for ProtocolArithmetic {
             listed.insert(name, Vec::new());
         }
         let mut inconsistent = 0u64;
+        let mut postal_ballots = 0u64;
         let mut zero_registered = 0u64;
         let mut above_100 = 0u64;
         // Linear and cheap: one sequential pass keeps the station lists in row order.
@@ -115,7 +141,11 @@ impl Check for ProtocolArithmetic {
             let mut bad = false;
             for (name, test, _) in &checked {
                 if test(data, i, s) {
-                    bad = true;
+                    if is_inconsistency(name) {
+                        bad = true;
+                    } else {
+                        postal_ballots += s.ballots;
+                    }
                     *counts.entry(name).or_default() += 1;
                     let ids = listed.entry(name).or_default();
                     if ids.len() < MAX_LISTED {
@@ -132,13 +162,15 @@ impl Check for ProtocolArithmetic {
         let share = inconsistent as f64 / n as f64;
         let breakdown: Vec<String> = checked
             .iter()
+            .filter(|(name, _, _)| is_inconsistency(name))
             .filter_map(|(name, _, _)| {
                 let c = counts.get(name).copied().unwrap_or(0);
                 (c > 0).then(|| format!("{c} {name}"))
             })
             .collect();
-        let summary = if inconsistent == 0 {
-            format!("all {n} stations add up ({} kinds checked)", checked.len())
+        let kinds_checked = checked.iter().filter(|k| is_inconsistency(k.0)).count();
+        let mut summary = if inconsistent == 0 {
+            format!("all {n} stations add up ({kinds_checked} kinds checked)")
         } else {
             format!(
                 "{:.2}% of stations ({inconsistent} of {n}) do not add up ({}); these rows are \
@@ -147,6 +179,13 @@ impl Check for ProtocolArithmetic {
                 breakdown.join(", ")
             )
         };
+        let postal = counts
+            .get(ZERO_REGISTERED_WITH_BALLOTS)
+            .copied()
+            .unwrap_or(0);
+        if postal > 0 {
+            summary.push_str(&postal_sentence(data, postal, postal_ballots));
+        }
         vec![CheckResult {
             statistic: Some(inconsistent as f64),
             p_value: None,
@@ -160,9 +199,25 @@ impl Check for ProtocolArithmetic {
                 "stations": listed,
                 "unchecked": unchecked,
                 "zero_registered": zero_registered,
+                "ballots_without_registered": postal_ballots,
                 "turnout_above_100": above_100,
             }),
             ..CheckResult::applicable(ID, "all", Family::Descriptive, n)
         }]
     }
+}
+
+/// Rows with ballots but no registered voters, as a kind of their own.
+fn postal_sentence(data: &Dataset, stations: u64, ballots: u64) -> String {
+    let all: u64 = data.stations.iter().map(|s| s.ballots).sum();
+    let share = if all > 0 {
+        100.0 * ballots as f64 / all as f64
+    } else {
+        0.0
+    };
+    format!(
+        ". Apart from these, {stations} stations are ballots without registered voters \
+         (postal, mobile or special districts, whose voters are registered elsewhere?): \
+         they hold {share:.2}% of ballots and are left out of turnout"
+    )
 }

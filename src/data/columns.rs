@@ -19,7 +19,8 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use super::ColumnRole;
+use super::validate::ColumnSample;
+use super::{ColumnRole, LeftOutColumn};
 use crate::error::InputError;
 
 /// Headers recognised as registered voters when `--registered` is not given
@@ -106,6 +107,72 @@ impl fmt::Display for ExcludeRule {
     }
 }
 
+/// One candidate as the user maps it: a label and the columns summed for it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CandidateSpec {
+    /// The name the report shows.
+    pub label: String,
+    /// Header names whose votes are summed (one for a plain column).
+    pub columns: Vec<String>,
+}
+
+impl From<&str> for CandidateSpec {
+    fn from(column: &str) -> Self {
+        CandidateSpec {
+            label: column.to_string(),
+            columns: vec![column.to_string()],
+        }
+    }
+}
+
+impl From<String> for CandidateSpec {
+    fn from(column: String) -> Self {
+        CandidateSpec::from(column.as_str())
+    }
+}
+
+impl PartialEq<&str> for CandidateSpec {
+    /// A plain column of that name.
+    fn eq(&self, other: &&str) -> bool {
+        self.label == *other && self.columns.len() == 1 && self.columns[0] == *other
+    }
+}
+
+impl CandidateSpec {
+    /// A `candidates` entry of a `--columns` file: `"COL"`, `{ column = "p_41", name =
+    /// "Georgian Dream" }` or `{ name = "CDU/CSU", sum = ["CDU", "CSU"] }`.
+    fn from_toml(value: &toml::Value) -> Result<CandidateSpec, String> {
+        let table = match value {
+            toml::Value::String(s) => return Ok(CandidateSpec::from(s.as_str())),
+            toml::Value::Table(t) => t,
+            _ => return Err("each candidate must be a column name or a table".into()),
+        };
+        if let Some(bad) = table
+            .keys()
+            .find(|k| !["name", "column", "sum"].contains(&k.as_str()))
+        {
+            return Err(format!(
+                "unknown key '{bad}' in a candidate table; use name with column or sum"
+            ));
+        }
+        let text = |k: &str| table.get(k).map(|v| v.as_str().map(str::to_string));
+        let columns = match (text("column"), table.get("sum")) {
+            (Some(Some(c)), None) => vec![c],
+            (None, Some(v)) => string_or_list(v)
+                .filter(|l| !l.is_empty())
+                .ok_or("sum must be a non-empty list of column names")?,
+            _ => return Err("give a candidate table either column = \"COL\" or sum = [..]".into()),
+        };
+        let label = match text("name") {
+            Some(Some(n)) if !n.trim().is_empty() => n.trim().to_string(),
+            Some(_) => return Err("a candidate's name must be a non-empty string".into()),
+            None if columns.len() == 1 => columns[0].clone(),
+            None => return Err("a summed candidate needs a name".into()),
+        };
+        Ok(CandidateSpec { label, columns })
+    }
+}
+
 /// The requested mapping of header names to roles. Empty lists mean "not given".
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ColumnSpec {
@@ -115,15 +182,30 @@ pub struct ColumnSpec {
     pub ballots: Vec<String>,
     pub valid: Vec<String>,
     pub invalid: Vec<String>,
-    pub candidates: Vec<String>,
+    pub candidates: Vec<CandidateSpec>,
     pub winner: Option<String>,
     /// `None` means the default tokens: empty and `NA`.
     pub na: Option<Vec<String>>,
     pub thousands: Option<String>,
     pub exclude: Vec<ExcludeRule>,
+    /// The `--columns` file the spec was read from, and the keys whose values came from
+    /// it (flags override keys), so that errors name the file and key.
+    pub origin: Option<String>,
+    pub from_file: Vec<String>,
 }
 
 impl ColumnSpec {
+    /// How an error names where a role's columns were given: the flag, or the key of
+    /// the `--columns` file.
+    pub fn given_by(&self, key: &str, flag: &str) -> String {
+        match &self.origin {
+            Some(file) if self.from_file.iter().any(|k| k == key) => {
+                format!("key '{key}' of {file}")
+            }
+            _ => flag.to_string(),
+        }
+    }
+
     /// Reads a `--columns` TOML file.
     pub fn from_toml_file(path: &Path) -> Result<ColumnSpec, InputError> {
         let origin = path.display().to_string();
@@ -162,7 +244,17 @@ impl ColumnSpec {
                 "ballots" => spec.ballots = list()?,
                 "valid" => spec.valid = list()?,
                 "invalid" => spec.invalid = list()?,
-                "candidates" => spec.candidates = list()?,
+                "candidates" => {
+                    let items = match value {
+                        toml::Value::Array(items) => items.as_slice(),
+                        one => std::slice::from_ref(one),
+                    };
+                    spec.candidates = items
+                        .iter()
+                        .map(CandidateSpec::from_toml)
+                        .collect::<Result<_, _>>()
+                        .map_err(|e| bad(format!("key 'candidates': {e}")))?;
+                }
                 "winner" => spec.winner = Some(string()?),
                 "na" => spec.na = Some(list()?),
                 "thousands" => spec.thousands = Some(string()?),
@@ -182,6 +274,8 @@ impl ColumnSpec {
                 }
             }
         }
+        spec.from_file = table.keys().cloned().collect();
+        spec.origin = Some(origin.to_string());
         Ok(spec)
     }
 
@@ -190,7 +284,15 @@ impl ColumnSpec {
         fn list<T>(base: Vec<T>, over: Vec<T>) -> Vec<T> {
             if over.is_empty() { base } else { over }
         }
+        let from_file = self
+            .from_file
+            .iter()
+            .filter(|k| !overrides.sets(k))
+            .cloned()
+            .collect();
         ColumnSpec {
+            origin: self.origin,
+            from_file,
             id: list(self.id, overrides.id),
             region: list(self.region, overrides.region),
             registered: list(self.registered, overrides.registered),
@@ -202,6 +304,26 @@ impl ColumnSpec {
             na: overrides.na.or(self.na),
             thousands: overrides.thousands.or(self.thousands),
             exclude: list(self.exclude, overrides.exclude),
+        }
+    }
+}
+
+impl ColumnSpec {
+    /// Whether this spec gives a value for the `--columns` key `key`.
+    fn sets(&self, key: &str) -> bool {
+        match key {
+            "id" => !self.id.is_empty(),
+            "region" => !self.region.is_empty(),
+            "registered" => !self.registered.is_empty(),
+            "ballots" => !self.ballots.is_empty(),
+            "valid" => !self.valid.is_empty(),
+            "invalid" => !self.invalid.is_empty(),
+            "candidates" => !self.candidates.is_empty(),
+            "winner" => self.winner.is_some(),
+            "na" => self.na.is_some(),
+            "thousands" => self.thousands.is_some(),
+            "exclude" => !self.exclude.is_empty(),
+            _ => false,
         }
     }
 }
@@ -492,13 +614,18 @@ pub(super) struct ColumnPlan {
     pub region: Vec<usize>,
     /// Summed, per role, indexed like [`CountRole::ALL`].
     pub counts: [Vec<usize>; 4],
+    /// Candidate columns, and the candidate (index into `candidate_names`) each feeds:
+    /// a summed candidate has several columns.
     pub candidates: Vec<usize>,
+    pub candidate_of: Vec<usize>,
     pub candidate_names: Vec<String>,
     /// Column and trimmed value of each `--exclude` rule, in the order given.
     pub exclude: Vec<(usize, String)>,
     pub exclude_labels: Vec<String>,
     /// Index into `candidates` of an explicit `--winner`.
     pub winner: Option<usize>,
+    /// Whole-number columns left out of automatic candidates for their names.
+    pub left_out: Vec<LeftOutColumn>,
     /// Columns whose names are on a recognised-role list; never automatic candidates.
     recognised: Vec<bool>,
     names: Vec<String>,
@@ -515,17 +642,26 @@ impl ColumnPlan {
             names: headers.names.clone(),
             ..Default::default()
         };
-        let find_all = |flag: &str, names: &[String]| -> Result<Vec<usize>, InputError> {
-            names.iter().map(|c| headers.find(path, flag, c)).collect()
+        let find_all = |key: &str, names: &[String]| -> Result<Vec<usize>, InputError> {
+            let flag = spec.given_by(key, &format!("--{key}"));
+            names.iter().map(|c| headers.find(path, &flag, c)).collect()
         };
-        plan.id = find_all("--id", &spec.id)?;
-        plan.region = find_all("--region", &spec.region)?;
+        plan.id = find_all("id", &spec.id)?;
+        plan.region = find_all("region", &spec.region)?;
         for role in CountRole::ALL {
-            plan.counts[role as usize] = find_all(&format!("--{}", role.name()), role.given(spec))?;
+            plan.counts[role as usize] = find_all(role.name(), role.given(spec))?;
         }
-        plan.candidates = find_all("--candidate", &spec.candidates)?;
+        let candidate_flag = spec.given_by("candidates", "--candidate");
+        for (j, c) in spec.candidates.iter().enumerate() {
+            for name in &c.columns {
+                plan.candidates
+                    .push(headers.find(path, &candidate_flag, name)?);
+                plan.candidate_of.push(j);
+            }
+        }
+        let exclude_flag = spec.given_by("exclude", "--exclude");
         for rule in &spec.exclude {
-            let col = headers.find(path, "--exclude", &rule.column)?;
+            let col = headers.find(path, &exclude_flag, &rule.column)?;
             plan.exclude.push((col, rule.value.trim().to_string()));
             plan.exclude_labels.push(rule.to_string());
         }
@@ -631,43 +767,24 @@ impl ColumnPlan {
     }
 
     /// Picks candidates automatically when none were given, checks there are some,
-    /// and resolves an explicit winner. `integer_column[i]` says whether column `i`'s
-    /// sampled values were all integers (and at least one was present).
+    /// and resolves an explicit winner. `samples[i]` says how column `i`'s sampled
+    /// values read.
     pub fn finish(
         &mut self,
         headers: &Headers,
         spec: &ColumnSpec,
         path: &str,
-        integer_column: &[bool],
+        samples: &[ColumnSample],
     ) -> Result<(), InputError> {
         if spec.candidates.is_empty() {
-            let used = self.used_columns();
-            let excluded: Vec<usize> = self.exclude.iter().map(|&(c, _)| c).collect();
-            let picked: Vec<usize> = (0..self.n_columns)
-                .filter(|&i| {
-                    !used[i]
-                        && !self.recognised[i]
-                        && !excluded.contains(&i)
-                        && integer_column.get(i).copied().unwrap_or(false)
-                        && !is_code_like(&headers.names[i])
-                })
-                .collect();
-            let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-            for (j, name) in headers.names.iter().enumerate() {
-                by_name.entry(name.as_str()).or_default().push(j);
-            }
-            for &i in &picked {
-                let name = headers.names[i].as_str();
-                if let Some(same) = by_name.get(name).filter(|s| s.len() > 1) {
-                    let flag = "candidate (detected from the values)";
-                    return Err(headers.duplicate(path, flag, name, same));
-                }
-            }
-            self.candidates = picked;
+            self.detect_candidates(headers, path, samples)?;
+        } else {
+            self.candidate_names = self.labels(headers, spec);
+            self.check_labels(path)?;
         }
         if self.candidates.is_empty() {
             let why = if spec.candidates.is_empty() {
-                ": none was given, and no other column holds only whole numbers \
+                ": none was given, and no other column holds mostly whole numbers \
                  (identifier and code columns such as 'id', 'code', 'no', 'year' are never \
                  taken)"
             } else {
@@ -679,35 +796,126 @@ impl ColumnPlan {
                 headers: headers.listing(),
             });
         }
-        self.candidate_names = self
-            .candidates
-            .iter()
-            .map(|&c| headers.names[c].clone())
-            .collect();
         if let Some(w) = &spec.winner {
-            let w = w.trim();
-            let lower = w.to_lowercase();
-            let exact = self.candidate_names.iter().position(|c| c == w);
-            let ci: Vec<usize> = (0..self.candidate_names.len())
-                .filter(|&j| self.candidate_names[j].to_lowercase() == lower)
-                .collect();
-            self.winner = match (exact, ci.as_slice()) {
-                (Some(j), _) | (None, &[j]) => Some(j),
-                _ => {
-                    return Err(InputError::UnknownWinner {
-                        path: path.into(),
-                        winner: w.into(),
-                        candidates: self
-                            .candidate_names
-                            .iter()
-                            .map(|c| format!("'{c}'"))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    });
-                }
-            };
+            self.winner = Some(self.find_winner(path, spec, w.trim())?);
         }
         Ok(())
+    }
+
+    /// Candidates from the values: the unused columns that hold mostly whole numbers,
+    /// except those whose names mark them as ids, codes or another role (listed in
+    /// `left_out`, with the flag that brings them back).
+    fn detect_candidates(
+        &mut self,
+        headers: &Headers,
+        path: &str,
+        samples: &[ColumnSample],
+    ) -> Result<(), InputError> {
+        let used = self.used_columns();
+        let excluded: Vec<usize> = self.exclude.iter().map(|&(c, _)| c).collect();
+        let mut picked = Vec::new();
+        for (i, &used) in used.iter().enumerate() {
+            let counts = samples.get(i).is_some_and(ColumnSample::is_count);
+            if used || excluded.contains(&i) || !counts {
+                continue;
+            }
+            let name = &headers.names[i];
+            if self.recognised[i] {
+                self.leave_out(name, "its name is on a list of recognised role names");
+            } else if is_code_like(name) {
+                self.leave_out(name, "its name looks like an identifier or a code");
+            } else {
+                picked.push(i);
+            }
+        }
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (j, name) in headers.names.iter().enumerate() {
+            by_name.entry(name.as_str()).or_default().push(j);
+        }
+        for &i in &picked {
+            let name = headers.names[i].as_str();
+            if let Some(same) = by_name.get(name).filter(|s| s.len() > 1) {
+                let flag = "candidate (detected from the values)";
+                return Err(headers.duplicate(path, flag, name, same));
+            }
+        }
+        self.candidate_of = (0..picked.len()).collect();
+        self.candidate_names = picked.iter().map(|&c| headers.names[c].clone()).collect();
+        self.candidates = picked;
+        Ok(())
+    }
+
+    fn leave_out(&mut self, name: &str, why: &str) {
+        self.left_out.push(LeftOutColumn {
+            column: name.to_string(),
+            why: format!("holds whole numbers, but {why}"),
+            fix: format!(
+                "name every candidate with --candidate (e.g. --candidate '{}'), or list it \
+                 under candidates in the --columns file",
+                name.replace('\'', r"'\''")
+            ),
+        });
+    }
+
+    /// Each candidate's label; a plain column keeps the header's own spelling.
+    fn labels(&self, headers: &Headers, spec: &ColumnSpec) -> Vec<String> {
+        let mut at = 0;
+        spec.candidates
+            .iter()
+            .map(|c| {
+                let col = self.candidates.get(at).copied();
+                at += c.columns.len();
+                match (c.columns.as_slice(), col) {
+                    ([one], Some(col)) if *one == c.label => headers.names[col].clone(),
+                    _ => c.label.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// Two candidates may not share a label: the report could not tell them apart.
+    fn check_labels(&self, path: &str) -> Result<(), InputError> {
+        for (j, name) in self.candidate_names.iter().enumerate() {
+            if self.candidate_names[..j].contains(name) {
+                return Err(InputError::DuplicateCandidate {
+                    path: path.into(),
+                    name: name.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// `--winner`: a candidate's label, or the column of a one-column candidate; exact,
+    /// else unique ignoring case.
+    fn find_winner(&self, path: &str, spec: &ColumnSpec, w: &str) -> Result<usize, InputError> {
+        let names: Vec<&str> = self.candidate_names.iter().map(String::as_str).collect();
+        let columns: Vec<Option<&str>> = (0..names.len())
+            .map(
+                |j| match spec.candidates.get(j).map(|c| c.columns.as_slice()) {
+                    Some([one]) => Some(one.as_str()),
+                    _ => None,
+                },
+            )
+            .collect();
+        let is = |j: usize, f: &dyn Fn(&str) -> bool| f(names[j]) || columns[j].is_some_and(f);
+        let exact: Vec<usize> = (0..names.len()).filter(|&j| is(j, &|n| n == w)).collect();
+        let lower = w.to_lowercase();
+        let ci: Vec<usize> = (0..names.len())
+            .filter(|&j| is(j, &|n| n.to_lowercase() == lower))
+            .collect();
+        match (exact.as_slice(), ci.as_slice()) {
+            ([j], _) | ([], [j]) => Ok(*j),
+            _ => Err(InputError::UnknownWinner {
+                path: path.into(),
+                winner: w.into(),
+                candidates: names
+                    .iter()
+                    .map(|c| format!("'{c}'"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
     }
 
     /// Every column and the role it took, in header order.

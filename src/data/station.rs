@@ -40,20 +40,74 @@ pub struct RolePresence {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RejectedRow {
     pub line: u64,
+    /// The last line, when the row's record spans several (quoted line breaks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_line: Option<u64>,
     /// The station id as written, or empty when none could be read.
     pub station: String,
     /// Machine-readable reason, e.g. `not-an-integer`, `missing-value`,
-    /// `negative-count`, `duplicate-id`, `wrong-field-count`.
+    /// `negative-count`, `duplicate-id`, `wrong-field-count`, `unbalanced-quote`.
     pub reason: String,
     /// Human-readable detail, e.g. `column electorate: 'abc'`.
     pub detail: String,
 }
 
-/// Rows left out on purpose by an `--exclude COL=VALUE` rule.
+/// Rows left out on purpose: by an `--exclude COL=VALUE` rule, or by one of the
+/// loader's own rules (`blank line`, `repeated header line`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExclusionCount {
     pub rule: String,
     pub rows: u64,
+    /// For the loader's own rules, the first lines it left out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<u64>,
+}
+
+/// How many line numbers an exclusion by the loader's own rule lists.
+const EXCLUDED_LINES_LISTED: usize = 20;
+
+impl ExclusionCount {
+    /// A rule of the loader's own; `lines` sorted.
+    pub fn builtin(rule: &str, lines: &[u64]) -> ExclusionCount {
+        ExclusionCount {
+            rule: rule.to_string(),
+            rows: lines.len() as u64,
+            lines: lines.iter().take(EXCLUDED_LINES_LISTED).copied().collect(),
+        }
+    }
+}
+
+/// Where every physical line of the input went. `lines = header + used + rejected +
+/// excluded` always holds: nothing is lost without a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub struct LineAccount {
+    /// Physical lines of the decoded input.
+    pub lines: u64,
+    /// Lines of the header record.
+    pub header: u64,
+    /// Lines of the rows kept as stations.
+    pub used: u64,
+    /// Lines of rejected rows, each listed with its line and reason.
+    pub rejected: u64,
+    /// Lines left out by a rule: `--exclude`, blank lines, repeated headers.
+    pub excluded: u64,
+}
+
+impl LineAccount {
+    /// Whether every line is accounted for.
+    pub fn balanced(&self) -> bool {
+        self.header + self.used + self.rejected + self.excluded == self.lines
+    }
+}
+
+/// A column that holds whole numbers but was left out of the candidates because of its
+/// name; the report and stderr say so, with the flag that brings it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeftOutColumn {
+    pub column: String,
+    pub why: String,
+    /// The flag that makes it a candidate.
+    pub fix: String,
 }
 
 /// One input column and the role it took.
@@ -76,6 +130,8 @@ pub struct Source {
     pub gzip: bool,
     /// The delimiter used, as a one-character string (`,`, `;` or a tab).
     pub delimiter: String,
+    /// `utf-8`, or the encoding the input was decoded from (`utf-16le`, `utf-16be`).
+    pub encoding: String,
 }
 
 /// The validated input: stations plus everything that was left out and why.
@@ -95,6 +151,10 @@ pub struct Dataset {
     pub on_ballot: Vec<bool>,
     pub rejected: Vec<RejectedRow>,
     pub excluded: Vec<ExclusionCount>,
+    /// Where every line of the file went.
+    pub lines: LineAccount,
+    /// Whole-number columns left out of the candidates because of their names.
+    pub left_out: Vec<LeftOutColumn>,
 }
 
 impl Dataset {

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::data::{ColumnRole, ExclusionCount, RejectedRow};
+use crate::data::{ColumnRole, ExclusionCount, LeftOutColumn, LineAccount, RejectedRow};
 
 /// Whether a check's p-value enters the Holm family and can raise a flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -116,17 +116,27 @@ pub struct InputSummary {
     pub stations: u64,
     /// Rows that could not be read.
     pub rejected: u64,
-    /// Rows left out by `--exclude` rules.
+    /// Rows left out by rules: `--exclude`, blank lines, repeated header lines.
     pub excluded: u64,
     pub excluded_by_rule: Vec<ExclusionCount>,
+    /// Where every physical line of the file went.
+    pub lines: LineAccount,
+    /// Whole-number columns left out of the candidates for their names.
+    pub left_out: Vec<LeftOutColumn>,
     /// `None` when no registered-voters column is mapped.
     pub registered: Option<u64>,
     pub ballots: u64,
     pub valid: u64,
-    /// Σ ballots ÷ Σ registered over stations with registered voters.
+    /// Σ ballots ÷ Σ registered over the stations that can have a turnout (registered
+    /// voters above zero).
     pub turnout: Option<f64>,
     /// Stations with zero registered voters (kept in digit tests, left out of turnout).
     pub zero_registered: u64,
+    /// Ballots at stations with zero registered voters (postal or mobile districts).
+    pub ballots_without_registered: u64,
+    /// All ballots ÷ all registered: the national turnout when the voters of the
+    /// stations without registered voters are registered at the other stations.
+    pub turnout_all_ballots: Option<f64>,
     /// Stations with ballots above registered (kept in digit tests, left out of turnout).
     pub turnout_above_100: u64,
     pub winner: String,
@@ -135,6 +145,7 @@ pub struct InputSummary {
     pub columns: Vec<ColumnRole>,
     pub delimiter: String,
     pub gzip: bool,
+    pub encoding: String,
 }
 
 /// The whole audit report.

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{CheckResult, Family, RegionReport, Report};
+use super::{CheckResult, Family, InputSummary, RegionReport, Report};
 
 /// How many rejected rows the text report lists (the JSON lists them all).
 pub const REJECTED_SHOWN: usize = 10;
@@ -28,65 +28,7 @@ pub fn render_text(r: &Report, options: TextOptions) -> String {
     );
     let _ = writeln!(o);
 
-    let _ = writeln!(o, "Input");
-    let _ = writeln!(
-        o,
-        "  rows {}  stations used {}  rejected {}  excluded {}",
-        i.rows, i.stations, i.rejected, i.excluded
-    );
-    for e in &i.excluded_by_rule {
-        let _ = writeln!(o, "    excluded by {}: {}", e.rule, e.rows);
-    }
-    match (i.registered, i.turnout) {
-        (Some(reg), Some(t)) => {
-            let _ = writeln!(
-                o,
-                "  registered {}  ballots {}  turnout {:.2}%",
-                group(reg),
-                group(i.ballots),
-                100.0 * t
-            );
-        }
-        _ => {
-            let _ = writeln!(
-                o,
-                "  ballots {}  (no registered-voters column: turnout not available)",
-                group(i.ballots)
-            );
-        }
-    }
-    if i.zero_registered + i.turnout_above_100 > 0 {
-        let _ = writeln!(
-            o,
-            "  left out of turnout figures: {} stations with zero registered, {} above 100% turnout",
-            i.zero_registered, i.turnout_above_100
-        );
-    }
-    let _ = writeln!(
-        o,
-        "  winner {} with {:.2}% of valid votes ({} valid)",
-        i.winner,
-        100.0 * i.winner_share,
-        group(i.valid)
-    );
-    for c in &i.candidates {
-        let _ = writeln!(
-            o,
-            "    {:<28} {:>14} {:>7.2}%",
-            c.name,
-            group(c.votes),
-            100.0 * c.share
-        );
-    }
-    let roles: Vec<String> = i
-        .columns
-        .iter()
-        .map(|c| format!("{} -> {}", c.column, c.role))
-        .collect();
-    if !options.brief {
-        let _ = writeln!(o, "  columns: {}", roles.join(", "));
-    }
-    let _ = writeln!(o);
+    write_input(&mut o, i, options);
 
     let _ = writeln!(o, "Checks ({})", r.adjustment);
     let _ = writeln!(
@@ -187,6 +129,128 @@ pub fn render_text(r: &Report, options: TextOptions) -> String {
 
 /// How many regions the text report ranks (the JSON has them all).
 pub const REGIONS_SHOWN: usize = 20;
+
+/// The input section: where every line went, the turnout and its caveats, the
+/// candidates and the column roles.
+fn write_input(o: &mut String, i: &InputSummary, options: TextOptions) {
+    let _ = writeln!(o, "Input");
+    let l = &i.lines;
+    let _ = writeln!(
+        o,
+        "  rows {}  stations used {}  rejected {}  excluded {}",
+        i.rows, i.stations, i.rejected, i.excluded
+    );
+    let _ = writeln!(
+        o,
+        "  lines {} = header {} + used {} + rejected {} + excluded {}{}",
+        l.lines,
+        l.header,
+        l.used,
+        l.rejected,
+        l.excluded,
+        if l.balanced() {
+            ""
+        } else {
+            "  (DOES NOT ADD UP: please report this)"
+        }
+    );
+    for e in &i.excluded_by_rule {
+        let at = match e.lines.as_slice() {
+            [] => String::new(),
+            lines => format!(" (line {})", join_lines(lines, e.rows)),
+        };
+        let _ = writeln!(o, "    excluded by {}: {}{at}", e.rule, e.rows);
+    }
+    for c in &i.left_out {
+        let _ = writeln!(o, "  column '{}' left out: {}; {}", c.column, c.why, c.fix);
+    }
+    write_turnout(o, i);
+    let _ = writeln!(
+        o,
+        "  winner {} with {:.2}% of valid votes ({} valid)",
+        i.winner,
+        100.0 * i.winner_share,
+        group(i.valid)
+    );
+    for c in &i.candidates {
+        let _ = writeln!(
+            o,
+            "    {:<28} {:>14} {:>7.2}%",
+            c.name,
+            group(c.votes),
+            100.0 * c.share
+        );
+    }
+    if !options.brief {
+        let roles: Vec<String> = i
+            .columns
+            .iter()
+            .map(|c| format!("{} -> {}", c.column, c.role))
+            .collect();
+        let _ = writeln!(o, "  columns: {}", roles.join(", "));
+    }
+    let _ = writeln!(o);
+}
+
+fn join_lines(lines: &[u64], all: u64) -> String {
+    let shown: Vec<String> = lines.iter().map(u64::to_string).collect();
+    let more = all.saturating_sub(lines.len() as u64);
+    match more {
+        0 => shown.join(", "),
+        _ => format!("{}, … {more} more", shown.join(", ")),
+    }
+}
+
+/// Turnout, over the stations that can have one, and what it leaves out.
+fn write_turnout(o: &mut String, i: &InputSummary) {
+    match (i.registered, i.turnout) {
+        (Some(reg), Some(t)) => {
+            let _ = writeln!(
+                o,
+                "  registered {}  ballots {}  turnout {:.2}% (over the stations with registered voters)",
+                group(reg),
+                group(i.ballots),
+                100.0 * t
+            );
+        }
+        (Some(_), None) => {
+            let _ = writeln!(
+                o,
+                "  ballots {}  (all {} stations have zero registered voters: turnout not available)",
+                group(i.ballots),
+                i.stations
+            );
+        }
+        (None, _) => {
+            let _ = writeln!(
+                o,
+                "  ballots {}  (no registered-voters column: turnout not available)",
+                group(i.ballots)
+            );
+        }
+    }
+    if i.ballots_without_registered > 0 && i.turnout.is_some() {
+        let share = 100.0 * i.ballots_without_registered as f64 / i.ballots.max(1) as f64;
+        let all = i.turnout_all_ballots.map_or(String::new(), |t| {
+            format!("; all ballots ÷ all registered is {:.2}%", 100.0 * t)
+        });
+        let _ = writeln!(
+            o,
+            "  note: {:.2}% of ballots ({}) sit in {} stations without registered voters \
+             (postal or mobile districts?); the turnout above leaves them out{all}",
+            share,
+            group(i.ballots_without_registered),
+            i.zero_registered
+        );
+    }
+    if i.zero_registered + i.turnout_above_100 > 0 {
+        let _ = writeln!(
+            o,
+            "  left out of turnout figures: {} stations with zero registered, {} above 100% turnout",
+            i.zero_registered, i.turnout_above_100
+        );
+    }
+}
 
 fn write_regions(o: &mut String, regions: &[RegionReport], adjustment: &str) {
     let _ = writeln!(o, "Regions, ranked ({adjustment})");

@@ -33,7 +33,7 @@ pub use spec::{
 };
 pub use truth::{FairTruth, FraudTruth, KindTruth, Planted, Totals, Truth, truth_json};
 
-use crate::data::{ColumnRole, Dataset, RolePresence, Source};
+use crate::data::{ColumnRole, Dataset, LineAccount, RolePresence, Source};
 use crate::montecarlo::batch_rng;
 use draw::{BATCH, Batch, FraudTally, Model, Sums};
 
@@ -226,6 +226,7 @@ fn assemble(spec: ElectionSpec, seed: u64, batches: Vec<Batch>, mut fair: FairTr
             rows: n as u64,
             gzip: false,
             delimiter: ",".to_string(),
+            encoding: "utf-8".to_string(),
         },
         columns,
         roles: RolePresence {
@@ -244,6 +245,13 @@ fn assemble(spec: ElectionSpec, seed: u64, batches: Vec<Batch>, mut fair: FairTr
         votes,
         rejected: Vec::new(),
         excluded: Vec::new(),
+        lines: LineAccount {
+            lines: n as u64 + 1,
+            header: 1,
+            used: n as u64,
+            ..LineAccount::default()
+        },
+        left_out: Vec::new(),
     };
     Simulated {
         dataset,

@@ -1,0 +1,270 @@
+//! Reading one cell: counts, missing-value tokens, thousands separators, and why a
+//! cell is not a count.
+
+use super::ColumnSpec;
+use crate::error::InputError;
+
+/// The largest count accepted in a cell or a row's sum of a role. Larger values are
+/// rejected as `count-overflow`: no polling station has a trillion voters, and the cap
+/// keeps national sums of up to 18 million stations inside `u64`.
+pub const MAX_COUNT: u64 = 1_000_000_000_000;
+
+/// How cells are read: missing-value tokens and the thousands separator.
+#[derive(Debug, Clone)]
+pub(super) struct ValueFormat {
+    /// Trimmed NA tokens; an empty cell is always missing.
+    pub(super) na: Vec<Vec<u8>>,
+    separators: Vec<Vec<u8>>,
+    /// Whether `123.0` may stand for 123 (not when `.` separates thousands).
+    decimal_zeros: bool,
+    /// Whether some NA token is made of digits only (then digits must be checked
+    /// against the tokens first).
+    na_digits: bool,
+}
+
+/// One cell, read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Cell {
+    Missing,
+    Count(u64),
+    NotInteger,
+    Negative,
+    Overflow,
+}
+
+impl ValueFormat {
+    pub fn new(spec: &ColumnSpec) -> Result<ValueFormat, InputError> {
+        let na = match &spec.na {
+            Some(tokens) => tokens
+                .iter()
+                .map(|t| t.trim().as_bytes().to_vec())
+                .collect(),
+            None => vec![Vec::new(), b"NA".to_vec()],
+        };
+        let mut separators = Vec::new();
+        let mut decimal_zeros = true;
+        if let Some(sep) = spec.thousands.as_deref().filter(|s| !s.is_empty()) {
+            let bad = |reason: &str| InputError::BadValueOption {
+                option: "--thousands".into(),
+                value: sep.into(),
+                reason: reason.into(),
+            };
+            if sep.trim().is_empty() {
+                // Any of the spaces used to group digits.
+                for s in [" ", "\u{a0}", "\u{202f}", "\u{2009}"] {
+                    separators.push(s.as_bytes().to_vec());
+                }
+            } else if sep
+                .chars()
+                .any(|c| c.is_ascii_digit() || c == '-' || c == '+')
+            {
+                return Err(bad(
+                    "a thousands separator cannot contain digits or signs; use e.g. '.', ',' or ' '",
+                ));
+            } else {
+                separators.push(sep.as_bytes().to_vec());
+                decimal_zeros = sep != ".";
+            }
+        }
+        let na_digits = na
+            .iter()
+            .any(|t: &Vec<u8>| !t.is_empty() && t.iter().all(u8::is_ascii_digit));
+        Ok(ValueFormat {
+            na_digits,
+            na,
+            separators,
+            decimal_zeros,
+        })
+    }
+
+    /// Reads one raw cell.
+    #[inline]
+    pub fn read(&self, raw: &[u8]) -> Cell {
+        // The common case first, in one pass: up to 12 plain digits (no overflow
+        // possible), when no NA token is plain digits.
+        let t = raw.trim_ascii();
+        if !self.na_digits && !t.is_empty() && t.len() <= 12 {
+            let mut value = 0u64;
+            let mut plain = true;
+            for &b in t {
+                let d = b.wrapping_sub(b'0');
+                if d > 9 {
+                    plain = false;
+                    break;
+                }
+                value = value * 10 + u64::from(d);
+            }
+            if plain {
+                return Cell::Count(value);
+            }
+        }
+        self.read_slow(raw)
+    }
+
+    fn read_slow(&self, raw: &[u8]) -> Cell {
+        let v = trim(raw);
+        if v.is_empty() || self.na.iter().any(|t| t.as_slice() == v) {
+            return Cell::Missing;
+        }
+        match v.split_first() {
+            Some((b'-', rest)) => match self.magnitude(rest) {
+                Cell::Count(0) => Cell::Count(0),
+                Cell::Count(_) | Cell::Overflow => Cell::Negative,
+                other => other,
+            },
+            Some((b'+', rest)) => self.magnitude(rest),
+            _ => self.magnitude(v),
+        }
+    }
+
+    fn magnitude(&self, s: &[u8]) -> Cell {
+        if s.is_empty() {
+            return Cell::NotInteger;
+        }
+        if s.iter().all(u8::is_ascii_digit) {
+            return digits_value(s);
+        }
+        let mut value: u64 = 0;
+        let mut overflow = false;
+        let mut group = 0usize;
+        let mut grouped = false;
+        let mut i = 0;
+        while i < s.len() {
+            let b = s[i];
+            if b.is_ascii_digit() {
+                match value
+                    .checked_mul(10)
+                    .and_then(|v| v.checked_add(u64::from(b - b'0')))
+                {
+                    Some(v) => value = v,
+                    None => overflow = true,
+                }
+                group += 1;
+                i += 1;
+            } else if let Some(sep) = self.separators.iter().find(|sep| s[i..].starts_with(sep)) {
+                let ok = if grouped {
+                    group == 3
+                } else {
+                    (1..=3).contains(&group)
+                };
+                if !ok {
+                    return Cell::NotInteger;
+                }
+                grouped = true;
+                group = 0;
+                i += sep.len();
+            } else if b == b'.' && self.decimal_zeros {
+                let frac = &s[i + 1..];
+                if group == 0 || frac.is_empty() || frac.iter().any(|&c| c != b'0') {
+                    return Cell::NotInteger;
+                }
+                break;
+            } else {
+                return Cell::NotInteger;
+            }
+        }
+        if group == 0 || (grouped && group != 3) {
+            return Cell::NotInteger;
+        }
+        if overflow || value > MAX_COUNT {
+            Cell::Overflow
+        } else {
+            Cell::Count(value)
+        }
+    }
+}
+
+fn digits_value(s: &[u8]) -> Cell {
+    let mut value: u64 = 0;
+    for &b in s {
+        value = match value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(b - b'0')))
+        {
+            Some(v) => v,
+            None => return Cell::Overflow,
+        };
+    }
+    if value > MAX_COUNT {
+        Cell::Overflow
+    } else {
+        Cell::Count(value)
+    }
+}
+
+/// Trims ASCII and Unicode white space (NBSP included).
+pub(super) fn trim(raw: &[u8]) -> &[u8] {
+    let t = raw.trim_ascii();
+    if t.first().is_some_and(|b| !b.is_ascii()) || t.last().is_some_and(|b| !b.is_ascii()) {
+        if let Ok(s) = std::str::from_utf8(t) {
+            return s.trim().as_bytes();
+        }
+    }
+    t
+}
+
+pub(super) fn text(raw: &[u8]) -> &str {
+    std::str::from_utf8(trim(raw)).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fmt(thousands: Option<&str>, na: Option<&[&str]>) -> ValueFormat {
+        ValueFormat::new(&ColumnSpec {
+            thousands: thousands.map(String::from),
+            na: na.map(|l| l.iter().map(|s| s.to_string()).collect()),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn cells_read_as_counts_or_say_why_not() {
+        let f = fmt(None, None);
+        assert_eq!(f.read(b" 42 "), Cell::Count(42));
+        assert_eq!(f.read(b"42.00"), Cell::Count(42));
+        assert_eq!(f.read(b"42.5"), Cell::NotInteger);
+        assert_eq!(f.read(b".0"), Cell::NotInteger);
+        assert_eq!(f.read(b"42."), Cell::NotInteger);
+        assert_eq!(f.read(b"1,413"), Cell::NotInteger);
+        assert_eq!(f.read(b""), Cell::Missing);
+        assert_eq!(f.read(b"NA"), Cell::Missing);
+        assert_eq!(f.read(b"-3"), Cell::Negative);
+        assert_eq!(f.read(b"-0"), Cell::Count(0));
+        assert_eq!(f.read(b"-"), Cell::NotInteger);
+        assert_eq!(f.read(b"+7"), Cell::Count(7));
+        assert_eq!(f.read(b"1000000000000"), Cell::Count(MAX_COUNT));
+        assert_eq!(f.read(b"1000000000001"), Cell::Overflow);
+        assert_eq!(f.read(b"99999999999999999999999"), Cell::Overflow);
+        assert_eq!(f.read("\u{a0}12\u{a0}".as_bytes()), Cell::Count(12));
+    }
+
+    #[test]
+    fn thousands_separators_need_groups_of_three() {
+        let dot = fmt(Some("."), Some(&["-"]));
+        assert_eq!(dot.read(b"1.413"), Cell::Count(1413));
+        assert_eq!(dot.read(b"12.345.678"), Cell::Count(12_345_678));
+        assert_eq!(dot.read(b"900"), Cell::Count(900));
+        assert_eq!(dot.read(b"1.5"), Cell::NotInteger);
+        assert_eq!(dot.read(b"1413.0"), Cell::NotInteger);
+        assert_eq!(dot.read(b"1234.567"), Cell::NotInteger);
+        assert_eq!(dot.read(b"-"), Cell::Missing);
+        assert_eq!(dot.read(b""), Cell::Missing);
+        assert_eq!(dot.read(b"NA"), Cell::NotInteger);
+        let comma = fmt(Some(","), None);
+        assert_eq!(comma.read(b"1,413.0"), Cell::Count(1413));
+        let space = fmt(Some(" "), None);
+        assert_eq!(space.read("1\u{a0}413".as_bytes()), Cell::Count(1413));
+        assert_eq!(space.read(b"1 413"), Cell::Count(1413));
+        assert_eq!(space.read(b"1  413"), Cell::NotInteger);
+        assert!(
+            ValueFormat::new(&ColumnSpec {
+                thousands: Some("1".into()),
+                ..Default::default()
+            })
+            .is_err()
+        );
+    }
+}
