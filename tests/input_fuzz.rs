@@ -12,27 +12,30 @@ fn options() -> impl Strategy<Value = LoadOptions> {
         prop::option::of(prop::sample::select(vec![".", ",", " "])),
         prop::option::of(prop::sample::select(vec!["-", "x", ""])),
         any::<bool>(),
+        any::<bool>(),
     )
-        .prop_map(|(delimiter, strict, thousands, na, explicit)| {
-            let mut spec = ColumnSpec {
-                thousands: thousands.map(String::from),
-                na: na.map(|t| vec![t.to_string()]),
-                ..Default::default()
-            };
-            if explicit {
-                spec.id = vec!["a".into(), "b".into()];
-                spec.region = vec!["b".into()];
-                spec.ballots = vec!["c".into(), "d".into()];
-                spec.candidates = vec!["1".into(), "e".into()];
-                spec.exclude = vec!["a=1".parse().unwrap()];
-            }
-            LoadOptions {
-                spec,
-                delimiter,
-                strict,
-                multiline_fields: false,
-            }
-        })
+        .prop_map(
+            |(delimiter, strict, thousands, na, explicit, multiline_fields)| {
+                let mut spec = ColumnSpec {
+                    thousands: thousands.map(String::from),
+                    na: na.map(|t| vec![t.to_string()]),
+                    ..Default::default()
+                };
+                if explicit {
+                    spec.id = vec!["a".into(), "b".into()];
+                    spec.region = vec!["b".into()];
+                    spec.ballots = vec!["c".into(), "d".into()];
+                    spec.candidates = vec!["1".into(), "e".into()];
+                    spec.exclude = vec!["a=1".parse().unwrap()];
+                }
+                LoadOptions {
+                    spec,
+                    delimiter,
+                    strict,
+                    multiline_fields,
+                }
+            },
+        )
 }
 
 /// Text built from the characters that matter to a CSV reader.
@@ -57,12 +60,20 @@ fn no_panic(bytes: &[u8], opts: &LoadOptions) {
                 .iter()
                 .all(|s| s.region.is_none_or(|r| (r as usize) < d.regions.len()))
         );
-        assert_eq!(
-            d.source.rows,
-            d.stations.len() as u64
-                + d.rejected.len() as u64
-                + d.excluded.iter().map(|e| e.rows).sum::<u64>()
-        );
+        let blank: u64 = d
+            .excluded
+            .iter()
+            .filter(|e| e.rule == "blank line")
+            .map(|e| e.rows)
+            .sum();
+        let excluded: u64 = d.excluded.iter().map(|e| e.rows).sum();
+        assert!(d.lines.balanced(), "{:?}", d.lines);
+        if !opts.multiline_fields {
+            assert_eq!(
+                d.source.rows,
+                d.stations.len() as u64 + d.rejected.len() as u64 + excluded - blank
+            );
+        }
     }
 }
 
@@ -179,6 +190,81 @@ proptest! {
                 prop_assert_eq!(ga, gb);
             }
             (a, b) => prop_assert!(false, "loads differ: {:?} / {:?}", a.err(), b.err()),
+        }
+    }
+}
+
+/// One data line of a generated station file, broken in one of the ways a CSV reader
+/// can be fooled. `{id}` stands for the station's id, which names its own line.
+fn hostile_line() -> impl Strategy<Value = String> {
+    let count = || (0u64..900).prop_map(|v| v.to_string());
+    let ok = (count(), count(), count()).prop_map(|(r, a, b)| format!("{{id}},north,{r},{a},{b}"));
+    prop_oneof![
+        6 => ok.clone(),
+        1 => Just(String::new()),
+        1 => ok.clone().prop_map(|l| l.replacen(",north", ",\"north", 1)),
+        1 => ok.clone().prop_map(|l| l.replacen(",north", ",\"no\nrth\"", 1)),
+        1 => ok.clone().prop_map(|l| l.replacen(",north", ",\"n, \"\"q\"\"\"", 1)),
+        1 => ok.clone().prop_map(|l| format!("{l}\"")),
+        1 => ok.prop_map(|l| format!("{l},extra")),
+        1 => Just("station,region,registered,A,B".to_string()),
+    ]
+}
+
+/// The file, with each `{id}` replaced by `L` and the physical line it starts on.
+fn hostile_file(lines: &[String], crlf: bool) -> String {
+    let end = if crlf { "\r\n" } else { "\n" };
+    let mut text = format!("station,region,registered,A,B{end}");
+    let mut line = 2;
+    for l in lines {
+        text.push_str(&l.replace("{id}", &format!("L{line}")));
+        text.push_str(end);
+        line += 1 + l.matches('\n').count();
+    }
+    text
+}
+
+fn physical_lines(text: &str) -> u64 {
+    text.matches('\n').count() as u64 + u64::from(!text.is_empty() && !text.ends_with('\n'))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Every physical line is used, rejected or excluded, and a station never takes
+    /// another line's numbers: its id names the line it was read from.
+    #[test]
+    fn every_line_is_accounted_for_and_no_station_takes_another_line(
+        lines in prop::collection::vec(hostile_line(), 0..80),
+        crlf in any::<bool>(),
+        multiline in any::<bool>(),
+        strict in any::<bool>(),
+    ) {
+        let text = hostile_file(&lines, crlf);
+        let spec = ColumnSpec {
+            id: vec!["station".into()],
+            candidates: vec!["A".into(), "B".into()],
+            ..Default::default()
+        };
+        let opts = LoadOptions { spec, multiline_fields: multiline, strict, ..Default::default() };
+        let d = match load_reader("h.csv", text.as_bytes(), &opts) {
+            Ok(d) => d,
+            Err(e) => {
+                // Only --strict may refuse this file, and only for a bad row.
+                prop_assert!(strict, "{e}");
+                prop_assert!(e.to_string().contains(": line "), "{e}");
+                return Ok(());
+            }
+        };
+        prop_assert!(d.lines.balanced(), "{:?}", d.lines);
+        prop_assert_eq!(d.lines.lines, physical_lines(&text));
+        if !multiline {
+            for s in &d.stations {
+                prop_assert_eq!(&s.id, &format!("L{}", s.line));
+            }
+            let one_line_each = d.stations.len() + d.rejected.len();
+            let excluded: u64 = d.excluded.iter().map(|e| e.rows).sum();
+            prop_assert_eq!(one_line_each as u64 + excluded + 1, d.lines.lines);
         }
     }
 }

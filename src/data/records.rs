@@ -104,8 +104,9 @@ pub(super) struct RecordChunk {
     lines: Vec<u64>,
     /// Lines beyond the first of each row (quoted line breaks with `--multiline-fields`).
     extra: Vec<u32>,
-    /// Lines of a quoted field that spans lines, each with the reason it is rejected.
-    quote_errors: Vec<(u64, String)>,
+    /// Lines of a quoted field that spans lines, each with the reason it is rejected and
+    /// the line read on its own (for its station id).
+    quote_errors: Vec<(u64, String, csv::ByteRecord)>,
     /// Empty lines between records.
     blank: Vec<u64>,
 }
@@ -173,6 +174,11 @@ impl RecordChunk {
         Ok(())
     }
 
+    /// Field bytes held.
+    pub fn bytes(&self) -> usize {
+        self.data.len()
+    }
+
     fn is_full(&self) -> bool {
         self.rows() >= CHUNK_ROWS || self.data.len() >= CHUNK_BYTES
     }
@@ -182,8 +188,8 @@ impl RecordChunk {
         for r in 0..self.rows() {
             b.push(&self.row(r), self.lines[r], self.extra[r]);
         }
-        for (line, detail) in &self.quote_errors {
-            b.reject_quote(*line, detail.clone());
+        for (line, detail, rec) in &self.quote_errors {
+            b.reject_quote(rec, *line, detail.clone());
         }
         for &line in &self.blank {
             b.blank(line);
@@ -295,22 +301,25 @@ impl RecordSource<'_> {
                 continue;
             }
             records += 1;
+            let mut rec = csv::ByteRecord::new();
+            if !matches!(
+                reader(text, self.delimiter).read_byte_record(&mut rec),
+                Ok(true)
+            ) {
+                continue;
+            }
             if text.contains(&b'"') {
                 let detail = format!(
                     "a quoted field opens on line {} and {closes}, which would join lines {}–{} \
                      ({swallowed} line breaks) into one record; each line was read on its own",
                     span.first, span.first, span.last
                 );
-                chunk.quote_errors.push((line, detail));
+                chunk.quote_errors.push((line, detail, rec));
                 continue;
             }
-            let mut one = reader(text, self.delimiter);
-            let mut rec = csv::ByteRecord::new();
-            if let Ok(true) = one.read_byte_record(&mut rec) {
-                chunk
-                    .push(&rec, line, 0)
-                    .map_err(|()| unreadable(self.path, "record too large"))?;
-            }
+            chunk
+                .push(&rec, line, 0)
+                .map_err(|()| unreadable(self.path, "record too large"))?;
         }
         Ok(records)
     }

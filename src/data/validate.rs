@@ -152,13 +152,22 @@ pub(super) struct RowParser<'p> {
     has: [bool; 4],
 }
 
-/// Shows a raw cell in a message, shortened.
+/// Shows a raw cell in a message, shortened, with control characters (NUL, line
+/// breaks) escaped so that the report stays text.
 fn shown(raw: &[u8]) -> String {
     let s = String::from_utf8_lossy(trim(raw));
-    match s.char_indices().nth(40) {
-        Some((cut, _)) => format!("{}…", &s[..cut]),
-        None => s.into_owned(),
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == 40 {
+            out.push('…');
+            break;
+        }
+        match c.is_control() {
+            true => out.extend(c.escape_default()),
+            false => out.push(c),
+        }
     }
+    out
 }
 
 /// Collects the rows of one chunk, in order.
@@ -181,12 +190,15 @@ impl ChunkBuilder<'_> {
         self.out.blank.push(line);
     }
 
-    /// A line of a quoted field that spans lines, which holds a quote.
-    pub fn reject_quote(&mut self, line: u64, detail: String) {
+    /// A line of a quoted field that spans lines, which holds a quote; `row` is the
+    /// line read on its own. Its id is shown but kept out of the duplicate check, since
+    /// the quote may have cut it.
+    pub fn reject_quote(&mut self, row: &impl Fields, line: u64, detail: String) {
+        let (station, _) = self.parser.station_id(row, line);
         self.out.rejected.push(Rejection {
             line,
             extra: 0,
-            station: String::new(),
+            station,
             id_read: false,
             reason: "unbalanced-quote",
             detail,

@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 
 use elaudit::data::{ColumnSpec, Dataset, RolePresence, Station};
 
+/// Set (to anything but `0`) by `.ci/run`: an absent `../shared/data` then fails the
+/// tests that need it instead of skipping them, so CI cannot pass without running them.
+pub const REQUIRE_SHARED_DATA: &str = "ELAUDIT_REQUIRE_SHARED_DATA";
+
 /// `../shared/data/<dir>` (`""` for the folder itself) when present; otherwise `None`,
 /// with a message, so that tests on real elections skip in a user's clone.
 pub fn shared_data(dir: &str) -> Option<PathBuf> {
@@ -14,11 +18,16 @@ pub fn shared_data(dir: &str) -> Option<PathBuf> {
         .join("../shared/data")
         .join(dir);
     if p.is_dir() {
-        Some(p)
-    } else {
-        println!("skipped: {} is absent", p.display());
-        None
+        return Some(p);
     }
+    let required = std::env::var(REQUIRE_SHARED_DATA).is_ok_and(|v| v != "0");
+    assert!(
+        !required,
+        "{} is absent, and {REQUIRE_SHARED_DATA} is set: the tests on real elections must run",
+        p.display()
+    );
+    println!("skipped: {} is absent", p.display());
+    None
 }
 
 /// A column mapping from data/columns/.
