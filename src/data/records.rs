@@ -175,6 +175,7 @@ impl RecordChunk {
     }
 
     /// Field bytes held.
+    #[cfg(test)]
     pub fn bytes(&self) -> usize {
         self.data.len()
     }
