@@ -241,6 +241,7 @@ fn summarize(data: &Dataset) -> InputSummary {
     let mut ballots_with_registered = 0u64;
     let mut zero_registered = 0u64;
     let mut without_registered = 0u64;
+    let mut with_ballots = 0u64;
     let mut above_100 = 0u64;
     let mut ballots = 0u64;
     let mut valid = 0u64;
@@ -250,6 +251,7 @@ fn summarize(data: &Dataset) -> InputSummary {
         if let Some(r) = s.registered {
             if r == 0 {
                 zero_registered += 1;
+                with_ballots += u64::from(s.ballots > 0);
                 without_registered = without_registered.saturating_add(s.ballots);
             } else {
                 registered = registered.saturating_add(r);
@@ -297,6 +299,7 @@ fn summarize(data: &Dataset) -> InputSummary {
             .then(|| ballots_with_registered as f64 / registered as f64),
         zero_registered,
         ballots_without_registered: without_registered,
+        zero_registered_with_ballots: with_ballots,
         turnout_all_ballots: (has_registered && registered > 0 && without_registered > 0)
             .then(|| ballots as f64 / registered as f64),
         turnout_above_100: above_100,

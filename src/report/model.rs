@@ -134,6 +134,8 @@ pub struct InputSummary {
     pub zero_registered: u64,
     /// Ballots at stations with zero registered voters (postal or mobile districts).
     pub ballots_without_registered: u64,
+    /// Stations with zero registered voters and some ballots.
+    pub zero_registered_with_ballots: u64,
     /// All ballots ÷ all registered: the national turnout when the voters of the
     /// stations without registered voters are registered at the other stations.
     pub turnout_all_ballots: Option<f64>,

@@ -240,7 +240,7 @@ fn write_turnout(o: &mut String, i: &InputSummary) {
              (postal or mobile districts?); the turnout above leaves them out{all}",
             share,
             group(i.ballots_without_registered),
-            i.zero_registered
+            group(i.zero_registered_with_ballots)
         );
     }
     if i.zero_registered + i.turnout_above_100 > 0 {
