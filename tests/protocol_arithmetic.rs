@@ -92,13 +92,21 @@ fn counts_each_kind_and_lists_the_stations() {
     );
     assert_eq!(r.detail["zero_registered"], 2);
     assert_eq!(r.detail["turnout_above_100"], 2);
-    // "two" has three kinds and counts once.
-    assert_eq!(r.statistic, Some(5.0));
+    // "two" has three kinds and counts once; "zero" (ballots without registered voters)
+    // is a kind of station, counted apart, not an inconsistency.
+    assert_eq!(r.statistic, Some(4.0));
     let e = r.effect.expect("effect");
     assert_eq!(e.measure, "inconsistent_share");
-    assert!((e.value - 5.0 / 7.0).abs() < 1e-15);
+    assert!((e.value - 4.0 / 7.0).abs() < 1e-15);
     assert!(r.summary.contains("kept"), "{}", r.summary);
-    assert!(r.summary.starts_with("71.43%"), "{}", r.summary);
+    assert!(r.summary.starts_with("57.14%"), "{}", r.summary);
+    assert!(
+        r.summary
+            .contains("1 station is ballots without registered voters"),
+        "{}",
+        r.summary
+    );
+    assert_eq!(r.detail["ballots_without_registered"], 10);
 }
 
 #[test]

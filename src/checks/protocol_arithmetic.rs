@@ -215,8 +215,13 @@ fn postal_sentence(data: &Dataset, stations: u64, ballots: u64) -> String {
     } else {
         0.0
     };
+    let are = if stations == 1 {
+        "station is"
+    } else {
+        "stations are"
+    };
     format!(
-        ". Apart from these, {stations} stations are ballots without registered voters \
+        ". Apart from these, {stations} {are} ballots without registered voters \
          (postal, mobile or special districts, whose voters are registered elsewhere?): \
          they hold {share:.2}% of ballots and are left out of turnout"
     )
