@@ -48,7 +48,8 @@ impl AuditSettings {
 /// The checks to run only (`None`: all) and the checks to skip.
 type Selection = (Option<Vec<String>>, Vec<String>);
 
-/// `--checks` and `--skip`, checked: every id is a check.
+/// `--checks` and `--skip`, checked: every id is a check, and at least one check is left
+/// to run (a run of none would report "nothing flagged").
 fn check_selection(checks: Option<&str>, skip: Option<&str>) -> Result<Selection, OptionError> {
     let known: Vec<&'static str> = registry().iter().map(|c| c.id()).collect();
     let only = checks
@@ -58,6 +59,24 @@ fn check_selection(checks: Option<&str>, skip: Option<&str>) -> Result<Selection
         .map(|list| check_ids("--skip", list, &known))
         .transpose()?
         .unwrap_or_default();
+    let runs = |id: &&str| {
+        only.as_ref().is_none_or(|o| o.iter().any(|x| x == id)) && !skipped.iter().any(|x| x == id)
+    };
+    if !known.iter().any(runs) {
+        let why = match (checks, skip) {
+            (Some(c), _) if only.as_ref().is_some_and(Vec::is_empty) => {
+                format!("--checks '{c}' names no check")
+            }
+            (Some(c), Some(s)) => {
+                format!("--skip '{s}' skips every check that --checks '{c}' names")
+            }
+            _ => "--skip skips every check".to_string(),
+        };
+        return Err(OptionError::NoCheckToRun {
+            why,
+            known: known.join(", "),
+        });
+    }
     Ok((only, skipped))
 }
 
@@ -195,5 +214,26 @@ mod tests {
             recorded_command(&argv),
             "elaudit audit 'my file.csv' --seed 7"
         );
+    }
+
+    #[test]
+    fn a_selection_of_no_check_is_refused() {
+        let every = registry()
+            .iter()
+            .map(|c| c.id())
+            .collect::<Vec<_>>()
+            .join(",");
+        for (checks, skip) in [
+            (Some(""), None),
+            (Some(" , "), None),
+            (None, Some(every.as_str())),
+            (Some("last-digit"), Some("last-digit,first-digit")),
+        ] {
+            let e = check_selection(checks, skip).unwrap_err();
+            assert!(matches!(e, OptionError::NoCheckToRun { .. }), "{e}");
+            assert!(e.to_string().contains("second-digit, last-digit"), "{e}");
+        }
+        assert!(check_selection(Some("last-digit"), Some("first-digit")).is_ok());
+        assert!(check_selection(None, None).is_ok());
     }
 }

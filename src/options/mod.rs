@@ -26,6 +26,15 @@ pub enum OptionError {
         known: String,
     },
     #[error(
+        "{why}, so there is nothing to run. The checks are: {known} \
+         (`elaudit checks` describes them)"
+    )]
+    NoCheckToRun {
+        /// Which flags left nothing, as written.
+        why: String,
+        known: String,
+    },
+    #[error(
         "--fingerprint-binning per-region: the paper model compares one national \
          histogram; drop one of the two flags"
     )]
