@@ -94,7 +94,7 @@ pub struct AuditArgs {
         default_value_t = 0.01,
         value_name = "A",
         value_parser = ranges::alpha,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         help_heading = "Checks"
     )]
     pub alpha: f64,
@@ -104,7 +104,7 @@ pub struct AuditArgs {
         default_value_t = 42,
         value_name = "N",
         value_parser = ranges::seed,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         help_heading = "Checks"
     )]
     pub seed: u64,
@@ -120,7 +120,7 @@ pub struct AuditArgs {
         default_value_t = 100,
         value_name = "N",
         value_parser = ranges::last_digit_min,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         help_heading = "Checks"
     )]
     pub last_digit_min: u64,
@@ -140,7 +140,7 @@ pub struct AuditArgs {
         default_value_t = 50,
         value_name = "B",
         value_parser = ranges::fingerprint_replicates,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         help_heading = "Checks"
     )]
     pub fingerprint_replicates: usize,
@@ -150,7 +150,7 @@ pub struct AuditArgs {
         default_value_t = 30,
         value_name = "B",
         value_parser = ranges::fingerprint_null_replicates,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         help_heading = "Checks"
     )]
     pub fingerprint_null_replicates: usize,
@@ -161,7 +161,7 @@ pub struct AuditArgs {
         default_value_t = 0.005,
         value_name = "SHARE",
         value_parser = ranges::fingerprint_margin,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         help_heading = "Checks"
     )]
     pub fingerprint_margin: f64,
@@ -172,7 +172,7 @@ pub struct AuditArgs {
         default_value_t = integer_percent::DEFAULT_REPLICATES,
         value_name = "B",
         value_parser = ranges::integer_percent_replicates,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         help_heading = "Checks"
     )]
     pub integer_percent_replicates: usize,
@@ -182,7 +182,7 @@ pub struct AuditArgs {
         default_value_t = anomalous_votes::DEFAULT_REPLICATES,
         value_name = "B",
         value_parser = ranges::anomalous_votes_replicates,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         help_heading = "Checks"
     )]
     pub anomalous_votes_replicates: usize,
@@ -195,7 +195,7 @@ pub struct AuditArgs {
         long,
         value_name = "N",
         value_parser = ranges::threads,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         help_heading = "Checks"
     )]
     pub threads: Option<usize>,
@@ -225,14 +225,14 @@ pub struct SimulateArgs {
     #[arg(long, value_enum)]
     pub preset: Option<Preset>,
     /// Number of stations (default: the --sizes file's count, else the preset's, or 10,000).
-    #[arg(long, value_name = "N", value_parser = ranges::stations, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", value_parser = ranges::stations, allow_hyphen_values = true)]
     pub stations: Option<usize>,
     /// Number of regions, each with its own random effects; stations are split into
     /// contiguous, equal blocks (default: the preset's, or 10).
-    #[arg(long, value_name = "N", value_parser = ranges::regions, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", value_parser = ranges::regions, allow_hyphen_values = true)]
     pub regions: Option<usize>,
     /// Seed of the simulation.
-    #[arg(long, default_value_t = 42, value_parser = ranges::seed, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 42, value_parser = ranges::seed, allow_hyphen_values = true)]
     pub seed: u64,
 
     /// Station sizes from the registered-voters column of a station file, read as `elaudit
@@ -250,7 +250,7 @@ pub struct SimulateArgs {
     /// kz2022 has its own sizes, which this replaces).
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         value_name = "N",
         help_heading = "Fair model"
     )]
@@ -259,7 +259,7 @@ pub struct SimulateArgs {
     /// every station the median.
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         value_name = "S",
         help_heading = "Fair model"
     )]
@@ -268,7 +268,7 @@ pub struct SimulateArgs {
     /// planted stuffing (default 0.6; kz2022 0.6944).
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         value_name = "T",
         help_heading = "Fair model"
     )]
@@ -277,7 +277,7 @@ pub struct SimulateArgs {
     /// kz2022 0.5).
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         value_name = "SD",
         help_heading = "Fair model"
     )]
@@ -286,7 +286,7 @@ pub struct SimulateArgs {
     /// (default 0.2; kz2022 0.35).
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         value_name = "SD",
         help_heading = "Fair model"
     )]
@@ -300,7 +300,7 @@ pub struct SimulateArgs {
     /// kz2022 0.35).
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         value_name = "SD",
         help_heading = "Fair model"
     )]
@@ -308,7 +308,7 @@ pub struct SimulateArgs {
     /// Probability that a ballot is invalid (default 0.02; kz2022 0.012).
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         value_name = "P",
         help_heading = "Fair model"
     )]
@@ -317,7 +317,7 @@ pub struct SimulateArgs {
     /// Share of stations whose counts are invented with a human preference for last digits 0 and 5.
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         default_value_t = 0.0,
         help_heading = "Planted irregularities"
     )]
@@ -325,7 +325,7 @@ pub struct SimulateArgs {
     /// Share of stations whose turnout and winner share are pushed up to whole percentages.
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         default_value_t = 0.0,
         help_heading = "Planted irregularities"
     )]
@@ -333,7 +333,7 @@ pub struct SimulateArgs {
     /// Klimek et al. incremental fraud probability f_i.
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         default_value_t = 0.0,
         help_heading = "Planted irregularities"
     )]
@@ -341,7 +341,7 @@ pub struct SimulateArgs {
     /// Klimek et al. extreme fraud probability f_e.
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         default_value_t = 0.0,
         help_heading = "Planted irregularities"
     )]
@@ -349,7 +349,7 @@ pub struct SimulateArgs {
     /// Scale θ of the incremental fraud intensity |N(0, θ)|.
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         default_value_t = 0.15,
         help_heading = "Planted irregularities"
     )]
@@ -357,7 +357,7 @@ pub struct SimulateArgs {
     /// Stealing exponent of the Klimek model (not `alpha`, which is the significance level).
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         default_value_t = 1.0,
         help_heading = "Planted irregularities"
     )]

@@ -1,7 +1,8 @@
 //! Each numeric flag's range, checked by clap as it reads the flag. A value out of range
 //! and a value that is not a number get the same message, whether written `--flag V` or
-//! `--flag=V` (the flags accept negative numbers, so that clap shows this message rather
-//! than its tip to write `-- -1`).
+//! `--flag=V`. The flags take values that start with `-` (`allow_hyphen_values`: clap's
+//! negative-number test misses `-1e-3` and `-inf`), so that `-1` gets this message rather
+//! than clap's tip to write `-- -1`.
 
 use thiserror::Error;
 
