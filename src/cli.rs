@@ -1,10 +1,12 @@
-//! Command-line flags, parsed as written. [`crate::app`] turns them into checked options.
+//! Command-line flags. Numeric ranges are checked as clap reads them
+//! ([`crate::options::ranges`]); [`crate::options`] turns the flags into checked options.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::checks::{anomalous_votes, integer_percent};
+use crate::options::ranges;
 
 /// elaudit: statistical fingerprints of election manipulation in polling-station results.
 ///
@@ -78,9 +80,10 @@ pub struct AuditArgs {
     /// Leave out rows whose COL equals VALUE (repeatable); counted by rule in the report.
     #[arg(long, value_name = "COL=VALUE", help_heading = "Values")]
     pub exclude: Vec<String>,
-    /// Field delimiter: `,`, `;` or `tab` (default: detected from the header line).
-    #[arg(long, value_name = "D", help_heading = "Values")]
-    pub delimiter: Option<String>,
+    /// Field delimiter: `comma` (`,`), `semicolon` (`;`) or `tab` (default: detected from
+    /// the header line).
+    #[arg(long, value_enum, value_name = "D", help_heading = "Values")]
+    pub delimiter: Option<Delimiter>,
     /// Make the first unreadable row fatal (exit 2) instead of listing it.
     #[arg(long, help_heading = "Values")]
     pub strict: bool,
@@ -91,10 +94,24 @@ pub struct AuditArgs {
     pub multiline_fields: bool,
 
     /// Significance level for flags, after Holm's adjustment.
-    #[arg(long, default_value_t = 0.01, help_heading = "Checks")]
+    #[arg(
+        long,
+        default_value_t = 0.01,
+        value_name = "A",
+        value_parser = ranges::alpha,
+        allow_hyphen_values = true,
+        help_heading = "Checks"
+    )]
     pub alpha: f64,
     /// Seed of every random stream; the same seed gives the same report.
-    #[arg(long, default_value_t = 42, help_heading = "Checks")]
+    #[arg(
+        long,
+        default_value_t = 42,
+        value_name = "N",
+        value_parser = ranges::seed,
+        allow_hyphen_values = true,
+        help_heading = "Checks"
+    )]
     pub seed: u64,
     /// Run only these checks (comma list of ids; see `elaudit checks`).
     #[arg(long, value_name = "IDS", help_heading = "Checks")]
@@ -103,7 +120,14 @@ pub struct AuditArgs {
     #[arg(long, value_name = "IDS", help_heading = "Checks")]
     pub skip: Option<String>,
     /// Smallest count the last-digit test reads; 0 takes every count, zeros included.
-    #[arg(long, default_value_t = 100, help_heading = "Checks")]
+    #[arg(
+        long,
+        default_value_t = 100,
+        value_name = "N",
+        value_parser = ranges::last_digit_min,
+        allow_hyphen_values = true,
+        help_heading = "Checks"
+    )]
     pub last_digit_min: u64,
     /// Fingerprint procedure: `default` (logit-normal per region, θ fitted, Poisson
     /// deviance) or `paper` (Klimek et al. 2012 as published, for comparison).
@@ -116,10 +140,24 @@ pub struct AuditArgs {
     #[arg(long, value_enum, default_value_t = FingerprintBinningArg::Auto, help_heading = "Checks")]
     pub fingerprint_binning: FingerprintBinningArg,
     /// Fingerprint bootstrap replicates (intervals); the cost is about linear in them.
-    #[arg(long, default_value_t = 50, value_name = "B", help_heading = "Checks")]
+    #[arg(
+        long,
+        default_value_t = 50,
+        value_name = "B",
+        value_parser = ranges::fingerprint_replicates,
+        allow_hyphen_values = true,
+        help_heading = "Checks"
+    )]
     pub fingerprint_replicates: usize,
     /// Fingerprint null replicates (the no-stuffing test's fitted tail).
-    #[arg(long, default_value_t = 30, value_name = "B", help_heading = "Checks")]
+    #[arg(
+        long,
+        default_value_t = 30,
+        value_name = "B",
+        value_parser = ranges::fingerprint_null_replicates,
+        allow_hyphen_values = true,
+        help_heading = "Checks"
+    )]
     pub fingerprint_null_replicates: usize,
     /// Fitted stuffing that adds at most this share of all ballots is not flagged
     /// (0.005 = 0.5%); 0 flags any significant departure from the fair model.
@@ -127,7 +165,8 @@ pub struct AuditArgs {
         long,
         default_value_t = 0.005,
         value_name = "SHARE",
-        allow_negative_numbers = true,
+        value_parser = ranges::fingerprint_margin,
+        allow_hyphen_values = true,
         help_heading = "Checks"
     )]
     pub fingerprint_margin: f64,
@@ -137,18 +176,33 @@ pub struct AuditArgs {
         long,
         default_value_t = integer_percent::DEFAULT_REPLICATES,
         value_name = "B",
+        value_parser = ranges::integer_percent_replicates,
+        allow_hyphen_values = true,
         help_heading = "Checks"
     )]
     pub integer_percent_replicates: usize,
     /// Bootstrap replicates of anomalous-votes' 95% interval; 0 reports no interval.
-    #[arg(long, default_value_t = anomalous_votes::DEFAULT_REPLICATES, value_name = "B", help_heading = "Checks")]
+    #[arg(
+        long,
+        default_value_t = anomalous_votes::DEFAULT_REPLICATES,
+        value_name = "B",
+        value_parser = ranges::anomalous_votes_replicates,
+        allow_hyphen_values = true,
+        help_heading = "Checks"
+    )]
     pub anomalous_votes_replicates: usize,
     /// Also run every applicable check inside each region, adjust across regions
     /// (Benjamini-Hochberg) and rank the regions.
     #[arg(long, help_heading = "Checks")]
     pub by_region: bool,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "N", help_heading = "Checks")]
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = ranges::threads,
+        allow_hyphen_values = true,
+        help_heading = "Checks"
+    )]
     pub threads: Option<usize>,
 
     /// Report format.
@@ -176,14 +230,14 @@ pub struct SimulateArgs {
     #[arg(long, value_enum)]
     pub preset: Option<Preset>,
     /// Number of stations (default: the --sizes file's count, else the preset's, or 10,000).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = ranges::stations, allow_hyphen_values = true)]
     pub stations: Option<usize>,
     /// Number of regions, each with its own random effects; stations are split into
     /// contiguous, equal blocks (default: the preset's, or 10).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = ranges::regions, allow_hyphen_values = true)]
     pub regions: Option<usize>,
     /// Seed of the simulation.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = 42, value_parser = ranges::seed, allow_hyphen_values = true)]
     pub seed: u64,
 
     /// Station sizes from the registered-voters column of a station file, read as `elaudit
@@ -201,7 +255,7 @@ pub struct SimulateArgs {
     /// kz2022 has its own sizes, which this replaces).
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         value_name = "N",
         help_heading = "Fair model"
     )]
@@ -210,7 +264,7 @@ pub struct SimulateArgs {
     /// every station the median.
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         value_name = "S",
         help_heading = "Fair model"
     )]
@@ -219,7 +273,7 @@ pub struct SimulateArgs {
     /// planted stuffing (default 0.6; kz2022 0.6944).
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         value_name = "T",
         help_heading = "Fair model"
     )]
@@ -228,7 +282,7 @@ pub struct SimulateArgs {
     /// kz2022 0.5).
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         value_name = "SD",
         help_heading = "Fair model"
     )]
@@ -237,7 +291,7 @@ pub struct SimulateArgs {
     /// (default 0.2; kz2022 0.35).
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         value_name = "SD",
         help_heading = "Fair model"
     )]
@@ -251,7 +305,7 @@ pub struct SimulateArgs {
     /// kz2022 0.35).
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         value_name = "SD",
         help_heading = "Fair model"
     )]
@@ -259,7 +313,7 @@ pub struct SimulateArgs {
     /// Probability that a ballot is invalid (default 0.02; kz2022 0.012).
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         value_name = "P",
         help_heading = "Fair model"
     )]
@@ -268,7 +322,7 @@ pub struct SimulateArgs {
     /// Share of stations whose counts are invented with a human preference for last digits 0 and 5.
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         default_value_t = 0.0,
         help_heading = "Planted irregularities"
     )]
@@ -276,7 +330,7 @@ pub struct SimulateArgs {
     /// Share of stations whose turnout and winner share are pushed up to whole percentages.
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         default_value_t = 0.0,
         help_heading = "Planted irregularities"
     )]
@@ -284,7 +338,7 @@ pub struct SimulateArgs {
     /// Klimek et al. incremental fraud probability f_i.
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         default_value_t = 0.0,
         help_heading = "Planted irregularities"
     )]
@@ -292,7 +346,7 @@ pub struct SimulateArgs {
     /// Klimek et al. extreme fraud probability f_e.
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         default_value_t = 0.0,
         help_heading = "Planted irregularities"
     )]
@@ -300,7 +354,7 @@ pub struct SimulateArgs {
     /// Scale θ of the incremental fraud intensity |N(0, θ)|.
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         default_value_t = 0.15,
         help_heading = "Planted irregularities"
     )]
@@ -308,7 +362,7 @@ pub struct SimulateArgs {
     /// Stealing exponent of the Klimek model (not `alpha`, which is the significance level).
     #[arg(
         long,
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         default_value_t = 1.0,
         help_heading = "Planted irregularities"
     )]
@@ -319,6 +373,28 @@ pub struct SimulateArgs {
     /// Write the true parameters as JSON here.
     #[arg(long, value_name = "FILE")]
     pub truth: Option<PathBuf>,
+}
+
+/// Field delimiters, as `--delimiter` spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Delimiter {
+    #[value(alias = ",")]
+    Comma,
+    #[value(alias = ";")]
+    Semicolon,
+    #[value(aliases = ["\t", "\\t"])]
+    Tab,
+}
+
+impl Delimiter {
+    /// The delimiter's byte, as the loader takes it.
+    pub fn byte(self) -> u8 {
+        match self {
+            Delimiter::Comma => b',',
+            Delimiter::Semicolon => b';',
+            Delimiter::Tab => b'\t',
+        }
+    }
 }
 
 /// The fingerprint's procedure, as `--fingerprint-model` spells it.

@@ -166,7 +166,9 @@ pub enum Error {
     #[error(transparent)]
     Input(#[from] InputError),
     #[error("invalid option: {0}")]
-    Usage(String),
+    Options(#[from] crate::options::OptionError),
+    #[error("cannot start the worker threads: {0}")]
+    ThreadPool(#[from] rayon::ThreadPoolBuildError),
     #[error("cannot write {path}: {source}")]
     Output {
         path: String,

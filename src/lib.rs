@@ -13,6 +13,7 @@ pub mod cli;
 pub mod data;
 pub mod error;
 pub mod montecarlo;
+pub mod options;
 pub mod report;
 pub mod simulate;
 pub mod stats;

@@ -348,8 +348,18 @@ fn bad_values_exit_2_naming_the_flag() {
             &["--shares", "0.3,0.7"],
             "--shares: the first share is the winner's",
         ),
-        (&["--regions", "0"], "--regions:"),
-        (&["--stations", "100000001"], "--stations: must be at most"),
+        (
+            &["--regions", "0"],
+            "--regions <N>': must be a whole number from 1",
+        ),
+        (
+            &["--regions", "-1"],
+            "--regions <N>': must be a whole number from 1",
+        ),
+        (
+            &["--stations", "100000001"],
+            "--stations <N>': must be a whole number from 0 to 100000000",
+        ),
         (
             &["--incremental", "0.6", "--extreme", "0.6"],
             "--incremental + --extreme",

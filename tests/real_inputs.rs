@@ -54,7 +54,10 @@ fn germany_2024_postal_districts_are_their_own_kind() {
     assert!((f(&i["turnout_all_ballots"]) - 0.6474).abs() < 5e-5);
     let pa = &v["checks"][0];
     assert_eq!(pa["statistic"], 0.0, "{}", pa["summary"]);
-    assert_eq!(pa["detail"]["counts"]["zero-registered-with-ballots"], 25_153);
+    assert_eq!(
+        pa["detail"]["counts"]["zero-registered-with-ballots"],
+        25_153
+    );
     // In person: postal and special districts excluded, registered = A1 + A3.
     let v = audit(&file, "germany-ew-2024-in-person.toml");
     let i = &v["input"];
@@ -84,5 +87,8 @@ fn georgia_2024_protocol_line_5_against_parties_plus_line_6() {
     assert!((f(&i["winner_share"]) - 0.5393).abs() < 5e-5);
     // 2,875 of 3,110 rows have f_05 = parties + f_06 (README): 235 do not.
     let pa = &v["checks"][0];
-    assert_eq!(pa["detail"]["counts"]["candidates-plus-invalid-mismatch"], 235);
+    assert_eq!(
+        pa["detail"]["counts"]["candidates-plus-invalid-mismatch"],
+        235
+    );
 }

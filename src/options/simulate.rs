@@ -1,0 +1,152 @@
+//! `elaudit simulate`'s flags as a checked [`ElectionSpec`]: the preset (or the default
+//! election), each given flag overriding its field, then [`ElectionSpec::validate`].
+
+use crate::cli::{Preset, SimulateArgs};
+use crate::simulate::{self, ElectionSpec, SizeModel, SpecError};
+
+use super::OptionError;
+
+/// The spec the flags describe, validated.
+pub fn election_spec(args: &SimulateArgs) -> Result<ElectionSpec, OptionError> {
+    let mut spec = match args.preset {
+        Some(Preset::Kz2022) => simulate::kz2022(),
+        None => ElectionSpec::clean(10_000),
+    };
+    if let Some(path) = &args.sizes {
+        set_sizes_from_file(&mut spec, path)?;
+    }
+    if args.size_median.is_some() || args.size_sigma.is_some() {
+        let (median, sigma) = lognormal_of(&spec.size);
+        spec.size = SizeModel::LogNormal {
+            median: args.size_median.unwrap_or(median),
+            sigma: args.size_sigma.unwrap_or(sigma),
+        };
+    }
+    if let Some(n) = args.stations {
+        spec.stations = n;
+    }
+    if let Some(r) = args.regions {
+        spec.regions = r;
+    }
+    if let Some(list) = &args.shares {
+        let shares = parse_shares(list)?;
+        if spec.candidate_names.len() != shares.len() {
+            spec.candidate_names = simulate::default_candidate_names(shares.len());
+        }
+        spec.shares = shares;
+    }
+    set_numbers(&mut spec, args);
+    spec.validate().map_err(OptionError::ElectionSpec)?;
+    Ok(spec)
+}
+
+/// `--sizes FILE`: the file's station sizes, and its station count.
+fn set_sizes_from_file(spec: &mut ElectionSpec, path: &str) -> Result<(), OptionError> {
+    let file = simulate::sizes_from_file(path)?;
+    if file.rejected > 0 {
+        // A note, not an error: the sizes that were read are enough to simulate.
+        let rows = if file.rejected == 1 { "row" } else { "rows" };
+        eprintln!(
+            "elaudit: note: --sizes {path}: {} rejected {rows} gave no size and were \
+             skipped (`elaudit audit {path}` lists them)",
+            file.rejected
+        );
+    }
+    spec.stations = file.sizes.len();
+    spec.size = SizeModel::Fixed(file.sizes);
+    Ok(())
+}
+
+/// The lognormal's (median, sigma) of `size`, or the default election's when sizes are
+/// fixed, so that one of --size-median and --size-sigma can be given alone.
+fn lognormal_of(size: &SizeModel) -> (f64, f64) {
+    match size {
+        SizeModel::LogNormal { median, sigma } => (*median, *sigma),
+        SizeModel::Fixed(_) => match ElectionSpec::clean(0).size {
+            SizeModel::LogNormal { median, sigma } => (median, sigma),
+            SizeModel::Fixed(_) => (1000.0, 0.5),
+        },
+    }
+}
+
+/// The fair model's and the planted irregularities' numbers, as given.
+fn set_numbers(spec: &mut ElectionSpec, args: &SimulateArgs) {
+    let set = |field: &mut f64, flag: Option<f64>| {
+        if let Some(v) = flag {
+            *field = v;
+        }
+    };
+    set(&mut spec.turnout, args.turnout);
+    set(&mut spec.turnout_sd, args.turnout_sd);
+    set(&mut spec.region_sd, args.region_sd);
+    set(&mut spec.share_sd, args.share_sd);
+    set(&mut spec.invalid_rate, args.invalid_rate);
+    spec.fraud.invented_counts = args.invented_counts;
+    spec.fraud.integer_percent = args.integer_percent;
+    spec.fraud.incremental = args.incremental;
+    spec.fraud.extreme = args.extreme;
+    spec.fraud.theta = args.theta;
+    spec.fraud.steal_exponent = args.steal_exponent;
+}
+
+/// `--shares A,B,…`: numbers, the winner's first and largest. The sum is checked by
+/// the spec's validation.
+fn parse_shares(list: &str) -> Result<Vec<f64>, OptionError> {
+    let shares = list
+        .split(',')
+        .map(|s| {
+            let s = s.trim();
+            s.parse::<f64>().map_err(|_| OptionError::ShareNotANumber {
+                item: s.to_string(),
+            })
+        })
+        .collect::<Result<Vec<f64>, _>>()?;
+    if let Some((i, v)) = shares
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, v)| **v > shares[0])
+    {
+        return Err(OptionError::WinnerNotFirst {
+            position: i + 1,
+            share: *v,
+            first: shares[0],
+        });
+    }
+    Ok(shares)
+}
+
+/// The spec's problems, each named by the flag that sets its field.
+pub(super) fn by_flag(e: &SpecError) -> String {
+    let problems: Vec<String> = e
+        .problems
+        .iter()
+        .map(|p| format!("{}: {}", flag_of(p.field), p.message))
+        .collect();
+    problems.join("; ")
+}
+
+/// The `elaudit simulate` flag that sets a spec field (the field itself when none does).
+fn flag_of(field: &str) -> &str {
+    match field {
+        "stations" => "--stations",
+        "regions" => "--regions",
+        "size" => "--sizes",
+        "size.median" => "--size-median",
+        "size.sigma" => "--size-sigma",
+        "turnout" => "--turnout",
+        "turnout_sd" => "--turnout-sd",
+        "region_sd" => "--region-sd",
+        "shares" => "--shares",
+        "share_sd" => "--share-sd",
+        "invalid_rate" => "--invalid-rate",
+        "fraud.invented_counts" => "--invented-counts",
+        "fraud.integer_percent" => "--integer-percent",
+        "fraud.incremental" => "--incremental",
+        "fraud.extreme" => "--extreme",
+        "fraud.incremental + fraud.extreme" => "--incremental + --extreme",
+        "fraud.theta" => "--theta",
+        "fraud.steal_exponent" => "--steal-exponent",
+        other => other,
+    }
+}
