@@ -1035,10 +1035,24 @@ fn large_quote_free_input_reads_the_same_in_parallel_pieces() {
             9, 12, 50_010, 50_013, 100_011, 100_014, 150_012, 150_015, 200_013, 200_016
         ]
     );
+    // Both paths account for every line alike: 250,000 rows, less 5 replaced by 10
+    // blank lines, and the header.
+    for d in [&fast, &slow] {
+        assert!(d.lines.balanced(), "{:?}", d.lines);
+        assert_eq!(d.excluded[0].rule, "blank line");
+        assert_eq!(d.excluded[0].rows, 10);
+    }
+    assert_eq!(fast.lines.lines, 250_006);
+    assert_eq!(slow.lines.lines, 250_007);
+    assert_eq!(
+        (fast.lines.used + 1, fast.lines.rejected),
+        (slow.lines.used, 10)
+    );
     // A bare carriage return ends a record for the CSV reader too.
     let cr = format!("station,region,registered,A,B\n{body}s_x,r1,1,1,1\rs_y,r1,1,1,1\n");
     let d = load_str(&cr);
     assert_eq!(d.stations.len(), fast.stations.len() + 2);
+    assert!(d.lines.balanced(), "{:?}", d.lines);
 }
 
 fn share(part: u64, whole: u64) -> f64 {

@@ -230,7 +230,7 @@ fn parse_bytes(path: &str, raw: &[u8], opts: &LoadOptions) -> Result<Dataset, In
     let mut rdr = reader(text, delimiter);
     let mut lines = LineCounter::new(text);
     let (headers, header_last) = read_header(&src, &mut rdr, &mut lines)?;
-    let data_start = (rdr.position().byte() as usize).min(text.len());
+    let data_start = after_terminator(text, rdr.position().byte() as usize);
 
     let format = ValueFormat::new(&opts.spec)?;
     let mut plan = ColumnPlan::resolve(&headers, &opts.spec, path)?;
@@ -263,6 +263,16 @@ fn parse_bytes(path: &str, raw: &[u8], opts: &LoadOptions) -> Result<Dataset, In
     data.source.gzip = decoded.gzip;
     data.source.encoding = decoded.encoding.to_string();
     Ok(data)
+}
+
+/// Where the data start: the reader stops inside a CRLF, on its `\n`, which would
+/// otherwise read as a blank line.
+fn after_terminator(text: &[u8], pos: usize) -> usize {
+    let pos = pos.min(text.len());
+    match (pos.checked_sub(1).map(|p| text[p]), text.get(pos)) {
+        (Some(b'\r'), Some(b'\n')) => pos + 1,
+        _ => pos,
+    }
 }
 
 /// The header record and the line it ends on. A header with a quoted line break is an
