@@ -1088,3 +1088,31 @@ fn high_share_fraud_fit_with_the_true_fair_model_recovers_the_stuffing() {
         );
     }
 }
+
+/// Russia 2024: the fair model misfits (ratio 2.6) and reads no extreme stuffing although
+/// thousands of stations sit near 100% turnout and 100% for Putin, so the fingerprint does
+/// not flag it and its summary says why (README, "Known limits of the fingerprint").
+#[test]
+fn russia_2024_names_the_full_corner_it_does_not_read_as_stuffing() {
+    let Some(dir) = common::shared_data("ru-pres-2024") else {
+        return;
+    };
+    let data = load(
+        &dir.join("russia_president_2024_uik.csv.gz"),
+        common::columns_file("ru-pres-2024.toml"),
+    );
+    let fp = Fingerprint::with_model(FingerprintModel::Default).with_replicates(12, 12);
+    let t = Instant::now();
+    let r = run_check(&data, &fp, 42);
+    println!(
+        "{}",
+        describe("ru-pres-2024", &r, t.elapsed().as_secs_f64())
+    );
+    assert!(r.summary.contains("cannot be told apart"), "{}", r.summary);
+    assert!(
+        r.summary.contains("report at least 96% turnout"),
+        "{}",
+        r.summary
+    );
+    assert!(r.p_value.expect("p") > 0.01, "{:?}", r.p_value);
+}
