@@ -10,7 +10,7 @@ use elaudit::checks::integer_percent::{
 use elaudit::checks::{Check, CheckContext, CheckOptions, IntegerPercent};
 use elaudit::data::{ColumnSpec, Dataset, LoadOptions};
 use elaudit::report::{CheckResult, Family};
-use elaudit::simulate::{ElectionSpec, simulate};
+use elaudit::simulate::{ElectionSpec, SizeModel, simulate};
 use rand::RngExt as _;
 
 /// Relative tolerance for reference values.
@@ -331,6 +331,54 @@ fn calibration(seeds: u64, band: (u32, u32)) {
             "subject {s}: mean p {mean}"
         );
     }
+}
+
+/// p < 0.05 counts `[shape][subject]` over `seeds` elections of each degenerate shape.
+fn degenerate_rejections(
+    stations: usize,
+    seeds: u64,
+    edit: impl Fn(ElectionSpec) -> ElectionSpec,
+) -> [[u32; 3]; 4] {
+    let mut out = [[0u32; 3]; 4];
+    for (kind, row) in out.iter_mut().enumerate() {
+        let spec = edit(common::degenerate_shape(kind, stations));
+        for seed in 0..seeds {
+            let sim = simulate(&spec, 7_000 + seed).dataset;
+            for (s, r) in integer_percent_results(&sim, seed, 0).iter().enumerate() {
+                row[s] += u32::from(r.p_value.expect("applicable") < 0.05);
+            }
+        }
+        eprintln!(
+            "{stations} stations, {}: p < 0.05 in {row:?} of {seeds}",
+            common::DEGENERATE_NAMES[kind]
+        );
+    }
+    out
+}
+
+/// Exploration: `IP_STATIONS=20000 IP_SEEDS=200 cargo test --release --test integer_percent
+/// degenerate_sweep -- --ignored --nocapture`; `IP_MEDIAN` changes the station size.
+#[test]
+#[ignore]
+fn degenerate_sweep() {
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let edit = |mut s: ElectionSpec| {
+        if let Ok(m) = std::env::var("IP_MEDIAN") {
+            let median = m.parse().expect("IP_MEDIAN");
+            s.size = SizeModel::LogNormal { median, sigma: 0.5 };
+        }
+        s
+    };
+    degenerate_rejections(
+        env("IP_STATIONS", 3000) as usize,
+        env("IP_SEEDS", 100),
+        edit,
+    );
 }
 
 #[test]

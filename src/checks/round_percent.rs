@@ -4,10 +4,17 @@
 //! floor(100·k/n + 1/2). The check counts the stations whose rounded percentage is a
 //! multiple of 5 (ends in 0 or 5). The naive expectation of 1 in 5 is wrong for small
 //! stations: with n = 40 voters every other count lands on a multiple of 5%. So each
-//! station's own chance is computed exactly under Binomial(n, observed rate) (the pmf
-//! summed over the counts that round to a multiple of 5), and the observed count is
-//! compared with the sum of those chances (a Poisson-binomial count):
+//! station's own chance is computed exactly from the pmf of its count (summed over the
+//! counts that round to a multiple of 5), and the observed count is compared with the sum
+//! of those chances (a Poisson-binomial count):
 //! z = (observed − Σp) / √Σp(1−p), with a two-sided normal p-value.
+//!
+//! The count's null is not Binomial(n, k/n): the station's observed rate carries its own
+//! binomial noise, and drawing around it adds that noise twice, which flagged clean
+//! elections whose true rates all sit near a multiple of 5% (issue #13). The count is
+//! BetaBinomial(n, a, b) instead, the rates of the station's region being Beta with a
+//! mean and spread fitted to all the stations (see [`super::rate_null`] for the fit and why
+//! it holds); with no spread beyond the binomial it is Binomial(n, region's rate).
 //!
 //! Turnout is ballots ÷ registered over stations with registered > 0 and ballots ≤
 //! registered; the winner's share is the winner's votes ÷ valid over stations with
@@ -17,9 +24,11 @@ use rayon::prelude::*;
 use serde_json::json;
 use statrs::distribution::{ContinuousCDF, Normal};
 
+use super::rate_null::RateNull;
 use super::{Check, CheckContext};
 use crate::data::Dataset;
 use crate::report::{CheckResult, Effect, Family};
+use crate::stats::beta_binomial::beta_binomial_pmf;
 use crate::stats::binomial::{binomial_pmf, divergence};
 
 pub struct RoundPercent;
@@ -51,11 +60,118 @@ impl RoundPercent {
         }
         let variance = n as f64 * rate * (1.0 - rate);
         if variance > EXACT_MAX_VARIANCE || n > EXACT_MAX_N {
-            normal_approximation(n, rate)
+            normal_approximation(n, n as f64 * rate, variance.sqrt())
         } else {
             exact(n, rate)
         }
     }
+
+    /// The same for X ~ BetaBinomial(n, a, b) with mean rate `rate` = a/(a+b) and
+    /// intra-class correlation `rho` = 1/(a+b+1); `rho` = 0 is the binomial. Summed
+    /// exactly up to a variance of 10^8 (about 1e-12 relative); beyond, the normal
+    /// approximation with the beta-binomial's variance.
+    pub fn multiple_of_five_probability_mixed(n: u64, rate: f64, rho: f64) -> f64 {
+        if rho <= 0.0 || n <= 1 {
+            return Self::multiple_of_five_probability(n, rate);
+        }
+        if !(rate > 0.0 && rate < 1.0) {
+            return 1.0;
+        }
+        let nf = n as f64;
+        let variance = nf * rate * (1.0 - rate) * (1.0 + (nf - 1.0) * rho);
+        if variance > MIXED_MAX_VARIANCE || n > EXACT_MAX_N {
+            return normal_approximation(n, nf * rate, variance.sqrt());
+        }
+        let s = 1.0 / rho - 1.0;
+        beta_binomial_exact(n, rate * s, (1.0 - rate) * s)
+    }
+}
+
+/// Above this beta-binomial variance (σ = 10,000 voters) the exact sum would visit
+/// hundreds of thousands of counts per station.
+const MIXED_MAX_VARIANCE: f64 = 1e8;
+/// A side's sum stops when the geometric bound on the rest falls below this share.
+const TAIL_SHARE: f64 = 1e-17;
+
+/// The beta-binomial sum over the counts that round to a multiple of 5, from the count
+/// nearest the mean outward by the pmf's ratio
+/// P(x+1)/P(x) = (n−x)(x+a) / ((x+1)(n−x−1+b)), one percentage bin at a time. With
+/// a, b ≥ 1 the pmf is log-concave, so once that ratio is below 1 the rest of a side is
+/// bounded by a geometric series and the sum stops there; otherwise every count is visited.
+fn beta_binomial_exact(n: u64, a: f64, b: f64) -> f64 {
+    let nf = n as f64;
+    let x0 = (nf * a / (a + b)).round().clamp(0.0, nf) as u64;
+    let w0 = beta_binomial_pmf(x0 as f64, nf, a, b);
+    let concave = a >= 1.0 && b >= 1.0;
+    let up = sweep_up(n, a, b, x0, w0, concave);
+    let down = sweep_down(n, a, b, x0, w0, concave);
+    (up + down).clamp(0.0, 1.0)
+}
+
+/// The multiple-of-5 mass of x0..=n (x0 included), given P(x0) = w0.
+fn sweep_up(n: u64, a: f64, b: f64, x0: u64, w0: f64, concave: bool) -> f64 {
+    let nf = n as f64;
+    let ratio = |x: u64| {
+        let x = x as f64;
+        (nf - x) * (x + a) / ((x + 1.0) * (nf - x - 1.0 + b))
+    };
+    let (mut x, mut w, mut total, mut hits) = (x0, w0, 0.0, 0.0);
+    loop {
+        let percent = percent_u64(x, n);
+        let end = first_u64(percent + 1, n).saturating_sub(1).max(x);
+        let end = if percent >= 100 { n } else { end };
+        let mut bin = w;
+        while x < end {
+            w *= ratio(x);
+            x += 1;
+            bin += w;
+        }
+        total += bin;
+        if percent % 5 == 0 {
+            hits += bin;
+        }
+        if x >= n {
+            return hits;
+        }
+        let r = ratio(x);
+        if concave && r < 1.0 && w * r / (1.0 - r) < TAIL_SHARE * total {
+            return hits;
+        }
+        w *= r;
+        x += 1;
+    }
+}
+
+/// The multiple-of-5 mass of 0..x0 (x0 excluded), given P(x0) = w0.
+fn sweep_down(n: u64, a: f64, b: f64, x0: u64, w0: f64, concave: bool) -> f64 {
+    let nf = n as f64;
+    // P(x−1)/P(x).
+    let ratio = |x: u64| {
+        let x = x as f64;
+        x * (nf - x + b) / ((nf - x + 1.0) * (x - 1.0 + a))
+    };
+    let (mut x, mut w, mut total, mut hits) = (x0, w0, w0, 0.0);
+    while x > 0 {
+        let r = ratio(x);
+        if concave && r < 1.0 && w * r / (1.0 - r) < TAIL_SHARE * total {
+            break;
+        }
+        w *= r;
+        x -= 1;
+        let percent = percent_u64(x, n);
+        let start = first_u64(percent, n).min(x);
+        let mut bin = w;
+        while x > start {
+            w *= ratio(x);
+            x -= 1;
+            bin += w;
+        }
+        total += bin;
+        if percent % 5 == 0 {
+            hits += bin;
+        }
+    }
+    hits
 }
 
 /// The first and last counts x that round to `percent` out of n (half up):
@@ -149,13 +265,11 @@ fn exact(n: u64, rate: f64) -> f64 {
     p.clamp(0.0, 1.0)
 }
 
-/// Σ over the multiple-of-5 percentages within 9σ of the mean of
+/// Σ over the multiple-of-5 percentages within 9σ of the mean μ of
 /// Φ((hi + ½ − μ)/σ) − Φ((lo − ½ − μ)/σ), where lo..=hi are the counts that round to it.
-fn normal_approximation(n: u64, rate: f64) -> f64 {
+fn normal_approximation(n: u64, mu: f64, sd: f64) -> f64 {
     let std = Normal::standard();
     let nf = n as f64;
-    let mu = nf * rate;
-    let sd = (nf * rate * (1.0 - rate)).sqrt();
     let lo_count = (mu - 9.0 * sd).max(0.0) as u64;
     let hi_count = ((mu + 9.0 * sd).min(nf)) as u64;
     let first = rounded_percent(lo_count, n) / 5 * 5;
@@ -194,14 +308,22 @@ impl Tally {
 
 /// Tallies the stations that `pair` maps to (k, n); the others are skipped.
 fn tally(data: &Dataset, pair: impl Fn(usize) -> Option<(u64, u64)> + Sync) -> Tally {
-    let idx: Vec<usize> = (0..data.stations.len()).collect();
-    let parts: Vec<Tally> = idx
+    // Stations without a region form group 0.
+    let obs: Vec<(usize, u64, u64)> = (0..data.stations.len())
+        .filter_map(|i| {
+            let (k, n) = pair(i)?;
+            Some((data.stations[i].region.map_or(0, |r| r as usize + 1), k, n))
+        })
+        .collect();
+    let groups = obs.iter().map(|o| o.0 + 1).max().unwrap_or(1);
+    let null = RateNull::fit(&obs, groups);
+    let chance = chances(&obs, &null);
+    let parts: Vec<Tally> = obs
         .par_chunks(CHUNK)
         .map(|chunk| {
             let mut t = Tally::default();
-            for &i in chunk {
-                let Some((k, n)) = pair(i) else { continue };
-                let p = RoundPercent::multiple_of_five_probability(n, k as f64 / n as f64);
+            for &(g, k, n) in chunk {
+                let p = chance(g, n);
                 t.stations += 1;
                 t.observed += u64::from(rounded_percent(k, n) % 5 == 0);
                 t.expected += p;
@@ -211,6 +333,18 @@ fn tally(data: &Dataset, pair: impl Fn(usize) -> Option<(u64, u64)> + Sync) -> T
         })
         .collect();
     parts.into_iter().fold(Tally::default(), Tally::add)
+}
+
+/// Each station's chance depends only on its group and n: computed once per pair.
+fn chances(obs: &[(usize, u64, u64)], null: &RateNull) -> impl Fn(usize, u64) -> f64 + Sync {
+    let mut keys: Vec<(usize, u64)> = obs.iter().map(|&(g, _, n)| (g, n)).collect();
+    keys.par_sort_unstable();
+    keys.dedup();
+    let probs: Vec<f64> = keys
+        .par_iter()
+        .map(|&(g, n)| RoundPercent::multiple_of_five_probability_mixed(n, null.mean(g), null.rho))
+        .collect();
+    move |g, n| probs[keys.binary_search(&(g, n)).expect("every pair has a key")]
 }
 
 fn result(subject: &str, what: &str, t: Tally) -> CheckResult {
@@ -362,6 +496,67 @@ mod tests {
         for (n, r, want) in cases {
             let got = RoundPercent::multiple_of_five_probability(n, r);
             assert!((got - want).abs() <= 1e-4, "n={n} r={r}: {got} vs {want}");
+        }
+    }
+
+    // Beta-binomial with a = m(1/ρ − 1), b = (1 − m)(1/ρ − 1); each reference value:
+    // python3 -c "import numpy as np; from scipy.stats import betabinom; n=N; m=M; rho=R;
+    //   s=1/rho-1; x=np.arange(n+1); k=(200*x+n)//(2*n);
+    //   print(repr(betabinom.pmf(x[k%5==0], n, m*s, (1-m)*s).sum()))"
+    #[test]
+    fn mixed_probability_matches_scipy() {
+        let cases = [
+            (40, 0.7, 0.01, 0.5000000002178263),
+            (600, 0.5, 0.02, 0.20000000000005153),
+            (1000, 0.6, 0.0004, 0.226161427895998),
+            (7, 0.3, 0.1, 0.16040273924825196),
+            (3, 0.4, 0.9, 0.9279999999999999),
+            (150, 0.3, 0.5, 0.32197900673906815),
+            (333, 0.02, 0.2, 0.7788188810143742),
+        ];
+        for (n, m, rho, want) in cases {
+            let got = RoundPercent::multiple_of_five_probability_mixed(n, m, rho);
+            assert!(
+                (got - want).abs() <= 1e-9 * want,
+                "n={n} m={m} rho={rho}: {got} vs {want}"
+            );
+        }
+    }
+
+    // Where a + b is large scipy's betaln loses digits (5e-6 at a + b = 1e9), so these
+    // are summed in mpmath at 40 digits: python3 -c "import mpmath as mp; mp.mp.dps=40
+    // n=N; m=mp.mpf('M'); r=mp.mpf('R'); s=1/r-1; a=m*s; b=(1-m)*s; lg=mp.loggamma
+    // c=lg(n+1)-lg(a+b+n)+lg(a+b)-lg(a)-lg(b)
+    // print(repr(float(mp.fsum(mp.exp(c-lg(x+1)-lg(n-x+1)+lg(x+a)+lg(n-x+b))
+    //   for x in range(n+1) if ((200*x+n)//(2*n))%5==0))))"
+    #[test]
+    fn mixed_probability_matches_mpmath_near_the_binomial() {
+        let cases = [
+            (600, 0.5, 1e-4, 0.2113201891193184),
+            (5000, 0.5, 1e-9, 0.5204511825729743),
+            (1000, 0.525, 0.003, 0.1998850465537869),
+            (2345, 0.81, 0.05, 0.19858387839943717),
+            (99_999, 0.6944, 1e-6, 0.346954634303345),
+        ];
+        for (n, m, rho, want) in cases {
+            let got = RoundPercent::multiple_of_five_probability_mixed(n, m, rho);
+            assert!(
+                (got - want).abs() <= 1e-9 * want,
+                "n={n} m={m} rho={rho}: {got} vs {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn mixed_probability_without_spread_is_the_binomial_one() {
+        for (n, m) in [(150, 0.63), (1000, 0.7123), (41_346, 0.3837372418129928)] {
+            assert_eq!(
+                RoundPercent::multiple_of_five_probability_mixed(n, m, 0.0),
+                RoundPercent::multiple_of_five_probability(n, m)
+            );
+            let near = RoundPercent::multiple_of_five_probability_mixed(n, m, 1e-16);
+            let want = RoundPercent::multiple_of_five_probability(n, m);
+            assert!((near - want).abs() < 1e-9 * want, "n={n}: {near} vs {want}");
         }
     }
 
