@@ -22,6 +22,8 @@
 //! the same share. One spread for all regions keeps the estimate from many stations.
 //! Without a region column all stations form one region.
 
+use rayon::prelude::*;
+
 /// One region's sums over its stations.
 #[derive(Debug, Clone, Copy, Default)]
 struct Sums {
@@ -63,6 +65,32 @@ impl RateNull {
     pub fn mean(&self, group: usize) -> f64 {
         self.means[group]
     }
+}
+
+/// Each observation's chance of landing in a set under the fitted null:
+/// `prob(n, mean rate, ρ)`, computed once per (group, n) pair. Observations are
+/// (group, k, n) with n > 0 and k ≤ n.
+pub(crate) fn chances(
+    obs: &[(usize, u64, u64)],
+    prob: impl Fn(u64, f64, f64) -> f64 + Sync,
+) -> Vec<f64> {
+    let groups = obs.iter().map(|o| o.0 + 1).max().unwrap_or(1);
+    let null = RateNull::fit(obs, groups);
+    let mut keys: Vec<(usize, u64)> = obs.iter().map(|&(g, _, n)| (g, n)).collect();
+    keys.par_sort_unstable();
+    keys.dedup();
+    let probs: Vec<f64> = keys
+        .par_iter()
+        .map(|&(g, n)| prob(n, null.mean(g), null.rho))
+        .collect();
+    obs.par_iter()
+        .map(|&(g, _, n)| probs[keys.binary_search(&(g, n)).expect("every pair has a key")])
+        .collect()
+}
+
+/// The group of station `i`: its region + 1, or 0 without one.
+pub(crate) fn group_of(region: Option<u32>) -> usize {
+    region.map_or(0, |r| r as usize + 1)
 }
 
 fn group_sums(obs: &[(usize, u64, u64)], groups: usize) -> Vec<Sums> {

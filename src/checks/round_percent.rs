@@ -24,11 +24,11 @@ use rayon::prelude::*;
 use serde_json::json;
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::rate_null::RateNull;
+use super::rate_null::{chances, group_of};
 use super::{Check, CheckContext};
 use crate::data::Dataset;
 use crate::report::{CheckResult, Effect, Family};
-use crate::stats::beta_binomial::beta_binomial_pmf;
+use crate::stats::beta_binomial::{CountRuns, beta_binomial_mass};
 use crate::stats::binomial::{binomial_pmf, divergence};
 
 pub struct RoundPercent;
@@ -83,95 +83,32 @@ impl RoundPercent {
             return normal_approximation(n, nf * rate, variance.sqrt());
         }
         let s = 1.0 / rho - 1.0;
-        beta_binomial_exact(n, rate * s, (1.0 - rate) * s)
+        beta_binomial_mass(n, rate * s, (1.0 - rate) * s, &FivePercentBins { n })
     }
 }
 
 /// Above this beta-binomial variance (σ = 10,000 voters) the exact sum would visit
 /// hundreds of thousands of counts per station.
 const MIXED_MAX_VARIANCE: f64 = 1e8;
-/// A side's sum stops when the geometric bound on the rest falls below this share.
-const TAIL_SHARE: f64 = 1e-17;
-
-/// The beta-binomial sum over the counts that round to a multiple of 5, from the count
-/// nearest the mean outward by the pmf's ratio
-/// P(x+1)/P(x) = (n−x)(x+a) / ((x+1)(n−x−1+b)), one percentage bin at a time. With
-/// a, b ≥ 1 the pmf is log-concave, so once that ratio is below 1 the rest of a side is
-/// bounded by a geometric series and the sum stops there; otherwise every count is visited.
-fn beta_binomial_exact(n: u64, a: f64, b: f64) -> f64 {
-    let nf = n as f64;
-    let x0 = (nf * a / (a + b)).round().clamp(0.0, nf) as u64;
-    let w0 = beta_binomial_pmf(x0 as f64, nf, a, b);
-    let concave = a >= 1.0 && b >= 1.0;
-    let up = sweep_up(n, a, b, x0, w0, concave);
-    let down = sweep_down(n, a, b, x0, w0, concave);
-    (up + down).clamp(0.0, 1.0)
+/// Percentage bins of n, the multiples of 5 marked.
+struct FivePercentBins {
+    n: u64,
 }
 
-/// The multiple-of-5 mass of x0..=n (x0 included), given P(x0) = w0.
-fn sweep_up(n: u64, a: f64, b: f64, x0: u64, w0: f64, concave: bool) -> f64 {
-    let nf = n as f64;
-    let ratio = |x: u64| {
-        let x = x as f64;
-        (nf - x) * (x + a) / ((x + 1.0) * (nf - x - 1.0 + b))
-    };
-    let (mut x, mut w, mut total, mut hits) = (x0, w0, 0.0, 0.0);
-    loop {
-        let percent = percent_u64(x, n);
-        let end = first_u64(percent + 1, n).saturating_sub(1).max(x);
-        let end = if percent >= 100 { n } else { end };
-        let mut bin = w;
-        while x < end {
-            w *= ratio(x);
-            x += 1;
-            bin += w;
-        }
-        total += bin;
-        if percent % 5 == 0 {
-            hits += bin;
-        }
-        if x >= n {
-            return hits;
-        }
-        let r = ratio(x);
-        if concave && r < 1.0 && w * r / (1.0 - r) < TAIL_SHARE * total {
-            return hits;
-        }
-        w *= r;
-        x += 1;
+impl CountRuns for FivePercentBins {
+    fn run_up(&self, x: u64) -> (u64, bool) {
+        let percent = percent_u64(x, self.n);
+        let end = if percent >= 100 {
+            self.n
+        } else {
+            first_u64(percent + 1, self.n) - 1
+        };
+        (end, percent % 5 == 0)
     }
-}
-
-/// The multiple-of-5 mass of 0..x0 (x0 excluded), given P(x0) = w0.
-fn sweep_down(n: u64, a: f64, b: f64, x0: u64, w0: f64, concave: bool) -> f64 {
-    let nf = n as f64;
-    // P(x−1)/P(x).
-    let ratio = |x: u64| {
-        let x = x as f64;
-        x * (nf - x + b) / ((nf - x + 1.0) * (x - 1.0 + a))
-    };
-    let (mut x, mut w, mut total, mut hits) = (x0, w0, w0, 0.0);
-    while x > 0 {
-        let r = ratio(x);
-        if concave && r < 1.0 && w * r / (1.0 - r) < TAIL_SHARE * total {
-            break;
-        }
-        w *= r;
-        x -= 1;
-        let percent = percent_u64(x, n);
-        let start = first_u64(percent, n).min(x);
-        let mut bin = w;
-        while x > start {
-            w *= ratio(x);
-            x -= 1;
-            bin += w;
-        }
-        total += bin;
-        if percent % 5 == 0 {
-            hits += bin;
-        }
+    fn run_down(&self, x: u64) -> (u64, bool) {
+        let percent = percent_u64(x, self.n);
+        (first_u64(percent, self.n), percent % 5 == 0)
     }
-    hits
 }
 
 /// The first and last counts x that round to `percent` out of n (half up):
@@ -308,22 +245,19 @@ impl Tally {
 
 /// Tallies the stations that `pair` maps to (k, n); the others are skipped.
 fn tally(data: &Dataset, pair: impl Fn(usize) -> Option<(u64, u64)> + Sync) -> Tally {
-    // Stations without a region form group 0.
     let obs: Vec<(usize, u64, u64)> = (0..data.stations.len())
         .filter_map(|i| {
             let (k, n) = pair(i)?;
-            Some((data.stations[i].region.map_or(0, |r| r as usize + 1), k, n))
+            Some((group_of(data.stations[i].region), k, n))
         })
         .collect();
-    let groups = obs.iter().map(|o| o.0 + 1).max().unwrap_or(1);
-    let null = RateNull::fit(&obs, groups);
-    let chance = chances(&obs, &null);
+    let probs = chances(&obs, RoundPercent::multiple_of_five_probability_mixed);
     let parts: Vec<Tally> = obs
         .par_chunks(CHUNK)
-        .map(|chunk| {
+        .zip(probs.par_chunks(CHUNK))
+        .map(|(chunk, ps)| {
             let mut t = Tally::default();
-            for &(g, k, n) in chunk {
-                let p = chance(g, n);
+            for (&(_, k, n), &p) in chunk.iter().zip(ps) {
                 t.stations += 1;
                 t.observed += u64::from(rounded_percent(k, n) % 5 == 0);
                 t.expected += p;
@@ -333,18 +267,6 @@ fn tally(data: &Dataset, pair: impl Fn(usize) -> Option<(u64, u64)> + Sync) -> T
         })
         .collect();
     parts.into_iter().fold(Tally::default(), Tally::add)
-}
-
-/// Each station's chance depends only on its group and n: computed once per pair.
-fn chances(obs: &[(usize, u64, u64)], null: &RateNull) -> impl Fn(usize, u64) -> f64 + Sync {
-    let mut keys: Vec<(usize, u64)> = obs.iter().map(|&(g, _, n)| (g, n)).collect();
-    keys.par_sort_unstable();
-    keys.dedup();
-    let probs: Vec<f64> = keys
-        .par_iter()
-        .map(|&(g, n)| RoundPercent::multiple_of_five_probability_mixed(n, null.mean(g), null.rho))
-        .collect();
-    move |g, n| probs[keys.binary_search(&(g, n)).expect("every pair has a key")]
 }
 
 fn result(subject: &str, what: &str, t: Tally) -> CheckResult {
