@@ -35,7 +35,11 @@ fn close(got: f64, want: f64, tol: f64) -> bool {
 
 /// 150 stations built from integer formulas that the python commands below repeat.
 fn formula_dataset() -> Dataset {
-    let rows: Vec<_> = (0..150u64)
+    dataset(&formula_rows())
+}
+
+fn formula_rows() -> Vec<(u64, u64, u64, u64)> {
+    (0..150u64)
         .map(|i| {
             let n = 100 + (i * 37) % 900;
             let k = n * (50 + (i * 13) % 30) / 100;
@@ -43,15 +47,14 @@ fn formula_dataset() -> Dataset {
             let win = valid * (40 + (i * 7) % 45) / 100;
             (n, k, win, valid - win)
         })
-        .collect();
-    dataset(&rows)
+        .collect()
 }
 
 // The reference null (src/checks/rate_null.rs) in scipy; save as ref.py, then run the
 // commands above each test with `python3 -c "exec(open('ref.py').read()); ..."`.
 // import numpy as np; from scipy.stats import binom, betabinom, norm
 // def hits(n): x = np.arange(n+1); return x[((200*x+n)//(2*n)) % 5 == 0]
-// def fit(obs):  # obs: (region, k, n)
+// def fit(obs):  # obs: (region, k, n), 0 < k < n
 //     g = {}
 //     for r, k, n in obs: g.setdefault(r, []).append((k, n))
 //     ex = sc = 0.0; mean = {}; A = lambda r, j: np.array([v[j] for v in g[r]], float)
@@ -66,14 +69,15 @@ fn formula_dataset() -> Dataset {
 //     c = np.mean(list(mean.values())); v = {r: samp(r) for r in g}
 //     b = max(np.var(list(mean.values()), ddof=1) - np.mean(list(v.values())), 0.0)
 //     return rho, {r: c + (b/(b+v[r]) if b+v[r] > 0 else 0.0)*(mean[r]-c) for r in g}
-// def prob(n, m, rho):
-//     if not 0 < m < 1: return 1.0
-//     if rho == 0: return binom.pmf(hits(n), n, m).sum()
-//     s = 1/rho-1; return betabinom.pmf(hits(n), n, m*s, (1-m)*s).sum()
-// def run(obs):
-//     rho, mean = fit(obs); p = np.array([prob(n, mean[r], rho) for r, k, n in obs])
-//     o = sum(((200*k+n)//(2*n)) % 5 == 0 for r, k, n in obs); z = (o-p.sum())/np.sqrt((p*(1-p)).sum())
-//     return o, repr(p.sum()), repr(z), repr(2*norm.sf(abs(z)))
+// def prob(n, m, rho):  # given 0 < X < n
+//     if n <= 1 or not 0 < m < 1: return 1.0
+//     d = binom(n, m) if rho == 0 else betabinom(n, m*(1/rho-1), (1-m)*(1/rho-1))
+//     ends = d.pmf(0) + d.pmf(n); return (d.pmf(hits(n)).sum() - ends)/(1 - ends)
+// def run(obs):  # stations at 0% or 100% are certain
+//     inner = [o for o in obs if 0 < o[1] < o[2]]; edge = len(obs) - len(inner)
+//     rho, mean = fit(inner); p = np.array([prob(n, mean[r], rho) for r, k, n in inner])
+//     o = sum(((200*k+n)//(2*n)) % 5 == 0 for r, k, n in obs); e = p.sum() + edge
+//     z = (o-e)/np.sqrt((p*(1-p)).sum()); return o, repr(e), repr(z), repr(2*norm.sf(abs(z)))
 
 // t=[]; w=[]
 // for i in range(150):
@@ -91,16 +95,16 @@ fn statistic_and_p_value_match_scipy() {
         (
             t,
             30,
-            30.029123876990866,
-            -0.005943935155404747,
-            0.9952574538350869,
+            30.02912381560037,
+            -0.005943922630548039,
+            0.9952574638283002,
         ),
         (
             w,
             33,
-            30.033640326507772,
-            0.6056613850846114,
-            0.5447396309261336,
+            30.03340096066803,
+            0.6057120828604589,
+            0.5447059590659828,
         ),
     ] {
         assert!(res.applicable);
@@ -140,9 +144,9 @@ fn p_value_reaches_far_into_the_tail() {
     let t = &r[0];
     assert_eq!(t.detail["observed"], 150);
     let e = t.detail["expected"].as_f64().expect("expected");
-    assert!(close(e, 29.999999879280267, 1e-9), "{e}");
-    assert!(close(t.statistic.expect("z"), 24.494897489436312, 1e-9));
-    assert!(close(t.p_value.expect("p"), 1.6741654541831028e-132, 1e-8));
+    assert!(close(e, 29.99999987922552, 1e-9), "{e}");
+    assert!(close(t.statistic.expect("z"), 24.49489748946425, 1e-9));
+    assert!(close(t.p_value.expect("p"), 1.6741654530355047e-132, 1e-8));
     assert!(t.summary.starts_with('+'), "{}", t.summary);
 }
 
@@ -175,16 +179,16 @@ fn regional_null_matches_scipy() {
         (
             &r[0],
             29,
-            30.07512730223433,
-            -0.2193004714863012,
-            0.8264159946477716,
+            30.075127132496057,
+            -0.2193004373072441,
+            0.8264160212707687,
         ),
         (
             &r[1],
             31,
-            29.723793610713827,
-            0.2616489736090793,
-            0.793592083405679,
+            29.72324721144637,
+            0.26176293342680657,
+            0.7935042177020238,
         ),
     ] {
         assert_eq!(res.detail["observed"], obs);
@@ -230,6 +234,30 @@ fn stations_without_a_meaningful_rate_are_left_out() {
     let r = run(&dataset(&rows));
     assert_eq!(r[0].n, 121); // turnout: two left out
     assert_eq!(r[1].n, 122); // winner share: one left out
+}
+
+/// Stations at 100% turnout (Russia 2012 has 3,964, a twenty-fourth of its stations) are
+/// certain: they add to the observed and expected counts alike and leave z and the fit as
+/// they were, instead of reading as round percentages that no spread of rates expects.
+#[test]
+fn stations_at_0_or_100_percent_are_certain() {
+    let base = run(&formula_dataset());
+    let mut rows = formula_rows();
+    rows.extend((0..40).map(|i| (300 + i, 300 + i, 150, 150 + i)));
+    let more = run(&dataset(&rows));
+    let (a, b) = (&base[0], &more[0]);
+    assert_eq!(b.n, a.n + 40);
+    assert_eq!(
+        b.detail["observed"],
+        a.detail["observed"].as_u64().unwrap() + 40
+    );
+    let (ea, eb) = (
+        a.detail["expected"].as_f64().unwrap(),
+        b.detail["expected"].as_f64().unwrap(),
+    );
+    assert!(close(eb, ea + 40.0, 1e-12), "{eb} vs {ea}");
+    assert_eq!(a.detail["sd"], b.detail["sd"]);
+    assert_eq!(a.statistic, b.statistic);
 }
 
 #[test]

@@ -16,6 +16,13 @@
 //! mean and spread fitted to all the stations (see [`super::rate_null`] for the fit and why
 //! it holds); with no spread beyond the binomial it is Binomial(n, region's rate).
 //!
+//! Stations at exactly 0% or 100% (k = 0 or k = n) are certain hits: both observed and
+//! expected, with no variance, and left out of the fit; every other station's chance is
+//! conditioned on 0 < k < n. The old null gave them certainty too (a rate of 0 or 1), but a
+//! spread of rates does not expect them: Russia 2012's 3,964 stations at 100% turnout, a
+//! phenomenon of their own (special stations, or stuffing), would otherwise read as an
+//! excess of round percentages (z = 21).
+//!
 //! Turnout is ballots ÷ registered over stations with registered > 0 and ballots ≤
 //! registered; the winner's share is the winner's votes ÷ valid over stations with
 //! valid > 0 (and winner's votes ≤ valid).
@@ -28,7 +35,7 @@ use super::rate_null::{chances, group_of};
 use super::{Check, CheckContext};
 use crate::data::Dataset;
 use crate::report::{CheckResult, Effect, Family};
-use crate::stats::beta_binomial::{CountRuns, beta_binomial_mass};
+use crate::stats::beta_binomial::{CountRuns, beta_binomial_mass, beta_binomial_pmf};
 use crate::stats::binomial::{binomial_pmf, divergence};
 
 pub struct RoundPercent;
@@ -84,6 +91,27 @@ impl RoundPercent {
         }
         let s = 1.0 / rho - 1.0;
         beta_binomial_mass(n, rate * s, (1.0 - rate) * s, &FivePercentBins { n })
+    }
+}
+
+impl RoundPercent {
+    /// [`Self::multiple_of_five_probability_mixed`] given 0 < X < n:
+    /// (P(multiple of 5) − P(X = 0) − P(X = n)) / (1 − P(X = 0) − P(X = n)), as 0% and
+    /// 100% are both multiples of 5. With n ≤ 1 (no interior count) it is 1.
+    pub fn interior_probability(n: u64, rate: f64, rho: f64) -> f64 {
+        if n <= 1 || !(rate > 0.0 && rate < 1.0) {
+            return 1.0;
+        }
+        let nf = n as f64;
+        let ends = if rho > 0.0 {
+            let s = 1.0 / rho - 1.0;
+            let (a, b) = (rate * s, (1.0 - rate) * s);
+            beta_binomial_pmf(0, n, a, b) + beta_binomial_pmf(n, n, a, b)
+        } else {
+            (nf * (-rate).ln_1p()).exp() + (nf * rate.ln()).exp()
+        };
+        let all = Self::multiple_of_five_probability_mixed(n, rate, rho);
+        ((all - ends) / (1.0 - ends)).clamp(0.0, 1.0)
     }
 }
 
@@ -243,15 +271,20 @@ impl Tally {
     }
 }
 
-/// Tallies the stations that `pair` maps to (k, n); the others are skipped.
+/// Tallies the stations that `pair` maps to (k, n); the others are skipped. A station at
+/// 0% or 100% counts as certain (observed and expected 1, no variance): the null is
+/// conditioned on which stations sit there, and the rest are fitted and drawn given
+/// 0 < k < n.
 fn tally(data: &Dataset, pair: impl Fn(usize) -> Option<(u64, u64)> + Sync) -> Tally {
+    let mut edge = 0;
     let obs: Vec<(usize, u64, u64)> = (0..data.stations.len())
-        .filter_map(|i| {
-            let (k, n) = pair(i)?;
-            Some((group_of(data.stations[i].region), k, n))
+        .filter_map(|i| pair(i).map(|(k, n)| (group_of(data.stations[i].region), k, n)))
+        .filter(|&(_, k, n)| {
+            edge += u64::from(k == 0 || k == n);
+            0 < k && k < n
         })
         .collect();
-    let probs = chances(&obs, RoundPercent::multiple_of_five_probability_mixed);
+    let probs = chances(&obs, RoundPercent::interior_probability);
     let parts: Vec<Tally> = obs
         .par_chunks(CHUNK)
         .zip(probs.par_chunks(CHUNK))
@@ -266,7 +299,13 @@ fn tally(data: &Dataset, pair: impl Fn(usize) -> Option<(u64, u64)> + Sync) -> T
             t
         })
         .collect();
-    parts.into_iter().fold(Tally::default(), Tally::add)
+    let certain = Tally {
+        stations: edge,
+        observed: edge,
+        expected: edge as f64,
+        variance: 0.0,
+    };
+    parts.into_iter().fold(certain, Tally::add)
 }
 
 fn result(subject: &str, what: &str, t: Tally) -> CheckResult {
@@ -479,6 +518,38 @@ mod tests {
             let near = RoundPercent::multiple_of_five_probability_mixed(n, m, 1e-16);
             let want = RoundPercent::multiple_of_five_probability(n, m);
             assert!((near - want).abs() < 1e-9 * want, "n={n}: {near} vs {want}");
+        }
+    }
+
+    // Given 0 < X < n; each reference value:
+    // python3 -c "import numpy as np; from scipy.stats import binom, betabinom; n=N; m=M; rho=R
+    //   x=np.arange(n+1); h=x[((200*x+n)//(2*n))%5==0]
+    //   d=binom(n,m) if rho==0 else betabinom(n, m*(1/rho-1), (1-m)*(1/rho-1))
+    //   e=d.pmf(0)+d.pmf(n); print(repr((d.pmf(h).sum()-e)/(1-e)))"
+    #[test]
+    fn interior_probability_matches_scipy() {
+        let cases = [
+            (40, 0.7, 0.01, 0.49999582353378247),
+            (60, 0.95, 0.02, 0.2592566724546329),
+            (33, 0.5, 0.05, 0.2342630590693252),
+            (150, 0.3, 0.5, 0.17189228425246897),
+            (333, 0.02, 0.2, 0.2782017993107323),
+            (1000, 0.6, 0.0004, 0.226161427895998),
+            (60, 0.95, 0.0, 0.2945815836263916),
+            (150, 0.003, 0.0, 1.215759182677226e-06),
+        ];
+        for (n, m, rho, want) in cases {
+            let got = RoundPercent::interior_probability(n, m, rho);
+            assert!(
+                (got - want).abs() <= 1e-9 * want,
+                "n={n} m={m} rho={rho}: {got} vs {want}"
+            );
+        }
+        // No interior count lands on a multiple of 5% out of 7 or 3; every one does out of
+        // 20 or 2; n = 1 has none, and counts as certain.
+        for (n, want) in [(7, 0.0), (3, 0.0), (20, 1.0), (2, 1.0), (1, 1.0)] {
+            let got = RoundPercent::interior_probability(n, 0.4, 0.1);
+            assert!((got - want).abs() < 1e-12, "n={n}: {got}");
         }
     }
 

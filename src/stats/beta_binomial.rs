@@ -6,7 +6,7 @@
 //! a + b grows (the plain log-gamma form loses ~1e-16·(a+b)·ln(a+b) in the log, 1e-5 at
 //! a + b = 1e10), and the pmf tends smoothly to the binomial one.
 
-use super::binomial::{binomial_pmf, divergence, stirling_error};
+use super::binomial::{binom_ln_pmf, stirling_error};
 
 /// Below this, [`ln_rising_over_power`] first steps a up by whole numbers (the Stirling
 /// series behind `stirling_error` is used from 15.5 on).
@@ -32,13 +32,14 @@ pub(crate) fn ln_rising_over_power(a: f64, x: f64) -> f64 {
     head + (x - steps) * (steps / a).ln_1p() + ln_rising_over_power(shifted, x - steps)
 }
 
-/// P(X = x) for X ~ BetaBinomial(n, a, b), 0 ≤ x ≤ n whole, a, b > 0.
-pub fn beta_binomial_pmf(x: f64, n: f64, a: f64, b: f64) -> f64 {
+/// P(X = x) for X ~ BetaBinomial(n, a, b), 0 ≤ x ≤ n whole, a, b > 0. Summed in logs:
+/// at the ends of a wide beta the binomial factor underflows while exp(Δ) overflows.
+pub fn beta_binomial_pmf(x: u64, n: u64, a: f64, b: f64) -> f64 {
     let m = a / (a + b);
-    let binomial = binomial_pmf(x, n, m, divergence(x, n, m));
-    let delta = ln_rising_over_power(a, x) + ln_rising_over_power(b, n - x)
-        - ln_rising_over_power(a + b, n);
-    binomial * delta.exp()
+    let (xf, nf) = (x as f64, n as f64);
+    let delta = ln_rising_over_power(a, xf) + ln_rising_over_power(b, nf - xf)
+        - ln_rising_over_power(a + b, nf);
+    (binom_ln_pmf(x, n, m) + delta).exp()
 }
 
 /// Counts 0..=n split into runs of neighbours, each inside or outside a set of counts.
@@ -60,7 +61,7 @@ const TAIL_SHARE: f64 = 1e-17;
 pub(crate) fn beta_binomial_mass(n: u64, a: f64, b: f64, runs: &impl CountRuns) -> f64 {
     let nf = n as f64;
     let x0 = (nf * a / (a + b)).round().clamp(0.0, nf) as u64;
-    let w0 = beta_binomial_pmf(x0 as f64, nf, a, b);
+    let w0 = beta_binomial_pmf(x0, n, a, b);
     let concave = a >= 1.0 && b >= 1.0;
     let up = sweep_up(n, a, b, (x0, w0), concave, runs);
     let down = sweep_down(n, a, b, (x0, w0), concave, runs);
