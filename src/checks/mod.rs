@@ -13,6 +13,7 @@ mod first_digit;
 pub mod integer_percent;
 mod last_digit;
 mod protocol_arithmetic;
+mod rate_null;
 mod round_percent;
 mod second_digit;
 pub mod subjects;

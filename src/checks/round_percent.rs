@@ -4,10 +4,24 @@
 //! floor(100·k/n + 1/2). The check counts the stations whose rounded percentage is a
 //! multiple of 5 (ends in 0 or 5). The naive expectation of 1 in 5 is wrong for small
 //! stations: with n = 40 voters every other count lands on a multiple of 5%. So each
-//! station's own chance is computed exactly under Binomial(n, observed rate) (the pmf
-//! summed over the counts that round to a multiple of 5), and the observed count is
-//! compared with the sum of those chances (a Poisson-binomial count):
+//! station's own chance is computed exactly from the pmf of its count (summed over the
+//! counts that round to a multiple of 5), and the observed count is compared with the sum
+//! of those chances (a Poisson-binomial count):
 //! z = (observed − Σp) / √Σp(1−p), with a two-sided normal p-value.
+//!
+//! The count's null is not Binomial(n, k/n): the station's observed rate carries its own
+//! binomial noise, and drawing around it adds that noise twice, which flagged clean
+//! elections whose true rates all sit near a multiple of 5% (issue #13). The count is
+//! BetaBinomial(n, a, b) instead, the rates of the station's region being Beta with a
+//! mean and spread fitted to all the stations (see [`super::rate_null`] for the fit and why
+//! it holds); with no spread beyond the binomial it is Binomial(n, region's rate).
+//!
+//! Stations at exactly 0% or 100% (k = 0 or k = n) are certain hits: both observed and
+//! expected, with no variance, and left out of the fit; every other station's chance is
+//! conditioned on 0 < k < n. The old null gave them certainty too (a rate of 0 or 1), but a
+//! spread of rates does not expect them: Russia 2012's 3,964 stations at 100% turnout, a
+//! phenomenon of their own (special stations, or stuffing), would otherwise read as an
+//! excess of round percentages (z = 21).
 //!
 //! Turnout is ballots ÷ registered over stations with registered > 0 and ballots ≤
 //! registered; the winner's share is the winner's votes ÷ valid over stations with
@@ -17,9 +31,11 @@ use rayon::prelude::*;
 use serde_json::json;
 use statrs::distribution::{ContinuousCDF, Normal};
 
+use super::rate_null::{chances, group_of};
 use super::{Check, CheckContext};
 use crate::data::Dataset;
 use crate::report::{CheckResult, Effect, Family};
+use crate::stats::beta_binomial::{CountRuns, beta_binomial_mass, beta_binomial_pmf};
 use crate::stats::binomial::{binomial_pmf, divergence};
 
 pub struct RoundPercent;
@@ -51,10 +67,75 @@ impl RoundPercent {
         }
         let variance = n as f64 * rate * (1.0 - rate);
         if variance > EXACT_MAX_VARIANCE || n > EXACT_MAX_N {
-            normal_approximation(n, rate)
+            normal_approximation(n, n as f64 * rate, variance.sqrt())
         } else {
             exact(n, rate)
         }
+    }
+
+    /// The same for X ~ BetaBinomial(n, a, b) with mean rate `rate` = a/(a+b) and
+    /// intra-class correlation `rho` = 1/(a+b+1); `rho` = 0 is the binomial. Summed
+    /// exactly up to a variance of 10^8 (about 1e-12 relative); beyond, the normal
+    /// approximation with the beta-binomial's variance.
+    pub fn multiple_of_five_probability_mixed(n: u64, rate: f64, rho: f64) -> f64 {
+        if rho <= 0.0 || n <= 1 {
+            return Self::multiple_of_five_probability(n, rate);
+        }
+        if !(rate > 0.0 && rate < 1.0) {
+            return 1.0;
+        }
+        let nf = n as f64;
+        let variance = nf * rate * (1.0 - rate) * (1.0 + (nf - 1.0) * rho);
+        if variance > MIXED_MAX_VARIANCE || n > EXACT_MAX_N {
+            return normal_approximation(n, nf * rate, variance.sqrt());
+        }
+        let s = 1.0 / rho - 1.0;
+        beta_binomial_mass(n, rate * s, (1.0 - rate) * s, &FivePercentBins { n })
+    }
+}
+
+impl RoundPercent {
+    /// [`Self::multiple_of_five_probability_mixed`] given 0 < X < n:
+    /// (P(multiple of 5) − P(X = 0) − P(X = n)) / (1 − P(X = 0) − P(X = n)), as 0% and
+    /// 100% are both multiples of 5. With n ≤ 1 (no interior count) it is 1.
+    pub fn interior_probability(n: u64, rate: f64, rho: f64) -> f64 {
+        if n <= 1 || !(rate > 0.0 && rate < 1.0) {
+            return 1.0;
+        }
+        let nf = n as f64;
+        let ends = if rho > 0.0 {
+            let s = 1.0 / rho - 1.0;
+            let (a, b) = (rate * s, (1.0 - rate) * s);
+            beta_binomial_pmf(0, n, a, b) + beta_binomial_pmf(n, n, a, b)
+        } else {
+            (nf * (-rate).ln_1p()).exp() + (nf * rate.ln()).exp()
+        };
+        let all = Self::multiple_of_five_probability_mixed(n, rate, rho);
+        ((all - ends) / (1.0 - ends)).clamp(0.0, 1.0)
+    }
+}
+
+/// Above this beta-binomial variance (σ = 10,000 voters) the exact sum would visit
+/// hundreds of thousands of counts per station.
+const MIXED_MAX_VARIANCE: f64 = 1e8;
+/// Percentage bins of n, the multiples of 5 marked.
+struct FivePercentBins {
+    n: u64,
+}
+
+impl CountRuns for FivePercentBins {
+    fn run_up(&self, x: u64) -> (u64, bool) {
+        let percent = percent_u64(x, self.n);
+        let end = if percent >= 100 {
+            self.n
+        } else {
+            first_u64(percent + 1, self.n) - 1
+        };
+        (end, percent % 5 == 0)
+    }
+    fn run_down(&self, x: u64) -> (u64, bool) {
+        let percent = percent_u64(x, self.n);
+        (first_u64(percent, self.n), percent % 5 == 0)
     }
 }
 
@@ -149,13 +230,11 @@ fn exact(n: u64, rate: f64) -> f64 {
     p.clamp(0.0, 1.0)
 }
 
-/// Σ over the multiple-of-5 percentages within 9σ of the mean of
+/// Σ over the multiple-of-5 percentages within 9σ of the mean μ of
 /// Φ((hi + ½ − μ)/σ) − Φ((lo − ½ − μ)/σ), where lo..=hi are the counts that round to it.
-fn normal_approximation(n: u64, rate: f64) -> f64 {
+fn normal_approximation(n: u64, mu: f64, sd: f64) -> f64 {
     let std = Normal::standard();
     let nf = n as f64;
-    let mu = nf * rate;
-    let sd = (nf * rate * (1.0 - rate)).sqrt();
     let lo_count = (mu - 9.0 * sd).max(0.0) as u64;
     let hi_count = ((mu + 9.0 * sd).min(nf)) as u64;
     let first = rounded_percent(lo_count, n) / 5 * 5;
@@ -192,16 +271,26 @@ impl Tally {
     }
 }
 
-/// Tallies the stations that `pair` maps to (k, n); the others are skipped.
+/// Tallies the stations that `pair` maps to (k, n); the others are skipped. A station at
+/// 0% or 100% counts as certain (observed and expected 1, no variance): the null is
+/// conditioned on which stations sit there, and the rest are fitted and drawn given
+/// 0 < k < n.
 fn tally(data: &Dataset, pair: impl Fn(usize) -> Option<(u64, u64)> + Sync) -> Tally {
-    let idx: Vec<usize> = (0..data.stations.len()).collect();
-    let parts: Vec<Tally> = idx
+    let mut edge = 0;
+    let obs: Vec<(usize, u64, u64)> = (0..data.stations.len())
+        .filter_map(|i| pair(i).map(|(k, n)| (group_of(data.stations[i].region), k, n)))
+        .filter(|&(_, k, n)| {
+            edge += u64::from(k == 0 || k == n);
+            0 < k && k < n
+        })
+        .collect();
+    let probs = chances(&obs, RoundPercent::interior_probability);
+    let parts: Vec<Tally> = obs
         .par_chunks(CHUNK)
-        .map(|chunk| {
+        .zip(probs.par_chunks(CHUNK))
+        .map(|(chunk, ps)| {
             let mut t = Tally::default();
-            for &i in chunk {
-                let Some((k, n)) = pair(i) else { continue };
-                let p = RoundPercent::multiple_of_five_probability(n, k as f64 / n as f64);
+            for (&(_, k, n), &p) in chunk.iter().zip(ps) {
                 t.stations += 1;
                 t.observed += u64::from(rounded_percent(k, n) % 5 == 0);
                 t.expected += p;
@@ -210,7 +299,13 @@ fn tally(data: &Dataset, pair: impl Fn(usize) -> Option<(u64, u64)> + Sync) -> T
             t
         })
         .collect();
-    parts.into_iter().fold(Tally::default(), Tally::add)
+    let certain = Tally {
+        stations: edge,
+        observed: edge,
+        expected: edge as f64,
+        variance: 0.0,
+    };
+    parts.into_iter().fold(certain, Tally::add)
 }
 
 fn result(subject: &str, what: &str, t: Tally) -> CheckResult {
@@ -362,6 +457,99 @@ mod tests {
         for (n, r, want) in cases {
             let got = RoundPercent::multiple_of_five_probability(n, r);
             assert!((got - want).abs() <= 1e-4, "n={n} r={r}: {got} vs {want}");
+        }
+    }
+
+    // Beta-binomial with a = m(1/ρ − 1), b = (1 − m)(1/ρ − 1); each reference value:
+    // python3 -c "import numpy as np; from scipy.stats import betabinom; n=N; m=M; rho=R;
+    //   s=1/rho-1; x=np.arange(n+1); k=(200*x+n)//(2*n);
+    //   print(repr(betabinom.pmf(x[k%5==0], n, m*s, (1-m)*s).sum()))"
+    #[test]
+    fn mixed_probability_matches_scipy() {
+        let cases = [
+            (40, 0.7, 0.01, 0.5000000002178263),
+            (600, 0.5, 0.02, 0.20000000000005153),
+            (1000, 0.6, 0.0004, 0.226161427895998),
+            (7, 0.3, 0.1, 0.16040273924825196),
+            (3, 0.4, 0.9, 0.9279999999999999),
+            (150, 0.3, 0.5, 0.32197900673906815),
+            (333, 0.02, 0.2, 0.7788188810143742),
+        ];
+        for (n, m, rho, want) in cases {
+            let got = RoundPercent::multiple_of_five_probability_mixed(n, m, rho);
+            assert!(
+                (got - want).abs() <= 1e-9 * want,
+                "n={n} m={m} rho={rho}: {got} vs {want}"
+            );
+        }
+    }
+
+    // Where a + b is large scipy's betaln loses digits (5e-6 at a + b = 1e9), so these
+    // are summed in mpmath at 40 digits: python3 -c "import mpmath as mp; mp.mp.dps=40
+    // n=N; m=mp.mpf('M'); r=mp.mpf('R'); s=1/r-1; a=m*s; b=(1-m)*s; lg=mp.loggamma
+    // c=lg(n+1)-lg(a+b+n)+lg(a+b)-lg(a)-lg(b)
+    // print(repr(float(mp.fsum(mp.exp(c-lg(x+1)-lg(n-x+1)+lg(x+a)+lg(n-x+b))
+    //   for x in range(n+1) if ((200*x+n)//(2*n))%5==0))))"
+    #[test]
+    fn mixed_probability_matches_mpmath_near_the_binomial() {
+        let cases = [
+            (600, 0.5, 1e-4, 0.2113201891193184),
+            (5000, 0.5, 1e-9, 0.5204511825729743),
+            (1000, 0.525, 0.003, 0.1998850465537869),
+            (2345, 0.81, 0.05, 0.19858387839943717),
+            (99_999, 0.6944, 1e-6, 0.346954634303345),
+        ];
+        for (n, m, rho, want) in cases {
+            let got = RoundPercent::multiple_of_five_probability_mixed(n, m, rho);
+            assert!(
+                (got - want).abs() <= 1e-9 * want,
+                "n={n} m={m} rho={rho}: {got} vs {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn mixed_probability_without_spread_is_the_binomial_one() {
+        for (n, m) in [(150, 0.63), (1000, 0.7123), (41_346, 0.3837372418129928)] {
+            assert_eq!(
+                RoundPercent::multiple_of_five_probability_mixed(n, m, 0.0),
+                RoundPercent::multiple_of_five_probability(n, m)
+            );
+            let near = RoundPercent::multiple_of_five_probability_mixed(n, m, 1e-16);
+            let want = RoundPercent::multiple_of_five_probability(n, m);
+            assert!((near - want).abs() < 1e-9 * want, "n={n}: {near} vs {want}");
+        }
+    }
+
+    // Given 0 < X < n; each reference value:
+    // python3 -c "import numpy as np; from scipy.stats import binom, betabinom; n=N; m=M; rho=R
+    //   x=np.arange(n+1); h=x[((200*x+n)//(2*n))%5==0]
+    //   d=binom(n,m) if rho==0 else betabinom(n, m*(1/rho-1), (1-m)*(1/rho-1))
+    //   e=d.pmf(0)+d.pmf(n); print(repr((d.pmf(h).sum()-e)/(1-e)))"
+    #[test]
+    fn interior_probability_matches_scipy() {
+        let cases = [
+            (40, 0.7, 0.01, 0.49999582353378247),
+            (60, 0.95, 0.02, 0.2592566724546329),
+            (33, 0.5, 0.05, 0.2342630590693252),
+            (150, 0.3, 0.5, 0.17189228425246897),
+            (333, 0.02, 0.2, 0.2782017993107323),
+            (1000, 0.6, 0.0004, 0.226161427895998),
+            (60, 0.95, 0.0, 0.2945815836263916),
+            (150, 0.003, 0.0, 1.215759182677226e-06),
+        ];
+        for (n, m, rho, want) in cases {
+            let got = RoundPercent::interior_probability(n, m, rho);
+            assert!(
+                (got - want).abs() <= 1e-9 * want,
+                "n={n} m={m} rho={rho}: {got} vs {want}"
+            );
+        }
+        // No interior count lands on a multiple of 5% out of 7 or 3; every one does out of
+        // 20 or 2; n = 1 has none, and counts as certain.
+        for (n, want) in [(7, 0.0), (3, 0.0), (20, 1.0), (2, 1.0), (1, 1.0)] {
+            let got = RoundPercent::interior_probability(n, 0.4, 0.1);
+            assert!((got - want).abs() < 1e-12, "n={n}: {got}");
         }
     }
 

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use elaudit::data::{ColumnSpec, Dataset, RolePresence, Station};
+use elaudit::simulate::{ElectionSpec, default_candidate_names};
 
 /// Set (to anything but `0`) by `.ci/run`: an absent `../shared/data` then fails the
 /// tests that need it instead of skipping them, so CI cannot pass without running them.
@@ -93,3 +94,40 @@ pub fn stdout_of_success(cmd: &mut assert_cmd::Command) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// Degenerate clean shapes (issue #13): no spread where the simulator allows none, so
+/// the stations of a region share one true rate, on or halfway between multiples of 5%.
+pub fn degenerate_shape(kind: usize, stations: usize) -> ElectionSpec {
+    let base = ElectionSpec {
+        shares: vec![0.5, 0.5],
+        candidate_names: default_candidate_names(2),
+        share_sd: 0.0,
+        region_sd: 0.0,
+        ..ElectionSpec::clean(stations)
+    };
+    match kind {
+        // The issue's example: `--shares 0.5,0.5 --share-sd 0 --region-sd 0`.
+        0 => base,
+        // Turnout exactly 60% everywhere too.
+        1 => ElectionSpec {
+            turnout_sd: 0.0,
+            ..base
+        },
+        // Both rates halfway between multiples of 5%.
+        2 => ElectionSpec {
+            turnout_sd: 0.0,
+            turnout: 0.625,
+            shares: vec![0.525, 0.475],
+            ..base
+        },
+        // Flat inside each region, regions apart.
+        _ => ElectionSpec {
+            turnout_sd: 0.0,
+            region_sd: 0.2,
+            ..base
+        },
+    }
+}
+
+/// Names of [`degenerate_shape`]'s kinds, in order.
+pub const DEGENERATE_NAMES: [&str; 4] = ["example", "flat", "between", "flat-regions"];
