@@ -94,6 +94,18 @@ proptest! {
         no_panic(&magic, &opts);
     }
 
+    /// Found by this test: a line of a quoted field that spans lines holding only a
+    /// byte-order mark read as nothing, and went unaccounted.
+    #[test]
+    fn a_byte_order_mark_alone_on_a_split_line_is_accounted_for(multiline in any::<bool>()) {
+        let spec = ColumnSpec { candidates: vec!["1".into()], ..ColumnSpec::default() };
+        let opts = LoadOptions { spec, multiline_fields: multiline, ..LoadOptions::default() };
+        let d = load_reader("bom.csv", "a,b,c,d,e,1\n0,\"\n\u{feff}".as_bytes(), &opts);
+        let d = d.expect("loads");
+        prop_assert!(d.lines.balanced(), "{:?}", d.lines);
+        prop_assert_eq!(d.lines.lines, 3);
+    }
+
     #[test]
     fn csv_like_text_never_panics(text in csvish(), opts in options(), header in any::<bool>(), gz in any::<bool>()) {
         let mut full = if header { String::from("a,b,c,d,e,1\n") } else { String::new() };

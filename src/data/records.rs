@@ -307,7 +307,9 @@ impl RecordSource<'_> {
                 reader(text, self.delimiter).read_byte_record(&mut rec),
                 Ok(true)
             ) {
-                continue;
+                // The reader strips a byte-order mark at the start of its input, so a line
+                // of one reads as nothing: keep it, as one field, to be accounted for.
+                rec = csv::ByteRecord::from(vec![text]);
             }
             if text.contains(&b'"') {
                 let detail = format!(
