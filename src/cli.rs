@@ -46,6 +46,10 @@ pub struct AuditArgs {
     /// Region column; give several times to join columns into one key.
     #[arg(long, value_name = "COL", help_heading = "Columns")]
     pub region: Vec<String>,
+    /// Locality column (town, municipality: the small-stations check's neighbourhood);
+    /// give several times to join columns into one key.
+    #[arg(long, value_name = "COL", help_heading = "Columns")]
+    pub locality: Vec<String>,
     /// Registered voters column; give several times to sum columns.
     #[arg(long, value_name = "COL", help_heading = "Columns")]
     pub registered: Vec<String>,

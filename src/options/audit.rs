@@ -126,6 +126,7 @@ fn load_options(args: &AuditArgs) -> Result<LoadOptions, Error> {
     let mut flags = ColumnSpec {
         id: args.id.clone(),
         region: args.region.clone(),
+        locality: args.locality.clone(),
         registered: args.registered.clone(),
         ballots: args.ballots.clone(),
         valid: args.valid.clone(),

@@ -192,6 +192,7 @@ impl Model<'_> {
                 line: i as u64 + 2,
                 id: format!("S{:0width$}", i + 1),
                 region: Some(r as u32),
+                locality: None,
                 registered: Some(c.registered),
                 ballots: c.ballots,
                 valid: c.valid,

@@ -240,6 +240,7 @@ fn assemble(spec: ElectionSpec, seed: u64, batches: Vec<Batch>, mut fair: FairTr
         regions: (1..=spec.regions)
             .map(|r| format!("R{r:0width$}"))
             .collect(),
+        localities: Vec::new(),
         on_ballot: vec![true; votes.len()],
         stations,
         votes,

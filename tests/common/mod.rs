@@ -66,6 +66,7 @@ pub fn dataset(
             line: i as u64 + 2,
             id: format!("s{i}"),
             region: None,
+            locality: None,
             registered: Some(registered),
             ballots,
             valid,
