@@ -322,6 +322,28 @@ pub struct SimulateArgs {
         help_heading = "Fair model"
     )]
     pub invalid_rate: Option<f64>,
+    /// Localities (towns) per region, written as a `locality` column: each region's
+    /// block of stations is split into N contiguous, equal blocks (default 0: none).
+    #[arg(
+        long,
+        default_value_t = 0,
+        value_name = "N",
+        value_parser = ranges::localities,
+        allow_hyphen_values = true,
+        help_heading = "Fair model"
+    )]
+    pub localities: usize,
+    /// Standard deviation of a locality's effect z·SD: +z·SD on logit turnout and on the
+    /// winner's log share, station sizes times exp(−z·SD), so towns have big stations and
+    /// low turnout (default 0).
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        default_value_t = 0.0,
+        value_name = "SD",
+        help_heading = "Fair model"
+    )]
+    pub locality_sd: f64,
 
     /// Share of stations whose counts are invented with a human preference for last digits 0 and 5.
     #[arg(
@@ -371,6 +393,34 @@ pub struct SimulateArgs {
         help_heading = "Planted irregularities"
     )]
     pub steal_exponent: f64,
+    /// Voter coercion: share of each region's smallest third of stations (by registered
+    /// voters) that are coerced (Jiménez, Hidalgo and Klimek 2017).
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        default_value_t = 0.0,
+        value_name = "S",
+        help_heading = "Planted irregularities"
+    )]
+    pub coercion_share: f64,
+    /// Share of a coerced station's abstainers made to vote for the winner.
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        default_value_t = 0.0,
+        value_name = "A",
+        help_heading = "Planted irregularities"
+    )]
+    pub coercion_abstainers: f64,
+    /// Share of a coerced station's other candidates' voters who switch to the winner.
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        default_value_t = 0.0,
+        value_name = "O",
+        help_heading = "Planted irregularities"
+    )]
+    pub coercion_others: f64,
     /// Write the station CSV here (default: stdout).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,

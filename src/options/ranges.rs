@@ -91,6 +91,11 @@ pub fn regions(s: &str) -> Result<usize, RangeError> {
     count(s, 1, MAX_STATIONS as u64, 10)
 }
 
+/// `simulate --localities`: 0 writes no locality column.
+pub fn localities(s: &str) -> Result<usize, RangeError> {
+    count(s, 0, MAX_STATIONS as u64, 20)
+}
+
 /// A real number for which `ok` holds; NaN and text fail it too.
 fn real(s: &str, ok: impl Fn(f64) -> bool, expected: &str) -> Result<f64, RangeError> {
     match s.trim().parse::<f64>() {
