@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::checks::{anomalous_votes, integer_percent};
+use crate::checks::{anomalous_votes, integer_percent, small_stations};
 use crate::options::ranges;
 
 /// elaudit: statistical fingerprints of election manipulation in polling-station results.
@@ -195,6 +195,28 @@ pub struct AuditArgs {
         help_heading = "Checks"
     )]
     pub anomalous_votes_replicates: usize,
+    /// small-stations: the share of each locality's stations, smallest by registered
+    /// voters first, that count as small (default 1/3, as in Jiménez et al. 2017).
+    #[arg(
+        long,
+        default_value_t = small_stations::DEFAULT_QUANTILE,
+        value_name = "Q",
+        value_parser = ranges::small_quantile,
+        allow_hyphen_values = true,
+        help_heading = "Checks"
+    )]
+    pub small_quantile: f64,
+    /// small-stations: permutations of the size labels within localities (its p-value
+    /// goes below 1/(B+1) by a fitted tail).
+    #[arg(
+        long,
+        default_value_t = small_stations::DEFAULT_REPLICATES,
+        value_name = "B",
+        value_parser = ranges::small_stations_replicates,
+        allow_hyphen_values = true,
+        help_heading = "Checks"
+    )]
+    pub small_stations_replicates: usize,
     /// Also run every applicable check inside each region, adjust across regions
     /// (Benjamini-Hochberg) and rank the regions.
     #[arg(long, help_heading = "Checks")]

@@ -15,6 +15,7 @@ mod last_digit;
 mod protocol_arithmetic;
 mod round_percent;
 mod second_digit;
+pub mod small_stations;
 pub mod subjects;
 pub mod turnout_shape;
 pub mod turnout_share;
@@ -28,6 +29,7 @@ pub use last_digit::LastDigit;
 pub use protocol_arithmetic::ProtocolArithmetic;
 pub use round_percent::RoundPercent;
 pub use second_digit::SecondDigit;
+pub use small_stations::SmallStations;
 pub use turnout_shape::TurnoutShape;
 pub use turnout_share::TurnoutShare;
 
@@ -46,6 +48,8 @@ pub struct CheckOptions {
     pub integer_percent_replicates: usize,
     /// Bootstrap replicates of `anomalous-votes`' interval; 0 gives no interval.
     pub anomalous_votes_replicates: usize,
+    /// `small-stations`' size quantile and permutations.
+    pub small_stations: SmallStations,
 }
 
 impl Default for CheckOptions {
@@ -56,6 +60,7 @@ impl Default for CheckOptions {
             fingerprint: Fingerprint::default(),
             integer_percent_replicates: integer_percent::DEFAULT_REPLICATES,
             anomalous_votes_replicates: anomalous_votes::DEFAULT_REPLICATES,
+            small_stations: SmallStations::default(),
         }
     }
 }
@@ -127,6 +132,7 @@ pub fn registry_for(options: &CheckOptions) -> Vec<Box<dyn Check>> {
         Box::new(TurnoutShare),
         Box::new(TurnoutShape),
         Box::new(AnomalousVotes),
+        Box::new(options.small_stations),
         Box::new(options.fingerprint),
     ]
 }

@@ -6,7 +6,7 @@
 
 use thiserror::Error;
 
-use crate::checks::{anomalous_votes, integer_percent};
+use crate::checks::{anomalous_votes, integer_percent, small_stations};
 use crate::simulate::MAX_STATIONS;
 
 /// What a flag takes; clap prints it after "invalid value 'V' for '--flag <V>': ".
@@ -63,6 +63,26 @@ pub fn anomalous_votes_replicates(s: &str) -> Result<usize, RangeError> {
         0,
         MAX_REPLICATES,
         anomalous_votes::DEFAULT_REPLICATES as u64,
+    )
+}
+
+/// `--small-quantile`: a share of each neighbourhood's stations, at most half (beyond
+/// it "small" would be most stations).
+pub fn small_quantile(s: &str) -> Result<f64, RangeError> {
+    real(
+        s,
+        |q| q > 0.0 && q <= 0.5,
+        "a share of stations in (0, 0.5], e.g. 0.333",
+    )
+}
+
+/// `--small-stations-replicates`: the fitted tail needs a few dozen.
+pub fn small_stations_replicates(s: &str) -> Result<usize, RangeError> {
+    count(
+        s,
+        20,
+        MAX_REPLICATES,
+        small_stations::DEFAULT_REPLICATES as u64,
     )
 }
 
