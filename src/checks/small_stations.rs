@@ -110,8 +110,31 @@ struct Groups {
 /// One station's figures: (neighbourhood, registered, turnout, share, valid ÷ ballots).
 type Row = (u32, u64, f64, f64, f64);
 
-/// The stations every figure is defined at, with their neighbourhood.
+/// The stations every figure is defined at, with their neighbourhood's rank by name,
+/// sorted by neighbourhood, then size, turnout and share: an order that does not depend on
+/// the file's, so neither the small set (ties included) nor the permutations do.
 fn rows(data: &Dataset, level: Level) -> Vec<Row> {
+    let names = match level {
+        Level::Locality => &data.localities,
+        Level::Region => &data.regions,
+    };
+    let mut by_name: Vec<usize> = (0..names.len()).collect();
+    by_name.sort_by(|&a, &b| names[a].cmp(&names[b]));
+    let mut rank = vec![0u32; names.len()];
+    for (r, &g) in by_name.iter().enumerate() {
+        rank[g] = r as u32;
+    }
+    let mut rows: Vec<Row> = station_rows(data, level)
+        .into_iter()
+        .filter_map(|r| Some((*rank.get(r.0 as usize)?, r.1, r.2, r.3, r.4)))
+        .collect();
+    // The figures are finite and non-negative, so their bits sort as the numbers do.
+    rows.sort_unstable_by_key(|r| (r.0, r.1, r.2.to_bits(), r.3.to_bits(), r.4.to_bits()));
+    rows
+}
+
+/// Each station's row, with its neighbourhood's index, in file order.
+fn station_rows(data: &Dataset, level: Level) -> Vec<Row> {
     (0..data.stations.len())
         .filter_map(|i| {
             let s = &data.stations[i];
@@ -137,11 +160,9 @@ fn mean_sd(x: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
 }
 
 impl Groups {
-    /// Groups `rows` by neighbourhood and standardises each; small = the ⌊q·n⌋ smallest by
-    /// registered voters (ties in file order).
-    fn build(mut rows: Vec<Row>, q: f64) -> Groups {
-        // Stable: within a neighbourhood, file order stays.
-        rows.sort_by_key(|r| r.0);
+    /// Groups `rows` (sorted as [`rows`] sorts them) by neighbourhood and standardises
+    /// each; small = the ⌊q·n⌋ smallest by registered voters, ties by turnout and share.
+    fn build(rows: Vec<Row>, q: f64) -> Groups {
         let mut g = Groups::default();
         let mut at = 0;
         while at < rows.len() {
@@ -166,10 +187,8 @@ impl Groups {
         self.small.push(m);
         self.zt.extend(part.iter().map(|r| (r.2 - mt) / st));
         self.zs.extend(part.iter().map(|r| (r.3 - ms) / ss));
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by_key(|&i| (part[i].1, i));
-        for &i in &order[..m] {
-            let (_, reg, t, s, vb) = part[i];
+        // Sorted by size already: the first m are the small ones.
+        for (i, &(_, reg, t, s, vb)) in part.iter().enumerate().take(m) {
             let w = reg as f64 * vb;
             self.coef[0] += w * st * s;
             self.coef[1] += w * ss * t;
@@ -446,10 +465,7 @@ mod tests {
             let part: Vec<&Row> = rows.iter().filter(|x| x.0 == r).collect();
             let (_, st) = mean_sd(part.iter().map(|x| x.2));
             let (_, ss) = mean_sd(part.iter().map(|x| x.3));
-            let mut order: Vec<usize> = (0..part.len()).collect();
-            order.sort_by_key(|&i| (part[i].1, i));
-            for &i in &order[..part.len() / 3] {
-                let (_, reg, t, s, vb) = *part[i];
+            for &&(_, reg, t, s, vb) in &part[..part.len() / 3] {
                 let w = reg as f64 * vb;
                 direct += w * (t * s - (t - dt * st) * (s - ds * ss));
             }
