@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::checks::{anomalous_votes, integer_percent};
+use crate::checks::{anomalous_votes, integer_percent, small_stations};
 use crate::options::ranges;
 
 /// elaudit: statistical fingerprints of election manipulation in polling-station results.
@@ -46,6 +46,10 @@ pub struct AuditArgs {
     /// Region column; give several times to join columns into one key.
     #[arg(long, value_name = "COL", help_heading = "Columns")]
     pub region: Vec<String>,
+    /// Locality column (town, municipality: the small-stations check's neighbourhood);
+    /// give several times to join columns into one key.
+    #[arg(long, value_name = "COL", help_heading = "Columns")]
+    pub locality: Vec<String>,
     /// Registered voters column; give several times to sum columns.
     #[arg(long, value_name = "COL", help_heading = "Columns")]
     pub registered: Vec<String>,
@@ -191,6 +195,28 @@ pub struct AuditArgs {
         help_heading = "Checks"
     )]
     pub anomalous_votes_replicates: usize,
+    /// small-stations: the share of each locality's stations, smallest by registered
+    /// voters first, that count as small (default 1/3, as in Jiménez et al. 2017).
+    #[arg(
+        long,
+        default_value_t = small_stations::DEFAULT_QUANTILE,
+        value_name = "Q",
+        value_parser = ranges::small_quantile,
+        allow_hyphen_values = true,
+        help_heading = "Checks"
+    )]
+    pub small_quantile: f64,
+    /// small-stations: permutations of the size labels within localities (its p-value
+    /// goes below 1/(B+1) by a fitted tail).
+    #[arg(
+        long,
+        default_value_t = small_stations::DEFAULT_REPLICATES,
+        value_name = "B",
+        value_parser = ranges::small_stations_replicates,
+        allow_hyphen_values = true,
+        help_heading = "Checks"
+    )]
+    pub small_stations_replicates: usize,
     /// Also run every applicable check inside each region, adjust across regions
     /// (Benjamini-Hochberg) and rank the regions.
     #[arg(long, help_heading = "Checks")]
@@ -318,6 +344,28 @@ pub struct SimulateArgs {
         help_heading = "Fair model"
     )]
     pub invalid_rate: Option<f64>,
+    /// Localities (towns) per region, written as a `locality` column: each region's
+    /// block of stations is split into N contiguous, equal blocks (default 0: none).
+    #[arg(
+        long,
+        default_value_t = 0,
+        value_name = "N",
+        value_parser = ranges::localities,
+        allow_hyphen_values = true,
+        help_heading = "Fair model"
+    )]
+    pub localities: usize,
+    /// Standard deviation of a locality's effect z·SD: +z·SD on logit turnout and on the
+    /// winner's log share, station sizes times exp(−z·SD), so towns have big stations and
+    /// low turnout (default 0).
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        default_value_t = 0.0,
+        value_name = "SD",
+        help_heading = "Fair model"
+    )]
+    pub locality_sd: f64,
 
     /// Share of stations whose counts are invented with a human preference for last digits 0 and 5.
     #[arg(
@@ -367,6 +415,34 @@ pub struct SimulateArgs {
         help_heading = "Planted irregularities"
     )]
     pub steal_exponent: f64,
+    /// Voter coercion: share of each region's smallest third of stations (by registered
+    /// voters) that are coerced (Jiménez, Hidalgo and Klimek 2017).
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        default_value_t = 0.0,
+        value_name = "S",
+        help_heading = "Planted irregularities"
+    )]
+    pub coercion_share: f64,
+    /// Share of a coerced station's abstainers made to vote for the winner.
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        default_value_t = 0.0,
+        value_name = "A",
+        help_heading = "Planted irregularities"
+    )]
+    pub coercion_abstainers: f64,
+    /// Share of a coerced station's other candidates' voters who switch to the winner.
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        default_value_t = 0.0,
+        value_name = "O",
+        help_heading = "Planted irregularities"
+    )]
+    pub coercion_others: f64,
     /// Write the station CSV here (default: stdout).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,

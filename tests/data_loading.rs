@@ -1214,3 +1214,30 @@ fn one_million_rows_load_quickly() {
         assert_eq!(d.stations.len(), 1_000_000);
     }
 }
+
+#[test]
+fn locality_joins_its_columns_and_is_recognised_from_the_header() {
+    let csv = "reg,tik,uik,voters,ballots,A,B\n\
+               R1,T1,1,100,60,30,28\n\
+               R1,T2,2,100,60,30,28\n\
+               R1,T1,3,100,3,2,1\n";
+    let spec = ColumnSpec {
+        id: strings(&["uik"]),
+        region: strings(&["reg"]),
+        locality: strings(&["reg", "tik"]),
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(d.localities, ["R1/T1", "R1/T2"]);
+    let loc: Vec<_> = d.stations.iter().map(|s| s.locality).collect();
+    assert_eq!(loc, [Some(0), Some(1), Some(0)]);
+    assert_eq!(role_of(&d, "tik"), "locality");
+    assert_eq!(role_of(&d, "reg"), "region+locality");
+    // Recognised from the header, and never a candidate.
+    let d =
+        load_str("id,municipality,registered,ballots,A,B\nx,7,100,50,20,30\ny,8,100,50,20,30\n");
+    assert_eq!(d.localities, ["7", "8"]);
+    assert_eq!(d.candidates, ["A", "B"]);
+    let file = ColumnSpec::from_toml_str("locality = [\"a\", \"b\"]", "x.toml").unwrap();
+    assert_eq!(file.locality, ["a", "b"]);
+}

@@ -34,6 +34,7 @@ fn dataset(roles: RolePresence, rows: &[Row]) -> Dataset {
             line: i as u64 + 2,
             id: id.into(),
             region: None,
+            locality: None,
             registered: roles.registered.then_some(registered),
             ballots,
             valid,

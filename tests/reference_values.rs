@@ -199,6 +199,7 @@ fn dataset(a: &[u64]) -> Dataset {
             line: i as u64 + 2,
             id: format!("s{i}"),
             region: None,
+            locality: None,
             registered: Some(v + 1000),
             ballots: v + 5,
             valid: v + 5,

@@ -3,8 +3,8 @@
 
 use elaudit::data::{LoadOptions, load_reader};
 use elaudit::simulate::{
-    ElectionSpec, Fraud, Planted, Simulated, SizeModel, default_candidate_names, kz2022, simulate,
-    truth_json, write_csv,
+    ElectionSpec, Fraud, Localities, Planted, Simulated, SizeModel, default_candidate_names,
+    kz2022, simulate, truth_json, write_csv,
 };
 
 fn csv_bytes(sim: &Simulated) -> Vec<u8> {
@@ -25,6 +25,7 @@ fn all_fraud() -> Fraud {
         extreme: 0.05,
         theta: 0.15,
         steal_exponent: 1.0,
+        ..Fraud::default()
     }
 }
 
@@ -392,6 +393,10 @@ fn simulate_never_panics_on_a_bad_spec() {
         share_sd: f64::NAN,
         invalid_rate: 2.0,
         candidate_names: vec![],
+        localities: Localities {
+            per_region: 3,
+            sd: f64::NAN,
+        },
         fraud: Fraud {
             invented_counts: 5.0,
             integer_percent: -1.0,
@@ -399,6 +404,9 @@ fn simulate_never_panics_on_a_bad_spec() {
             extreme: 0.9,
             theta: f64::NAN,
             steal_exponent: -3.0,
+            coercion_share: 7.0,
+            coercion_abstainers: f64::NAN,
+            coercion_others: -1.0,
         },
     };
     let sim = simulate(&bad, 1);
@@ -606,4 +614,72 @@ fn default_candidate_names_run_through_the_alphabet_and_beyond() {
         simulate(&spec, 1).dataset.candidates,
         default_candidate_names(4)
     );
+}
+
+/// Coercion hits only each region's smallest third, adds no ballot beyond a voter, and the
+/// truth adds up: the winner gains the abstainers made to vote plus the voters switched.
+#[test]
+fn coercion_moves_voters_at_small_stations_only() {
+    let clean_spec = ElectionSpec {
+        regions: 4,
+        localities: Localities {
+            per_region: 5,
+            sd: 0.3,
+        },
+        ..ElectionSpec::clean(6000)
+    };
+    let spec = ElectionSpec {
+        fraud: Fraud {
+            coercion_share: 0.3,
+            coercion_abstainers: 0.2,
+            coercion_others: 0.1,
+            ..Fraud::default()
+        },
+        ..clean_spec.clone()
+    };
+    let clean = simulate(&clean_spec, 9);
+    let sim = simulate(&spec, 9);
+    assert_consistent(&sim);
+    let d = &sim.dataset;
+    assert_eq!(d.localities.len(), 20);
+    assert_eq!(d.localities[0], "R01-L01");
+    let c = &sim.truth.fraud.coercion;
+    let small = 6000 / 4 / 3;
+    assert!(
+        (c.stations as f64 - 0.3 * 4.0 * small as f64).abs() < 60.0,
+        "{c:?}"
+    );
+    assert_eq!(sim.truth.fraud.fraudulent_stations, c.stations);
+    let gain = sim.truth.totals.votes[0] - clean.truth.totals.votes[0];
+    assert_eq!(gain as i64, c.ballots_added + c.votes_moved as i64);
+    assert_eq!(
+        sim.truth.totals.ballots - clean.truth.totals.ballots,
+        c.ballots_added as u64
+    );
+    for r in 0..4u32 {
+        let sizes = |coerced: bool| {
+            d.stations
+                .iter()
+                .zip(&sim.truth.planted)
+                .filter(|(s, p)| s.region == Some(r) && p.has(Planted::COERCION) == coerced)
+                .map(|(s, _)| s.registered.unwrap())
+                .collect::<Vec<_>>()
+        };
+        let (hit, rest) = (sizes(true), sizes(false));
+        let mut all = [hit.clone(), rest].concat();
+        all.sort_unstable();
+        let third = all[all.len() / 3 - 1];
+        assert!(hit.iter().all(|&s| s <= third), "region {r}");
+    }
+    // The same election without coercion is the clean one, station by station.
+    for (a, b) in clean.dataset.stations.iter().zip(&d.stations) {
+        assert_eq!(a.registered, b.registered);
+        assert_eq!(a.locality, b.locality);
+    }
+    let mut out = Vec::new();
+    write_csv(d, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("station,region,locality,registered,"));
+    assert!(truth_json(&sim.truth).contains("\"coercion\""));
+    assert!(!truth_json(&clean.truth).contains("coercion"));
 }

@@ -16,6 +16,7 @@ mod protocol_arithmetic;
 mod rate_null;
 mod round_percent;
 mod second_digit;
+pub mod small_stations;
 pub mod subjects;
 pub mod turnout_shape;
 pub mod turnout_share;
@@ -29,6 +30,7 @@ pub use last_digit::LastDigit;
 pub use protocol_arithmetic::ProtocolArithmetic;
 pub use round_percent::RoundPercent;
 pub use second_digit::SecondDigit;
+pub use small_stations::SmallStations;
 pub use turnout_shape::TurnoutShape;
 pub use turnout_share::TurnoutShare;
 
@@ -47,6 +49,8 @@ pub struct CheckOptions {
     pub integer_percent_replicates: usize,
     /// Bootstrap replicates of `anomalous-votes`' interval; 0 gives no interval.
     pub anomalous_votes_replicates: usize,
+    /// `small-stations`' size quantile and permutations.
+    pub small_stations: SmallStations,
 }
 
 impl Default for CheckOptions {
@@ -57,6 +61,7 @@ impl Default for CheckOptions {
             fingerprint: Fingerprint::default(),
             integer_percent_replicates: integer_percent::DEFAULT_REPLICATES,
             anomalous_votes_replicates: anomalous_votes::DEFAULT_REPLICATES,
+            small_stations: SmallStations::default(),
         }
     }
 }
@@ -128,6 +133,7 @@ pub fn registry_for(options: &CheckOptions) -> Vec<Box<dyn Check>> {
         Box::new(TurnoutShare),
         Box::new(TurnoutShape),
         Box::new(AnomalousVotes),
+        Box::new(options.small_stations),
         Box::new(options.fingerprint),
     ]
 }

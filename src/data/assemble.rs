@@ -107,6 +107,7 @@ struct Merged {
     /// Chunk of each station, to translate its chunk-local region index.
     chunk_of: Vec<u32>,
     local_regions: Vec<Vec<String>>,
+    local_localities: Vec<Vec<String>>,
 }
 
 impl Merged {
@@ -126,6 +127,7 @@ impl Merged {
             multi_line: HashMap::new(),
             chunk_of: Vec::with_capacity(n),
             local_regions: Vec::new(),
+            local_localities: Vec::new(),
         };
         for (ci, part) in parts.into_iter().enumerate() {
             m.chunk_of
@@ -143,6 +145,7 @@ impl Merged {
             m.repeated_header.extend(part.repeated_header);
             m.multi_line.extend(part.multi_line);
             m.local_regions.push(part.regions);
+            m.local_localities.push(part.localities);
         }
         m
     }
@@ -184,31 +187,18 @@ impl Merged {
 
     /// Regions in order of first appearance among the stations kept.
     fn global_regions(&mut self) -> Vec<String> {
-        let mut regions = Vec::new();
-        let mut global: FnvMap<&str, u32> = FnvMap::default();
-        let locals = &self.local_regions;
-        let mut maps: Vec<Vec<Option<u32>>> = locals.iter().map(|l| vec![None; l.len()]).collect();
-        for (s, &ci) in self.stations.iter_mut().zip(&self.chunk_of) {
-            let (Some(local), Some(map), Some(names)) =
-                (s.region, maps.get_mut(ci as usize), locals.get(ci as usize))
-            else {
-                continue;
-            };
-            let Some(slot) = map.get_mut(local as usize) else {
-                continue;
-            };
-            let g = *slot.get_or_insert_with(|| {
-                let name = names.get(local as usize).map(String::as_str).unwrap_or("");
-                let next = regions.len() as u32;
-                let g = *global.entry(name).or_insert(next);
-                if g == next {
-                    regions.push(name.to_string());
-                }
-                g
-            });
-            s.region = Some(g);
-        }
-        regions
+        let locals = std::mem::take(&mut self.local_regions);
+        global_groups(&mut self.stations, &self.chunk_of, &locals, |s| {
+            &mut s.region
+        })
+    }
+
+    /// Localities in order of first appearance among the stations kept.
+    fn global_localities(&mut self) -> Vec<String> {
+        let locals = std::mem::take(&mut self.local_localities);
+        global_groups(&mut self.stations, &self.chunk_of, &locals, |s| {
+            &mut s.locality
+        })
     }
 
     /// Where every line went; `lines` and `header` come from the reader.
@@ -248,6 +238,42 @@ impl Merged {
         }
         out
     }
+}
+
+/// A grouping role's chunk-local indices made global, names in order of first
+/// appearance among `stations`; `slot_of` picks the role's index in a station.
+fn global_groups(
+    stations: &mut [Station],
+    chunk_of: &[u32],
+    locals: &[Vec<String>],
+    slot_of: fn(&mut Station) -> &mut Option<u32>,
+) -> Vec<String> {
+    let mut groups = Vec::new();
+    let mut global: FnvMap<&str, u32> = FnvMap::default();
+    let mut maps: Vec<Vec<Option<u32>>> = locals.iter().map(|l| vec![None; l.len()]).collect();
+    for (s, &ci) in stations.iter_mut().zip(chunk_of) {
+        let (Some(local), Some(map), Some(names)) = (
+            *slot_of(s),
+            maps.get_mut(ci as usize),
+            locals.get(ci as usize),
+        ) else {
+            continue;
+        };
+        let Some(slot) = map.get_mut(local as usize) else {
+            continue;
+        };
+        let g = *slot.get_or_insert_with(|| {
+            let name = names.get(local as usize).map(String::as_str).unwrap_or("");
+            let next = groups.len() as u32;
+            let g = *global.entry(name).or_insert(next);
+            if g == next {
+                groups.push(name.to_string());
+            }
+            g
+        });
+        *slot_of(s) = Some(g);
+    }
+    groups
 }
 
 /// The candidate with the most votes, the first of equals.
@@ -305,6 +331,11 @@ pub(super) fn assemble(
     } else {
         m.global_regions()
     };
+    let localities = if plan.locality.is_empty() {
+        Vec::new()
+    } else {
+        m.global_localities()
+    };
     let lines = m.account(file.lines, file.header);
     let excluded = m.exclusions(plan);
     Ok(Dataset {
@@ -319,6 +350,7 @@ pub(super) fn assemble(
         candidates: plan.candidate_names.clone(),
         winner: plan.winner.unwrap_or_else(|| top_candidate(&m.votes, k)),
         regions,
+        localities,
         rejected: published(std::mem::take(&mut m.rejected)),
         stations: m.stations,
         votes: m.votes,

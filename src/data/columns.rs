@@ -4,15 +4,15 @@
 //!   or, failing that, the one header that equals it when case is ignored.
 //! - A role that was not given is taken from the first header that equals, case
 //!   ignored, a name on that role's list ([`ID_NAMES`], [`REGION_NAMES`],
-//!   [`REGISTERED_NAMES`], [`BALLOTS_NAMES`], [`VALID_NAMES`], [`INVALID_NAMES`], tried
+//!   [`LOCALITY_NAMES`], [`REGISTERED_NAMES`], [`BALLOTS_NAMES`], [`VALID_NAMES`], [`INVALID_NAMES`], tried
 //!   in list order).
 //! - Candidates, when none were given, are the remaining columns whose values in the
 //!   first [`CANDIDATE_SAMPLE_ROWS`] usable data rows (not excluded, right length) are
 //!   all whole numbers, with at least one present. Never taken: columns with another
 //!   role, columns named on any recognised list, `--exclude` columns, and id-like or
 //!   code-like names ([`CODE_LIKE_WORDS`]).
-//! - Each column takes at most one count or candidate role; id and region parts may
-//!   reuse any column (roles are then joined with `+`, e.g. `id+region`).
+//! - Each column takes at most one count or candidate role; id, region and locality
+//!   parts may reuse any column (roles are then joined with `+`, e.g. `id+region`).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -49,6 +49,9 @@ pub const ID_NAMES: &[&str] = &[
 ];
 /// Headers recognised as the region when `--region` is not given.
 pub const REGION_NAMES: &[&str] = &["region", "province", "state", "district"];
+/// Headers recognised as the locality (the town or municipality whose stations are
+/// neighbours) when `--locality` is not given.
+pub const LOCALITY_NAMES: &[&str] = &["locality", "municipality"];
 
 /// Word parts that mark a column as an identifier or a code, never a candidate, when
 /// candidates are detected automatically. A header is cut into word parts at every
@@ -66,6 +69,7 @@ pub const CANDIDATE_SAMPLE_ROWS: usize = 1000;
 pub const TOML_KEYS: &[&str] = &[
     "id",
     "region",
+    "locality",
     "registered",
     "ballots",
     "valid",
@@ -178,6 +182,8 @@ impl CandidateSpec {
 pub struct ColumnSpec {
     pub id: Vec<String>,
     pub region: Vec<String>,
+    /// Joined like `region`; the neighbourhood of the small-stations check.
+    pub locality: Vec<String>,
     pub registered: Vec<String>,
     pub ballots: Vec<String>,
     pub valid: Vec<String>,
@@ -240,6 +246,7 @@ impl ColumnSpec {
             match key.as_str() {
                 "id" => spec.id = list()?,
                 "region" => spec.region = list()?,
+                "locality" => spec.locality = list()?,
                 "registered" => spec.registered = list()?,
                 "ballots" => spec.ballots = list()?,
                 "valid" => spec.valid = list()?,
@@ -295,6 +302,7 @@ impl ColumnSpec {
             from_file,
             id: list(self.id, overrides.id),
             region: list(self.region, overrides.region),
+            locality: list(self.locality, overrides.locality),
             registered: list(self.registered, overrides.registered),
             ballots: list(self.ballots, overrides.ballots),
             valid: list(self.valid, overrides.valid),
@@ -314,6 +322,7 @@ impl ColumnSpec {
         match key {
             "id" => !self.id.is_empty(),
             "region" => !self.region.is_empty(),
+            "locality" => !self.locality.is_empty(),
             "registered" => !self.registered.is_empty(),
             "ballots" => !self.ballots.is_empty(),
             "valid" => !self.valid.is_empty(),
@@ -612,6 +621,7 @@ pub(super) struct ColumnPlan {
     /// Joined in this order with `/`.
     pub id: Vec<usize>,
     pub region: Vec<usize>,
+    pub locality: Vec<usize>,
     /// Summed, per role, indexed like [`CountRole::ALL`].
     pub counts: [Vec<usize>; 4],
     /// Candidate columns, and the candidate (index into `candidate_names`) each feeds:
@@ -648,6 +658,7 @@ impl ColumnPlan {
         };
         plan.id = find_all("id", &spec.id)?;
         plan.region = find_all("region", &spec.region)?;
+        plan.locality = find_all("locality", &spec.locality)?;
         for role in CountRole::ALL {
             plan.counts[role as usize] = find_all(role.name(), role.given(spec))?;
         }
@@ -670,6 +681,7 @@ impl ColumnPlan {
             let lists = [
                 ID_NAMES,
                 REGION_NAMES,
+                LOCALITY_NAMES,
                 REGISTERED_NAMES,
                 BALLOTS_NAMES,
                 VALID_NAMES,
@@ -701,6 +713,9 @@ impl ColumnPlan {
         if spec.region.is_empty() {
             plan.region = auto(&plan, "region", REGION_NAMES)?;
         }
+        if spec.locality.is_empty() {
+            plan.locality = auto(&plan, "locality", LOCALITY_NAMES)?;
+        }
         for role in CountRole::ALL {
             if role.given(spec).is_empty() {
                 plan.counts[role as usize] = auto(&plan, role.name(), role.recognised())?;
@@ -716,6 +731,7 @@ impl ColumnPlan {
             .id
             .iter()
             .chain(&self.region)
+            .chain(&self.locality)
             .chain(self.counts.iter().flatten())
             .chain(&self.candidates);
         for &c in all {
@@ -755,7 +771,11 @@ impl ColumnPlan {
         for &c in &self.candidates {
             claim(c, "--candidate")?;
         }
-        for (list, flag) in [(&self.id, "--id"), (&self.region, "--region")] {
+        for (list, flag) in [
+            (&self.id, "--id"),
+            (&self.region, "--region"),
+            (&self.locality, "--locality"),
+        ] {
             let mut seen = vec![false; self.n_columns];
             for &c in list {
                 if std::mem::replace(&mut seen[c], true) {
@@ -932,6 +952,7 @@ impl ColumnPlan {
         };
         add(&self.id, "id");
         add(&self.region, "region");
+        add(&self.locality, "locality");
         for role in CountRole::ALL {
             add(&self.counts[role as usize], role.name());
         }

@@ -10,6 +10,8 @@ pub struct Station {
     pub id: String,
     /// Index into [`Dataset::regions`], when a region column is mapped.
     pub region: Option<u32>,
+    /// Index into [`Dataset::localities`], when a locality column is mapped.
+    pub locality: Option<u32>,
     /// `None` when the file has no registered-voters column.
     pub registered: Option<u64>,
     pub ballots: u64,
@@ -114,7 +116,7 @@ pub struct LeftOutColumn {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ColumnRole {
     pub column: String,
-    /// `id`, `region`, `registered`, `ballots`, `valid`, `invalid`, `candidate`, or `ignored`.
+    /// `id`, `region`, `locality`, `registered`, `ballots`, `valid`, `invalid`, `candidate`, or `ignored`.
     pub role: String,
 }
 
@@ -144,6 +146,8 @@ pub struct Dataset {
     /// Index into `candidates` of the winner (most votes, unless `--winner` was given).
     pub winner: usize,
     pub regions: Vec<String>,
+    /// Localities (towns, municipalities: the small-stations check's neighbourhoods).
+    pub localities: Vec<String>,
     pub stations: Vec<Station>,
     /// Candidate votes, row-major: station `i`, candidate `j` at `i * candidates.len() + j`.
     /// A candidate not on a station's ballot has 0 here and `false` in `on_ballot`.
@@ -212,6 +216,7 @@ impl Dataset {
             candidates: self.candidates.clone(),
             winner: self.winner,
             regions: self.regions.clone(),
+            localities: self.localities.clone(),
             ..Dataset::default()
         };
         for (i, s) in self.stations.iter().enumerate() {

@@ -131,6 +131,7 @@ pub(super) struct ChunkResult {
     pub votes: Vec<u64>,
     pub on_ballot: Vec<bool>,
     pub regions: Vec<String>,
+    pub localities: Vec<String>,
     pub rejected: Vec<Rejection>,
     /// Rows per `--exclude` rule, and the lines they spanned.
     pub excluded: Vec<u64>,
@@ -170,12 +171,47 @@ fn shown(raw: &[u8]) -> String {
     out
 }
 
+/// Chunk-local indices of a grouping role (region, locality): the key joins its
+/// columns with `/`.
+#[derive(Default)]
+struct GroupIndex {
+    index: FnvMap<String, u32>,
+    key: String,
+}
+
+impl GroupIndex {
+    /// The index of this row's key, added to `names` when new; `None` without columns.
+    fn lookup(
+        &mut self,
+        cols: &[usize],
+        row: &impl Fields,
+        names: &mut Vec<String>,
+    ) -> Option<u32> {
+        if cols.is_empty() {
+            return None;
+        }
+        let key = &mut self.key;
+        key.clear();
+        for (i, &c) in cols.iter().enumerate() {
+            if i > 0 {
+                key.push('/');
+            }
+            key.push_str(text(row.field(c)));
+        }
+        let next = names.len() as u32;
+        Some(*self.index.entry(key.clone()).or_insert_with(|| {
+            names.push(key.clone());
+            next
+        }))
+    }
+}
+
 /// Collects the rows of one chunk, in order.
 pub(super) struct ChunkBuilder<'a> {
     parser: &'a RowParser<'a>,
     out: ChunkResult,
-    region_index: FnvMap<String, u32>,
-    region_key: String,
+    regions: GroupIndex,
+    localities: GroupIndex,
     votes: Vec<u64>,
     on_ballot: Vec<bool>,
 }
@@ -275,27 +311,10 @@ impl ChunkBuilder<'_> {
                 return;
             }
         };
-        let region = if plan.region.is_empty() {
-            None
-        } else {
-            let key = &mut self.region_key;
-            key.clear();
-            for (i, &c) in plan.region.iter().enumerate() {
-                if i > 0 {
-                    key.push('/');
-                }
-                key.push_str(text(row.field(c)));
-            }
-            let next = out.regions.len() as u32;
-            Some(match self.region_index.get(key.as_str()) {
-                Some(&j) => j,
-                None => {
-                    self.region_index.insert(key.clone(), next);
-                    out.regions.push(key.clone());
-                    next
-                }
-            })
-        };
+        let region = self.regions.lookup(&plan.region, row, &mut out.regions);
+        let locality = self
+            .localities
+            .lookup(&plan.locality, row, &mut out.localities);
         if !plan.id.is_empty() {
             out.id_hashes.push(id_hash(&station));
         }
@@ -306,6 +325,7 @@ impl ChunkBuilder<'_> {
             line,
             id: station,
             region,
+            locality,
             registered,
             ballots,
             valid,
@@ -345,8 +365,8 @@ impl<'p> RowParser<'p> {
                 excluded: vec![0; self.plan.exclude.len()],
                 ..Default::default()
             },
-            region_index: FnvMap::default(),
-            region_key: String::new(),
+            regions: GroupIndex::default(),
+            localities: GroupIndex::default(),
             votes: vec![0; k],
             on_ballot: vec![false; k],
         }

@@ -1,7 +1,7 @@
 //! `elaudit audit`'s flags as checked options.
 
 use crate::audit::AuditOptions;
-use crate::checks::{CheckOptions, Fingerprint, FingerprintModel, registry};
+use crate::checks::{CheckOptions, Fingerprint, FingerprintModel, SmallStations, registry};
 use crate::cli::{AuditArgs, FingerprintBinningArg, FingerprintModelArg};
 use crate::data::{self, ColumnSpec, ExcludeRule, LoadOptions};
 use crate::error::Error;
@@ -33,6 +33,10 @@ impl AuditSettings {
                 fingerprint: fingerprint(args)?,
                 integer_percent_replicates: args.integer_percent_replicates,
                 anomalous_votes_replicates: args.anomalous_votes_replicates,
+                small_stations: SmallStations {
+                    quantile: args.small_quantile,
+                    replicates: args.small_stations_replicates,
+                },
             },
             by_region: args.by_region,
             command: recorded_command(argv),
@@ -126,6 +130,7 @@ fn load_options(args: &AuditArgs) -> Result<LoadOptions, Error> {
     let mut flags = ColumnSpec {
         id: args.id.clone(),
         region: args.region.clone(),
+        locality: args.locality.clone(),
         registered: args.registered.clone(),
         ballots: args.ballots.clone(),
         valid: args.valid.clone(),

@@ -6,7 +6,7 @@
 
 use thiserror::Error;
 
-use crate::checks::{anomalous_votes, integer_percent};
+use crate::checks::{anomalous_votes, integer_percent, small_stations};
 use crate::simulate::MAX_STATIONS;
 
 /// What a flag takes; clap prints it after "invalid value 'V' for '--flag <V>': ".
@@ -66,6 +66,26 @@ pub fn anomalous_votes_replicates(s: &str) -> Result<usize, RangeError> {
     )
 }
 
+/// `--small-quantile`: a share of each neighbourhood's stations, at most half (beyond
+/// it "small" would be most stations).
+pub fn small_quantile(s: &str) -> Result<f64, RangeError> {
+    real(
+        s,
+        |q| q > 0.0 && q <= 0.5,
+        "a share of stations in (0, 0.5], e.g. 0.333",
+    )
+}
+
+/// `--small-stations-replicates`: the fitted tail needs a few dozen.
+pub fn small_stations_replicates(s: &str) -> Result<usize, RangeError> {
+    count(
+        s,
+        20,
+        MAX_REPLICATES,
+        small_stations::DEFAULT_REPLICATES as u64,
+    )
+}
+
 /// `--threads`.
 pub fn threads(s: &str) -> Result<usize, RangeError> {
     count(s, 1, MAX_THREADS, 4)
@@ -89,6 +109,11 @@ pub fn stations(s: &str) -> Result<usize, RangeError> {
 /// `simulate --regions`.
 pub fn regions(s: &str) -> Result<usize, RangeError> {
     count(s, 1, MAX_STATIONS as u64, 10)
+}
+
+/// `simulate --localities`: 0 writes no locality column.
+pub fn localities(s: &str) -> Result<usize, RangeError> {
+    count(s, 0, MAX_STATIONS as u64, 20)
 }
 
 /// A real number for which `ok` holds; NaN and text fail it too.

@@ -87,6 +87,11 @@ fn set_numbers(spec: &mut ElectionSpec, args: &SimulateArgs) {
     spec.fraud.extreme = args.extreme;
     spec.fraud.theta = args.theta;
     spec.fraud.steal_exponent = args.steal_exponent;
+    spec.fraud.coercion_share = args.coercion_share;
+    spec.fraud.coercion_abstainers = args.coercion_abstainers;
+    spec.fraud.coercion_others = args.coercion_others;
+    spec.localities.per_region = args.localities;
+    spec.localities.sd = args.locality_sd;
 }
 
 /// `--shares A,B,…`: numbers, the winner's first and largest. The sum is checked by
@@ -147,6 +152,11 @@ fn flag_of(field: &str) -> &str {
         "fraud.incremental + fraud.extreme" => "--incremental + --extreme",
         "fraud.theta" => "--theta",
         "fraud.steal_exponent" => "--steal-exponent",
+        "fraud.coercion_share" => "--coercion-share",
+        "fraud.coercion_abstainers" => "--coercion-abstainers",
+        "fraud.coercion_others" => "--coercion-others",
+        "localities.per_region" => "--localities",
+        "localities.sd" => "--locality-sd",
         other => other,
     }
 }

@@ -23,23 +23,33 @@ const ROWS_PER_CHUNK: usize = 16_384;
 /// Chunks formatted in parallel before they are written, in order.
 const CHUNKS_PER_BATCH: usize = 32;
 
-/// Writes `station,region,registered,ballots,valid,invalid,<candidates...>` and one row
+/// Writes `station,region,registered,ballots,valid,invalid,<candidates...>` (with
+/// `locality` after `region` when the dataset has localities) and one row
 /// per station. Missing values (no region, no registered count, a candidate not on the
 /// ballot) are written as empty fields. Rows are formatted in parallel chunks and
 /// written in station order, so the bytes do not depend on the thread count.
 pub fn write_csv(data: &Dataset, w: impl Write) -> io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 16, w);
-    let mut header = vec![
-        "station".to_string(),
-        "region".into(),
+    let has_localities = !data.localities.is_empty();
+    let mut header = vec!["station".to_string(), "region".into()];
+    if has_localities {
+        header.push("locality".into());
+    }
+    header.extend([
         "registered".into(),
         "ballots".into(),
         "valid".into(),
         "invalid".into(),
-    ];
+    ]);
     header.extend(data.candidates.iter().map(|c| field(c).into_owned()));
     writeln!(w, "{}", header.join(","))?;
     let regions: Vec<String> = data.regions.iter().map(|r| field(r).into_owned()).collect();
+    let localities: Vec<String> = data
+        .localities
+        .iter()
+        .map(|r| field(r).into_owned())
+        .collect();
+    let groups = (regions.as_slice(), localities.as_slice());
     let n = data.stations.len();
     let n_chunks = n.div_ceil(ROWS_PER_CHUNK);
     for first in (0..n_chunks).step_by(CHUNKS_PER_BATCH) {
@@ -49,7 +59,7 @@ pub fn write_csv(data: &Dataset, w: impl Write) -> io::Result<()> {
                 let rows = c * ROWS_PER_CHUNK..((c + 1) * ROWS_PER_CHUNK).min(n);
                 let mut out = Vec::with_capacity(rows.len() * 48);
                 for i in rows {
-                    write_row(data, &regions, i, &mut out);
+                    write_row(data, groups, i, &mut out);
                 }
                 out
             })
@@ -63,7 +73,8 @@ pub fn write_csv(data: &Dataset, w: impl Write) -> io::Result<()> {
 
 /// Station `i`'s row, line break included, appended to `out` (writing to a `Vec`
 /// cannot fail).
-fn write_row(data: &Dataset, regions: &[String], i: usize, out: &mut Vec<u8>) {
+fn write_row(data: &Dataset, groups: (&[String], &[String]), i: usize, out: &mut Vec<u8>) {
+    let (regions, localities) = groups;
     let s = &data.stations[i];
     out.extend_from_slice(field(&s.id).as_bytes());
     out.push(b',');
@@ -71,6 +82,12 @@ fn write_row(data: &Dataset, regions: &[String], i: usize, out: &mut Vec<u8>) {
         out.extend_from_slice(r.as_bytes());
     }
     out.push(b',');
+    if !localities.is_empty() {
+        if let Some(l) = s.locality.and_then(|l| localities.get(l as usize)) {
+            out.extend_from_slice(l.as_bytes());
+        }
+        out.push(b',');
+    }
     if let Some(r) = s.registered {
         let _ = write!(out, "{r}");
     }

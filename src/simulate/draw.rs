@@ -25,6 +25,8 @@ pub(crate) struct Model<'a> {
     pub region_log_shares: Vec<f64>,
     /// Digits in a station id (`S000001`).
     pub id_width: usize,
+    /// Each locality's effect z·sd (see [`super::spec::Localities`]); empty without them.
+    pub locality_effects: Vec<f64>,
 }
 
 /// One station's counts; `votes` has one entry per candidate.
@@ -179,7 +181,15 @@ impl Model<'_> {
         let width = self.id_width;
         for i in start..end {
             let r = region_of(i, spec.stations, spec.regions);
-            self.fair_station(&mut rng, i, r, &mut p, &mut tail, &mut c);
+            let locality = (!self.locality_effects.is_empty()).then(|| {
+                let per = spec.localities.per_region;
+                region_of(i, spec.stations, spec.regions * per) as u32
+            });
+            let bump = locality
+                .and_then(|l| self.locality_effects.get(l as usize))
+                .copied()
+                .unwrap_or(0.0);
+            self.fair_station(&mut rng, (i, r, bump), &mut p, &mut tail, &mut c);
             out.fair.add_counts(&c);
             let planted = match fraud_rng.as_mut() {
                 Some(f) => plant(spec, f, &mut c, &mut out.tally),
@@ -192,6 +202,7 @@ impl Model<'_> {
                 line: i as u64 + 2,
                 id: format!("S{:0width$}", i + 1),
                 region: Some(r as u32),
+                locality,
                 registered: Some(c.registered),
                 ballots: c.ballots,
                 valid: c.valid,
@@ -201,11 +212,11 @@ impl Model<'_> {
         out
     }
 
+    /// Station `i` of `region`, whose locality's effect is `bump` (0 without localities).
     fn fair_station(
         &self,
         rng: &mut Rng,
-        i: usize,
-        region: usize,
+        (i, region, bump): (usize, usize, f64),
         p: &mut [f64],
         tail: &mut [f64],
         c: &mut Counts,
@@ -213,13 +224,13 @@ impl Model<'_> {
         let spec = self.spec;
         let registered = match &spec.size {
             SizeModel::LogNormal { median, sigma } => {
-                let n = (median * (sigma * normal(rng)).exp()).round();
+                let n = (median * (sigma * normal(rng) - bump).exp()).round();
                 (n.min(1e12) as u64).max(MIN_REGISTERED)
             }
             SizeModel::Fixed(v) => v.get(i % v.len().max(1)).copied().unwrap_or(0),
         };
         let u = self.region_turnout.get(region).copied().unwrap_or(0.0);
-        let turnout = logistic(self.turnout_centre + u + spec.turnout_sd * normal(rng));
+        let turnout = logistic(self.turnout_centre + u + bump + spec.turnout_sd * normal(rng));
         let ballots = binomial(rng, registered, turnout);
         let invalid = binomial(rng, ballots, spec.invalid_rate);
         let valid = ballots - invalid;
@@ -231,8 +242,9 @@ impl Model<'_> {
             .get(region * k..(region + 1) * k)
             .unwrap_or(&[]);
         let mut top = f64::NEG_INFINITY;
-        for (x, m) in p.iter_mut().zip(centres) {
-            *x = m + spec.share_sd * normal(rng);
+        for (j, (x, m)) in p.iter_mut().zip(centres).enumerate() {
+            let town = if j == 0 { bump } else { 0.0 };
+            *x = m + town + spec.share_sd * normal(rng);
             top = top.max(*x);
         }
         for x in p.iter_mut() {

@@ -14,6 +14,7 @@
 //! of 4,096, each from its own [`crate::montecarlo::batch_rng`] stream.
 
 mod calibrate;
+mod coercion;
 mod csv;
 mod draw;
 mod presets;
@@ -28,8 +29,8 @@ pub use csv::write_csv;
 pub use presets::kz2022;
 pub use sizes::{FileSizes, SizesError, sizes_from_file};
 pub use spec::{
-    ElectionSpec, Fraud, MAX_STATIONS, MIN_REGISTERED, SizeModel, SpecError, SpecProblem,
-    default_candidate_names,
+    ElectionSpec, Fraud, Localities, MAX_STATIONS, MIN_REGISTERED, SizeModel, SpecError,
+    SpecProblem, default_candidate_names,
 };
 pub use truth::{FairTruth, FraudTruth, KindTruth, Planted, Totals, Truth, truth_json};
 
@@ -102,6 +103,7 @@ pub fn simulate(spec: &ElectionSpec, seed: u64) -> Simulated {
         region_turnout: region_turnout.clone(),
         region_log_shares,
         id_width: 6.max(spec.stations.to_string().len()),
+        locality_effects: locality_effects(&spec, seed),
     };
     let n = spec.stations;
     let batches: Vec<Batch> = (0..n.div_ceil(BATCH))
@@ -121,7 +123,55 @@ pub fn simulate(spec: &ElectionSpec, seed: u64) -> Simulated {
         turnout: None,
         winner_share: None,
     };
-    assemble(spec, seed, batches, fair)
+    let mut sim = assemble(spec, seed, batches, fair);
+    apply_coercion(&mut sim);
+    sim
+}
+
+/// Each locality's effect z·sd, from its own stream so that the stations' draws are the
+/// same with or without localities; empty without localities.
+fn locality_effects(spec: &ElectionSpec, seed: u64) -> Vec<f64> {
+    let n = spec.regions * spec.localities.per_region;
+    let mut rng = batch_rng(seed, "simulate-localities", 0);
+    (0..n)
+        .map(|_| {
+            let z: f64 = StandardNormal.sample(&mut rng);
+            spec.localities.sd * z
+        })
+        .collect()
+}
+
+/// Plants voter coercion after every station is drawn (it needs each region's size
+/// ranks), then brings the totals and the truth up to date.
+fn apply_coercion(sim: &mut Simulated) {
+    let f = sim.truth.spec.fraud.clone();
+    if f.coercion_share <= 0.0 {
+        return;
+    }
+    let before: Vec<bool> = sim.truth.planted.iter().map(|p| p.any()).collect();
+    let seed = sim.truth.seed;
+    let tally = coercion::plant_coercion(&mut sim.dataset, &f, seed, &mut sim.truth.planted);
+    let newly = before
+        .iter()
+        .zip(&sim.truth.planted)
+        .filter(|(b, p)| !**b && p.any())
+        .count();
+    let fraud = &mut sim.truth.fraud;
+    fraud.fraudulent_stations += newly as u64;
+    fraud.ballots_added += tally.ballots_added;
+    fraud.votes_moved += tally.votes_moved;
+    fraud.coercion = tally;
+    let d = &sim.dataset;
+    let t = &mut sim.truth.totals;
+    t.ballots = d.stations.iter().map(|s| s.ballots).sum();
+    t.valid = d.stations.iter().map(|s| s.valid).sum();
+    t.votes = d.candidate_totals();
+    let k = t.votes.len();
+    let winner = (0..k).fold(0, |b, j| if t.votes[j] > t.votes[b] { j } else { b });
+    t.winner = sim.truth.spec.candidate_names[winner].clone();
+    t.turnout = ratio(t.ballots, t.registered);
+    t.winner_share = ratio(t.votes[winner], t.valid);
+    sim.dataset.winner = winner;
 }
 
 fn normalise(v: Vec<f64>) -> Vec<f64> {
@@ -198,17 +248,21 @@ fn assemble(spec: ElectionSpec, seed: u64, batches: Vec<Batch>, mut fair: FairTr
         extreme: tally.extreme,
         integer_percent: tally.integer_percent,
         invented_counts: tally.invented_counts,
+        coercion: Default::default(),
     };
 
+    let has_localities = spec.localities.per_region > 0;
     let mut columns: Vec<ColumnRole> = [
         "station",
         "region",
+        "locality",
         "registered",
         "ballots",
         "valid",
         "invalid",
     ]
     .iter()
+    .filter(|c| has_localities || **c != "locality")
     .map(|c| ColumnRole {
         column: c.to_string(),
         role: if *c == "station" { "id" } else { c }.to_string(),
@@ -240,6 +294,7 @@ fn assemble(spec: ElectionSpec, seed: u64, batches: Vec<Batch>, mut fair: FairTr
         regions: (1..=spec.regions)
             .map(|r| format!("R{r:0width$}"))
             .collect(),
+        localities: locality_names(&spec, width),
         on_ballot: vec![true; votes.len()],
         stations,
         votes,
@@ -264,4 +319,13 @@ fn assemble(spec: ElectionSpec, seed: u64, batches: Vec<Batch>, mut fair: FairTr
             planted,
         },
     }
+}
+
+/// `R01-L001`, …: region by region, the localities of each.
+fn locality_names(spec: &ElectionSpec, width: usize) -> Vec<String> {
+    let per = spec.localities.per_region;
+    let lw = 2.max(per.to_string().len());
+    (1..=spec.regions)
+        .flat_map(|r| (1..=per).map(move |l| format!("R{r:0width$}-L{l:0lw$}")))
+        .collect()
 }

@@ -95,6 +95,7 @@ pub fn kz2022() -> ElectionSpec {
         share_sd: 0.35,
         invalid_rate: 0.012,
         candidate_names: names.iter().map(|s| s.to_string()).collect(),
+        localities: Default::default(),
         fraud: Fraud::default(),
     }
 }

@@ -37,7 +37,34 @@ pub struct ElectionSpec {
     pub invalid_rate: f64,
     /// One name per entry of `shares`.
     pub candidate_names: Vec<String>,
+    /// Towns inside each region (none by default; left out of the truth file then).
+    #[serde(skip_serializing_if = "Localities::is_none")]
+    pub localities: Localities,
     pub fraud: Fraud,
+}
+
+/// Localities (towns, villages) inside each region, written as a `locality` column.
+/// Station `i` of `n` is in locality ⌊i·R·L/n⌋ of R·L contiguous, equal blocks, so each
+/// region's block is split into L localities.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Localities {
+    /// Localities per region; 0 writes no locality column.
+    pub per_region: usize,
+    /// Standard deviation of a locality's effect z·sd. It raises logit turnout and the
+    /// winner's log share by z·sd and scales the locality's station sizes by exp(−z·sd):
+    /// towns have big stations, low turnout and fewer of the winner's votes, as real
+    /// countries do, while a locality's small and large stations share one population.
+    pub sd: f64,
+}
+
+impl Localities {
+    pub fn is_none(&self) -> bool {
+        self.per_region == 0
+    }
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 /// How many voters each station has.
@@ -91,6 +118,16 @@ pub struct Fraud {
     pub theta: f64,
     /// Stealing exponent α: a share x^α of the other candidates' votes goes to the winner.
     pub steal_exponent: f64,
+    /// Voter coercion (Jiménez, Hidalgo and Klimek 2017): share of each region's smallest
+    /// third of stations (by registered voters) that are coerced.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub coercion_share: f64,
+    /// Share of a coerced station's abstainers who are made to vote for the winner.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub coercion_abstainers: f64,
+    /// Share of a coerced station's other candidates' voters who switch to the winner.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub coercion_others: f64,
 }
 
 impl Default for Fraud {
@@ -102,6 +139,9 @@ impl Default for Fraud {
             extreme: 0.0,
             theta: 0.15,
             steal_exponent: 1.0,
+            coercion_share: 0.0,
+            coercion_abstainers: 0.0,
+            coercion_others: 0.0,
         }
     }
 }
@@ -191,6 +231,7 @@ impl ElectionSpec {
             share_sd: 0.25,
             invalid_rate: 0.02,
             candidate_names: default_candidate_names(4),
+            localities: Localities::default(),
             fraud: Fraud::default(),
         }
     }
@@ -281,6 +322,7 @@ impl ElectionSpec {
         let reserved = [
             "station",
             "region",
+            "locality",
             "registered",
             "ballots",
             "valid",
@@ -310,6 +352,9 @@ impl ElectionSpec {
             ("fraud.integer_percent", f.integer_percent),
             ("fraud.incremental", f.incremental),
             ("fraud.extreme", f.extreme),
+            ("fraud.coercion_share", f.coercion_share),
+            ("fraud.coercion_abstainers", f.coercion_abstainers),
+            ("fraud.coercion_others", f.coercion_others),
         ] {
             if !(0.0..=1.0).contains(&v) {
                 bad(name, format!("must be a share between 0 and 1, got {v}"));
@@ -344,6 +389,19 @@ impl ElectionSpec {
                     "must be above 0 (and at most 100) when ballot stuffing is planted, got {}",
                     f.steal_exponent
                 ),
+            );
+        }
+        let l = &self.localities;
+        if !(l.sd.is_finite() && (0.0..=10.0).contains(&l.sd)) {
+            bad(
+                "localities.sd",
+                format!("must be between 0 and 10, got {}", l.sd),
+            );
+        }
+        if l.per_region > MAX_STATIONS {
+            bad(
+                "localities.per_region",
+                format!("must be at most {MAX_STATIONS}, got {}", l.per_region),
             );
         }
         if p.is_empty() {
@@ -403,6 +461,11 @@ impl ElectionSpec {
         f.extreme = clamp(f.extreme, 0.0, 1.0 - f.incremental, 0.0);
         f.theta = clamp(f.theta, 0.0, 10.0, 0.0);
         f.steal_exponent = clamp(f.steal_exponent, 1e-3, 100.0, 1.0);
+        f.coercion_share = clamp(f.coercion_share, 0.0, 1.0, 0.0);
+        f.coercion_abstainers = clamp(f.coercion_abstainers, 0.0, 1.0, 0.0);
+        f.coercion_others = clamp(f.coercion_others, 0.0, 1.0, 0.0);
+        s.localities.sd = clamp(s.localities.sd, 0.0, 10.0, 0.0);
+        s.localities.per_region = s.localities.per_region.min(MAX_STATIONS);
         s
     }
 }

@@ -14,6 +14,7 @@ impl Planted {
     pub const EXTREME: u8 = 2;
     pub const INTEGER_PERCENT: u8 = 4;
     pub const INVENTED_COUNTS: u8 = 8;
+    pub const COERCION: u8 = 16;
 
     pub fn set(&mut self, kind: u8) {
         self.0 |= kind;
@@ -39,6 +40,10 @@ pub struct KindTruth {
 }
 
 impl KindTruth {
+    pub fn is_empty(&self) -> bool {
+        self.stations == 0
+    }
+
     pub(crate) fn add(&mut self, o: &KindTruth) {
         self.stations += o.stations;
         self.ballots_added += o.ballots_added;
@@ -59,6 +64,11 @@ pub struct FraudTruth {
     pub extreme: KindTruth,
     pub integer_percent: KindTruth,
     pub invented_counts: KindTruth,
+    /// Voter coercion: `ballots_added` abstainers made to vote for the winner and
+    /// `votes_moved` voters switched to the winner, at `stations` small stations; left
+    /// out of the truth file when none was planted.
+    #[serde(skip_serializing_if = "KindTruth::is_empty")]
+    pub coercion: KindTruth,
 }
 
 /// The fair model as drawn, and the fair counts before any irregularity.

@@ -67,6 +67,7 @@ pub fn dataset(
             line: i as u64 + 2,
             id: format!("s{i}"),
             region: None,
+            locality: None,
             registered: Some(registered),
             ballots,
             valid,
