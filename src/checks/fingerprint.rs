@@ -19,6 +19,7 @@ pub use crate::montecarlo::fingerprint_model::FingerprintModel;
 use crate::montecarlo::fingerprint_model::{FairShape, LeftOut, Stations, logistic};
 use crate::montecarlo::fit::{Binning, CORNER, Distance, Grid, OWN_GRID_STATIONS};
 use crate::report::{CheckResult, Effect, Family};
+use crate::stats::format::format_p;
 
 const ID: &str = "fingerprint";
 const SUBJECT: &str = "winner-share";
@@ -272,11 +273,11 @@ fn reading(a: &Analysis) -> String {
     let m = &a.material;
     if a.fraud_selected && a.material_p() >= SELECT_P {
         format!(
-            "The fingerprint departs from the fair model (no-stuffing test p = {:.1e}), but the \
+            "The fingerprint departs from the fair model (no-stuffing test {}), but the \
              fitted stuffing adds only {} of ballots ({:.0}, 95% CI {:.0}–{:.0}), not clearly \
              above the {} materiality margin: a departure this small is what a fair model's \
              misfit gives on real clean elections (urban/rural mixes inside regions); {caveat}.",
-            a.test.p_value,
+            format_p(a.test.p_value),
             pct(b.estimate / total),
             b.estimate,
             b.ci_low,
@@ -301,9 +302,9 @@ fn reading(a: &Analysis) -> String {
         )
     } else {
         format!(
-            "The fingerprint needs no ballot stuffing (no-fraud test p = {:.2}); the fit \
+            "The fingerprint needs no ballot stuffing (no-fraud test {}); the fit \
              cannot rule out stuffing of up to {} of ballots ({:.0}); {caveat}.",
-            a.test.p_value,
+            format_p(a.test.p_value),
             pct(b.ci_high / total),
             b.ci_high,
         )

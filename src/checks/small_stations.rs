@@ -29,6 +29,7 @@ use crate::data::Dataset;
 use crate::montecarlo::batch_rng;
 use crate::montecarlo::tail::GammaTail;
 use crate::report::{CheckResult, Effect, Family};
+use crate::stats::format::format_p;
 use crate::stats::quantile::type7_sorted;
 
 /// Default share of each neighbourhood's stations, by registered voters, that are small.
@@ -402,7 +403,7 @@ fn summary(
     format!(
         "Small stations (the smallest {:.0}% by registered voters in each of {} {word}) sit \
          {dt:+.3} sd in turnout and {ds:+.3} sd in the winner's share from their larger \
-         neighbours, which implies {implied:.0} votes for the winner{range}; p = {} by \
+         neighbours, which implies {implied:.0} votes for the winner{range}; {} by \
          permuting size labels within {word}. Descriptive only: small stations also differ \
          honestly (villages inside a municipality), so this is compatible with voter coercion, \
          not proof of it.{warn}",
@@ -410,17 +411,6 @@ fn summary(
         g.starts.len(),
         format_p(p)
     )
-}
-
-/// Three decimals, scientific notation below 0.001, and a bound where the tail underflows.
-fn format_p(p: f64) -> String {
-    if p < 1e-300 {
-        "below 1e-300".to_string()
-    } else if p >= 0.001 {
-        format!("{p:.3}")
-    } else {
-        format!("{p:.1e}")
-    }
 }
 
 #[cfg(test)]

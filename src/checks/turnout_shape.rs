@@ -12,6 +12,7 @@ use super::{Check, CheckContext};
 use crate::data::Dataset;
 use crate::report::{CheckResult, Effect, Family};
 use crate::stats::dip;
+use crate::stats::format::format_p;
 
 const ID: &str = "turnout-shape";
 const SUBJECT: &str = "turnout";
@@ -85,7 +86,7 @@ pub fn turnout_shape_result(data: &Dataset) -> CheckResult {
         return na(n, "the dip test could not be computed");
     };
     let summary = format!(
-        "Turnout has a dip of {:.4} from the nearest unimodal distribution (p = {}), skewness \
+        "Turnout has a dip of {:.4} from the nearest unimodal distribution ({}), skewness \
          {skewness:.2} and kurtosis {kurtosis:.2} (3 for a normal) over {n} stations; \
          descriptive only, since regional differences make large clean elections multimodal too.",
         test.dip,
@@ -106,14 +107,5 @@ pub fn turnout_shape_result(data: &Dataset) -> CheckResult {
             "dip_p": test.p_value,
         }),
         ..CheckResult::applicable(ID, SUBJECT, Family::Descriptive, n as u64)
-    }
-}
-
-/// Three decimals, or scientific notation below 0.001.
-fn format_p(p: f64) -> String {
-    if p >= 0.001 {
-        format!("{p:.3}")
-    } else {
-        format!("{p:.1e}")
     }
 }
