@@ -226,6 +226,7 @@ fn parse_bytes(path: &str, raw: &[u8], opts: &LoadOptions) -> Result<Dataset, In
         text,
         delimiter,
         multiline: opts.multiline_fields,
+        lines: count_lines(text),
     };
     let mut rdr = reader(text, delimiter);
     let mut lines = LineCounter::new(text);
@@ -254,7 +255,7 @@ fn parse_bytes(path: &str, raw: &[u8], opts: &LoadOptions) -> Result<Dataset, In
         }
     };
     let file = FileLines {
-        lines: count_lines(text),
+        lines: src.lines,
         header: header_last,
     };
     let mut data = assemble(path, parts, &plan, opts.strict, file)?;

@@ -217,6 +217,8 @@ pub(super) struct RecordSource<'a> {
     pub delimiter: u8,
     /// Accept quoted fields that span lines as one record.
     pub multiline: bool,
+    /// Physical lines of `text`, counted once ([`count_lines`]).
+    pub lines: u64,
 }
 
 /// What [`read_chunks`] found.
@@ -258,7 +260,7 @@ impl RecordSource<'_> {
                 out.records += 1;
             }
         }
-        chunk.blank.extend(prev_last + 1..=count_lines(self.text));
+        chunk.blank.extend(prev_last + 1..=self.lines);
         out.chunks.push(chunk);
         Ok(out)
     }
@@ -288,7 +290,7 @@ impl RecordSource<'_> {
     /// rejected (the quote is what joined them), every other line is read on its own.
     /// Returns how many lines became records or rejections.
     fn split(&self, span: Span, chunk: &mut RecordChunk) -> Result<u64, InputError> {
-        let closes = match span.last == count_lines(self.text) && !ends_in_quote(self, span) {
+        let closes = match span.last == self.lines && !ends_in_quote(self, span) {
             true => "never closes".to_string(),
             false => format!("closes on line {}", span.last),
         };
