@@ -9,8 +9,8 @@
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use elaudit::montecarlo::bootstrap::{Settings, analyse};
-use elaudit::montecarlo::fingerprint_model::Stations;
+use elaudit::fingerprint::bootstrap::{Settings, analyse};
+use elaudit::fingerprint::model::Stations;
 use elaudit::simulate::{ElectionSpec, simulate};
 
 fn stations(n: usize) -> Stations {

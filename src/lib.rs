@@ -2,7 +2,7 @@
 //!
 //! The binary is a thin shell over this library: [`data`] loads and validates the
 //! stations, [`checks`] holds one file per statistical check behind the [`checks::Check`]
-//! trait, [`audit`] runs them and adjusts p-values, and [`report`] renders the one
+//! trait, [`fingerprint`] holds the election fingerprint's model, fit and bootstrap, [`audit`] runs them and adjusts p-values, and [`report`] renders the one
 //! report model as text or JSON. [`simulate`] draws seeded elections for the sample
 //! data, calibration tests and benchmarks.
 
@@ -12,6 +12,7 @@ pub mod checks;
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod fingerprint;
 pub mod montecarlo;
 pub mod options;
 pub mod report;

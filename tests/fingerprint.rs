@@ -14,14 +14,14 @@ use std::time::Instant;
 
 use elaudit::checks::{Check, CheckContext, CheckOptions, Fingerprint};
 use elaudit::data::{ColumnSpec, Dataset, ExcludeRule, LoadOptions};
-use elaudit::montecarlo::batch_rng;
-use elaudit::montecarlo::bootstrap::{
+use elaudit::fingerprint::bootstrap::{
     Analysis, BinningChoice, Interval, MISFIT_RATIO, Settings, analyse,
 };
-use elaudit::montecarlo::fingerprint_model::{
+use elaudit::fingerprint::fit::{Binning, Crn, Procedure, Start, fit, fit_fraud_given_fair};
+use elaudit::fingerprint::model::{
     FairGroup, FairModel, FairShape, FingerprintModel, Fraud, Stations, logit, simulate_stations,
 };
-use elaudit::montecarlo::fit::{Binning, Crn, Procedure, Start, fit, fit_fraud_given_fair};
+use elaudit::montecarlo::batch_rng;
 use elaudit::montecarlo::tail::GammaTail;
 use elaudit::report::CheckResult;
 use elaudit::simulate::{ElectionSpec, Simulated, simulate};

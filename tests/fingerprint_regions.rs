@@ -5,9 +5,9 @@
 use elaudit::audit::{AuditOptions, run_audit};
 use elaudit::checks::{CheckOptions, Fingerprint};
 use elaudit::data::Dataset;
-use elaudit::montecarlo::allocation::{RegionShare, allocate};
-use elaudit::montecarlo::bootstrap::{Analysis, Settings, analyse};
-use elaudit::montecarlo::fingerprint_model::Stations;
+use elaudit::fingerprint::allocation::{RegionShare, allocate};
+use elaudit::fingerprint::bootstrap::{Analysis, Settings, analyse};
+use elaudit::fingerprint::model::Stations;
 use elaudit::report::Family;
 use elaudit::simulate::{ElectionSpec, simulate};
 

@@ -3,21 +3,21 @@
 //! ballot-stuffing model.
 //!
 //! The fit, its bootstrap and the test of "no fraud" live in
-//! [`crate::montecarlo::bootstrap`]; this file turns them into a report entry. The
+//! [`crate::fingerprint::bootstrap`]; this file turns them into a report entry. The
 //! estimates are model-based: they say how much stuffing of Klimek's kind would
 //! explain the picture, not that it happened.
 
 use serde_json::{Value, json};
 
 use super::{Check, CheckContext};
-use crate::montecarlo::allocation::{RegionShare, allocate};
-use crate::montecarlo::bootstrap::{
+use crate::fingerprint::allocation::{RegionShare, allocate};
+use crate::fingerprint::bootstrap::{
     Analysis, BinningChoice, Interval, MISFIT_RATIO, MaterialTest, Q_BALLOTS_ADDED, QUANTITY_NAMES,
     SELECT_P, Settings, analyse,
 };
-pub use crate::montecarlo::fingerprint_model::FingerprintModel;
-use crate::montecarlo::fingerprint_model::{FairShape, LeftOut, Stations, logistic};
-use crate::montecarlo::fit::{Binning, CORNER, Distance, Grid, OWN_GRID_STATIONS};
+use crate::fingerprint::fit::{Binning, CORNER, Distance, Grid, OWN_GRID_STATIONS};
+pub use crate::fingerprint::model::FingerprintModel;
+use crate::fingerprint::model::{FairShape, LeftOut, Stations, logistic};
 use crate::report::{CheckResult, Effect, Family};
 use crate::stats::format::format_p;
 
@@ -669,9 +669,9 @@ impl Check for Fingerprint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::montecarlo::bootstrap::PerRegionTrial;
-    use crate::montecarlo::fingerprint_model::Stations;
-    use crate::montecarlo::fit::THETA_RANGE;
+    use crate::fingerprint::bootstrap::PerRegionTrial;
+    use crate::fingerprint::fit::THETA_RANGE;
+    use crate::fingerprint::model::Stations;
 
     /// An analysis of a few identical stations, to be edited into the case under test.
     fn analysis() -> Analysis {

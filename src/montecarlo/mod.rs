@@ -3,10 +3,6 @@
 //! Each stream is seeded from (run seed, check id, batch index), so a result never
 //! depends on how rayon splits the work or how many threads run it.
 
-pub mod allocation;
-pub mod bootstrap;
-pub mod fingerprint_model;
-pub mod fit;
 pub mod runner;
 pub mod tail;
 

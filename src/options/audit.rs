@@ -5,7 +5,7 @@ use crate::checks::{CheckOptions, Fingerprint, FingerprintModel, SmallStations, 
 use crate::cli::{AuditArgs, FingerprintBinningArg, FingerprintModelArg};
 use crate::data::{self, ColumnSpec, ExcludeRule, LoadOptions};
 use crate::error::Error;
-use crate::montecarlo::bootstrap::BinningChoice;
+use crate::fingerprint::bootstrap::BinningChoice;
 
 use super::OptionError;
 

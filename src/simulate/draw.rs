@@ -6,14 +6,12 @@ use rand_distr::{Binomial, Distribution, StandardNormal};
 use super::spec::{ElectionSpec, MIN_REGISTERED, SizeModel};
 use super::truth::{KindTruth, Planted};
 use crate::data::Station;
+use crate::fingerprint::stuffing::{extreme_intensity, incremental_intensity, steal_share};
 use crate::montecarlo::{Rng, batch_rng};
 
 /// Stations per batch: each batch has its own streams, so the output does not depend
 /// on the thread count.
 pub(crate) const BATCH: usize = 4096;
-
-/// Spread of the extreme-fraud intensity, 1 − |N(0, 0.075)| (Klimek et al. 2012).
-const EXTREME_SD: f64 = 0.075;
 
 /// The calibrated fair model.
 pub(crate) struct Model<'a> {
@@ -284,11 +282,11 @@ fn plant(spec: &ElectionSpec, rng: &mut Rng, c: &mut Counts, tally: &mut FraudTa
     let invented: f64 = rng.random();
     let mut planted = Planted::default();
     if stuffing < f.incremental {
-        let x = (f.theta * normal(rng)).abs().min(1.0);
+        let x = incremental_intensity(f.theta, normal(rng));
         stuff(rng, c, x, f.steal_exponent, &mut tally.incremental);
         planted.set(Planted::INCREMENTAL);
     } else if stuffing < f.incremental + f.extreme {
-        let x = (1.0 - (EXTREME_SD * normal(rng)).abs()).clamp(0.0, 1.0);
+        let x = extreme_intensity(normal(rng));
         stuff(rng, c, x, f.steal_exponent, &mut tally.extreme);
         planted.set(Planted::EXTREME);
     }
@@ -306,13 +304,13 @@ fn plant(spec: &ElectionSpec, rng: &mut Rng, c: &mut Counts, tally: &mut FraudTa
     planted
 }
 
-/// Klimek et al. (2012): a share x of the non-voters become ballots for the winner
+/// The stuffing model of [`crate::fingerprint::stuffing`], with binomial draws: a share x of the non-voters become ballots for the winner
 /// (turnout a → a + x(1 − a)), and a share x^α of the other candidates' votes moves to
 /// the winner, so the winner ends with N·[aν + x(1 − a) + x^α·a(1 − ν)].
 fn stuff(rng: &mut Rng, c: &mut Counts, x: f64, exponent: f64, t: &mut KindTruth) {
     t.stations += 1;
     let added = binomial(rng, c.registered.saturating_sub(c.ballots), x);
-    let steal = x.powf(exponent);
+    let steal = steal_share(x, exponent);
     let mut moved = 0;
     for v in c.votes.iter_mut().skip(1) {
         let s = binomial(rng, *v, steal);

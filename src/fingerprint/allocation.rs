@@ -22,13 +22,13 @@ use std::collections::HashMap;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
-use super::batch_rng;
 use super::bootstrap::{
     Analysis, Interval, Q_BALLOTS_ADDED, Q_F_EXTREME, Q_F_INCREMENTAL, quantile_sorted,
 };
-use super::fingerprint_model::{FingerprintModel, FraudKind, Stations, simulate_each};
 use super::fit::Grid;
-use super::runner::run_indexed;
+use super::model::{FingerprintModel, FraudKind, Stations, simulate_each};
+use crate::montecarlo::batch_rng;
+use crate::montecarlo::runner::run_indexed;
 use rand::RngExt as _;
 
 /// Simulated copies of each station at least: cells need several simulated stations

@@ -24,17 +24,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::batch_rng;
-use super::fingerprint_model::{
-    FairGroup, FairModel, FingerprintModel, Fraud, MIN_SPREAD, SimTruth, Stations,
-    simulate_stations,
-};
 use super::fit::{
     ALPHA_RANGE, Cells, Crn, F_EXTREME_MAX, Fit, Grid, Procedure, ProfilePoint, Start, THETA_RANGE,
 };
 use super::fit::{fit, fit_with_profile, histogram};
-use super::runner::run_indexed;
-use super::tail::{GammaTail, ZERO_ATOM};
+use super::model::{
+    FairGroup, FairModel, FingerprintModel, Fraud, MIN_SPREAD, SimTruth, Stations,
+    simulate_stations,
+};
+use crate::montecarlo::batch_rng;
+use crate::montecarlo::runner::run_indexed;
+use crate::montecarlo::tail::{GammaTail, ZERO_ATOM};
 use crate::stats::quantile::{type6_sorted, type7_sorted};
 use crate::stats::tails::normal_sf;
 
@@ -1012,7 +1012,7 @@ mod tests {
 
     #[test]
     fn tiny_and_empty_inputs_do_not_panic() {
-        use crate::montecarlo::fingerprint_model::Stations;
+        use crate::fingerprint::model::Stations;
         let settings = Settings {
             replicates: 2,
             null_replicates: 2,

@@ -13,8 +13,11 @@ use rand::RngExt as _;
 use rand_distr::StandardNormal;
 use serde::Serialize;
 
-use super::Rng;
+pub use super::stuffing::{
+    EXTREME_SD, Fraud, FraudKind, extreme_intensity, fraud_kind, incremental_intensity, steal_share,
+};
 use crate::data::Dataset;
+use crate::montecarlo::Rng;
 use crate::stats::quantile::type7_select;
 
 /// Stations with fewer registered voters are left out, as in Klimek et al.
@@ -22,8 +25,6 @@ pub const MIN_REGISTERED: u64 = 100;
 /// Regions with fewer included stations are pooled into one group, since a median and
 /// a spread from a handful of stations would only add noise.
 pub const MIN_GROUP_STATIONS: usize = 30;
-/// Standard deviation of extreme fraud's shortfall from 1 (Klimek et al.).
-pub const EXTREME_SD: f64 = 0.075;
 
 /// Which fingerprint procedure to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -301,63 +302,6 @@ impl FairModel {
     }
 }
 
-/// Klimek et al.'s fraud parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Fraud {
-    /// Probability that a station is stuffed incrementally.
-    pub f_incremental: f64,
-    /// Probability that a station is stuffed to near 100%.
-    pub f_extreme: f64,
-    /// Scale of incremental intensity: `x ~ |N(0, θ)|`.
-    pub theta: f64,
-    /// Stealing exponent α: a share `x^α` of the other candidates' votes moves to the winner.
-    pub steal_exponent: f64,
-}
-
-impl Fraud {
-    /// No fraud (θ and α are then irrelevant).
-    pub const NONE: Fraud = Fraud {
-        f_incremental: 0.0,
-        f_extreme: 0.0,
-        theta: 0.1,
-        steal_exponent: 1.0,
-    };
-}
-
-/// Incremental fraud's intensity for standard normal draw `z`, capped at 1.
-#[inline]
-pub fn incremental_intensity(theta: f64, z: f64) -> f64 {
-    (theta * z.abs()).min(1.0)
-}
-
-/// Extreme fraud's intensity for standard normal draw `z`, floored at 0.
-#[inline]
-pub fn extreme_intensity(z: f64) -> f64 {
-    (1.0 - EXTREME_SD * z.abs()).max(0.0)
-}
-
-/// Which kind of fraud a station's uniform `u` selects: extreme below `f_e`,
-/// incremental at or above `1 − f_i`, so that a small change in either fraction
-/// changes few stations.
-#[inline]
-pub fn fraud_kind(u: f64, fraud: &Fraud) -> FraudKind {
-    if u < fraud.f_extreme {
-        FraudKind::Extreme
-    } else if u >= 1.0 - fraud.f_incremental {
-        FraudKind::Incremental
-    } else {
-        FraudKind::Fair
-    }
-}
-
-/// What happened at a station.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FraudKind {
-    Fair,
-    Incremental,
-    Extreme,
-}
-
 /// What a simulated election's fraud really did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct SimTruth {
@@ -465,7 +409,7 @@ pub fn simulate_each(
         let (mut added, mut moved) = (0, 0);
         if x > 0.0 {
             added = (x * (n - b0) as f64).round() as u64;
-            moved = (x.powf(fraud.steal_exponent) * (v0 - w0) as f64).round() as u64;
+            moved = (steal_share(x, fraud.steal_exponent) * (v0 - w0) as f64).round() as u64;
         }
         let (b, v, w) = (b0 + added, v0 + added, w0 + added + moved);
         if v == 0 {

@@ -24,12 +24,12 @@
 
 use serde::Serialize;
 
-use super::Rng;
-use super::fingerprint_model::{
+use super::model::{
     FairModel, FingerprintModel, Fraud, GroupStats, MIN_SPREAD, Stations, Z_PIN, extreme_intensity,
     group_sizes, group_stats, initial_fair_logit, observed_group_stats, paper_fair,
-    shrink_fair_spreads,
+    shrink_fair_spreads, steal_share,
 };
+use crate::montecarlo::Rng;
 use rand::RngExt as _;
 use rand_distr::StandardNormal;
 
@@ -636,7 +636,7 @@ impl<'a> Engine<'a> {
     #[inline]
     fn ext_x(&self, p: usize) -> (f64, f64) {
         let x = extreme_intensity(self.crn.zx[p]);
-        (x, x.powf(self.alpha))
+        (x, steal_share(x, self.alpha))
     }
 
     fn cell_of(&self, p: usize, q: Option<(f64, f64, f64, f64)>) -> u32 {
@@ -1318,8 +1318,8 @@ pub fn fit_with_profile(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fingerprint::model::{FairGroup, FairShape, simulate_stations};
     use crate::montecarlo::batch_rng;
-    use crate::montecarlo::fingerprint_model::{FairGroup, FairShape, simulate_stations};
 
     #[test]
     fn grid_cells_are_row_major_and_clamped() {

@@ -1,0 +1,74 @@
+//! Klimek et al.'s ballot-stuffing model (PNAS 2012), shared by the fingerprint's fit
+//! and the simulator that plants it: a stuffed station of `N` registered voters and
+//! `B` ballots gains `x(N − B)` ballots, all for the winner, and a share `x^α` of the
+//! other candidates' votes moves to the winner. Incremental stuffing draws
+//! `x ~ |N(0, θ)|`; extreme stuffing `x = 1 − |N(0, 0.075)|`.
+
+use serde::Serialize;
+
+/// Standard deviation of extreme fraud's shortfall from 1 (Klimek et al.).
+pub const EXTREME_SD: f64 = 0.075;
+
+/// Klimek et al.'s fraud parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Fraud {
+    /// Probability that a station is stuffed incrementally.
+    pub f_incremental: f64,
+    /// Probability that a station is stuffed to near 100%.
+    pub f_extreme: f64,
+    /// Scale of incremental intensity: `x ~ |N(0, θ)|`.
+    pub theta: f64,
+    /// Stealing exponent α: a share `x^α` of the other candidates' votes moves to the winner.
+    pub steal_exponent: f64,
+}
+
+impl Fraud {
+    /// No fraud (θ and α are then irrelevant).
+    pub const NONE: Fraud = Fraud {
+        f_incremental: 0.0,
+        f_extreme: 0.0,
+        theta: 0.1,
+        steal_exponent: 1.0,
+    };
+}
+
+/// Incremental fraud's intensity for standard normal draw `z`, capped at 1.
+#[inline]
+pub fn incremental_intensity(theta: f64, z: f64) -> f64 {
+    (theta * z.abs()).min(1.0)
+}
+
+/// Extreme fraud's intensity for standard normal draw `z`, floored at 0.
+#[inline]
+pub fn extreme_intensity(z: f64) -> f64 {
+    (1.0 - EXTREME_SD * z.abs()).max(0.0)
+}
+
+/// Which kind of fraud a station's uniform `u` selects: extreme below `f_e`,
+/// incremental at or above `1 − f_i`, so that a small change in either fraction
+/// changes few stations.
+#[inline]
+pub fn fraud_kind(u: f64, fraud: &Fraud) -> FraudKind {
+    if u < fraud.f_extreme {
+        FraudKind::Extreme
+    } else if u >= 1.0 - fraud.f_incremental {
+        FraudKind::Incremental
+    } else {
+        FraudKind::Fair
+    }
+}
+
+/// What happened at a station.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FraudKind {
+    Fair,
+    Incremental,
+    Extreme,
+}
+
+/// The share of the other candidates' votes that stuffing of intensity `x` moves to
+/// the winner, `x^α`.
+#[inline]
+pub fn steal_share(x: f64, steal_exponent: f64) -> f64 {
+    x.powf(steal_exponent)
+}
