@@ -24,10 +24,13 @@
 
 use serde::Serialize;
 
+use super::fair::{
+    FairStats, SizeCovariate, StationPoint, correct_fair, fair_stats, initial_fair_logit,
+    observed_fair_stats,
+};
 use super::model::{
-    FairModel, FingerprintModel, Fraud, GroupStats, MIN_SPREAD, Stations, Z_PIN, extreme_intensity,
-    group_sizes, group_stats, initial_fair_logit, observed_group_stats, paper_fair,
-    shrink_fair_spreads, steal_share,
+    FairModel, FingerprintModel, Fraud, Stations, extreme_intensity, group_sizes, paper_fair,
+    steal_share,
 };
 use crate::montecarlo::Rng;
 use rand::RngExt as _;
@@ -430,6 +433,9 @@ pub struct Procedure {
     pub theta_range: (f64, f64),
     /// Whether fair parameters are corrected by simulation (default model).
     pub correct_fair: bool,
+    /// Whether the fair model follows station size and links share to turnout
+    /// ([`super::fair::Covariates`]); the default model's, unless asked otherwise.
+    pub covariates: bool,
 }
 
 impl Procedure {
@@ -443,6 +449,7 @@ impl Procedure {
                 fit_theta: true,
                 theta_range: THETA_RANGE,
                 correct_fair: true,
+                covariates: true,
             },
             FingerprintModel::Paper => Procedure {
                 model,
@@ -451,6 +458,7 @@ impl Procedure {
                 fit_theta: false,
                 theta_range: THETA_RANGE,
                 correct_fair: false,
+                covariates: false,
             },
         }
     }
@@ -475,6 +483,8 @@ struct Engine<'a> {
     reg: Vec<f64>,
     inv: Vec<f64>,
     group: Vec<u32>,
+    /// Each position's size class ([`SizeCovariate`]).
+    class: Vec<u8>,
     ln_absz: Vec<f64>,
     b0: Vec<f64>,
     v0: Vec<f64>,
@@ -548,6 +558,10 @@ impl<'a> Engine<'a> {
         let group = (0..n)
             .map(|p| st.group.get(get(p)).copied().unwrap_or(0))
             .collect();
+        let size = SizeCovariate::of(st);
+        let class = (0..n)
+            .map(|p| size.class.get(get(p)).copied().unwrap_or(0))
+            .collect();
         let ln_absz = crn.zx.iter().map(|z| z.abs().ln()).collect();
         let cells = Cells::new(proc_.binning, st);
         let observed = cells.histogram(st);
@@ -559,6 +573,7 @@ impl<'a> Engine<'a> {
             reg,
             inv,
             group,
+            class,
             ln_absz,
             b0: vec![0.0; n],
             v0: vec![0.0; n],
@@ -591,8 +606,9 @@ impl<'a> Engine<'a> {
         for p in 0..self.n() {
             let n = self.reg[p];
             let g = self.group[p];
-            let a = fair.turnout(g, self.crn.zt[p]);
-            let nu = fair.share(g, self.crn.zs[p]);
+            let (zt, x) = (self.crn.zt[p], self.class[p]);
+            let a = fair.turnout(g, zt, x);
+            let nu = fair.share(g, zt, self.crn.zs[p], x);
             let b0 = round_clamped(n * a + self.crn.zb[p] * (n * a * (1.0 - a)).sqrt(), n);
             let v0 = b0 - round_clamped(b0 * self.inv[p], b0);
             let w0 = round_clamped(v0 * nu + self.crn.zw[p] * (v0 * nu * (1.0 - nu)).sqrt(), v0);
@@ -895,11 +911,13 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Logit statistics per group of the simulated stations in their current state.
-    fn sim_stats(&self, n_groups: usize) -> Vec<GroupStats> {
+    /// Fair statistics of the simulated stations in their current state, with
+    /// residuals under covariates `cov`.
+    fn sim_stats(&self, n_groups: usize, cov: &super::fair::Covariates) -> FairStats {
         let n = self.n();
-        group_stats(
+        fair_stats(
             n_groups,
+            cov,
             (0..n).filter_map(|p| {
                 let (x, xa) = if p < self.k_ext {
                     self.ext_x(p)
@@ -909,7 +927,12 @@ impl<'a> Engine<'a> {
                     (0.0, 0.0)
                 };
                 let (nn, b, v, w) = self.stuffed(p, x, xa)?;
-                Some((self.group[p], b / nn, w / v))
+                Some(StationPoint {
+                    group: self.group[p],
+                    class: self.class[p],
+                    turnout: b / nn,
+                    share: w / v,
+                })
             }),
         )
     }
@@ -1094,43 +1117,6 @@ impl Searcher<'_, '_> {
     }
 }
 
-/// Moves each group's fair centres and spreads so that the simulated lower
-/// quantiles (fraud included) match the observed ones. Returns the largest change.
-fn correct_fair(
-    fair: &mut FairModel,
-    obs: &[GroupStats],
-    sim: &[GroupStats],
-    sizes: &[usize],
-) -> f64 {
-    let before = fair.clone();
-    for ((g, o), s) in fair.groups.iter_mut().zip(obs).zip(sim) {
-        // The simulated scale is about sqrt(σ² + noise²): the squared gap moves σ².
-        let spread = |sigma: f64, so: f64, ss: f64| {
-            (sigma * sigma + so * so - ss * ss)
-                .max(MIN_SPREAD * MIN_SPREAD)
-                .sqrt()
-        };
-        g.turnout_spread = spread(g.turnout_spread, o.turnout.scale, s.turnout.scale);
-        g.share_spread = spread(g.share_spread, o.share.scale, s.share.scale);
-    }
-    shrink_fair_spreads(fair, sizes);
-    let mut change: f64 = 0.0;
-    for (((g, b), o), s) in fair.groups.iter_mut().zip(&before.groups).zip(obs).zip(sim) {
-        // Keep each pin where it is observed: move the centre by the pin's miss, and
-        // by the spread's change times the pin's standard-normal quantile.
-        let dt = o.turnout.pin - s.turnout.pin - Z_PIN * (g.turnout_spread - b.turnout_spread);
-        let ds = o.share.pin - s.share.pin - Z_PIN * (g.share_spread - b.share_spread);
-        g.turnout_center += dt;
-        g.share_center += ds;
-        change = change
-            .max(dt.abs())
-            .max(ds.abs())
-            .max((g.turnout_spread - b.turnout_spread).abs())
-            .max((g.share_spread - b.share_spread).abs());
-    }
-    change
-}
-
 /// Fair parameters have settled when no centre or spread moves more than this.
 const FAIR_TOLERANCE: f64 = 1e-2;
 
@@ -1161,12 +1147,12 @@ fn fit_engine<'a>(
     given_fair: Option<&FairModel>,
     with_engine: impl FnOnce(&mut Engine<'a>),
 ) -> Fit {
+    let size = SizeCovariate::of(st);
     let mut fair = match (given_fair, proc_.model) {
         (Some(f), _) => f.clone(),
-        (None, FingerprintModel::Default) => initial_fair_logit(st),
+        (None, FingerprintModel::Default) => initial_fair_logit(st, &size, proc_.covariates),
         (None, FingerprintModel::Paper) => paper_fair(st),
     };
-    let obs_stats = observed_group_stats(st);
     let mut engine = Engine::new(st, crn, proc_);
     engine.set_fair(&fair);
     // The paper holds θ at the fair turnout spread.
@@ -1203,8 +1189,10 @@ fn fit_engine<'a>(
     }
     if proc_.correct_fair && given_fair.is_none() {
         for _ in 0..FAIR_ITERATIONS {
-            let sim = s.engine.sim_stats(st.n_groups());
-            let change = correct_fair(&mut fair, &obs_stats, &sim, &s.engine.sizes);
+            let cov = fair.covariates;
+            let obs = observed_fair_stats(st, &size, &cov);
+            let sim = s.engine.sim_stats(st.n_groups(), &cov);
+            let change = correct_fair(&mut fair, &obs, &sim, &s.engine.sizes, proc_.covariates);
             s.engine.set_fair(&fair);
             if with_fraud {
                 s.eval(x.0, x.1);

@@ -6,6 +6,7 @@
 
 pub mod allocation;
 pub mod bootstrap;
+pub mod fair;
 pub mod fit;
 pub mod model;
 pub mod stuffing;

@@ -17,8 +17,8 @@ pub use super::stuffing::{
     EXTREME_SD, Fraud, FraudKind, extreme_intensity, fraud_kind, incremental_intensity, steal_share,
 };
 use crate::data::Dataset;
+pub use super::fair::*;
 use crate::montecarlo::Rng;
-use crate::stats::quantile::type7_select;
 
 /// Stations with fewer registered voters are left out, as in Klimek et al.
 pub const MIN_REGISTERED: u64 = 100;
@@ -242,66 +242,6 @@ pub fn logistic(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// How fair turnout and share are distributed within a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FairShape {
-    /// Normal on the logit scale: centre and spread are logit-scale.
-    LogitNormal,
-    /// Normal on the proportion scale, clamped to [0, 1] (the paper's model).
-    Normal,
-}
-
-/// One group's fair distributions.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FairGroup {
-    pub turnout_center: f64,
-    pub turnout_spread: f64,
-    pub share_center: f64,
-    pub share_spread: f64,
-}
-
-/// The fair (no fraud) model: one distribution pair per group.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FairModel {
-    pub shape: FairShape,
-    pub groups: Vec<FairGroup>,
-}
-
-const NEUTRAL: FairGroup = FairGroup {
-    turnout_center: 0.0,
-    turnout_spread: 0.1,
-    share_center: 0.0,
-    share_spread: 0.1,
-};
-
-impl FairModel {
-    fn group(&self, g: u32) -> &FairGroup {
-        self.groups.get(g as usize).unwrap_or(&NEUTRAL)
-    }
-
-    fn draw(&self, center: f64, spread: f64, z: f64) -> f64 {
-        match self.shape {
-            FairShape::LogitNormal => logistic(center + spread * z),
-            FairShape::Normal => (center + spread * z).clamp(0.0, 1.0),
-        }
-    }
-
-    /// Fair turnout in group `g` for standard normal draw `z`.
-    #[inline]
-    pub fn turnout(&self, g: u32, z: f64) -> f64 {
-        let p = self.group(g);
-        self.draw(p.turnout_center, p.turnout_spread, z)
-    }
-
-    /// Fair winner share in group `g` for standard normal draw `z`.
-    #[inline]
-    pub fn share(&self, g: u32, z: f64) -> f64 {
-        let p = self.group(g);
-        self.draw(p.share_center, p.share_spread, z)
-    }
-}
-
 /// What a simulated election's fraud really did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct SimTruth {
@@ -389,15 +329,17 @@ pub fn simulate_each(
     rng: &mut Rng,
     mut sink: impl FnMut(SimStation),
 ) {
+    let size = SizeCovariate::of(template);
     for i in 0..template.len() {
         let n = u64::from(template.registered[i]);
         let g = template.group[i];
         let zt: f64 = rng.sample(StandardNormal);
         let zs: f64 = rng.sample(StandardNormal);
-        let b0 = binomial(n, fair.turnout(g, zt), rng);
+        let x = size.class[i];
+        let b0 = binomial(n, fair.turnout(g, zt, x), rng);
         let i0 = binomial(b0, template.invalid_rate(i), rng);
         let v0 = b0 - i0;
-        let w0 = binomial(v0, fair.share(g, zs), rng);
+        let w0 = binomial(v0, fair.share(g, zt, zs, x), rng);
         let u: f64 = rng.random();
         let zx: f64 = rng.sample(StandardNormal);
         let kind = fraud_kind(u, fraud);
@@ -461,236 +403,6 @@ pub fn simulate_stations(
         out.group.push(s.group);
     });
     (out, truth)
-}
-
-/// Lower quantile the fair model is pinned to.
-pub const Q_LOW: f64 = 0.05;
-/// Upper quantile the fair model is pinned to: below the median, since ballot
-/// stuffing only moves stations up, and the lower part of each region's
-/// distribution is the least touched by it.
-pub const Q_HIGH: f64 = 0.25;
-// python3 -c "from scipy.stats import norm; print(repr(norm.ppf(0.05)), repr(norm.ppf(0.25)))"
-// -1.6448536269514729 -0.6744897501960817
-const Z_LOW: f64 = -1.644_853_626_951_472_9;
-const Z_HIGH: f64 = -0.674_489_750_196_081_7;
-/// Standard-normal quantile of the pin ([`Q_HIGH`]).
-pub const Z_PIN: f64 = Z_HIGH;
-
-/// Logit of a proportion, clamped away from 0 and 1.
-#[inline]
-pub fn logit(p: f64) -> f64 {
-    let p = p.clamp(1e-6, 1.0 - 1e-6);
-    (p / (1.0 - p)).ln()
-}
-
-/// A sample of proportions summarised on the logit scale by two lower quantiles:
-/// the logit of its 25th percentile (`pin`, where the fair centre is anchored), and
-/// the normal scale implied by the 5th and 25th percentiles (quantiles commute with
-/// the logit, so only two logits are taken).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct LowerFit {
-    pub pin: f64,
-    pub scale: f64,
-}
-
-impl LowerFit {
-    /// From the proportions `v` (reordered in place).
-    pub fn of(v: &mut [f64]) -> LowerFit {
-        let lo = logit(type7_select(v, Q_LOW));
-        let hi = logit(type7_select(v, Q_HIGH));
-        LowerFit {
-            pin: hi,
-            scale: (hi - lo) / (Z_HIGH - Z_LOW),
-        }
-    }
-
-    /// The normal centre that puts the pin at the 25th percentile with this scale.
-    pub fn center(&self, scale: f64) -> f64 {
-        self.pin - Z_HIGH * scale
-    }
-}
-
-/// Turnout and share of one group, summarised by their lower quantiles.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct GroupStats {
-    pub turnout: LowerFit,
-    pub share: LowerFit,
-}
-
-/// Group statistics from `(group, turnout, share)` items (proportions).
-pub fn group_stats(
-    n_groups: usize,
-    items: impl Iterator<Item = (u32, f64, f64)>,
-) -> Vec<GroupStats> {
-    let mut t: Vec<Vec<f64>> = vec![Vec::new(); n_groups];
-    let mut s: Vec<Vec<f64>> = vec![Vec::new(); n_groups];
-    for (g, lt, ls) in items {
-        if let (Some(tv), Some(sv)) = (t.get_mut(g as usize), s.get_mut(g as usize)) {
-            tv.push(lt);
-            sv.push(ls);
-        }
-    }
-    t.iter_mut()
-        .zip(s.iter_mut())
-        .map(|(tv, sv)| GroupStats {
-            turnout: LowerFit::of(tv),
-            share: LowerFit::of(sv),
-        })
-        .collect()
-}
-
-/// Observed group statistics of `st`.
-pub fn observed_group_stats(st: &Stations) -> Vec<GroupStats> {
-    group_stats(
-        st.n_groups(),
-        (0..st.len()).map(|i| (st.group[i], st.turnout(i), st.share(i))),
-    )
-}
-
-/// `n · Var(scale) / σ²` of [`LowerFit`]'s scale for a normal sample of size `n`
-/// (asymptotic variance of two sample quantiles).
-// python3 -c "from scipy.stats import norm; p1,p2=0.05,0.25; z1,z2=norm.ppf(p1),norm.ppf(p2);
-//   f1,f2=norm.pdf(z1),norm.pdf(z2);
-//   print(repr((p1*(1-p1)/f1**2+p2*(1-p2)/f2**2-2*p1*(1-p2)/(f1*f2))/(z2-z1)**2))"
-// 4.284101484855336
-pub const SCALE_VARIANCE: f64 = 4.284_101_484_855_336;
-
-/// Empirical-Bayes shrinkage of per-group spreads towards their pooled value.
-///
-/// A region's spread from two lower quantiles of a thousand stations is uncertain
-/// by about 7%, and the fit turns that noise into spurious fraud. Each spread is
-/// pulled towards the station-weighted mean by the share of its variance that is
-/// sampling noise: regions that really differ (as Russia's do) keep their own
-/// spreads, and regions that differ only by noise share one.
-pub fn shrink_spreads(spreads: &mut [f64], sizes: &[usize]) {
-    let w: Vec<f64> = sizes.iter().map(|&n| n as f64).collect();
-    let total: f64 = w.iter().sum();
-    if spreads.len() < 3 || total <= 0.0 {
-        return;
-    }
-    let mean = spreads.iter().zip(&w).map(|(s, w)| s * w).sum::<f64>() / total;
-    let noise: Vec<f64> = spreads
-        .iter()
-        .zip(&w)
-        .map(|(s, n)| SCALE_VARIANCE * s * s / n.max(1.0))
-        .collect();
-    let spread_var = spreads
-        .iter()
-        .zip(&w)
-        .map(|(s, w)| w * (s - mean) * (s - mean))
-        .sum::<f64>()
-        / total;
-    let noise_mean = noise.iter().zip(&w).map(|(v, w)| v * w).sum::<f64>() / total;
-    let between = (spread_var - noise_mean).max(0.0);
-    for (s, v) in spreads.iter_mut().zip(&noise) {
-        let keep = if between + v > 0.0 {
-            between / (between + v)
-        } else {
-            0.0
-        };
-        *s = (mean + keep * (*s - mean)).max(MIN_SPREAD);
-    }
-}
-
-/// Shrinks both spreads of every group of `fair` (see [`shrink_spreads`]).
-pub fn shrink_fair_spreads(fair: &mut FairModel, sizes: &[usize]) {
-    let mut t: Vec<f64> = fair.groups.iter().map(|g| g.turnout_spread).collect();
-    let mut s: Vec<f64> = fair.groups.iter().map(|g| g.share_spread).collect();
-    shrink_spreads(&mut t, sizes);
-    shrink_spreads(&mut s, sizes);
-    for ((g, t), s) in fair.groups.iter_mut().zip(t).zip(s) {
-        g.turnout_spread = t;
-        g.share_spread = s;
-    }
-}
-
-/// Included stations per group.
-pub fn group_sizes(st: &Stations) -> Vec<usize> {
-    let mut sizes = vec![0usize; st.n_groups()];
-    for &g in &st.group {
-        if let Some(c) = sizes.get_mut(g as usize) {
-            *c += 1;
-        }
-    }
-    sizes
-}
-
-/// Smallest spread the fair model may take, so that degenerate groups stay finite.
-pub const MIN_SPREAD: f64 = 0.01;
-
-/// The default model's starting fair fit: per group, the spread implied by the 5th
-/// and 25th percentiles of the logits (shrunk towards the pooled spread), and the
-/// centre that puts the 25th percentile where it is observed. The fit then corrects
-/// both by simulation, for binomial noise and for the fraud it finds.
-pub fn initial_fair_logit(st: &Stations) -> FairModel {
-    let stats = observed_group_stats(st);
-    let groups = stats
-        .iter()
-        .map(|g| FairGroup {
-            turnout_center: 0.0,
-            turnout_spread: g.turnout.scale.max(MIN_SPREAD),
-            share_center: 0.0,
-            share_spread: g.share.scale.max(MIN_SPREAD),
-        })
-        .collect();
-    let mut fair = FairModel {
-        shape: FairShape::LogitNormal,
-        groups,
-    };
-    shrink_fair_spreads(&mut fair, &group_sizes(st));
-    for (g, o) in fair.groups.iter_mut().zip(&stats) {
-        g.turnout_center = o.turnout.center(g.turnout_spread);
-        g.share_center = o.share.center(g.share_spread);
-    }
-    fair
-}
-
-/// Mode of values in [0, 1]: the fullest of 100 one-point bins after a 5-bin moving
-/// average (the smoothing keeps integer-percentage spikes from posing as the mode).
-pub fn smoothed_mode(values: &[f64]) -> f64 {
-    const BINS: usize = 100;
-    let mut h = [0f64; BINS];
-    for &v in values {
-        let b = ((v * BINS as f64) as usize).min(BINS - 1);
-        h[b] += 1.0;
-    }
-    let mut best = (f64::NEG_INFINITY, 0usize);
-    for b in 0..BINS {
-        let lo = b.saturating_sub(2);
-        let hi = (b + 2).min(BINS - 1);
-        let s: f64 = h[lo..=hi].iter().sum::<f64>() / (hi - lo + 1) as f64;
-        if s > best.0 {
-            best = (s, b);
-        }
-    }
-    (best.1 as f64 + 0.5) / BINS as f64
-}
-
-/// Root-mean-square deviation from `mode` of the values below it.
-pub fn rms_below(values: &[f64], mode: f64) -> f64 {
-    let (mut ss, mut n) = (0.0, 0usize);
-    for &v in values.iter().filter(|&&v| v < mode) {
-        ss += (v - mode) * (v - mode);
-        n += 1;
-    }
-    if n == 0 { 0.0 } else { (ss / n as f64).sqrt() }
-}
-
-/// The paper's fair model: one national normal for turnout and one for the winner's
-/// share, centred on their modes, with spreads from the deviations below the modes.
-pub fn paper_fair(st: &Stations) -> FairModel {
-    let t: Vec<f64> = (0..st.len()).map(|i| st.turnout(i)).collect();
-    let s: Vec<f64> = (0..st.len()).map(|i| st.share(i)).collect();
-    let (mt, ms) = (smoothed_mode(&t), smoothed_mode(&s));
-    FairModel {
-        shape: FairShape::Normal,
-        groups: vec![FairGroup {
-            turnout_center: mt,
-            turnout_spread: rms_below(&t, mt).max(MIN_SPREAD),
-            share_center: ms,
-            share_spread: rms_below(&s, ms).max(MIN_SPREAD),
-        }],
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,615 @@
+//! The fair (no-fraud) model of the fingerprint: how turnout and the winner's share
+//! are distributed in a group of stations with no stuffing, and how it is pinned to
+//! the observed stations' lower quantiles, which stuffing (it only moves stations up)
+//! touches least.
+
+use serde::Serialize;
+
+use super::model::{Stations, logistic};
+use crate::stats::quantile::type7_select;
+
+/// How fair turnout and share are distributed within a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FairShape {
+    /// Normal on the logit scale: centre and spread are logit-scale.
+    LogitNormal,
+    /// Normal on the proportion scale, clamped to [0, 1] (the paper's model).
+    Normal,
+}
+
+/// One group's fair distributions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FairGroup {
+    pub turnout_center: f64,
+    pub turnout_spread: f64,
+    pub share_center: f64,
+    pub share_spread: f64,
+}
+
+/// Size classes: each group's stations split into this many equal parts by size.
+pub const SIZE_CLASSES: usize = 6;
+
+/// Effects the default fair model shares across its groups, on the logit scale.
+///
+/// Honest elections mix populations whose turnout and vote differ with station size
+/// (town and country) and with each other; a one-peak fair model reads that as
+/// stuffing. Stuffing does not follow station size, and it moves turnout and share
+/// together only in the upper part of a group's turnout, so both effects are
+/// measured where it reaches least (see [`FairStats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Covariates {
+    /// Fair logit turnout of each size class (smallest stations first) relative to
+    /// its group's level; they average to 0.
+    pub turnout_size: [f64; SIZE_CLASSES],
+    /// The same for the fair logit winner share.
+    pub share_size: [f64; SIZE_CLASSES],
+    /// Fair logit winner share per unit of the station's own logit-turnout deviation.
+    pub share_turnout: f64,
+}
+
+impl Covariates {
+    /// No covariate effects: each group's turnout and share are independent and do
+    /// not depend on station size (the model before covariates, and the paper's).
+    pub const NONE: Covariates = Covariates {
+        turnout_size: [0.0; SIZE_CLASSES],
+        share_size: [0.0; SIZE_CLASSES],
+        share_turnout: 0.0,
+    };
+
+    fn largest_change(&self, other: &Covariates) -> f64 {
+        let mut m = (self.share_turnout - other.share_turnout).abs();
+        for k in 0..SIZE_CLASSES {
+            m = m
+                .max((self.turnout_size[k] - other.turnout_size[k]).abs())
+                .max((self.share_size[k] - other.share_size[k]).abs());
+        }
+        m
+    }
+
+    /// The turnout and share effects of size class `class`.
+    #[inline]
+    fn of_class(&self, class: u8) -> (f64, f64) {
+        let k = usize::from(class).min(SIZE_CLASSES - 1);
+        (self.turnout_size[k], self.share_size[k])
+    }
+}
+
+/// The fair (no fraud) model: one distribution pair per group, and the covariate
+/// effects they share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FairModel {
+    pub shape: FairShape,
+    pub groups: Vec<FairGroup>,
+    pub covariates: Covariates,
+}
+
+const NEUTRAL: FairGroup = FairGroup {
+    turnout_center: 0.0,
+    turnout_spread: 0.1,
+    share_center: 0.0,
+    share_spread: 0.1,
+};
+
+impl FairModel {
+    /// A model without covariate effects.
+    pub fn plain(shape: FairShape, groups: Vec<FairGroup>) -> FairModel {
+        FairModel {
+            shape,
+            groups,
+            covariates: Covariates::NONE,
+        }
+    }
+
+    fn group(&self, g: u32) -> &FairGroup {
+        self.groups.get(g as usize).unwrap_or(&NEUTRAL)
+    }
+
+    /// Fair turnout in group `g` for standard normal draw `zt`, at a station of size
+    /// class `class` (see [`SizeCovariate`]).
+    #[inline]
+    pub fn turnout(&self, g: u32, zt: f64, class: u8) -> f64 {
+        let p = self.group(g);
+        match self.shape {
+            FairShape::LogitNormal => {
+                let (t, _) = self.covariates.of_class(class);
+                logistic(p.turnout_center + t + p.turnout_spread * zt)
+            }
+            FairShape::Normal => (p.turnout_center + p.turnout_spread * zt).clamp(0.0, 1.0),
+        }
+    }
+
+    /// Fair winner share in group `g` for standard normal draws `zt` (the turnout's,
+    /// see [`FairModel::turnout`]) and `zs`, at size class `class`.
+    #[inline]
+    pub fn share(&self, g: u32, zt: f64, zs: f64, class: u8) -> f64 {
+        let p = self.group(g);
+        match self.shape {
+            FairShape::LogitNormal => {
+                let (_, s) = self.covariates.of_class(class);
+                let linked = self.covariates.share_turnout * p.turnout_spread * zt;
+                logistic(p.share_center + s + linked + p.share_spread * zs)
+            }
+            FairShape::Normal => (p.share_center + p.share_spread * zs).clamp(0.0, 1.0),
+        }
+    }
+}
+
+/// Each station's size class within its group: its rank by registered voters (ties
+/// by position) in [`SIZE_CLASSES`] equal parts, smallest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SizeCovariate {
+    pub class: Vec<u8>,
+}
+
+impl SizeCovariate {
+    /// The covariate of stations `st`.
+    pub fn of(st: &Stations) -> SizeCovariate {
+        let mut by_group: Vec<Vec<usize>> = vec![Vec::new(); st.n_groups()];
+        for i in 0..st.len() {
+            if let Some(list) = by_group.get_mut(st.group[i] as usize) {
+                list.push(i);
+            }
+        }
+        let mut class = vec![0u8; st.len()];
+        for list in &mut by_group {
+            list.sort_by_key(|&i| (st.registered[i], i));
+            let n = list.len();
+            for (rank, &i) in list.iter().enumerate() {
+                class[i] = (rank * SIZE_CLASSES / n) as u8;
+            }
+        }
+        SizeCovariate { class }
+    }
+}
+
+/// Lower quantile the fair model is pinned to.
+pub const Q_LOW: f64 = 0.05;
+/// Upper quantile the fair model is pinned to: below the median, since ballot
+/// stuffing only moves stations up, and the lower part of each region's
+/// distribution is the least touched by it.
+pub const Q_HIGH: f64 = 0.25;
+// python3 -c "from scipy.stats import norm; print(repr(norm.ppf(0.05)), repr(norm.ppf(0.25)))"
+// -1.6448536269514729 -0.6744897501960817
+const Z_LOW: f64 = -1.644_853_626_951_472_9;
+const Z_HIGH: f64 = -0.674_489_750_196_081_7;
+/// Standard-normal quantile of the pin ([`Q_HIGH`]).
+pub const Z_PIN: f64 = Z_HIGH;
+
+/// Logit of a proportion, clamped away from 0 and 1.
+#[inline]
+pub fn logit(p: f64) -> f64 {
+    let p = p.clamp(1e-6, 1.0 - 1e-6);
+    (p / (1.0 - p)).ln()
+}
+
+/// A sample of logits summarised by two lower quantiles: its 25th percentile (`pin`,
+/// where the fair centre is anchored), and the normal scale implied by the 5th and
+/// 25th percentiles.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LowerFit {
+    pub pin: f64,
+    pub scale: f64,
+}
+
+impl LowerFit {
+    /// From the logits `v` (reordered in place).
+    pub fn of_logits(v: &mut [f64]) -> LowerFit {
+        let lo = type7_select(v, Q_LOW);
+        let hi = type7_select(v, Q_HIGH);
+        LowerFit {
+            pin: hi,
+            scale: (hi - lo) / (Z_HIGH - Z_LOW),
+        }
+    }
+
+    /// The normal centre that puts the pin at the 25th percentile with this scale.
+    pub fn center(&self, scale: f64) -> f64 {
+        self.pin - Z_HIGH * scale
+    }
+}
+
+/// Turnout and share of one group, summarised by their lower quantiles.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct GroupStats {
+    pub turnout: LowerFit,
+    pub share: LowerFit,
+}
+
+/// One station as [`fair_stats`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StationPoint {
+    pub group: u32,
+    /// Size class ([`SizeCovariate`]).
+    pub class: u8,
+    pub turnout: f64,
+    pub share: f64,
+}
+
+/// What the fair model is matched on, in observed and simulated stations alike: each
+/// group's lower quantiles of the residual logits (turnout less its size class's
+/// effect; share less its size and turnout effects), and the covariate effects as
+/// measured where stuffing reaches least:
+///
+/// - Size: the 25th percentile of logit turnout (and of logit share) in each size
+///   class of a group, less the mean of those percentiles over the group's classes;
+///   averaged over groups, weighted by their stations. Stuffing that strikes at
+///   random with respect to size moves every class alike.
+/// - Share on turnout: the 25th percentile of the share residual among the stations
+///   between the 25th and 50th percentiles of the turnout residual, less that among
+///   those below the 25th, over the bands' difference in mean turnout residual;
+///   pooled over groups by least squares. Stuffing moves stations out of the lower
+///   half of turnout.
+///
+/// The fit does not read these as estimates: it moves the model's covariates until
+/// its simulated stations, fraud included, show the observed ones, as it moves the
+/// centres and spreads until the quantiles match.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FairStats {
+    pub groups: Vec<GroupStats>,
+    pub slopes: Covariates,
+}
+
+/// Fewest stations in a size class, or on either side of the turnout contrast, for
+/// a group to enter that measurement.
+const MIN_CELL: usize = 8;
+
+/// The statistics of stations `items`, with residuals taken under covariates `cov`.
+pub fn fair_stats(
+    n_groups: usize,
+    cov: &Covariates,
+    items: impl Iterator<Item = StationPoint>,
+) -> FairStats {
+    let mut by: Vec<Vec<StationPoint>> = vec![Vec::new(); n_groups];
+    for p in items {
+        if let Some(v) = by.get_mut(p.group as usize) {
+            v.push(StationPoint {
+                turnout: logit(p.turnout),
+                share: logit(p.share),
+                ..p
+            });
+        }
+    }
+    let mut acc = Accumulated::default();
+    let groups = by
+        .iter()
+        .map(|v| group_fair_stats(v, cov, &mut acc))
+        .collect();
+    FairStats {
+        groups,
+        slopes: acc.covariates(),
+    }
+}
+
+/// The covariate measurements summed over groups.
+#[derive(Default)]
+struct Accumulated {
+    turnout_size: [f64; SIZE_CLASSES],
+    share_size: [f64; SIZE_CLASSES],
+    size_weight: f64,
+    turnout_num: f64,
+    turnout_den: f64,
+}
+
+impl Accumulated {
+    fn covariates(&self) -> Covariates {
+        let avg = |v: [f64; SIZE_CLASSES]| {
+            v.map(|x| {
+                if self.size_weight > 0.0 {
+                    x / self.size_weight
+                } else {
+                    0.0
+                }
+            })
+        };
+        Covariates {
+            turnout_size: avg(self.turnout_size),
+            share_size: avg(self.share_size),
+            share_turnout: if self.turnout_den > 1e-12 {
+                self.turnout_num / self.turnout_den
+            } else {
+                0.0
+            },
+        }
+    }
+}
+
+/// Each size class's 25th percentile of `value`, less their mean (`None` when a
+/// class has too few stations).
+fn class_profile(v: &[StationPoint], value: impl Fn(&StationPoint) -> f64) -> Option<[f64; SIZE_CLASSES]> {
+    let mut by: [Vec<f64>; SIZE_CLASSES] = Default::default();
+    for p in v {
+        by[usize::from(p.class).min(SIZE_CLASSES - 1)].push(value(p));
+    }
+    if by.iter().any(|c| c.len() < MIN_CELL) {
+        return None;
+    }
+    let q = by.map(|mut c| type7_select(&mut c, Q_HIGH));
+    let mean = q.iter().sum::<f64>() / SIZE_CLASSES as f64;
+    Some(q.map(|x| x - mean))
+}
+
+/// `(Δ mean residual turnout, Δ 25th percentile of residual share)` between the
+/// stations in the second quarter of residual turnout and those in the first.
+fn turnout_contrast(rows: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let mut t: Vec<f64> = rows.iter().map(|r| r.0).collect();
+    if t.len() < 4 * MIN_CELL {
+        return None;
+    }
+    let (q1, q2) = (type7_select(&mut t, 0.25), type7_select(&mut t, 0.5));
+    let (mut lo, mut hi) = (Vec::new(), Vec::new());
+    let (mut tl, mut th) = (0.0, 0.0);
+    for &(rt, rs) in rows {
+        if rt <= q1 {
+            lo.push(rs);
+            tl += rt;
+        } else if rt <= q2 {
+            hi.push(rs);
+            th += rt;
+        }
+    }
+    if lo.len() < MIN_CELL || hi.len() < MIN_CELL {
+        return None;
+    }
+    let dt = th / hi.len() as f64 - tl / lo.len() as f64;
+    let ds = type7_select(&mut hi, Q_HIGH) - type7_select(&mut lo, Q_HIGH);
+    Some((dt, ds))
+}
+
+/// One group's part of [`fair_stats`] (`v` holds logits).
+fn group_fair_stats(v: &[StationPoint], cov: &Covariates, acc: &mut Accumulated) -> GroupStats {
+    let n = v.len() as f64;
+    if let (Some(t), Some(s)) = (
+        class_profile(v, |p| p.turnout),
+        class_profile(v, |p| p.share),
+    ) {
+        for k in 0..SIZE_CLASSES {
+            acc.turnout_size[k] += n * t[k];
+            acc.share_size[k] += n * s[k];
+        }
+        acc.size_weight += n;
+    }
+    let rows: Vec<(f64, f64)> = v
+        .iter()
+        .map(|p| {
+            let (ot, os) = cov.of_class(p.class);
+            (p.turnout - ot, p.share - os)
+        })
+        .collect();
+    if let Some((dt, ds)) = turnout_contrast(&rows) {
+        acc.turnout_num += n * dt * ds;
+        acc.turnout_den += n * dt * dt;
+    }
+    let mut rt: Vec<f64> = rows.iter().map(|r| r.0).collect();
+    let mut rs: Vec<f64> = rows
+        .iter()
+        .map(|&(t, s)| s - cov.share_turnout * t)
+        .collect();
+    GroupStats {
+        turnout: LowerFit::of_logits(&mut rt),
+        share: LowerFit::of_logits(&mut rs),
+    }
+}
+
+/// Observed statistics of `st` under covariates `cov`.
+pub fn observed_fair_stats(st: &Stations, size: &SizeCovariate, cov: &Covariates) -> FairStats {
+    fair_stats(
+        st.n_groups(),
+        cov,
+        (0..st.len()).map(|i| StationPoint {
+            group: st.group[i],
+            class: size.class[i],
+            turnout: st.turnout(i),
+            share: st.share(i),
+        }),
+    )
+}
+
+/// `n · Var(scale) / σ²` of [`LowerFit`]'s scale for a normal sample of size `n`
+/// (asymptotic variance of two sample quantiles).
+// python3 -c "from scipy.stats import norm; p1,p2=0.05,0.25; z1,z2=norm.ppf(p1),norm.ppf(p2);
+//   f1,f2=norm.pdf(z1),norm.pdf(z2);
+//   print(repr((p1*(1-p1)/f1**2+p2*(1-p2)/f2**2-2*p1*(1-p2)/(f1*f2))/(z2-z1)**2))"
+// 4.284101484855336
+pub const SCALE_VARIANCE: f64 = 4.284_101_484_855_336;
+
+/// Empirical-Bayes shrinkage of per-group spreads towards their pooled value.
+///
+/// A region's spread from two lower quantiles of a thousand stations is uncertain
+/// by about 7%, and the fit turns that noise into spurious fraud. Each spread is
+/// pulled towards the station-weighted mean by the share of its variance that is
+/// sampling noise: regions that really differ (as Russia's do) keep their own
+/// spreads, and regions that differ only by noise share one.
+pub fn shrink_spreads(spreads: &mut [f64], sizes: &[usize]) {
+    let w: Vec<f64> = sizes.iter().map(|&n| n as f64).collect();
+    let total: f64 = w.iter().sum();
+    if spreads.len() < 3 || total <= 0.0 {
+        return;
+    }
+    let mean = spreads.iter().zip(&w).map(|(s, w)| s * w).sum::<f64>() / total;
+    let noise: Vec<f64> = spreads
+        .iter()
+        .zip(&w)
+        .map(|(s, n)| SCALE_VARIANCE * s * s / n.max(1.0))
+        .collect();
+    let spread_var = spreads
+        .iter()
+        .zip(&w)
+        .map(|(s, w)| w * (s - mean) * (s - mean))
+        .sum::<f64>()
+        / total;
+    let noise_mean = noise.iter().zip(&w).map(|(v, w)| v * w).sum::<f64>() / total;
+    let between = (spread_var - noise_mean).max(0.0);
+    for (s, v) in spreads.iter_mut().zip(&noise) {
+        let keep = if between + v > 0.0 {
+            between / (between + v)
+        } else {
+            0.0
+        };
+        *s = (mean + keep * (*s - mean)).max(MIN_SPREAD);
+    }
+}
+
+/// Shrinks both spreads of every group of `fair` (see [`shrink_spreads`]).
+pub fn shrink_fair_spreads(fair: &mut FairModel, sizes: &[usize]) {
+    let mut t: Vec<f64> = fair.groups.iter().map(|g| g.turnout_spread).collect();
+    let mut s: Vec<f64> = fair.groups.iter().map(|g| g.share_spread).collect();
+    shrink_spreads(&mut t, sizes);
+    shrink_spreads(&mut s, sizes);
+    for ((g, t), s) in fair.groups.iter_mut().zip(t).zip(s) {
+        g.turnout_spread = t;
+        g.share_spread = s;
+    }
+}
+
+/// Included stations per group.
+pub fn group_sizes(st: &Stations) -> Vec<usize> {
+    let mut sizes = vec![0usize; st.n_groups()];
+    for &g in &st.group {
+        if let Some(c) = sizes.get_mut(g as usize) {
+            *c += 1;
+        }
+    }
+    sizes
+}
+
+/// Smallest spread the fair model may take, so that degenerate groups stay finite.
+pub const MIN_SPREAD: f64 = 0.01;
+
+/// The default model's starting fair fit: the covariate slopes as observed (see
+/// [`FairStats`]; none when `covariates` is false); per group, the spread implied by
+/// the 5th and 25th percentiles of the residual logits (shrunk towards the pooled
+/// spread), and the centre that puts the 25th percentile where it is observed. The
+/// fit then corrects all of them by simulation, for binomial noise and for the fraud
+/// it finds.
+pub fn initial_fair_logit(st: &Stations, size: &SizeCovariate, covariates: bool) -> FairModel {
+    let mut cov = Covariates::NONE;
+    if covariates {
+        let raw = observed_fair_stats(st, size, &cov).slopes;
+        cov.turnout_size = raw.turnout_size;
+        cov.share_size = raw.share_size;
+        cov.share_turnout = observed_fair_stats(st, size, &cov).slopes.share_turnout;
+    }
+    let stats = observed_fair_stats(st, size, &cov).groups;
+    let groups = stats
+        .iter()
+        .map(|g| FairGroup {
+            turnout_center: 0.0,
+            turnout_spread: g.turnout.scale.max(MIN_SPREAD),
+            share_center: 0.0,
+            share_spread: g.share.scale.max(MIN_SPREAD),
+        })
+        .collect();
+    let mut fair = FairModel {
+        shape: FairShape::LogitNormal,
+        groups,
+        covariates: cov,
+    };
+    shrink_fair_spreads(&mut fair, &group_sizes(st));
+    for (g, o) in fair.groups.iter_mut().zip(&stats) {
+        g.turnout_center = o.turnout.center(g.turnout_spread);
+        // The share residual's centre is the share's less β times the turnout's.
+        g.share_center = o.share.center(g.share_spread) + cov.share_turnout * g.turnout_center;
+    }
+    fair
+}
+
+/// Moves each group's fair centres and spreads so that the simulated lower
+/// quantiles (fraud included) match the observed ones, and the covariate effects so
+/// that the simulated slopes do (when `covariates`). Returns the largest change.
+pub fn correct_fair(
+    fair: &mut FairModel,
+    obs: &FairStats,
+    sim: &FairStats,
+    sizes: &[usize],
+    covariates: bool,
+) -> f64 {
+    let before = fair.clone();
+    for ((g, o), s) in fair.groups.iter_mut().zip(&obs.groups).zip(&sim.groups) {
+        // The simulated scale is about sqrt(σ² + noise²): the squared gap moves σ².
+        let spread = |sigma: f64, so: f64, ss: f64| {
+            (sigma * sigma + so * so - ss * ss)
+                .max(MIN_SPREAD * MIN_SPREAD)
+                .sqrt()
+        };
+        g.turnout_spread = spread(g.turnout_spread, o.turnout.scale, s.turnout.scale);
+        g.share_spread = spread(g.share_spread, o.share.scale, s.share.scale);
+    }
+    shrink_fair_spreads(fair, sizes);
+    let beta = fair.covariates.share_turnout;
+    let mut change: f64 = 0.0;
+    let groups = fair.groups.iter_mut().zip(&before.groups);
+    for ((g, b), (o, s)) in groups.zip(obs.groups.iter().zip(&sim.groups)) {
+        // Keep each pin where it is observed: move the centre by the pin's miss, and
+        // by the spread's change times the pin's standard-normal quantile.
+        let dt = o.turnout.pin - s.turnout.pin - Z_PIN * (g.turnout_spread - b.turnout_spread);
+        let ds = o.share.pin - s.share.pin - Z_PIN * (g.share_spread - b.share_spread);
+        g.turnout_center += dt;
+        g.share_center += ds + beta * dt;
+        change = change
+            .max(dt.abs())
+            .max(ds.abs())
+            .max((g.turnout_spread - b.turnout_spread).abs())
+            .max((g.share_spread - b.share_spread).abs());
+    }
+    if covariates {
+        let c = &mut fair.covariates;
+        let (o, m) = (&obs.slopes, &sim.slopes);
+        for k in 0..SIZE_CLASSES {
+            c.turnout_size[k] += o.turnout_size[k] - m.turnout_size[k];
+            c.share_size[k] += o.share_size[k] - m.share_size[k];
+        }
+        c.share_turnout += o.share_turnout - m.share_turnout;
+        change = change.max(c.largest_change(&before.covariates));
+    }
+    change
+}
+
+/// Mode of values in [0, 1]: the fullest of 100 one-point bins after a 5-bin moving
+/// average (the smoothing keeps integer-percentage spikes from posing as the mode).
+pub fn smoothed_mode(values: &[f64]) -> f64 {
+    const BINS: usize = 100;
+    let mut h = [0f64; BINS];
+    for &v in values {
+        let b = ((v * BINS as f64) as usize).min(BINS - 1);
+        h[b] += 1.0;
+    }
+    let mut best = (f64::NEG_INFINITY, 0usize);
+    for b in 0..BINS {
+        let lo = b.saturating_sub(2);
+        let hi = (b + 2).min(BINS - 1);
+        let s: f64 = h[lo..=hi].iter().sum::<f64>() / (hi - lo + 1) as f64;
+        if s > best.0 {
+            best = (s, b);
+        }
+    }
+    (best.1 as f64 + 0.5) / BINS as f64
+}
+
+/// Root-mean-square deviation from `mode` of the values below it.
+pub fn rms_below(values: &[f64], mode: f64) -> f64 {
+    let (mut ss, mut n) = (0.0, 0usize);
+    for &v in values.iter().filter(|&&v| v < mode) {
+        ss += (v - mode) * (v - mode);
+        n += 1;
+    }
+    if n == 0 { 0.0 } else { (ss / n as f64).sqrt() }
+}
+
+/// The paper's fair model: one national normal for turnout and one for the winner's
+/// share, centred on their modes, with spreads from the deviations below the modes.
+pub fn paper_fair(st: &Stations) -> FairModel {
+    let t: Vec<f64> = (0..st.len()).map(|i| st.turnout(i)).collect();
+    let s: Vec<f64> = (0..st.len()).map(|i| st.share(i)).collect();
+    let (mt, ms) = (smoothed_mode(&t), smoothed_mode(&s));
+    FairModel::plain(
+        FairShape::Normal,
+        vec![FairGroup {
+            turnout_center: mt,
+            turnout_spread: rms_below(&t, mt).max(MIN_SPREAD),
+            share_center: ms,
+            share_spread: rms_below(&s, ms).max(MIN_SPREAD),
+        }],
+    )
+}
+
