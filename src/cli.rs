@@ -50,6 +50,10 @@ pub struct AuditArgs {
     /// give several times to join columns into one key.
     #[arg(long, value_name = "COL", help_heading = "Columns")]
     pub locality: Vec<String>,
+    /// Stratum column (settlement type, say): the fingerprint fits each region's
+    /// strata their own fair turnout and share; give several times to join columns.
+    #[arg(long, value_name = "COL", help_heading = "Columns")]
+    pub stratum: Vec<String>,
     /// Registered voters column; give several times to sum columns.
     #[arg(long, value_name = "COL", help_heading = "Columns")]
     pub registered: Vec<String>,

@@ -159,6 +159,7 @@ fn fraud_fit_with_the_true_fair_model_recovers_the_stuffing() {
         .collect();
     let fair = FairModel {
         shape: FairShape::LogitNormal,
+        covariates: Default::default(),
         groups,
     };
     let truth = Fraud {
@@ -395,6 +396,7 @@ fn auto_binning_falls_back_when_regions_mix_town_and_country() {
     for mixed in [true, false] {
         let fair = FairModel {
             shape: FairShape::LogitNormal,
+            covariates: Default::default(),
             groups: (0..8).map(|g| kind(g, mixed)).collect(),
         };
         let mut rng = batch_rng(11, "mixed-regions", 0);
@@ -1062,6 +1064,7 @@ fn high_share_fraud_fit_with_the_true_fair_model_recovers_the_stuffing() {
             .collect();
         let fair = FairModel {
             shape: FairShape::LogitNormal,
+            covariates: Default::default(),
             groups,
         };
         let (st, planted) = simulate_stations(&template, &fair, &truth, &mut rng);

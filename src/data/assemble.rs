@@ -108,6 +108,7 @@ struct Merged {
     chunk_of: Vec<u32>,
     local_regions: Vec<Vec<String>>,
     local_localities: Vec<Vec<String>>,
+    local_strata: Vec<Vec<String>>,
 }
 
 impl Merged {
@@ -128,6 +129,7 @@ impl Merged {
             chunk_of: Vec::with_capacity(n),
             local_regions: Vec::new(),
             local_localities: Vec::new(),
+            local_strata: Vec::new(),
         };
         for (ci, part) in parts.into_iter().enumerate() {
             m.chunk_of
@@ -146,6 +148,7 @@ impl Merged {
             m.multi_line.extend(part.multi_line);
             m.local_regions.push(part.regions);
             m.local_localities.push(part.localities);
+            m.local_strata.push(part.strata);
         }
         m
     }
@@ -198,6 +201,14 @@ impl Merged {
         let locals = std::mem::take(&mut self.local_localities);
         global_groups(&mut self.stations, &self.chunk_of, &locals, |s| {
             &mut s.locality
+        })
+    }
+
+    /// Strata in order of first appearance among the stations kept.
+    fn global_strata(&mut self) -> Vec<String> {
+        let locals = std::mem::take(&mut self.local_strata);
+        global_groups(&mut self.stations, &self.chunk_of, &locals, |s| {
+            &mut s.stratum
         })
     }
 
@@ -336,6 +347,11 @@ pub(super) fn assemble(
     } else {
         m.global_localities()
     };
+    let strata = if plan.stratum.is_empty() {
+        Vec::new()
+    } else {
+        m.global_strata()
+    };
     let lines = m.account(file.lines, file.header);
     let excluded = m.exclusions(plan);
     Ok(Dataset {
@@ -351,6 +367,7 @@ pub(super) fn assemble(
         winner: plan.winner.unwrap_or_else(|| top_candidate(&m.votes, k)),
         regions,
         localities,
+        strata,
         rejected: published(std::mem::take(&mut m.rejected)),
         stations: m.stations,
         votes: m.votes,

@@ -70,6 +70,7 @@ pub const TOML_KEYS: &[&str] = &[
     "id",
     "region",
     "locality",
+    "stratum",
     "registered",
     "ballots",
     "valid",
@@ -184,6 +185,9 @@ pub struct ColumnSpec {
     pub region: Vec<String>,
     /// Joined like `region`; the neighbourhood of the small-stations check.
     pub locality: Vec<String>,
+    /// Joined like `region`; the fingerprint's strata (settlement type, say), whose
+    /// stations get their own fair distribution within each region.
+    pub stratum: Vec<String>,
     pub registered: Vec<String>,
     pub ballots: Vec<String>,
     pub valid: Vec<String>,
@@ -247,6 +251,7 @@ impl ColumnSpec {
                 "id" => spec.id = list()?,
                 "region" => spec.region = list()?,
                 "locality" => spec.locality = list()?,
+                "stratum" => spec.stratum = list()?,
                 "registered" => spec.registered = list()?,
                 "ballots" => spec.ballots = list()?,
                 "valid" => spec.valid = list()?,
@@ -303,6 +308,7 @@ impl ColumnSpec {
             id: list(self.id, overrides.id),
             region: list(self.region, overrides.region),
             locality: list(self.locality, overrides.locality),
+            stratum: list(self.stratum, overrides.stratum),
             registered: list(self.registered, overrides.registered),
             ballots: list(self.ballots, overrides.ballots),
             valid: list(self.valid, overrides.valid),
@@ -323,6 +329,7 @@ impl ColumnSpec {
             "id" => !self.id.is_empty(),
             "region" => !self.region.is_empty(),
             "locality" => !self.locality.is_empty(),
+            "stratum" => !self.stratum.is_empty(),
             "registered" => !self.registered.is_empty(),
             "ballots" => !self.ballots.is_empty(),
             "valid" => !self.valid.is_empty(),
@@ -622,6 +629,7 @@ pub(super) struct ColumnPlan {
     pub id: Vec<usize>,
     pub region: Vec<usize>,
     pub locality: Vec<usize>,
+    pub stratum: Vec<usize>,
     /// Summed, per role, indexed like [`CountRole::ALL`].
     pub counts: [Vec<usize>; 4],
     /// Candidate columns, and the candidate (index into `candidate_names`) each feeds:
@@ -659,6 +667,7 @@ impl ColumnPlan {
         plan.id = find_all("id", &spec.id)?;
         plan.region = find_all("region", &spec.region)?;
         plan.locality = find_all("locality", &spec.locality)?;
+        plan.stratum = find_all("stratum", &spec.stratum)?;
         for role in CountRole::ALL {
             plan.counts[role as usize] = find_all(role.name(), role.given(spec))?;
         }
@@ -732,6 +741,7 @@ impl ColumnPlan {
             .iter()
             .chain(&self.region)
             .chain(&self.locality)
+            .chain(&self.stratum)
             .chain(self.counts.iter().flatten())
             .chain(&self.candidates);
         for &c in all {
@@ -775,6 +785,7 @@ impl ColumnPlan {
             (&self.id, "--id"),
             (&self.region, "--region"),
             (&self.locality, "--locality"),
+            (&self.stratum, "--stratum"),
         ] {
             let mut seen = vec![false; self.n_columns];
             for &c in list {
@@ -953,6 +964,7 @@ impl ColumnPlan {
         add(&self.id, "id");
         add(&self.region, "region");
         add(&self.locality, "locality");
+        add(&self.stratum, "stratum");
         for role in CountRole::ALL {
             add(&self.counts[role as usize], role.name());
         }

@@ -12,6 +12,8 @@ pub struct Station {
     pub region: Option<u32>,
     /// Index into [`Dataset::localities`], when a locality column is mapped.
     pub locality: Option<u32>,
+    /// Index into [`Dataset::strata`], when a stratum column is mapped.
+    pub stratum: Option<u32>,
     /// `None` when the file has no registered-voters column.
     pub registered: Option<u64>,
     pub ballots: u64,
@@ -148,6 +150,8 @@ pub struct Dataset {
     pub regions: Vec<String>,
     /// Localities (towns, municipalities: the small-stations check's neighbourhoods).
     pub localities: Vec<String>,
+    /// Strata (settlement type, say: the fingerprint's fair model splits regions by them).
+    pub strata: Vec<String>,
     pub stations: Vec<Station>,
     /// Candidate votes, row-major: station `i`, candidate `j` at `i * candidates.len() + j`.
     /// A candidate not on a station's ballot has 0 here and `false` in `on_ballot`.
@@ -217,6 +221,7 @@ impl Dataset {
             winner: self.winner,
             regions: self.regions.clone(),
             localities: self.localities.clone(),
+            strata: self.strata.clone(),
             ..Dataset::default()
         };
         for (i, s) in self.stations.iter().enumerate() {

@@ -132,6 +132,7 @@ pub(super) struct ChunkResult {
     pub on_ballot: Vec<bool>,
     pub regions: Vec<String>,
     pub localities: Vec<String>,
+    pub strata: Vec<String>,
     pub rejected: Vec<Rejection>,
     /// Rows per `--exclude` rule, and the lines they spanned.
     pub excluded: Vec<u64>,
@@ -212,6 +213,7 @@ pub(super) struct ChunkBuilder<'a> {
     out: ChunkResult,
     regions: GroupIndex,
     localities: GroupIndex,
+    strata: GroupIndex,
     votes: Vec<u64>,
     on_ballot: Vec<bool>,
 }
@@ -315,6 +317,7 @@ impl ChunkBuilder<'_> {
         let locality = self
             .localities
             .lookup(&plan.locality, row, &mut out.localities);
+        let stratum = self.strata.lookup(&plan.stratum, row, &mut out.strata);
         if !plan.id.is_empty() {
             out.id_hashes.push(id_hash(&station));
         }
@@ -326,6 +329,7 @@ impl ChunkBuilder<'_> {
             id: station,
             region,
             locality,
+            stratum,
             registered,
             ballots,
             valid,
@@ -367,6 +371,7 @@ impl<'p> RowParser<'p> {
             },
             regions: GroupIndex::default(),
             localities: GroupIndex::default(),
+            strata: GroupIndex::default(),
             votes: vec![0; k],
             on_ballot: vec![false; k],
         }

@@ -29,7 +29,7 @@ use super::fit::{
 };
 use super::fit::{fit, fit_with_profile, histogram};
 use super::model::{
-    FairGroup, FairModel, FingerprintModel, Fraud, MIN_SPREAD, SimTruth, Stations,
+    FairGroup, FairModel, FingerprintModel, Fraud, MIN_SPREAD, SimTruth, Stations, group_sizes,
     simulate_stations,
 };
 use crate::montecarlo::batch_rng;
@@ -136,8 +136,9 @@ pub struct Replicate {
     found: [f64; 8],
     /// The world's parameters and what its fraud really did, in the same order.
     pub truth: [f64; 8],
-    /// Ballots added by extreme stuffing: (the world's, the fit's).
-    pub extreme_ballots: (f64, f64),
+    /// Ballots added at stations stuffing put in the extreme corner: (the world's,
+    /// the fit's).
+    pub corner_ballots: (f64, f64),
 }
 
 /// Each quantity's range and how its fit noise scales, in the order of
@@ -176,14 +177,14 @@ pub const Q_FAIR_TURNOUT: usize = 6;
 pub const Q_FAIR_SHARE: usize = 7;
 
 impl Replicate {
-    fn of(f: &Fit, truth: [f64; 8], extreme_truth: f64) -> Replicate {
+    fn of(f: &Fit, truth: [f64; 8], corner_truth: f64) -> Replicate {
         Replicate {
             fraud: f.fraud,
             fair: f.fair.clone(),
             distance: f.distance,
             found: f.quantities(),
             truth,
-            extreme_ballots: (extreme_truth, f.extreme_ballots_added),
+            corner_ballots: (corner_truth, f.corner_ballots_added),
         }
     }
 
@@ -340,6 +341,65 @@ pub struct Analysis {
     /// Replicates simulated from the bias-corrected fit, paired with the first ones
     /// (see [`calibrated`]); empty when no fraud is reported or for the paper model.
     pub corrected_replicates: Vec<Replicate>,
+    /// Other fair models tried beside the reported one, and what each reads.
+    pub alternatives: Vec<AlternativeReading>,
+}
+
+/// What another fair model reads, beside the reported one: a flag must survive every
+/// fair model that fits the data about as well as the model fits its own simulated
+/// elections ([`Analysis::material_p`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct AlternativeReading {
+    /// Which fair model.
+    pub fair_model: &'static str,
+    /// Its fit's deviance over the mean of its replicates' ([`ALT_REPLICATES`] of them).
+    pub replicate_ratio: Option<f64>,
+    /// Whether it fits ([`MISFIT_RATIO`]).
+    pub fits: bool,
+    /// Ballots its fit adds (raw: no bias correction, which only shrinks it).
+    pub ballots_added: f64,
+    /// The materiality test on that amount, with the reported reading's spread.
+    pub material: MaterialTest,
+}
+
+/// Replicates that measure an alternative fair model's fit.
+pub const ALT_REPLICATES: usize = 6;
+
+/// The plain fair model (no size or turnout effects) on the reported procedure's
+/// grids: honest heterogeneity that the covariates explain reads as stuffing to it, so
+/// where it fits too, a flag must hold under it as well.
+fn plain_reading(
+    st: &Stations,
+    settings: &Settings,
+    seed: u64,
+    proc_: Procedure,
+    sd: f64,
+) -> AlternativeReading {
+    let proc_ = Procedure {
+        covariates: false,
+        ..proc_
+    };
+    let fits = Fits::run(st, settings, seed, &proc_);
+    let rep = Replicator {
+        st,
+        seed,
+        copies: fits.copies,
+        proc_,
+        stream: "fingerprint-plain",
+    };
+    let reps = run_indexed(ALT_REPLICATES, "fingerprint", |r| {
+        rep.replicate(r, &fits.full.fair, &fits.full.fraud)
+    });
+    let replicate_ratio = replicate_ratio(fits.full.distance, reps.iter().map(|r| r.distance));
+    let share = fits.full.ballots_added / st.total_ballots().max(1.0);
+    AlternativeReading {
+        fair_model: "plain: one logit-normal per group, not following station size or linking \
+                     share to turnout",
+        replicate_ratio,
+        fits: replicate_ratio.is_some_and(|r| r <= MISFIT_RATIO),
+        ballots_added: fits.full.ballots_added,
+        material: MaterialTest::with_sd(share, sd, settings.margin),
+    }
 }
 
 impl Analysis {
@@ -360,10 +420,17 @@ impl Analysis {
     /// reads as stuffing; stations near 100% turnout and 100% for the winner are the
     /// corner that no honest population reaches.
     pub fn material_p(&self) -> f64 {
-        if self.misfits() {
-            return self.material_extreme.p_value;
-        }
-        (2.0 * self.material.p_value.min(self.material_extreme.p_value)).min(1.0)
+        let own = if self.misfits() {
+            self.material_extreme.p_value
+        } else {
+            (2.0 * self.material.p_value.min(self.material_extreme.p_value)).min(1.0)
+        };
+        // A flag must survive every other fair model that fits.
+        self.alternatives
+            .iter()
+            .filter(|a| a.fits)
+            .map(|a| a.material.p_value)
+            .fold(own, f64::max)
     }
 
     /// Whether the default model's fit is clearly worse than the fits of its own
@@ -681,6 +748,16 @@ fn world_truth(fraud: &Fraud, sim: &Stations, planted: &SimTruth) -> [f64; 8] {
 /// stops it after the first half of the bootstrap and runs the national analysis, with
 /// the same seed, so that the report is the national one exactly.
 pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
+    let mut a = analyse_binned(st, settings, seed);
+    if a.procedure.covariates {
+        let alt = plain_reading(st, settings, seed, a.procedure, a.material.sd);
+        a.alternatives.push(alt);
+    }
+    a
+}
+
+/// [`analyse`] with the binning `settings` choose, before other fair models are tried.
+fn analyse_binned(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     let national = Procedure::of(settings.model);
     if settings.model == FingerprintModel::Paper {
         return analyse_with(&st.national(), settings, seed, national);
@@ -728,6 +805,328 @@ fn analyse_with(st: &Stations, settings: &Settings, seed: u64, proc_: Procedure)
     }
 }
 
+/// The fits every analysis starts from, on the observed stations.
+struct Fits {
+    full: Fit,
+    profile: Vec<ProfilePoint>,
+    fair_only: Fit,
+    /// Simulated stations per observed one.
+    copies: usize,
+}
+
+impl Fits {
+    fn run(st: &Stations, settings: &Settings, seed: u64, proc_: &Procedure) -> Fits {
+        let copies = settings.min_simulated.div_ceil(st.len().max(1)).max(1);
+        let crn = Crn::draw(st, copies, &mut batch_rng(seed, "fingerprint-crn", 0));
+        let ((full, profile), fair_only) = rayon::join(
+            || fit_with_profile(st, &crn, proc_, &profile_fractions()),
+            || fit(st, &crn, proc_, false, Start::Grid),
+        );
+        Fits {
+            full,
+            profile,
+            fair_only,
+            copies,
+        }
+    }
+
+    /// The distance drop from the fair-only fit to the full fit.
+    fn drop(&self) -> f64 {
+        (self.fair_only.distance - self.full.distance).max(0.0)
+    }
+}
+
+/// How replicates are drawn and refitted for one analysis.
+struct Replicator<'a> {
+    st: &'a Stations,
+    seed: u64,
+    copies: usize,
+    proc_: Procedure,
+    /// The stream replicate `r` draws from: `batch_rng(seed, stream, r)`.
+    stream: &'static str,
+}
+
+impl Replicator<'_> {
+    /// Bootstrap replicate `r`: world `(fair, fraud)` from replicate `r`'s random
+    /// numbers, refitted from the grid as the observed stations were, so that the
+    /// replicates vary as much as the fit's own search does.
+    fn replicate(&self, r: usize, fair: &FairModel, fraud: &Fraud) -> Replicate {
+        let mut rng = batch_rng(self.seed, self.stream, r as u64);
+        let (sim, planted) = simulate_stations(self.st, fair, fraud, &mut rng);
+        let crn = Crn::draw(&sim, self.copies, &mut rng);
+        let f = fit(&sim, &crn, &self.proc_, true, Start::Grid);
+        Replicate::of(
+            &f,
+            world_truth(fraud, &sim, &planted),
+            planted.corner_ballots_added,
+        )
+    }
+
+    /// Null replicate `r`: the distance drop on a world simulated from the fair-only fit.
+    fn null_drop(&self, r: usize, fair: &FairModel) -> f64 {
+        let mut rng = batch_rng(self.seed, "fingerprint-null", r as u64);
+        let (sim, _) = simulate_stations(self.st, fair, &Fraud::NONE, &mut rng);
+        let crn = Crn::draw(&sim, self.copies, &mut rng);
+        let f0 = fit(&sim, &crn, &self.proc_, false, Start::Grid);
+        let f1 = fit(&sim, &crn, &self.proc_, true, Start::Grid);
+        (f0.distance - f1.distance).max(0.0)
+    }
+}
+
+/// The first half of the bootstrap (world a, at the fit) and the null replicates, run
+/// as one list of jobs. With a `gate`, stops after world a when the fit's
+/// [`replicate_ratio`] exceeds it and returns that ratio.
+fn first_half(
+    rep: &Replicator,
+    fits: &Fits,
+    settings: &Settings,
+    gate: Option<f64>,
+) -> Result<(Vec<Replicate>, Vec<f64>), f64> {
+    enum Out {
+        Boot(Box<Replicate>),
+        Null(f64),
+    }
+    let b_a = settings.replicates.div_ceil(2);
+    let jobs = b_a + settings.null_replicates;
+    let job = |j: usize| {
+        if j < b_a {
+            Out::Boot(Box::new(rep.replicate(
+                j,
+                &fits.full.fair,
+                &fits.full.fraud,
+            )))
+        } else {
+            Out::Null(rep.null_drop(j - b_a, &fits.fair_only.fair))
+        }
+    };
+    let first = if gate.is_some() { b_a } else { jobs };
+    let mut outs = run_indexed(first, "fingerprint", job);
+    if let Some(max) = gate {
+        let ratio = replicate_ratio(
+            fits.full.distance,
+            outs.iter().filter_map(|o| match o {
+                Out::Boot(r) => Some(r.distance),
+                Out::Null(_) => None,
+            }),
+        );
+        match ratio {
+            Some(r) if r <= max => {}
+            other => return Err(other.unwrap_or(f64::INFINITY)),
+        }
+    }
+    outs.extend(run_indexed(jobs - first, "fingerprint", |j| job(first + j)));
+    let (mut reps, mut null) = (Vec::with_capacity(b_a), Vec::new());
+    for o in outs {
+        match o {
+            Out::Boot(r) => reps.push(*r),
+            Out::Null(d) => null.push(d),
+        }
+    }
+    Ok((reps, null))
+}
+
+/// The test of "no fraud" from the observed drop and the null replicates' drops.
+fn no_fraud_test(drop_obs: f64, null: Vec<f64>) -> NoFraudTest {
+    let tail = GammaTail::fit(&null);
+    let exceedances = null.iter().filter(|&&d| d >= drop_obs).count();
+    let p_value = match (&tail, drop_obs > ZERO_ATOM) {
+        (_, false) => 1.0,
+        (Some(t), true) => t.sf(drop_obs),
+        (None, true) => (1 + exceedances) as f64 / (null.len() + 1) as f64,
+    };
+    NoFraudTest {
+        distance_drop: drop_obs,
+        null_drops: null,
+        tail,
+        exceedances,
+        p_value,
+    }
+}
+
+/// The second half (world b): at the fit moved by a stretched bias correction when
+/// `calibrate` (the default model reports fraud), paired with world a replicate by
+/// replicate; otherwise more of world a, appended to `reps`. Returns world b.
+fn second_half(
+    rep: &Replicator,
+    full: &Fit,
+    reps: &mut Vec<Replicate>,
+    total: usize,
+    calibrate: bool,
+) -> Vec<Replicate> {
+    let b_a = reps.len();
+    let (fair_b, fraud_b) = if calibrate {
+        corrected_world(full, reps, rep.proc_.theta_range)
+    } else {
+        (full.fair.clone(), full.fraud)
+    };
+    let second = run_indexed(total.saturating_sub(b_a), "fingerprint", |r| {
+        if calibrate {
+            rep.replicate(r, &fair_b, &fraud_b)
+        } else {
+            rep.replicate(b_a + r, &full.fair, &full.fraud)
+        }
+    });
+    if calibrate {
+        second
+    } else {
+        reps.extend(second);
+        Vec::new()
+    }
+}
+
+/// Each quantity read off the bootstrap ([`calibrated`]); the paper's procedure
+/// reports its fit as it is, with basic intervals, for comparison with the paper.
+fn read_quantities(
+    obs: [f64; 8],
+    reps: &[Replicate],
+    world_b: &[Replicate],
+    proc_: &Procedure,
+    correct_bias: bool,
+) -> [Calibrated; 8] {
+    let pairs = |w: &[Replicate], k: usize| -> Vec<(f64, f64)> {
+        w.iter().map(|r| (r.truth[k], r.quantities()[k])).collect()
+    };
+    std::array::from_fn(|k| {
+        let (range, noise) = QUANTITY_SCALES[k];
+        // θ's range is the procedure's, whose floor depends on the grids.
+        let range = if k == Q_THETA {
+            proc_.theta_range
+        } else {
+            range
+        };
+        let c = calibrated(obs[k], &pairs(reps, k), &pairs(world_b, k), range, noise);
+        if correct_bias {
+            return c;
+        }
+        let fits: Vec<f64> = reps.iter().map(|r| r.quantities()[k]).collect();
+        let iv = basic_interval(obs[k], &fits, range.0, range.1);
+        Calibrated { interval: iv, ..c }
+    })
+}
+
+/// The reported intervals: fraud quantities at 0 (intervals reaching 0) without
+/// selected fraud, θ and α over their ranges where unidentified.
+struct Readings {
+    f_incremental: Interval,
+    f_extreme: Interval,
+    theta: Interval,
+    steal_exponent: Interval,
+    ballots_added: Interval,
+    votes_moved: Interval,
+    fair_turnout: Interval,
+    fair_share: Interval,
+    theta_identified: bool,
+    steal_exponent_identified: bool,
+}
+
+impl Readings {
+    fn of(cal: &[Calibrated; 8], fraud_selected: bool, fair_only: &Fit, proc_: &Procedure) -> Self {
+        let fraud_est = |k: usize| -> Interval {
+            let iv = cal[k].interval;
+            if fraud_selected {
+                iv
+            } else {
+                Interval {
+                    estimate: 0.0,
+                    ci_low: 0.0,
+                    ci_high: iv.ci_high,
+                }
+            }
+        };
+        let f_incremental = fraud_est(Q_F_INCREMENTAL);
+        let f_extreme = fraud_est(Q_F_EXTREME);
+        let theta_identified = fraud_selected && f_incremental.ci_low > 0.0;
+        let steal_exponent_identified =
+            fraud_selected && (theta_identified || f_extreme.ci_low > 0.0);
+        let range_or = |identified: bool, iv: Interval, range: (f64, f64)| {
+            if identified {
+                iv
+            } else {
+                Interval {
+                    ci_low: range.0,
+                    ci_high: range.1,
+                    ..iv
+                }
+            }
+        };
+        let fair_est = |k: usize, fair_v: f64| -> Interval {
+            let iv = cal[k].interval;
+            if fraud_selected {
+                iv
+            } else {
+                Interval {
+                    estimate: fair_v,
+                    ci_low: iv.ci_low.min(fair_v),
+                    ci_high: iv.ci_high.max(fair_v),
+                }
+            }
+        };
+        Readings {
+            f_incremental,
+            f_extreme,
+            theta: range_or(theta_identified, cal[Q_THETA].interval, proc_.theta_range),
+            steal_exponent: range_or(
+                steal_exponent_identified,
+                cal[Q_STEAL_EXPONENT].interval,
+                ALPHA_RANGE,
+            ),
+            ballots_added: fraud_est(Q_BALLOTS_ADDED),
+            votes_moved: fraud_est(Q_VOTES_MOVED),
+            fair_turnout: fair_est(Q_FAIR_TURNOUT, fair_only.fair_turnout),
+            fair_share: fair_est(Q_FAIR_SHARE, fair_only.fair_share),
+            theta_identified,
+            steal_exponent_identified,
+        }
+    }
+}
+
+/// How well the full fit matches, against world a only: its replicates are
+/// simulated from the fit itself. The fair parameters are pinned by each group's
+/// quantiles, not fitted to the histogram: only the four fraud parameters use cells.
+fn goodness_of_fit(full: &Fit, reps: &[Replicate]) -> GoodnessOfFit {
+    let params = 4.0;
+    let df = (full.used_cells as f64 - params).max(1.0);
+    let worse = reps.iter().filter(|r| r.distance >= full.distance).count();
+    GoodnessOfFit {
+        distance: full.distance,
+        df,
+        per_df: full.distance / df,
+        bootstrap_p: (!reps.is_empty()).then(|| worse as f64 / reps.len() as f64),
+        ratio: replicate_ratio(full.distance, reps.iter().map(|r| r.distance)),
+    }
+}
+
+/// The materiality tests on all the fitted stuffing and on its part in the corner.
+/// Against world a alone, with the plain bias correction: the fit is shrunk towards no
+/// stuffing, so under "at most the margin" this reading stays at or below the truth and
+/// the test stays valid, without the calibration's noise.
+fn material_tests(
+    full: &Fit,
+    reps: &[Replicate],
+    total_ballots: f64,
+    fraud_selected: bool,
+    margin: f64,
+) -> (MaterialTest, MaterialTest) {
+    let reading = |fit: f64, pairs: &[(f64, f64)]| {
+        let plain = calibrated(fit, pairs, &[], (0.0, f64::MAX), Noise::Constant);
+        let share = if fraud_selected {
+            plain.interval.estimate / total_ballots
+        } else {
+            0.0
+        };
+        MaterialTest::with_sd(share, plain.sd / total_ballots, margin)
+    };
+    let all: Vec<(f64, f64)> = reps
+        .iter()
+        .map(|r| (r.truth[Q_BALLOTS_ADDED], r.quantities()[Q_BALLOTS_ADDED]))
+        .collect();
+    let corner: Vec<(f64, f64)> = reps.iter().map(|r| r.corner_ballots).collect();
+    (
+        reading(full.ballots_added, &all),
+        reading(full.corner_ballots_added, &corner),
+    )
+}
+
 /// [`analyse_with`], and with a `gate`, the analysis stops after the fit
 /// and the first half of its bootstrap when the fit's [`replicate_ratio`] exceeds it,
 /// and returns that ratio: a misfit per-region analysis is dropped before the null
@@ -739,260 +1138,113 @@ fn analyse_gated(
     proc_: Procedure,
     gate: Option<f64>,
 ) -> Result<Analysis, f64> {
-    let copies = settings.min_simulated.div_ceil(st.len().max(1)).max(1);
-    let crn = Crn::draw(st, copies, &mut batch_rng(seed, "fingerprint-crn", 0));
-    let ((full, profile), fair_only) = rayon::join(
-        || fit_with_profile(st, &crn, &proc_, &profile_fractions()),
-        || fit(st, &crn, &proc_, false, Start::Grid),
-    );
-    drop(crn);
-    let drop_obs = (fair_only.distance - full.distance).max(0.0);
-
-    // One bootstrap replicate: world `(fair, fraud)` from replicate `r`'s random
-    // numbers, refitted from the grid as the observed stations were, so that the
-    // replicates vary as much as the fit's own search does.
-    let replicate = |r: usize, fair: &FairModel, fraud: &Fraud| -> Replicate {
-        let mut rng = batch_rng(seed, "fingerprint", r as u64);
-        let (sim, planted) = simulate_stations(st, fair, fraud, &mut rng);
-        let crn = Crn::draw(&sim, copies, &mut rng);
-        let f = fit(&sim, &crn, &proc_, true, Start::Grid);
-        Replicate::of(
-            &f,
-            world_truth(fraud, &sim, &planted),
-            planted.extreme_ballots_added,
-        )
+    let fits = Fits::run(st, settings, seed, &proc_);
+    let rep = Replicator {
+        st,
+        seed,
+        copies: fits.copies,
+        proc_,
+        stream: "fingerprint",
     };
-    // The first half of the bootstrap (world a, at the fit) and the null replicates
-    // run as one list of jobs; null refits search from the grid, as the fit did.
-    let total = settings.replicates;
-    let b_a = total.div_ceil(2);
-    let jobs = b_a + settings.null_replicates;
-    enum Out {
-        Boot(Box<Replicate>),
-        Null(f64),
-    }
-    let job = |j: usize| {
-        if j < b_a {
-            Out::Boot(Box::new(replicate(j, &full.fair, &full.fraud)))
-        } else {
-            let mut rng = batch_rng(seed, "fingerprint-null", (j - b_a) as u64);
-            let (sim, _) = simulate_stations(st, &fair_only.fair, &Fraud::NONE, &mut rng);
-            let crn = Crn::draw(&sim, copies, &mut rng);
-            let f0 = fit(&sim, &crn, &proc_, false, Start::Grid);
-            let f1 = fit(&sim, &crn, &proc_, true, Start::Grid);
-            Out::Null((f0.distance - f1.distance).max(0.0))
-        }
-    };
-    let outs = match gate {
-        None => run_indexed(jobs, "fingerprint", job),
-        Some(max) => {
-            let mut outs = run_indexed(b_a, "fingerprint", job);
-            let ratio = replicate_ratio(
-                full.distance,
-                outs.iter().filter_map(|o| match o {
-                    Out::Boot(r) => Some(r.distance),
-                    Out::Null(_) => None,
-                }),
-            );
-            match ratio {
-                Some(r) if r <= max => {}
-                other => return Err(other.unwrap_or(f64::INFINITY)),
-            }
-            outs.extend(run_indexed(jobs - b_a, "fingerprint", |j| job(b_a + j)));
-            outs
-        }
-    };
-    let mut reps = Vec::with_capacity(b_a);
-    let mut null = Vec::with_capacity(settings.null_replicates);
-    for o in outs {
-        match o {
-            Out::Boot(r) => reps.push(*r),
-            Out::Null(d) => null.push(d),
-        }
-    }
-
-    let tail = GammaTail::fit(&null);
-    let exceedances = null.iter().filter(|&&d| d >= drop_obs).count();
-    let p_value = match (&tail, drop_obs > ZERO_ATOM) {
-        (_, false) => 1.0,
-        (Some(t), true) => t.sf(drop_obs),
-        (None, true) => (1 + exceedances) as f64 / (null.len() + 1) as f64,
-    };
-    let fraud_selected = p_value < SELECT_P;
-
-    // The second half (world b): at the fit moved by a stretched bias correction when
-    // the default model reports fraud, paired with world a replicate by replicate;
-    // otherwise more of world a.
-    let calibrate = fraud_selected && settings.model == FingerprintModel::Default;
-    let (fair_b, fraud_b) = if calibrate {
-        corrected_world(&full, &reps, proc_.theta_range)
-    } else {
-        (full.fair.clone(), full.fraud)
-    };
-    let second = run_indexed(total - b_a, "fingerprint", |r| {
-        if calibrate {
-            replicate(r, &fair_b, &fraud_b)
-        } else {
-            replicate(b_a + r, &full.fair, &full.fraud)
-        }
-    });
-    let world_b = if calibrate {
-        second
-    } else {
-        reps.extend(second);
-        Vec::new()
-    };
-
-    let obs = full.quantities();
-    let pairs = |w: &[Replicate], k: usize| -> Vec<(f64, f64)> {
-        w.iter().map(|r| (r.truth[k], r.quantities()[k])).collect()
-    };
-    // The paper's procedure reports its fit as it is, for comparison with the paper.
+    let (mut reps, null) = first_half(&rep, &fits, settings, gate)?;
+    let test = no_fraud_test(fits.drop(), null);
+    let fraud_selected = test.p_value < SELECT_P;
     let correct_bias = settings.model == FingerprintModel::Default;
-    let cal: [Calibrated; 8] = std::array::from_fn(|k| {
-        let (range, noise) = QUANTITY_SCALES[k];
-        // θ's range is the procedure's, whose floor depends on the grids.
-        let range = if k == Q_THETA {
-            proc_.theta_range
-        } else {
-            range
-        };
-        let c = calibrated(obs[k], &pairs(&reps, k), &pairs(&world_b, k), range, noise);
-        if correct_bias {
-            return c;
-        }
-        let fits: Vec<f64> = reps.iter().map(|r| r.quantities()[k]).collect();
-        let iv = basic_interval(obs[k], &fits, range.0, range.1);
-        Calibrated { interval: iv, ..c }
-    });
-    // With no fraud selected, fraud quantities are 0 and their intervals reach 0.
-    let fraud_est = |k: usize| -> Interval {
-        let iv = cal[k].interval;
-        if fraud_selected {
-            iv
-        } else {
-            Interval {
-                estimate: 0.0,
-                ci_low: 0.0,
-                ci_high: iv.ci_high,
-            }
-        }
-    };
-    let f_incremental = fraud_est(Q_F_INCREMENTAL);
-    let f_extreme = fraud_est(Q_F_EXTREME);
-    let ballots_added = fraud_est(Q_BALLOTS_ADDED);
-    let votes_moved = fraud_est(Q_VOTES_MOVED);
-    let theta_identified = fraud_selected && f_incremental.ci_low > 0.0;
-    let steal_exponent_identified = fraud_selected && (theta_identified || f_extreme.ci_low > 0.0);
-    let range_or = |identified: bool, iv: Interval, range: (f64, f64)| {
-        if identified {
-            iv
-        } else {
-            Interval {
-                ci_low: range.0,
-                ci_high: range.1,
-                ..iv
-            }
-        }
-    };
-    let theta = range_or(theta_identified, cal[Q_THETA].interval, proc_.theta_range);
-    let steal_exponent = range_or(
-        steal_exponent_identified,
-        cal[Q_STEAL_EXPONENT].interval,
-        ALPHA_RANGE,
+    let world_b = second_half(
+        &rep,
+        &fits.full,
+        &mut reps,
+        settings.replicates,
+        fraud_selected && correct_bias,
     );
-    let fair_est = |k: usize, fair_v: f64| -> Interval {
-        let iv = cal[k].interval;
-        if fraud_selected {
-            iv
-        } else {
-            Interval {
-                estimate: fair_v,
-                ci_low: iv.ci_low.min(fair_v),
-                ci_high: iv.ci_high.max(fair_v),
-            }
-        }
-    };
-    let fair_turnout = fair_est(Q_FAIR_TURNOUT, fair_only.fair_turnout);
-    let fair_share = fair_est(Q_FAIR_SHARE, fair_only.fair_share);
-
-    // The fair parameters are pinned by each region's quantiles, not fitted to the
-    // histogram: only the four fraud parameters use up cells.
-    let params = 4.0;
-    let df = (full.used_cells as f64 - params).max(1.0);
-    // Against world a only: its replicates are simulated from the fit itself.
-    let worse = reps.iter().filter(|r| r.distance >= full.distance).count();
-    let goodness_of_fit = GoodnessOfFit {
-        distance: full.distance,
-        df,
-        per_df: full.distance / df,
-        bootstrap_p: (!reps.is_empty()).then(|| worse as f64 / reps.len() as f64),
-        ratio: replicate_ratio(full.distance, reps.iter().map(|r| r.distance)),
-    };
-
+    let cal = read_quantities(
+        fits.full.quantities(),
+        &reps,
+        &world_b,
+        &proc_,
+        correct_bias,
+    );
+    let r = Readings::of(&cal, fraud_selected, &fits.fair_only, &proc_);
     let total_ballots = st.total_ballots().max(1.0);
-    // Against world a alone, with the plain bias correction: the fit is shrunk
-    // towards no stuffing, so under "at most the margin" this reading stays at or
-    // below the truth and the test stays valid, without the calibration's noise.
-    let material_reading = |fit: f64, pairs: &[(f64, f64)]| {
-        let plain = calibrated(fit, pairs, &[], (0.0, f64::MAX), Noise::Constant);
-        let share = if fraud_selected {
-            plain.interval.estimate / total_ballots
-        } else {
-            0.0
-        };
-        MaterialTest::with_sd(share, plain.sd / total_ballots, settings.margin)
-    };
-    let material = material_reading(obs[Q_BALLOTS_ADDED], &pairs(&reps, Q_BALLOTS_ADDED));
-    let extreme_pairs: Vec<(f64, f64)> = reps.iter().map(|r| r.extreme_ballots).collect();
-    let material_extreme = material_reading(full.extreme_ballots_added, &extreme_pairs);
-
-    let mut group_sizes = vec![0usize; st.n_groups()];
-    for &g in &st.group {
-        if let Some(c) = group_sizes.get_mut(g as usize) {
-            *c += 1;
-        }
-    }
-    Ok(Analysis {
+    let (material, material_extreme) = material_tests(
+        &fits.full,
+        &reps,
+        total_ballots,
+        fraud_selected,
+        settings.margin,
+    );
+    let mut a = Analysis {
         settings: *settings,
         procedure: proc_,
         per_region_trial: None,
         group_grids: Cells::new(proc_.binning, st).group_grids().collect(),
         stations: st.len(),
-        copies,
+        copies: fits.copies,
         total_ballots: st.total_ballots(),
         histogram: histogram(st, Grid::FIT),
         group_names: st.group_names.clone(),
-        group_sizes,
-        fit: full,
-        fair_only,
-        f_incremental,
-        f_extreme,
-        theta,
-        steal_exponent,
-        ballots_added,
-        votes_moved,
-        fair_turnout,
-        fair_share,
-        theta_identified,
-        steal_exponent_identified,
+        group_sizes: group_sizes(st),
+        goodness_of_fit: goodness_of_fit(&fits.full, &reps),
+        fit: fits.full,
+        fair_only: fits.fair_only,
+        f_incremental: r.f_incremental,
+        f_extreme: r.f_extreme,
+        theta: r.theta,
+        steal_exponent: r.steal_exponent,
+        ballots_added: r.ballots_added,
+        votes_moved: r.votes_moved,
+        fair_turnout: r.fair_turnout,
+        fair_share: r.fair_share,
+        theta_identified: r.theta_identified,
+        steal_exponent_identified: r.steal_exponent_identified,
         fraud_selected,
-        profile,
-        test: NoFraudTest {
-            distance_drop: drop_obs,
-            null_drops: null,
-            tail,
-            exceedances,
-            p_value,
-        },
+        profile: fits.profile,
+        test,
         material,
         material_extreme,
-        goodness_of_fit,
         calibration: cal,
         replicates: reps,
         corrected_replicates: world_b,
-    })
+        alternatives: Vec::new(),
+    };
+    reconcile(&mut a);
+    Ok(a)
 }
+
+/// Makes the readings agree with each other: the whole stuffing is never less than
+/// its part in the corner, every estimate lies in its interval, and the materiality
+/// test's spread is at least what the ballots-added interval beside it shows (a test
+/// that rejects "at most the margin" cannot stand beside an interval reaching 0).
+fn reconcile(a: &mut Analysis) {
+    let total = a.total_ballots.max(1.0);
+    if a.fraud_selected {
+        let corner = a.material_extreme.share * total;
+        a.ballots_added.estimate = a.ballots_added.estimate.max(corner);
+    }
+    for iv in [
+        &mut a.f_incremental,
+        &mut a.f_extreme,
+        &mut a.theta,
+        &mut a.steal_exponent,
+        &mut a.ballots_added,
+        &mut a.votes_moved,
+        &mut a.fair_turnout,
+        &mut a.fair_share,
+    ] {
+        iv.ci_low = iv.ci_low.min(iv.estimate);
+        iv.ci_high = iv.ci_high.max(iv.estimate);
+    }
+    let b = a.ballots_added;
+    let interval_sd = (b.estimate - b.ci_low).max(0.0) / NORMAL_95 / total;
+    let m = a.material;
+    if interval_sd > m.sd && m.share > 0.0 {
+        a.material = MaterialTest::with_sd(m.share, interval_sd, m.margin);
+    }
+}
+
+/// The standard normal's 97.5th percentile.
+// python3 -c "from scipy.stats import norm; print(repr(norm.ppf(0.975)))"
+const NORMAL_95: f64 = 1.959_963_984_540_054;
 
 #[cfg(test)]
 mod tests {

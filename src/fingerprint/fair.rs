@@ -67,11 +67,16 @@ impl Covariates {
         m
     }
 
-    /// The turnout and share effects of size class `class`.
+    /// The turnout and share effects at size rank `u` in [0, 1): each class's effect
+    /// at its middle rank, linear in between and flat beyond the outer middles, so
+    /// that a gradient with size is followed within classes too.
     #[inline]
-    fn of_class(&self, class: u8) -> (f64, f64) {
-        let k = usize::from(class).min(SIZE_CLASSES - 1);
-        (self.turnout_size[k], self.share_size[k])
+    pub fn at_rank(&self, u: f32) -> (f64, f64) {
+        let pos = (f64::from(u) * SIZE_CLASSES as f64 - 0.5).clamp(0.0, (SIZE_CLASSES - 1) as f64);
+        let k = (pos as usize).min(SIZE_CLASSES - 2);
+        let w = pos - k as f64;
+        let lerp = |v: &[f64; SIZE_CLASSES]| v[k] + w * (v[k + 1] - v[k]);
+        (lerp(&self.turnout_size), lerp(&self.share_size))
     }
 }
 
@@ -106,13 +111,13 @@ impl FairModel {
     }
 
     /// Fair turnout in group `g` for standard normal draw `zt`, at a station of size
-    /// class `class` (see [`SizeCovariate`]).
+    /// rank `rank` in its group (see [`SizeCovariate`]).
     #[inline]
-    pub fn turnout(&self, g: u32, zt: f64, class: u8) -> f64 {
+    pub fn turnout(&self, g: u32, zt: f64, rank: f32) -> f64 {
         let p = self.group(g);
         match self.shape {
             FairShape::LogitNormal => {
-                let (t, _) = self.covariates.of_class(class);
+                let (t, _) = self.covariates.at_rank(rank);
                 logistic(p.turnout_center + t + p.turnout_spread * zt)
             }
             FairShape::Normal => (p.turnout_center + p.turnout_spread * zt).clamp(0.0, 1.0),
@@ -120,13 +125,13 @@ impl FairModel {
     }
 
     /// Fair winner share in group `g` for standard normal draws `zt` (the turnout's,
-    /// see [`FairModel::turnout`]) and `zs`, at size class `class`.
+    /// see [`FairModel::turnout`]) and `zs`, at size rank `rank`.
     #[inline]
-    pub fn share(&self, g: u32, zt: f64, zs: f64, class: u8) -> f64 {
+    pub fn share(&self, g: u32, zt: f64, zs: f64, rank: f32) -> f64 {
         let p = self.group(g);
         match self.shape {
             FairShape::LogitNormal => {
-                let (_, s) = self.covariates.of_class(class);
+                let (_, s) = self.covariates.at_rank(rank);
                 let linked = self.covariates.share_turnout * p.turnout_spread * zt;
                 logistic(p.share_center + s + linked + p.share_spread * zs)
             }
@@ -135,11 +140,17 @@ impl FairModel {
     }
 }
 
-/// Each station's size class within its group: its rank by registered voters (ties
-/// by position) in [`SIZE_CLASSES`] equal parts, smallest first.
+/// Each station's size rank within its group: `(rank + 0.5) / n` by registered voters
+/// (ties by position), smallest first; its size class is the rank's [`SIZE_CLASSES`]-tile.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SizeCovariate {
-    pub class: Vec<u8>,
+    pub rank: Vec<f32>,
+}
+
+/// The size class of rank `u`.
+#[inline]
+pub fn size_class(u: f32) -> usize {
+    ((f64::from(u) * SIZE_CLASSES as f64) as usize).min(SIZE_CLASSES - 1)
 }
 
 impl SizeCovariate {
@@ -151,15 +162,15 @@ impl SizeCovariate {
                 list.push(i);
             }
         }
-        let mut class = vec![0u8; st.len()];
+        let mut rank = vec![0f32; st.len()];
         for list in &mut by_group {
             list.sort_by_key(|&i| (st.registered[i], i));
-            let n = list.len();
-            for (rank, &i) in list.iter().enumerate() {
-                class[i] = (rank * SIZE_CLASSES / n) as u8;
+            let n = list.len() as f64;
+            for (r, &i) in list.iter().enumerate() {
+                rank[i] = ((r as f64 + 0.5) / n) as f32;
             }
         }
-        SizeCovariate { class }
+        SizeCovariate { rank }
     }
 }
 
@@ -220,8 +231,8 @@ pub struct GroupStats {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StationPoint {
     pub group: u32,
-    /// Size class ([`SizeCovariate`]).
-    pub class: u8,
+    /// Size rank ([`SizeCovariate`]).
+    pub rank: f32,
     pub turnout: f64,
     pub share: f64,
 }
@@ -247,7 +258,27 @@ pub struct StationPoint {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FairStats {
     pub groups: Vec<GroupStats>,
+    /// Whether each group has enough stations outside the extreme corner to pin its
+    /// own fair distribution ([`MIN_PINNED`]).
+    pub pinned: Vec<bool>,
     pub slopes: Covariates,
+}
+
+/// Turnout and winner's share from which a station is in the extreme corner, where
+/// no honest population sits (Klimek et al.'s extreme stuffing lands there). The fair
+/// model is pinned to the stations outside it, in observed and simulated stations
+/// alike, so that a region whose stations mostly sit there cannot take the corner
+/// as its own fair centre: it borrows the other groups' fair distribution instead,
+/// and the fit reads its corner as extreme stuffing.
+pub const FAIR_CORNER: f64 = 0.95;
+
+/// Fewest stations outside the corner for a group to pin its own fair distribution.
+pub const MIN_PINNED: usize = 30;
+
+/// Whether turnout `t` and share `s` lie in the extreme corner ([`FAIR_CORNER`]).
+#[inline]
+pub fn in_fair_corner(t: f64, s: f64) -> bool {
+    t >= FAIR_CORNER && s >= FAIR_CORNER
 }
 
 /// Fewest stations in a size class, or on either side of the turnout contrast, for
@@ -261,7 +292,7 @@ pub fn fair_stats(
     items: impl Iterator<Item = StationPoint>,
 ) -> FairStats {
     let mut by: Vec<Vec<StationPoint>> = vec![Vec::new(); n_groups];
-    for p in items {
+    for p in items.filter(|p| !in_fair_corner(p.turnout, p.share)) {
         if let Some(v) = by.get_mut(p.group as usize) {
             v.push(StationPoint {
                 turnout: logit(p.turnout),
@@ -277,6 +308,7 @@ pub fn fair_stats(
         .collect();
     FairStats {
         groups,
+        pinned: by.iter().map(|v| v.len() >= MIN_PINNED).collect(),
         slopes: acc.covariates(),
     }
 }
@@ -316,10 +348,13 @@ impl Accumulated {
 
 /// Each size class's 25th percentile of `value`, less their mean (`None` when a
 /// class has too few stations).
-fn class_profile(v: &[StationPoint], value: impl Fn(&StationPoint) -> f64) -> Option<[f64; SIZE_CLASSES]> {
+fn class_profile(
+    v: &[StationPoint],
+    value: impl Fn(&StationPoint) -> f64,
+) -> Option<[f64; SIZE_CLASSES]> {
     let mut by: [Vec<f64>; SIZE_CLASSES] = Default::default();
     for p in v {
-        by[usize::from(p.class).min(SIZE_CLASSES - 1)].push(value(p));
+        by[size_class(p.rank)].push(value(p));
     }
     if by.iter().any(|c| c.len() < MIN_CELL) {
         return None;
@@ -372,7 +407,7 @@ fn group_fair_stats(v: &[StationPoint], cov: &Covariates, acc: &mut Accumulated)
     let rows: Vec<(f64, f64)> = v
         .iter()
         .map(|p| {
-            let (ot, os) = cov.of_class(p.class);
+            let (ot, os) = cov.at_rank(p.rank);
             (p.turnout - ot, p.share - os)
         })
         .collect();
@@ -398,7 +433,7 @@ pub fn observed_fair_stats(st: &Stations, size: &SizeCovariate, cov: &Covariates
         cov,
         (0..st.len()).map(|i| StationPoint {
             group: st.group[i],
-            class: size.class[i],
+            rank: size.rank[i],
             turnout: st.turnout(i),
             share: st.share(i),
         }),
@@ -490,7 +525,8 @@ pub fn initial_fair_logit(st: &Stations, size: &SizeCovariate, covariates: bool)
         cov.share_size = raw.share_size;
         cov.share_turnout = observed_fair_stats(st, size, &cov).slopes.share_turnout;
     }
-    let stats = observed_fair_stats(st, size, &cov).groups;
+    let observed = observed_fair_stats(st, size, &cov);
+    let stats = observed.groups;
     let groups = stats
         .iter()
         .map(|g| FairGroup {
@@ -511,7 +547,37 @@ pub fn initial_fair_logit(st: &Stations, size: &SizeCovariate, covariates: bool)
         // The share residual's centre is the share's less β times the turnout's.
         g.share_center = o.share.center(g.share_spread) + cov.share_turnout * g.turnout_center;
     }
+    borrow_unpinned(&mut fair, &observed.pinned, &group_sizes(st));
     fair
+}
+
+/// Gives each group that is not pinned ([`FairStats::pinned`]) the station-weighted
+/// mean of the pinned groups' fair parameters (nothing when none is pinned).
+pub fn borrow_unpinned(fair: &mut FairModel, pinned: &[bool], sizes: &[usize]) {
+    let (mut sum, mut w) = ([0.0; 4], 0.0);
+    for ((g, &p), &n) in fair.groups.iter().zip(pinned).zip(sizes) {
+        if p {
+            let n = n as f64;
+            sum[0] += n * g.turnout_center;
+            sum[1] += n * g.turnout_spread;
+            sum[2] += n * g.share_center;
+            sum[3] += n * g.share_spread;
+            w += n;
+        }
+    }
+    if w <= 0.0 {
+        return;
+    }
+    for (g, &p) in fair.groups.iter_mut().zip(pinned) {
+        if !p {
+            *g = FairGroup {
+                turnout_center: sum[0] / w,
+                turnout_spread: sum[1] / w,
+                share_center: sum[2] / w,
+                share_spread: sum[3] / w,
+            };
+        }
+    }
 }
 
 /// Moves each group's fair centres and spreads so that the simulated lower
@@ -525,7 +591,9 @@ pub fn correct_fair(
     covariates: bool,
 ) -> f64 {
     let before = fair.clone();
-    for ((g, o), s) in fair.groups.iter_mut().zip(&obs.groups).zip(&sim.groups) {
+    let pinned = |i: usize| obs.pinned.get(i).copied().unwrap_or(false);
+    let own = fair.groups.iter_mut().zip(&obs.groups).zip(&sim.groups);
+    for (_, ((g, o), s)) in own.enumerate().filter(|(i, _)| pinned(*i)) {
         // The simulated scale is about sqrt(σ² + noise²): the squared gap moves σ².
         let spread = |sigma: f64, so: f64, ss: f64| {
             (sigma * sigma + so * so - ss * ss)
@@ -539,7 +607,8 @@ pub fn correct_fair(
     let beta = fair.covariates.share_turnout;
     let mut change: f64 = 0.0;
     let groups = fair.groups.iter_mut().zip(&before.groups);
-    for ((g, b), (o, s)) in groups.zip(obs.groups.iter().zip(&sim.groups)) {
+    let stats = obs.groups.iter().zip(&sim.groups);
+    for (_, ((g, b), (o, s))) in groups.zip(stats).enumerate().filter(|(i, _)| pinned(*i)) {
         // Keep each pin where it is observed: move the centre by the pin's miss, and
         // by the spread's change times the pin's standard-normal quantile.
         let dt = o.turnout.pin - s.turnout.pin - Z_PIN * (g.turnout_spread - b.turnout_spread);
@@ -562,6 +631,7 @@ pub fn correct_fair(
         c.share_turnout += o.share_turnout - m.share_turnout;
         change = change.max(c.largest_change(&before.covariates));
     }
+    borrow_unpinned(fair, &obs.pinned, sizes);
     change
 }
 
@@ -612,4 +682,3 @@ pub fn paper_fair(st: &Stations) -> FairModel {
         }],
     )
 }
-

@@ -25,8 +25,8 @@
 use serde::Serialize;
 
 use super::fair::{
-    FairStats, SizeCovariate, StationPoint, correct_fair, fair_stats, initial_fair_logit,
-    observed_fair_stats,
+    FairStats, SizeCovariate, StationPoint, correct_fair, fair_stats, in_fair_corner,
+    initial_fair_logit, observed_fair_stats,
 };
 use super::model::{
     FairModel, FingerprintModel, Fraud, Stations, extreme_intensity, group_sizes, paper_fair,
@@ -483,8 +483,8 @@ struct Engine<'a> {
     reg: Vec<f64>,
     inv: Vec<f64>,
     group: Vec<u32>,
-    /// Each position's size class ([`SizeCovariate`]).
-    class: Vec<u8>,
+    /// Each position's size rank ([`SizeCovariate`]).
+    rank: Vec<f32>,
     ln_absz: Vec<f64>,
     b0: Vec<f64>,
     v0: Vec<f64>,
@@ -559,8 +559,8 @@ impl<'a> Engine<'a> {
             .map(|p| st.group.get(get(p)).copied().unwrap_or(0))
             .collect();
         let size = SizeCovariate::of(st);
-        let class = (0..n)
-            .map(|p| size.class.get(get(p)).copied().unwrap_or(0))
+        let rank = (0..n)
+            .map(|p| size.rank.get(get(p)).copied().unwrap_or(0.5))
             .collect();
         let ln_absz = crn.zx.iter().map(|z| z.abs().ln()).collect();
         let cells = Cells::new(proc_.binning, st);
@@ -573,7 +573,7 @@ impl<'a> Engine<'a> {
             reg,
             inv,
             group,
-            class,
+            rank,
             ln_absz,
             b0: vec![0.0; n],
             v0: vec![0.0; n],
@@ -606,7 +606,7 @@ impl<'a> Engine<'a> {
         for p in 0..self.n() {
             let n = self.reg[p];
             let g = self.group[p];
-            let (zt, x) = (self.crn.zt[p], self.class[p]);
+            let (zt, x) = (self.crn.zt[p], self.rank[p]);
             let a = fair.turnout(g, zt, x);
             let nu = fair.share(g, zt, self.crn.zs[p], x);
             let b0 = round_clamped(n * a + self.crn.zb[p] * (n * a * (1.0 - a)).sqrt(), n);
@@ -929,7 +929,7 @@ impl<'a> Engine<'a> {
                 let (nn, b, v, w) = self.stuffed(p, x, xa)?;
                 Some(StationPoint {
                     group: self.group[p],
-                    class: self.class[p],
+                    rank: self.rank[p],
                     turnout: b / nn,
                     share: w / v,
                 })
@@ -942,6 +942,7 @@ impl<'a> Engine<'a> {
     fn expectations(&self, fraud: &Fraud) -> Expectations {
         let copies = self.crn.copies.max(1) as f64;
         let (mut added, mut added_ext, mut moved) = (0.0, 0.0, 0.0);
+        let mut added_corner = 0.0;
         let (mut reg, mut b0, mut v0, mut w0) = (0.0, 0.0, 0.0, 0.0);
         for p in 0..self.n() {
             let (xi, xia) = self.inc_x(p);
@@ -950,6 +951,15 @@ impl<'a> Engine<'a> {
             let others = self.v0[p] - self.w0[p];
             added += free * (fraud.f_incremental * xi + fraud.f_extreme * xe);
             added_ext += free * fraud.f_extreme * xe;
+            let corner = |q: Option<(f64, f64, f64, f64)>| {
+                q.is_some_and(|(n, b, v, w)| in_fair_corner(b / n, w / v))
+            };
+            if corner(self.stuffed(p, xi, xia)) {
+                added_corner += free * fraud.f_incremental * xi;
+            }
+            if corner(self.stuffed(p, xe, xea)) {
+                added_corner += free * fraud.f_extreme * xe;
+            }
             moved += others * (fraud.f_incremental * xia + fraud.f_extreme * xea);
             reg += self.reg[p];
             b0 += self.b0[p];
@@ -959,6 +969,7 @@ impl<'a> Engine<'a> {
         Expectations {
             ballots_added: added / copies,
             extreme_ballots_added: added_ext / copies,
+            corner_ballots_added: added_corner / copies,
             votes_moved: moved / copies,
             fair_turnout: if reg > 0.0 { b0 / reg } else { 0.0 },
             fair_share: if v0 > 0.0 { w0 / v0 } else { 0.0 },
@@ -980,6 +991,7 @@ impl<'a> Engine<'a> {
 struct Expectations {
     ballots_added: f64,
     extreme_ballots_added: f64,
+    corner_ballots_added: f64,
     votes_moved: f64,
     fair_turnout: f64,
     fair_share: f64,
@@ -996,6 +1008,10 @@ pub struct Fit {
     pub ballots_added: f64,
     /// The part of `ballots_added` from extreme fraud.
     pub extreme_ballots_added: f64,
+    /// The part of `ballots_added` at stations that stuffing puts in the extreme
+    /// corner ([`super::fair::FAIR_CORNER`]), whatever its kind: what no fair model
+    /// reaches.
+    pub corner_ballots_added: f64,
     /// Expected votes moved to the winner by the fitted fraud.
     pub votes_moved: f64,
     /// Fair national turnout (Σ fair ballots ÷ Σ registered).
@@ -1232,6 +1248,7 @@ fn fit_engine<'a>(
         distance,
         ballots_added: e.ballots_added,
         extreme_ballots_added: e.extreme_ballots_added,
+        corner_ballots_added: e.corner_ballots_added,
         votes_moved: e.votes_moved,
         fair_turnout: e.fair_turnout,
         fair_share: e.fair_share,
@@ -1437,6 +1454,7 @@ mod tests {
         };
         let fair = FairModel {
             shape: FairShape::LogitNormal,
+            covariates: Default::default(),
             groups: (0..groups)
                 .map(|g| FairGroup {
                     turnout_center: 0.2 + 0.15 * g as f64,
@@ -1461,7 +1479,7 @@ mod tests {
         let crn = Crn::draw(&st, 2, &mut batch_rng(1, "crn", 0));
         let proc_ = Procedure::of(FingerprintModel::Default);
         let mut e = Engine::new(&st, &crn, &proc_);
-        e.set_fair(&initial_fair_logit(&st));
+        e.set_fair(&initial_fair_logit(&st, &SizeCovariate::of(&st), true));
         let d = e.profile(0.2, 1.0);
         let (ki, ke) = (e.k_inc, e.k_ext);
         e.rebuild();

@@ -13,11 +13,11 @@ use rand::RngExt as _;
 use rand_distr::StandardNormal;
 use serde::Serialize;
 
+pub use super::fair::*;
 pub use super::stuffing::{
     EXTREME_SD, Fraud, FraudKind, extreme_intensity, fraud_kind, incremental_intensity, steal_share,
 };
 use crate::data::Dataset;
-pub use super::fair::*;
 use crate::montecarlo::Rng;
 
 /// Stations with fewer registered voters are left out, as in Klimek et al.
@@ -93,13 +93,17 @@ impl Stations {
     }
 
     /// The included stations of `data`: registered ≥ 100, turnout defined, valid > 0.
-    /// Regions with fewer than [`MIN_GROUP_STATIONS`] included stations are pooled.
+    /// Each region (region × stratum, with strata) is a group; groups with fewer than
+    /// [`MIN_GROUP_STATIONS`] included stations are pooled.
     pub fn from_dataset(data: &Dataset) -> (Stations, LeftOut) {
         let mut left = LeftOut::default();
         let mut st = Stations::default();
         let mut raw_group: Vec<usize> = Vec::new();
-        // Region indices that are out of range share the "no region" slot.
+        let mut raw_region: Vec<usize> = Vec::new();
+        // Region indices that are out of range share the "no region" slot; groups are
+        // region × stratum when strata are given.
         let none_slot = data.regions.len();
+        let strata = data.strata.len();
         for (i, s) in data.stations.iter().enumerate() {
             let Some(reg) = s.registered else {
                 left.no_turnout += 1;
@@ -136,21 +140,25 @@ impl Stations {
             st.ballots.push(b);
             st.valid.push(v);
             st.winner.push(w);
-            raw_group.push(
-                s.region
-                    .map(|g| g as usize)
-                    .filter(|g| *g < none_slot)
-                    .unwrap_or(none_slot),
-            );
+            let region = s.region.map(|g| g as usize).filter(|g| *g < none_slot);
+            let stratum = s.stratum.map(|k| k as usize).filter(|k| *k < strata);
+            raw_region.push(region.unwrap_or(none_slot));
+            raw_group.push(region.unwrap_or(none_slot) * (strata + 1) + stratum.unwrap_or(strata));
         }
         let names = |g: usize| -> String {
-            data.regions
-                .get(g)
+            let region = data
+                .regions
+                .get(g / (strata + 1))
                 .cloned()
-                .unwrap_or_else(|| "(no region)".to_string())
+                .unwrap_or_else(|| "(no region)".to_string());
+            match data.strata.get(g % (strata + 1)) {
+                Some(k) => format!("{region} / {k}"),
+                None if strata > 0 => format!("{region} / (no stratum)"),
+                None => region,
+            }
         };
-        st.assign_groups(&raw_group, none_slot + 1, names);
-        st.region = raw_group.iter().map(|&g| g as u32).collect();
+        st.assign_groups(&raw_group, (none_slot + 1) * (strata + 1), names);
+        st.region = raw_region.iter().map(|&g| g as u32).collect();
         (st, left)
     }
 
@@ -248,6 +256,9 @@ pub struct SimTruth {
     pub ballots_added: f64,
     /// The part of `ballots_added` from extreme stuffing.
     pub extreme_ballots_added: f64,
+    /// The part of `ballots_added` at stations stuffing put in the extreme corner
+    /// ([`super::fair::FAIR_CORNER`]).
+    pub corner_ballots_added: f64,
     pub votes_moved: f64,
     pub incremental_stations: u64,
     pub extreme_stations: u64,
@@ -335,7 +346,7 @@ pub fn simulate_each(
         let g = template.group[i];
         let zt: f64 = rng.sample(StandardNormal);
         let zs: f64 = rng.sample(StandardNormal);
-        let x = size.class[i];
+        let x = size.rank[i];
         let b0 = binomial(n, fair.turnout(g, zt, x), rng);
         let i0 = binomial(b0, template.invalid_rate(i), rng);
         let v0 = b0 - i0;
@@ -395,6 +406,13 @@ pub fn simulate_stations(
             }
         }
         truth.ballots_added += s.added as f64;
+        let (t, sh) = (
+            f64::from(s.ballots) / f64::from(s.registered.max(1)),
+            f64::from(s.winner) / f64::from(s.valid.max(1)),
+        );
+        if s.added > 0 && in_fair_corner(t, sh) {
+            truth.corner_ballots_added += s.added as f64;
+        }
         truth.votes_moved += s.moved as f64;
         out.registered.push(s.registered);
         out.ballots.push(s.ballots);
@@ -420,7 +438,8 @@ mod tests {
         // 21 points whose 5th and 25th percentiles (numpy) are exactly lo and hi.
         let mut v = vec![0.3, lo, 0.5, 0.52, 0.53, hi];
         v.extend((0..15).map(|i| 0.6 + 0.01 * f64::from(i)));
-        let f = LowerFit::of(&mut v);
+        let mut v: Vec<f64> = v.into_iter().map(logit).collect();
+        let f = LowerFit::of_logits(&mut v);
         assert!(
             (f.center(f.scale) - 0.4).abs() < 1e-9 && (f.scale - 0.3).abs() < 1e-9,
             "{f:?}"
@@ -490,6 +509,7 @@ mod tests {
     fn simulated_fraud_adds_what_the_model_says() {
         let fair = FairModel {
             shape: FairShape::LogitNormal,
+            covariates: Default::default(),
             groups: vec![FairGroup {
                 turnout_center: 0.0,
                 turnout_spread: 0.2,
@@ -521,7 +541,8 @@ mod tests {
 
     #[test]
     fn simulation_is_seeded() {
-        let fair = initial_fair_logit(&template(50));
+        let t = template(50);
+        let fair = initial_fair_logit(&t, &SizeCovariate::of(&t), true);
         let a = simulate_stations(
             &template(50),
             &fair,
@@ -594,6 +615,7 @@ mod tests {
         let t = template(3000);
         let fair = |c: f64| FairModel {
             shape: FairShape::LogitNormal,
+            covariates: Default::default(),
             groups: vec![FairGroup {
                 turnout_center: c,
                 turnout_spread: 0.3,
@@ -620,6 +642,7 @@ mod tests {
         let t = template(4000);
         let fair = FairModel {
             shape: FairShape::LogitNormal,
+            covariates: Default::default(),
             groups: vec![FairGroup {
                 turnout_center: 0.3,
                 turnout_spread: 0.3,

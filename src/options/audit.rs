@@ -131,6 +131,7 @@ fn load_options(args: &AuditArgs) -> Result<LoadOptions, Error> {
         id: args.id.clone(),
         region: args.region.clone(),
         locality: args.locality.clone(),
+        stratum: args.stratum.clone(),
         registered: args.registered.clone(),
         ballots: args.ballots.clone(),
         valid: args.valid.clone(),

@@ -201,6 +201,7 @@ impl Model<'_> {
                 id: format!("S{:0width$}", i + 1),
                 region: Some(r as u32),
                 locality,
+                stratum: None,
                 registered: Some(c.registered),
                 ballots: c.ballots,
                 valid: c.valid,

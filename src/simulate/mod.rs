@@ -295,6 +295,7 @@ fn assemble(spec: ElectionSpec, seed: u64, batches: Vec<Batch>, mut fair: FairTr
             .map(|r| format!("R{r:0width$}"))
             .collect(),
         localities: locality_names(&spec, width),
+        strata: Vec::new(),
         on_ballot: vec![true; votes.len()],
         stations,
         votes,
