@@ -3,10 +3,12 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::checks::{anomalous_votes, integer_percent, small_stations};
 use crate::options::ranges;
+use crate::simulate::Shape;
 
 /// elaudit: statistical fingerprints of election manipulation in polling-station results.
 ///
@@ -371,6 +373,56 @@ pub struct SimulateArgs {
     )]
     pub locality_sd: f64,
 
+    /// A clean heterogeneous shape (docs/simulate-shapes.md); flags given explicitly
+    /// override its values. town-country: town (weight 0.5, sizes ×1.8, logit turnout and
+    /// winner's log share −0.45) and country (0.5, ×0.55, +0.45). three-populations: equal
+    /// weights, sizes ×2/×1/×0.45, offsets −0.6/0/+0.7 on both. size-gradient: gradient
+    /// −0.5,−0.5, size sigma 0.7. regional: 24 regions, region sd 0.4, region correlation
+    /// 0.5, mild town-country (±0.25, ×1.5/×0.67). hidden-regions: 24 regions, region sd
+    /// 0.35, no region column. landslide-town-country: turnout 0.7, shares
+    /// 0.8,0.1,0.06,0.04, town-country. tiny-stations: size median 150, sigma 0.6,
+    /// town-country.
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_parser = shape_parser(),
+        help_heading = "Clean heterogeneity"
+    )]
+    pub shape: Option<Shape>,
+    /// Honest sub-populations inside every region, each `W:SIZE:TURNOUT:SHARE`: weight
+    /// (each station draws its sub-population with these weights), station-size
+    /// multiplier, offset on logit turnout, offset on the winner's log share; e.g.
+    /// 0.5:1.8:-0.45:-0.45,0.5:0.55:0.45:0.45 (town and country).
+    #[arg(
+        long,
+        value_name = "W:SIZE:T:S,…",
+        allow_hyphen_values = true,
+        help_heading = "Clean heterogeneity"
+    )]
+    pub subpopulations: Option<String>,
+    /// A gradient with station size: T·ln(N/m) on logit turnout and S·ln(N/m) on the
+    /// winner's log share, N the station's registered voters and m the size median.
+    #[arg(
+        long,
+        value_name = "T,S",
+        allow_hyphen_values = true,
+        help_heading = "Clean heterogeneity"
+    )]
+    pub size_gradient: Option<String>,
+    /// Correlation between a region's effect on logit turnout and on the winner's log
+    /// share (default 0: independent, as the other candidates' effects always are).
+    #[arg(
+        long,
+        value_name = "RHO",
+        allow_hyphen_values = true,
+        help_heading = "Clean heterogeneity"
+    )]
+    pub region_correlation: Option<f64>,
+    /// Write no region column: the regions' effects are still drawn, but an audit of the
+    /// file sees no regions.
+    #[arg(long, help_heading = "Clean heterogeneity")]
+    pub no_region_column: bool,
+
     /// Share of stations whose counts are invented with a human preference for last digits 0 and 5.
     #[arg(
         long,
@@ -502,6 +554,12 @@ pub enum FingerprintBinningArg {
 pub enum Preset {
     /// Shaped like Kazakhstan's 2022 presidential election (the sample in data/).
     Kz2022,
+}
+
+/// `--shape NAME`: one of [`Shape::ALL`]'s names.
+fn shape_parser() -> impl TypedValueParser<Value = Shape> {
+    clap::builder::PossibleValuesParser::new(Shape::ALL.map(Shape::name))
+        .try_map(|name: String| Shape::from_name(&name).ok_or("unknown shape"))
 }
 
 #[cfg(test)]

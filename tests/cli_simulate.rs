@@ -493,3 +493,149 @@ fn the_csv_does_not_depend_on_the_thread_count() {
     assert_eq!(one.lines().count(), 40_001);
     assert!(one == run("3"));
 }
+
+/// Each shape writes a file `elaudit audit` reads, with its structure recorded in the
+/// truth; big stations vote less than small ones in town and country.
+#[test]
+fn shapes_write_readable_heterogeneous_elections() {
+    let shapes = [
+        "town-country",
+        "three-populations",
+        "size-gradient",
+        "regional",
+        "hidden-regions",
+        "landslide-town-country",
+        "tiny-stations",
+    ];
+    for shape in shapes {
+        let t = simulate(&["--shape", shape, "--stations", "3000", "--seed", "4"]);
+        assert_eq!(t.rows.len(), 3000, "{shape}");
+        assert!(t.rows.iter().all(|r| r.len() == t.header.len()), "{shape}");
+        let has_region = t.header.iter().any(|h| h == "region");
+        assert_eq!(has_region, shape != "hidden-regions", "{shape}");
+        let turnout = t.sum("ballots") as f64 / t.sum("registered") as f64;
+        assert!((0.55..0.75).contains(&turnout), "{shape}: {turnout}");
+        assert!(t.truth["spec"]["heterogeneity"].is_object(), "{shape}");
+    }
+    let t = simulate(&["--shape", "town-country", "--stations", "8000"]);
+    let reg = t.col("registered");
+    let mut sorted = reg.clone();
+    sorted.sort_unstable();
+    let median = sorted[sorted.len() / 2];
+    let (ballots, winner, valid) = (t.col("ballots"), t.col("Candidate A"), t.col("valid"));
+    let mean = |big: bool, num: &[u64], den: &[u64]| {
+        let v: Vec<f64> = (0..reg.len())
+            .filter(|&i| (reg[i] > median) == big && den[i] > 0)
+            .map(|i| num[i] as f64 / den[i] as f64)
+            .collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    assert!(mean(true, &ballots, &reg) + 0.08 < mean(false, &ballots, &reg));
+    assert!(mean(true, &winner, &valid) + 0.08 < mean(false, &winner, &valid));
+    let subs = &t.truth["spec"]["heterogeneity"]["subpopulations"];
+    assert_eq!(subs[0]["size"], 1.8);
+    assert_eq!(subs[1]["turnout"], 0.45);
+}
+
+/// Flags override the shape's values; --no-region-column drops the column.
+#[test]
+fn heterogeneity_flags_override_the_shape() {
+    let t = simulate(&[
+        "--shape",
+        "hidden-regions",
+        "--region-sd",
+        "0.1",
+        "--stations",
+        "500",
+        "--subpopulations",
+        "1:2:-0.3:-0.2, 3:0.5:0.3:0.2",
+        "--size-gradient",
+        "-0.2,0.1",
+        "--region-correlation",
+        "-0.5",
+    ]);
+    let spec = &t.truth["spec"];
+    assert_eq!(spec["region_sd"], 0.1);
+    assert_eq!(spec["regions"], 24);
+    let h = &spec["heterogeneity"];
+    assert_eq!(h["region_column"], false);
+    assert_eq!(h["region_correlation"], -0.5);
+    assert_eq!(h["size_gradient"]["turnout"], -0.2);
+    assert_eq!(h["subpopulations"][1]["weight"], 3.0);
+    assert!(!t.header.iter().any(|c| c == "region"));
+    let t = simulate(&["--stations", "50", "--no-region-column"]);
+    assert_eq!(t.header[..3], ["station", "registered", "ballots"]);
+}
+
+#[test]
+fn bad_heterogeneity_flags_exit_2_with_the_form_they_need() {
+    for (args, expected) in [
+        (
+            &["--subpopulations", "0.5:1:2"][..],
+            "'0.5:1:2' has 3 field(s)",
+        ),
+        (
+            &["--subpopulations", "0.5:x:2:1"],
+            "'x' in '0.5:x:2:1' is not a number",
+        ),
+        (&["--subpopulations", "0.5:1:0:0,"], "'' has 1 field(s)"),
+        (&["--subpopulations", "0:1:0:0"], "weight must be above 0"),
+        (
+            &["--subpopulations", "1:-2:0:0"],
+            "size multiplier must be above 0",
+        ),
+        (
+            &["--size-gradient", "-0.5"],
+            "--size-gradient: '-0.5' is not two numbers",
+        ),
+        (
+            &["--size-gradient", "a,b"],
+            "--size-gradient: 'a,b' is not two numbers",
+        ),
+        (
+            &["--region-correlation", "1.5"],
+            "--region-correlation: must be between -1 and 1",
+        ),
+    ] {
+        let stderr = simulate_fails(args);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        if args[0] == "--subpopulations" {
+            assert!(stderr.contains("--subpopulations"), "{stderr}");
+        }
+    }
+    let stderr = simulate_fails(&["--shape", "village"]);
+    assert!(stderr.contains("town-country"), "{stderr}");
+}
+
+/// A shape with stuffing planted on top: the same bytes on one thread and on two, and
+/// the truth gives the ballots added.
+#[test]
+fn stuffing_on_a_shape_does_not_depend_on_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |threads: &str| {
+        let truth = dir.path().join(format!("truth{threads}.json"));
+        let csv = stdout_of_success(
+            elaudit()
+                .env("RAYON_NUM_THREADS", threads)
+                .args([
+                    "simulate",
+                    "--shape",
+                    "town-country",
+                    "--stations",
+                    "9000",
+                    "--incremental",
+                    "0.3",
+                    "--extreme",
+                    "0.02",
+                    "--truth",
+                ])
+                .arg(&truth),
+        );
+        (csv, std::fs::read(truth).unwrap())
+    };
+    let (one, two) = (run("1"), run("2"));
+    assert!(one == two);
+    let truth: Value = serde_json::from_slice(&one.1).unwrap();
+    assert!(truth["fraud"]["ballots_added"].as_i64().unwrap() > 10_000);
+    assert!(truth["fraud"]["extreme"]["stations"].as_u64().unwrap() > 100);
+}

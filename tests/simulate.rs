@@ -3,8 +3,8 @@
 
 use elaudit::data::{LoadOptions, load_reader};
 use elaudit::simulate::{
-    ElectionSpec, Fraud, Localities, Planted, Simulated, SizeModel, default_candidate_names,
-    kz2022, simulate, truth_json, write_csv,
+    ElectionSpec, Fraud, Localities, Planted, Shape, Simulated, SizeModel, Subpopulation,
+    default_candidate_names, kz2022, simulate, truth_json, write_csv,
 };
 
 fn csv_bytes(sim: &Simulated) -> Vec<u8> {
@@ -397,6 +397,7 @@ fn simulate_never_panics_on_a_bad_spec() {
             per_region: 3,
             sd: f64::NAN,
         },
+        heterogeneity: Default::default(),
         fraud: Fraud {
             invented_counts: 5.0,
             integer_percent: -1.0,
@@ -682,4 +683,188 @@ fn coercion_moves_voters_at_small_stations_only() {
     assert!(text.starts_with("station,region,locality,registered,"));
     assert!(truth_json(&sim.truth).contains("\"coercion\""));
     assert!(!truth_json(&clean.truth).contains("coercion"));
+}
+
+/// National turnout and winner's share of stations above (`big`) or at most the median
+/// of registered voters.
+fn by_size(sim: &Simulated, big: bool) -> (f64, f64) {
+    let d = &sim.dataset;
+    let mut sizes: Vec<u64> = d.stations.iter().filter_map(|s| s.registered).collect();
+    sizes.sort_unstable();
+    let median = sizes[sizes.len() / 2];
+    let (mut reg, mut ballots, mut valid, mut winner) = (0, 0, 0, 0);
+    for (i, s) in d.stations.iter().enumerate() {
+        let n = s.registered.unwrap_or(0);
+        if (n > median) == big {
+            reg += n;
+            ballots += s.ballots;
+            valid += s.valid;
+            winner += d.votes_of(i)[0];
+        }
+    }
+    (share(ballots, reg), share(winner, valid))
+}
+
+/// Every shape hits its national targets (the calibration averages over sub-populations
+/// and the size gradient) and shows its structure: big stations vote less, and less for
+/// the winner, wherever sizes carry the heterogeneity.
+#[test]
+fn clean_shapes_hit_their_targets_and_show_their_structure() {
+    for shape in Shape::ALL {
+        let spec = ElectionSpec::clean(20_000).with_shape(shape);
+        assert!(spec.validate().is_ok(), "{}", shape.name());
+        let sim = simulate(&spec, 5);
+        assert_consistent(&sim);
+        let t = &sim.truth.totals;
+        let (turnout, winner) = (t.turnout.unwrap(), t.winner_share.unwrap());
+        assert!(
+            (turnout - spec.turnout).abs() < 0.01,
+            "{}: {turnout}",
+            shape.name()
+        );
+        assert!(
+            (winner - spec.shares[0]).abs() < 0.015,
+            "{}: {winner}",
+            shape.name()
+        );
+        let (big, small) = (by_size(&sim, true), by_size(&sim, false));
+        let sized = !matches!(shape, Shape::HiddenRegions | Shape::Regional);
+        if sized {
+            assert!(
+                big.0 + 0.08 < small.0,
+                "{}: {big:?} {small:?}",
+                shape.name()
+            );
+            assert!(
+                big.1 + 0.08 < small.1,
+                "{}: {big:?} {small:?}",
+                shape.name()
+            );
+        }
+        let regions_shown = !sim.dataset.regions.is_empty();
+        assert_eq!(
+            regions_shown,
+            shape != Shape::HiddenRegions,
+            "{}",
+            shape.name()
+        );
+        assert_eq!(sim.truth.fair.region_turnout_effects.len(), spec.regions);
+    }
+}
+
+/// Without a region column the regions are drawn all the same: the fair part is the
+/// region-column election's, and only the CSV's region column goes.
+#[test]
+fn a_hidden_region_column_keeps_the_regions_effects() {
+    let shown = ElectionSpec {
+        regions: 24,
+        region_sd: 0.35,
+        ..ElectionSpec::clean(5000)
+    };
+    let hidden = ElectionSpec::clean(5000).with_shape(Shape::HiddenRegions);
+    let (a, b) = (simulate(&shown, 3), simulate(&hidden, 3));
+    assert_eq!(a.truth.fair, b.truth.fair);
+    assert!(b.dataset.stations.iter().all(|s| s.region.is_none()));
+    let text = String::from_utf8(csv_bytes(&b)).unwrap();
+    assert!(text.starts_with("station,registered,ballots,valid,invalid,Candidate A"));
+    let with = String::from_utf8(csv_bytes(&a)).unwrap();
+    for (x, y) in with.lines().zip(text.lines()).skip(1) {
+        let mut f: Vec<&str> = x.split(',').collect();
+        f.remove(1);
+        assert_eq!(f.join(","), y);
+    }
+    // The effects are strong enough to see: regions' turnouts differ.
+    let sd_regions = {
+        let t = &b.truth.fair.region_expected_turnout;
+        let m = t.iter().sum::<f64>() / t.len() as f64;
+        (t.iter().map(|x| (x - m).powi(2)).sum::<f64>() / t.len() as f64).sqrt()
+    };
+    assert!(sd_regions > 0.03, "{sd_regions}");
+}
+
+#[test]
+fn shapes_are_the_same_at_any_thread_count_and_stuffing_plants_on_top() {
+    let spec = ElectionSpec::clean(10_000).with_shape(Shape::TownCountry);
+    let stuffed = ElectionSpec {
+        fraud: Fraud {
+            incremental: 0.3,
+            extreme: 0.02,
+            ..Fraud::default()
+        },
+        ..spec.clone()
+    };
+    let run = |threads: usize, spec: &ElectionSpec| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool")
+            .install(|| simulate(spec, 11))
+    };
+    let (one, two) = (run(1, &stuffed), run(2, &stuffed));
+    assert_eq!(csv_bytes(&one), csv_bytes(&two));
+    assert_eq!(one.truth, two.truth);
+    let clean = run(2, &spec);
+    let f = &one.truth.fraud;
+    assert!(
+        f.incremental.stations > 2500 && f.extreme.stations > 100,
+        "{f:?}"
+    );
+    assert_eq!(
+        one.truth.totals.ballots as i64 - clean.truth.totals.ballots as i64,
+        f.ballots_added
+    );
+    assert!(f.ballots_added > 0);
+    for (i, p) in one.truth.planted.iter().enumerate() {
+        if !p.any() {
+            assert_eq!(clean.dataset.stations[i], one.dataset.stations[i]);
+        }
+    }
+    let json = truth_json(&one.truth);
+    assert!(json.contains("\"subpopulations\"") && json.contains("\"size\": 1.8"));
+    // Without heterogeneity the truth file says nothing of it.
+    assert!(!truth_json(&simulate(&ElectionSpec::clean(10), 1).truth).contains("heterogeneity"));
+}
+
+/// Region correlation ρ: the winner's regional effect follows the turnout effect.
+#[test]
+fn region_correlation_links_the_regions_turnout_and_winner_effects() {
+    let mut spec = ElectionSpec {
+        regions: 400,
+        region_sd: 0.4,
+        ..ElectionSpec::clean(400)
+    };
+    spec.heterogeneity.region_correlation = 0.8;
+    let fair = simulate(&spec, 2).truth.fair;
+    let u = &fair.region_turnout_effects;
+    let v: Vec<f64> = fair.region_share_effects.iter().map(|v| v[0]).collect();
+    let dot: f64 = u.iter().zip(&v).map(|(a, b)| a * b).sum();
+    let r =
+        dot / (u.iter().map(|a| a * a).sum::<f64>() * v.iter().map(|b| b * b).sum::<f64>()).sqrt();
+    // 400 regions: the sample correlation's sd is about 0.02.
+    assert!((r - 0.8).abs() < 0.08, "{r}");
+}
+
+#[test]
+fn bad_heterogeneity_names_its_field() {
+    let mut spec = ElectionSpec::clean(100);
+    spec.heterogeneity.subpopulations = vec![Subpopulation {
+        weight: -1.0,
+        size: 0.0,
+        turnout: f64::NAN,
+        share: 0.0,
+    }];
+    spec.heterogeneity.region_correlation = 2.0;
+    let e = spec.validate().unwrap_err();
+    let fields: Vec<&str> = e.problems.iter().map(|p| p.field).collect();
+    assert_eq!(
+        fields,
+        [
+            "heterogeneity.subpopulations",
+            "heterogeneity.subpopulations",
+            "heterogeneity.subpopulations",
+            "heterogeneity.region_correlation"
+        ]
+    );
+    // simulate() clamps instead of failing.
+    assert_consistent(&simulate(&spec, 1));
 }

@@ -12,7 +12,7 @@ use crate::error::InputError;
 use crate::simulate::{SizesError, SpecError};
 
 pub use audit::{AuditSettings, recorded_command};
-pub use simulate::election_spec;
+pub use simulate::{HeterogeneityFlagError, election_spec};
 
 /// Options that cannot run together, or that name what does not exist (exit status 2).
 #[derive(Debug, Error)]
@@ -62,6 +62,9 @@ pub enum OptionError {
         share: f64,
         first: f64,
     },
+    /// A malformed `--subpopulations` or `--size-gradient`.
+    #[error(transparent)]
+    Heterogeneity(#[from] simulate::HeterogeneityFlagError),
     /// The simulated election's spec failed validation; each problem is named by its flag.
     #[error("{}", simulate::by_flag(.0))]
     ElectionSpec(SpecError),

@@ -1,8 +1,10 @@
 //! `elaudit simulate`'s flags as a checked [`ElectionSpec`]: the preset (or the default
 //! election), each given flag overriding its field, then [`ElectionSpec::validate`].
 
+use thiserror::Error;
+
 use crate::cli::{Preset, SimulateArgs};
-use crate::simulate::{self, ElectionSpec, SizeModel, SpecError};
+use crate::simulate::{self, ElectionSpec, SizeGradient, SizeModel, SpecError, Subpopulation};
 
 use super::OptionError;
 
@@ -12,6 +14,9 @@ pub fn election_spec(args: &SimulateArgs) -> Result<ElectionSpec, OptionError> {
         Some(Preset::Kz2022) => simulate::kz2022(),
         None => ElectionSpec::clean(10_000),
     };
+    if let Some(shape) = args.shape {
+        spec.apply_shape(shape);
+    }
     if let Some(path) = &args.sizes {
         set_sizes_from_file(&mut spec, path)?;
     }
@@ -36,6 +41,7 @@ pub fn election_spec(args: &SimulateArgs) -> Result<ElectionSpec, OptionError> {
         spec.shares = shares;
     }
     set_numbers(&mut spec, args);
+    set_heterogeneity(&mut spec, args)?;
     spec.validate().map_err(OptionError::ElectionSpec)?;
     Ok(spec)
 }
@@ -157,6 +163,95 @@ fn flag_of(field: &str) -> &str {
         "fraud.coercion_others" => "--coercion-others",
         "localities.per_region" => "--localities",
         "localities.sd" => "--locality-sd",
+        "heterogeneity.subpopulations" => "--subpopulations",
+        "heterogeneity.size_gradient" => "--size-gradient",
+        "heterogeneity.region_correlation" => "--region-correlation",
         other => other,
+    }
+}
+
+/// A malformed `--subpopulations` or `--size-gradient`, with the form it needs.
+#[derive(Debug, Error, PartialEq)]
+pub enum HeterogeneityFlagError {
+    #[error(
+        "--subpopulations: '{item}' has {fields} field(s); give W:SIZE:TURNOUT:SHARE for \
+         each sub-population (weight, size multiplier, logit-turnout offset, winner's \
+         log-share offset), comma-separated, e.g. \
+         --subpopulations 0.5:1.8:-0.45:-0.45,0.5:0.55:0.45:0.45"
+    )]
+    SubpopulationFields { item: String, fields: usize },
+    #[error(
+        "--subpopulations: '{value}' in '{item}' is not a number; each sub-population is \
+         W:SIZE:TURNOUT:SHARE, four numbers, e.g. 0.5:1.8:-0.45:-0.45"
+    )]
+    SubpopulationNotANumber { item: String, value: String },
+    #[error(
+        "--size-gradient: '{given}' is not two numbers T,S (slopes of logit turnout and of \
+         the winner's log share in ln size), e.g. --size-gradient -0.5,-0.5"
+    )]
+    SizeGradient { given: String },
+}
+
+/// The heterogeneity flags, each overriding the shape's value.
+fn set_heterogeneity(spec: &mut ElectionSpec, args: &SimulateArgs) -> Result<(), OptionError> {
+    let h = &mut spec.heterogeneity;
+    if let Some(list) = &args.subpopulations {
+        h.subpopulations = parse_subpopulations(list)?;
+    }
+    if let Some(g) = &args.size_gradient {
+        h.size_gradient = parse_gradient(g)?;
+    }
+    if let Some(r) = args.region_correlation {
+        h.region_correlation = r;
+    }
+    if args.no_region_column {
+        h.region_column = false;
+    }
+    Ok(())
+}
+
+/// `--subpopulations W:SIZE:T:S,…`; the values' ranges are checked by the spec.
+pub fn parse_subpopulations(list: &str) -> Result<Vec<Subpopulation>, HeterogeneityFlagError> {
+    list.split(',')
+        .map(|item| {
+            let item = item.trim();
+            let fields: Vec<&str> = item.split(':').map(str::trim).collect();
+            if fields.len() != 4 {
+                return Err(HeterogeneityFlagError::SubpopulationFields {
+                    item: item.to_string(),
+                    fields: fields.len(),
+                });
+            }
+            let mut v = [0.0; 4];
+            for (x, f) in v.iter_mut().zip(&fields) {
+                *x = f
+                    .parse()
+                    .map_err(|_| HeterogeneityFlagError::SubpopulationNotANumber {
+                        item: item.to_string(),
+                        value: f.to_string(),
+                    })?;
+            }
+            Ok(Subpopulation {
+                weight: v[0],
+                size: v[1],
+                turnout: v[2],
+                share: v[3],
+            })
+        })
+        .collect()
+}
+
+/// `--size-gradient T,S`.
+fn parse_gradient(given: &str) -> Result<SizeGradient, HeterogeneityFlagError> {
+    let bad = || HeterogeneityFlagError::SizeGradient {
+        given: given.to_string(),
+    };
+    let v: Vec<f64> = given
+        .split(',')
+        .map(|s| s.trim().parse::<f64>().map_err(|_| bad()))
+        .collect::<Result<_, _>>()?;
+    match v[..] {
+        [turnout, share] => Ok(SizeGradient { turnout, share }),
+        _ => Err(bad()),
     }
 }

@@ -31,7 +31,12 @@ const CHUNKS_PER_BATCH: usize = 32;
 pub fn write_csv(data: &Dataset, w: impl Write) -> io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 16, w);
     let has_localities = !data.localities.is_empty();
-    let mut header = vec!["station".to_string(), "region".into()];
+    // A dataset without region names (`--no-region-column`) gets no region column.
+    let has_regions = !data.regions.is_empty();
+    let mut header = vec!["station".to_string()];
+    if has_regions {
+        header.push("region".into());
+    }
     if has_localities {
         header.push("locality".into());
     }
@@ -78,10 +83,12 @@ fn write_row(data: &Dataset, groups: (&[String], &[String]), i: usize, out: &mut
     let s = &data.stations[i];
     out.extend_from_slice(field(&s.id).as_bytes());
     out.push(b',');
-    if let Some(r) = s.region.and_then(|r| regions.get(r as usize)) {
-        out.extend_from_slice(r.as_bytes());
+    if !regions.is_empty() {
+        if let Some(r) = s.region.and_then(|r| regions.get(r as usize)) {
+            out.extend_from_slice(r.as_bytes());
+        }
+        out.push(b',');
     }
-    out.push(b',');
     if !localities.is_empty() {
         if let Some(l) = s.locality.and_then(|l| localities.get(l as usize)) {
             out.extend_from_slice(l.as_bytes());

@@ -3,6 +3,7 @@
 use rand::RngExt as _;
 use rand_distr::{Binomial, Distribution, StandardNormal};
 
+use super::shapes::Subpopulation;
 use super::spec::{ElectionSpec, MIN_REGISTERED, SizeModel};
 use super::truth::{KindTruth, Planted};
 use crate::data::Station;
@@ -25,6 +26,22 @@ pub(crate) struct Model<'a> {
     pub id_width: usize,
     /// Each locality's effect z·sd (see [`super::spec::Localities`]); empty without them.
     pub locality_effects: Vec<f64>,
+    /// The sub-populations and their cumulative normalised weights; empty without them.
+    pub subpopulations: Vec<(f64, Subpopulation)>,
+    /// ln of the size median the size gradient is measured from.
+    pub log_size_median: f64,
+}
+
+/// What a station's locality and sub-population add to it.
+#[derive(Debug, Clone, Copy)]
+struct Local {
+    /// The locality's effect z·sd.
+    bump: f64,
+    /// Station-size multiplier.
+    size: f64,
+    /// Offsets on logit turnout and the winner's log share.
+    turnout: f64,
+    share: f64,
 }
 
 /// One station's counts; `votes` has one entry per candidate.
@@ -162,6 +179,9 @@ impl Model<'_> {
             .fraud
             .any()
             .then(|| batch_rng(seed, "simulate-fraud", index));
+        // Its own stream, so the other draws are the same with or without sub-populations.
+        let mut sub_rng = (!self.subpopulations.is_empty())
+            .then(|| batch_rng(seed, "simulate-subpopulations", index));
         let mut out = Batch {
             stations: Vec::with_capacity(end - start),
             votes: Vec::with_capacity((end - start) * k),
@@ -187,7 +207,20 @@ impl Model<'_> {
                 .and_then(|l| self.locality_effects.get(l as usize))
                 .copied()
                 .unwrap_or(0.0);
-            self.fair_station(&mut rng, (i, r, bump), &mut p, &mut tail, &mut c);
+            let mut local = Local {
+                bump,
+                size: 1.0,
+                turnout: 0.0,
+                share: 0.0,
+            };
+            if let Some(sr) = sub_rng.as_mut() {
+                let u: f64 = sr.random();
+                let s = self.subpopulations.iter().find(|(cum, _)| u < *cum);
+                if let Some((_, s)) = s.or(self.subpopulations.last()) {
+                    (local.size, local.turnout, local.share) = (s.size, s.turnout, s.share);
+                }
+            }
+            self.fair_station(&mut rng, (i, r, local), &mut p, &mut tail, &mut c);
             out.fair.add_counts(&c);
             let planted = match fraud_rng.as_mut() {
                 Some(f) => plant(spec, f, &mut c, &mut out.tally),
@@ -211,25 +244,42 @@ impl Model<'_> {
         out
     }
 
-    /// Station `i` of `region`, whose locality's effect is `bump` (0 without localities).
+    /// Station `i` of `region`, with its locality's and sub-population's effects.
     fn fair_station(
         &self,
         rng: &mut Rng,
-        (i, region, bump): (usize, usize, f64),
+        (i, region, local): (usize, usize, Local),
         p: &mut [f64],
         tail: &mut [f64],
         c: &mut Counts,
     ) {
         let spec = self.spec;
+        let bump = local.bump;
         let registered = match &spec.size {
             SizeModel::LogNormal { median, sigma } => {
-                let n = (median * (sigma * normal(rng) - bump).exp()).round();
+                let n = (median * local.size * (sigma * normal(rng) - bump).exp()).round();
                 (n.min(1e12) as u64).max(MIN_REGISTERED)
             }
-            SizeModel::Fixed(v) => v.get(i % v.len().max(1)).copied().unwrap_or(0),
+            SizeModel::Fixed(v) => {
+                let n = v.get(i % v.len().max(1)).copied().unwrap_or(0);
+                if local.size == 1.0 {
+                    n
+                } else {
+                    (n as f64 * local.size).round().min(1e12) as u64
+                }
+            }
         };
+        // The size gradient, ln(N/m) times each slope; 0 without one.
+        let g = spec.heterogeneity.size_gradient;
+        let log_size = if g.is_none() {
+            0.0
+        } else {
+            (registered.max(1) as f64).ln() - self.log_size_median
+        };
+        let up = local.turnout + g.turnout * log_size;
+        let winner = bump + local.share + g.share * log_size;
         let u = self.region_turnout.get(region).copied().unwrap_or(0.0);
-        let turnout = logistic(self.turnout_centre + u + bump + spec.turnout_sd * normal(rng));
+        let turnout = logistic(self.turnout_centre + u + bump + up + spec.turnout_sd * normal(rng));
         let ballots = binomial(rng, registered, turnout);
         let invalid = binomial(rng, ballots, spec.invalid_rate);
         let valid = ballots - invalid;
@@ -242,7 +292,7 @@ impl Model<'_> {
             .unwrap_or(&[]);
         let mut top = f64::NEG_INFINITY;
         for (j, (x, m)) in p.iter_mut().zip(centres).enumerate() {
-            let town = if j == 0 { bump } else { 0.0 };
+            let town = if j == 0 { winner } else { 0.0 };
             *x = m + town + spec.share_sd * normal(rng);
             top = top.max(*x);
         }

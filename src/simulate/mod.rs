@@ -18,6 +18,7 @@ mod coercion;
 mod csv;
 mod draw;
 mod presets;
+mod shapes;
 mod sizes;
 mod spec;
 mod truth;
@@ -27,6 +28,7 @@ use rayon::prelude::*;
 
 pub use csv::write_csv;
 pub use presets::kz2022;
+pub use shapes::{Heterogeneity, Shape, SizeGradient, Subpopulation};
 pub use sizes::{FileSizes, SizesError, sizes_from_file};
 pub use spec::{
     ElectionSpec, Fraud, Localities, MAX_STATIONS, MIN_REGISTERED, SizeModel, SpecError,
@@ -68,30 +70,9 @@ pub fn simulate(spec: &ElectionSpec, seed: u64) -> Simulated {
         region_shares.push(v);
     }
 
-    // Calibration weights: expected registered voters, then expected valid votes, per region.
-    let mut size_weights = vec![0.0; regions];
-    for i in 0..spec.stations {
-        let r = draw::region_of(i, spec.stations, regions);
-        if let Some(w) = size_weights.get_mut(r) {
-            *w += draw::expected_size(&spec, i);
-        }
-    }
-    let size_weights = normalise(size_weights);
-    let (turnout_centre, region_expected_turnout) = calibrate::turnout_centre(
-        spec.turnout,
-        spec.turnout_sd,
-        &region_turnout,
-        &size_weights,
-    );
-    let vote_weights = normalise(
-        size_weights
-            .iter()
-            .zip(&region_expected_turnout)
-            .map(|(w, t)| w * t)
-            .collect(),
-    );
-    let share_centres =
-        calibrate::share_centres(&spec.shares, spec.share_sd, &region_shares, &vote_weights);
+    correlate_regions(&spec, &region_turnout, &mut region_shares);
+    let (turnout_centre, region_expected_turnout, share_centres) =
+        calibrate_centres(&spec, &region_turnout, &region_shares);
     let region_log_shares: Vec<f64> = region_shares
         .iter()
         .flat_map(|v| v.iter().zip(&share_centres).map(|(a, m)| a + m))
@@ -104,6 +85,8 @@ pub fn simulate(spec: &ElectionSpec, seed: u64) -> Simulated {
         region_log_shares,
         id_width: 6.max(spec.stations.to_string().len()),
         locality_effects: locality_effects(&spec, seed),
+        subpopulations: shapes::cumulative(&spec.heterogeneity.subpopulations),
+        log_size_median: shapes::size_stats(&spec.size).0,
     };
     let n = spec.stations;
     let batches: Vec<Batch> = (0..n.div_ceil(BATCH))
@@ -125,7 +108,94 @@ pub fn simulate(spec: &ElectionSpec, seed: u64) -> Simulated {
     };
     let mut sim = assemble(spec, seed, batches, fair);
     apply_coercion(&mut sim);
+    if !sim.truth.spec.heterogeneity.region_column {
+        hide_regions(&mut sim.dataset);
+    }
     sim
+}
+
+/// With a correlation ρ, a region's effect on the winner's log share becomes
+/// ρ·(its turnout effect) + √(1 − ρ²)·(its own draw): the same sd, correlated.
+fn correlate_regions(spec: &ElectionSpec, turnout: &[f64], shares: &mut [Vec<f64>]) {
+    let rho = spec.heterogeneity.region_correlation;
+    if rho == 0.0 {
+        return;
+    }
+    let own = (1.0 - rho * rho).max(0.0).sqrt();
+    for (u, v) in turnout.iter().zip(shares.iter_mut()) {
+        if let Some(w) = v.first_mut() {
+            *w = rho * u + own * *w;
+        }
+    }
+}
+
+/// The logit-turnout centre, each region's expected turnout, and the log-share centres,
+/// calibrated over each region's cells (its sub-populations; one cell without them).
+/// Close, not exact, under heterogeneity: sizes are taken as drawn without rounding or
+/// the smallest size, a fixed list's ln sizes as normal, and localities are left out.
+fn calibrate_centres(
+    spec: &ElectionSpec,
+    region_turnout: &[f64],
+    region_shares: &[Vec<f64>],
+) -> (f64, Vec<f64>, Vec<f64>) {
+    let regions = spec.regions;
+    // Calibration weights: expected registered voters, then expected valid votes.
+    let mut size_weights = vec![0.0; regions];
+    for i in 0..spec.stations {
+        let r = draw::region_of(i, spec.stations, regions);
+        if let Some(w) = size_weights.get_mut(r) {
+            *w += draw::expected_size(spec, i);
+        }
+    }
+    let size_weights = normalise(size_weights);
+    let cells = shapes::calibration_cells(spec);
+    let nc = cells.len();
+    let cell_effects: Vec<f64> = region_turnout
+        .iter()
+        .flat_map(|u| cells.iter().map(move |c| u + c.turnout))
+        .collect();
+    let cell_weights: Vec<f64> = size_weights
+        .iter()
+        .flat_map(|w| cells.iter().map(move |c| w * c.weight))
+        .collect();
+    let (turnout_centre, cell_turnout) =
+        calibrate::turnout_centre(spec.turnout, spec.turnout_sd, &cell_effects, &cell_weights);
+    let cell_total: f64 = cells.iter().map(|c| c.weight).sum();
+    let region_expected_turnout = cell_turnout
+        .chunks(nc)
+        .map(|t| t.iter().zip(&cells).map(|(t, c)| t * c.weight).sum::<f64>() / cell_total)
+        .collect();
+    let vote_weights = normalise(
+        cell_weights
+            .iter()
+            .zip(&cell_turnout)
+            .map(|(w, t)| w * t)
+            .collect(),
+    );
+    let cell_shares: Vec<Vec<f64>> = region_shares
+        .iter()
+        .flat_map(|v| {
+            cells.iter().map(move |c| {
+                let mut v = v.clone();
+                if let Some(w) = v.first_mut() {
+                    *w += c.share;
+                }
+                v
+            })
+        })
+        .collect();
+    let share_centres =
+        calibrate::share_centres(&spec.shares, spec.share_sd, &cell_shares, &vote_weights);
+    (turnout_centre, region_expected_turnout, share_centres)
+}
+
+/// `--no-region-column`: the regions' effects stay, their names and the column go.
+fn hide_regions(data: &mut Dataset) {
+    data.regions.clear();
+    data.columns.retain(|c| c.role != "region");
+    for s in &mut data.stations {
+        s.region = None;
+    }
 }
 
 /// Each locality's effect z·sd, from its own stream so that the stations' draws are the

@@ -96,6 +96,7 @@ pub fn kz2022() -> ElectionSpec {
         invalid_rate: 0.012,
         candidate_names: names.iter().map(|s| s.to_string()).collect(),
         localities: Default::default(),
+        heterogeneity: Default::default(),
         fraud: Fraud::default(),
     }
 }

@@ -5,6 +5,8 @@ use std::fmt;
 use serde::Serialize;
 use serde::ser::SerializeStruct;
 
+use super::shapes::Heterogeneity;
+
 /// Smallest electorate a lognormal station gets: tiny stations would make every
 /// percentage a round one and are rare in real elections.
 pub const MIN_REGISTERED: u64 = 20;
@@ -40,6 +42,10 @@ pub struct ElectionSpec {
     /// Towns inside each region (none by default; left out of the truth file then).
     #[serde(skip_serializing_if = "Localities::is_none")]
     pub localities: Localities,
+    /// Honest heterogeneity: sub-populations, a size gradient, correlated regions, a
+    /// hidden region column (none by default; left out of the truth file then).
+    #[serde(skip_serializing_if = "Heterogeneity::is_none")]
+    pub heterogeneity: Heterogeneity,
     pub fraud: Fraud,
 }
 
@@ -232,6 +238,7 @@ impl ElectionSpec {
             invalid_rate: 0.02,
             candidate_names: default_candidate_names(4),
             localities: Localities::default(),
+            heterogeneity: Heterogeneity::default(),
             fraud: Fraud::default(),
         }
     }
@@ -404,6 +411,7 @@ impl ElectionSpec {
                 format!("must be at most {MAX_STATIONS}, got {}", l.per_region),
             );
         }
+        self.heterogeneity.validate(&mut bad);
         if p.is_empty() {
             Ok(())
         } else {
@@ -466,6 +474,7 @@ impl ElectionSpec {
         f.coercion_others = clamp(f.coercion_others, 0.0, 1.0, 0.0);
         s.localities.sd = clamp(s.localities.sd, 0.0, 10.0, 0.0);
         s.localities.per_region = s.localities.per_region.min(MAX_STATIONS);
+        s.heterogeneity.sanitise();
         s
     }
 }
