@@ -35,6 +35,7 @@ fn dataset(roles: RolePresence, rows: &[Row]) -> Dataset {
             id: id.into(),
             region: None,
             locality: None,
+            stratum: None,
             registered: roles.registered.then_some(registered),
             ballots,
             valid,

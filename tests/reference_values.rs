@@ -200,6 +200,7 @@ fn dataset(a: &[u64]) -> Dataset {
             id: format!("s{i}"),
             region: None,
             locality: None,
+            stratum: None,
             registered: Some(v + 1000),
             ballots: v + 5,
             valid: v + 5,

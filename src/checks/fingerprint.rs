@@ -434,8 +434,10 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
             "turnout": interval(&a.fair_turnout),
             "winner_share": interval(&a.fair_share),
             "scale": scale,
+            "covariates": fair.covariates,
             "regions": regions,
         },
+        "alternatives": a.alternatives,
         "p_value": "intersection-union: max(no_fraud_test.p_value, materiality.p_value)",
         "materiality": {
             "hypothesis": "ballots added ≤ margin × all ballots",

@@ -358,8 +358,17 @@ pub struct AlternativeReading {
     pub fits: bool,
     /// Ballots its fit adds (raw: no bias correction, which only shrinks it).
     pub ballots_added: f64,
-    /// The materiality test on that amount, with the reported reading's spread.
+    /// The materiality tests on that amount and on its part in the corner, with the
+    /// reported readings' spreads.
     pub material: MaterialTest,
+    pub material_corner: MaterialTest,
+}
+
+impl AlternativeReading {
+    /// Its materiality p-value, combined as the reported one's is.
+    pub fn material_p(&self) -> f64 {
+        (2.0 * self.material.p_value.min(self.material_corner.p_value)).min(1.0)
+    }
 }
 
 /// Replicates that measure an alternative fair model's fit.
@@ -373,7 +382,7 @@ fn plain_reading(
     settings: &Settings,
     seed: u64,
     proc_: Procedure,
-    sd: f64,
+    (sd, sd_corner): (f64, f64),
 ) -> AlternativeReading {
     let proc_ = Procedure {
         covariates: false,
@@ -391,7 +400,9 @@ fn plain_reading(
         rep.replicate(r, &fits.full.fair, &fits.full.fraud)
     });
     let replicate_ratio = replicate_ratio(fits.full.distance, reps.iter().map(|r| r.distance));
-    let share = fits.full.ballots_added / st.total_ballots().max(1.0);
+    let total = st.total_ballots().max(1.0);
+    let share = fits.full.ballots_added / total;
+    let corner = fits.full.corner_ballots_added / total;
     AlternativeReading {
         fair_model: "plain: one logit-normal per group, not following station size or linking \
                      share to turnout",
@@ -399,6 +410,7 @@ fn plain_reading(
         fits: replicate_ratio.is_some_and(|r| r <= MISFIT_RATIO),
         ballots_added: fits.full.ballots_added,
         material: MaterialTest::with_sd(share, sd, settings.margin),
+        material_corner: MaterialTest::with_sd(corner, sd_corner, settings.margin),
     }
 }
 
@@ -429,7 +441,7 @@ impl Analysis {
         self.alternatives
             .iter()
             .filter(|a| a.fits)
-            .map(|a| a.material.p_value)
+            .map(AlternativeReading::material_p)
             .fold(own, f64::max)
     }
 
@@ -750,7 +762,8 @@ fn world_truth(fraud: &Fraud, sim: &Stations, planted: &SimTruth) -> [f64; 8] {
 pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     let mut a = analyse_binned(st, settings, seed);
     if a.procedure.covariates {
-        let alt = plain_reading(st, settings, seed, a.procedure, a.material.sd);
+        let sd = (a.material.sd, a.material_extreme.sd);
+        let alt = plain_reading(st, settings, seed, a.procedure, sd);
         a.alternatives.push(alt);
     }
     a

@@ -68,6 +68,7 @@ pub fn dataset(
             id: format!("s{i}"),
             region: None,
             locality: None,
+            stratum: None,
             registered: Some(registered),
             ballots,
             valid,
