@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod batch;
 pub mod checks;
 pub mod cli;
 pub mod data;
