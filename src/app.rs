@@ -38,6 +38,14 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<ExitCode, Error> {
             &args.dirs,
             &args.output,
         )?)),
+        Command::Benchmark(args) => Ok(ExitCode::from(crate::benchmark::run_benchmark(
+            &crate::benchmark::BenchmarkRun {
+                config: args.config,
+                output: args.output,
+                threads: args.threads,
+                quiet: args.quiet,
+            },
+        )?)),
     }
 }
 

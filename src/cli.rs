@@ -31,6 +31,24 @@ pub enum Command {
     Batch(BatchArgs),
     /// Merge the output folders of `elaudit batch --shard I/N` runs into one comparison.
     Merge(MergeArgs),
+    /// Run every check over seeded simulated elections of named scenarios and tabulate
+    /// each check's flag rate with a 95% interval (see data/benchmark.toml).
+    Benchmark(BenchmarkArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchmarkArgs {
+    /// The configuration: scenarios, seeds per scenario, stations per election.
+    pub config: PathBuf,
+    /// Write here instead of the configuration's `output` folder.
+    #[arg(long, short, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = ranges::threads, allow_hyphen_values = true)]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod audit;
 pub mod batch;
+pub mod benchmark;
 pub mod checks;
 pub mod cli;
 pub mod data;

@@ -125,6 +125,8 @@ pub struct CheckCell {
     pub subject: Option<String>,
     /// Whether any subject is flagged.
     pub flagged: bool,
+    /// Whether the check ran (`checks`/`skip` may leave it out).
+    pub ran: bool,
 }
 
 /// The flaggable checks' ids, in report order (descriptive checks never flag).
@@ -151,6 +153,7 @@ pub fn check_cells(report: &Report) -> Vec<CheckCell> {
                 p_adjusted: best.map(|(p, _)| p),
                 subject: best.map(|(_, r)| r.subject.clone()),
                 flagged: results.clone().any(|r| r.flagged),
+                ran: results.clone().next().is_some(),
             }
         })
         .collect()

@@ -9,9 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::{ArgAction, CommandFactory, Parser};
-
 use super::BatchError;
+use super::flags::{AUDIT_FLAGS, parse_cli};
 use super::seed::election_seed;
 use crate::cli::{AuditArgs, Cli, Command};
 use crate::data::ColumnSpec;
@@ -206,7 +205,7 @@ impl Context<'_> {
 }
 
 /// Names become file names, so they are kept to a portable set.
-fn check_name(name: &str) -> Result<(), String> {
+pub fn check_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && !name.starts_with('.')
         && name
@@ -235,108 +234,32 @@ fn check_unique(elections: &[Election]) -> Result<(), String> {
     }
 }
 
-/// One audit flag a manifest may set.
-struct OptionKey {
-    long: String,
-    switch: bool,
-    repeatable: bool,
-}
-
-/// The audit flags of the "Checks" and "Values" groups, except the seed (derived per
-/// election) and the thread count (the batch's own).
-fn option_key(key: &str) -> Option<OptionKey> {
-    let cli = Cli::command();
-    let audit = cli.find_subcommand("audit")?;
-    audit
-        .get_arguments()
-        .filter(|a| matches!(a.get_help_heading(), Some("Checks" | "Values")))
-        .filter(|a| !matches!(a.get_long(), Some("seed" | "threads")))
-        .find(|a| a.get_long().is_some_and(|l| l.replace('-', "_") == key))
-        .map(|a| OptionKey {
-            long: a.get_long().unwrap_or_default().to_string(),
-            switch: matches!(a.get_action(), ArgAction::SetTrue),
-            repeatable: matches!(a.get_action(), ArgAction::Append),
-        })
-}
-
-/// The keys [`option_key`] accepts, for messages.
-fn option_keys() -> String {
-    let cli = Cli::command();
-    let Some(audit) = cli.find_subcommand("audit") else {
-        return String::new();
-    };
-    audit
-        .get_arguments()
-        .filter(|a| matches!(a.get_help_heading(), Some("Checks" | "Values")))
-        .filter_map(|a| a.get_long())
-        .filter(|l| !matches!(*l, "seed" | "threads"))
-        .map(|l| l.replace('-', "_"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Audit options as `--flag=value` words, each key checked alone so that an error
 /// names its key.
 fn option_words(options: &toml::Table) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    for (key, value) in options {
-        let why = |m: String| format!("key '{key}': {m}");
-        let Some(opt) = option_key(key) else {
-            let hint = if key == "seed" {
-                "the seed is set once at the top of the manifest; each election's seed \
-                 derives from it and the election's name"
-                    .to_string()
-            } else {
-                format!(
-                    "not an audit option of a batch election. Election keys: {}; audit \
-                     options: {}; column roles go in [election.columns] or columns = \"FILE\"",
-                    ELECTION_KEYS.join(", "),
-                    option_keys()
-                )
-            };
-            return Err(format!("unknown key '{key}': {hint}"));
-        };
-        let mine = flag_words(&opt, value).map_err(why)?;
-        let mut probe = vec!["elaudit".into(), "audit".into(), "FILE".into()];
-        probe.extend(mine.iter().cloned());
-        parse_audit(&probe).map_err(why)?;
-        words.extend(mine);
-    }
-    Ok(words)
-}
-
-fn flag_words(opt: &OptionKey, value: &toml::Value) -> Result<Vec<String>, String> {
-    let scalar = |v: &toml::Value| match v {
-        toml::Value::String(s) => Ok(s.clone()),
-        toml::Value::Integer(i) => Ok(i.to_string()),
-        toml::Value::Float(f) => Ok(f.to_string()),
-        other => Err(format!("expected a number or a string, got {other}")),
-    };
-    match value {
-        toml::Value::Boolean(b) if opt.switch => {
-            Ok(b.then(|| format!("--{}", opt.long)).into_iter().collect())
+    AUDIT_FLAGS.words(options, &["FILE"], |key| {
+        if key == "seed" {
+            "the seed is set once at the top of the manifest; each election's seed \
+             derives from it and the election's name"
+                .to_string()
+        } else {
+            format!(
+                "not an audit option of a batch election. Election keys: {}; audit \
+                 options: {}; column roles go in [election.columns] or columns = \"FILE\"",
+                ELECTION_KEYS.join(", "),
+                AUDIT_FLAGS.keys()
+            )
         }
-        _ if opt.switch => Err(format!("expected true or false, got {value}")),
-        toml::Value::Array(items) if opt.repeatable => items
-            .iter()
-            .map(|v| scalar(v).map(|s| format!("--{}={s}", opt.long)))
-            .collect(),
-        other => Ok(vec![format!("--{}={}", opt.long, scalar(other)?)]),
-    }
+    })
 }
 
 /// Parses `elaudit audit …` words with the command line's own definitions.
 fn parse_audit(argv: &[String]) -> Result<AuditArgs, String> {
-    match Cli::try_parse_from(argv) {
-        Ok(Cli {
+    match parse_cli(argv)? {
+        Cli {
             command: Command::Audit(args),
-        }) => Ok(*args),
-        Ok(_) => Err("not an audit".into()),
-        Err(e) => {
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or_default();
-            Err(first.trim_start_matches("error: ").to_string())
-        }
+        } => Ok(*args),
+        _ => Err("not an audit".into()),
     }
 }
 

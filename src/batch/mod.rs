@@ -8,6 +8,7 @@
 //! `elaudit merge` builds the same table from the shard files of several runs.
 
 pub mod figures;
+pub mod flags;
 pub mod manifest;
 mod merge;
 mod run;

@@ -316,7 +316,8 @@ fn elections_md(c: &Comparison) -> String {
 fn checks_md(c: &Comparison) -> String {
     let ids = flaggable_checks();
     let mut md = String::from(
-        "## Checks\n\nEach check's smallest Holm-adjusted p over its subjects; ⚑ flagged.\n\n\
+        "## Checks\n\nEach check's smallest Holm-adjusted p over its subjects; ⚑ flagged; \
+         n/a: the check does not apply to this election.\n\n\
          | election |",
     );
     md.push_str(&ids.iter().map(|id| format!(" {id} |")).collect::<String>());
@@ -326,6 +327,7 @@ fn checks_md(c: &Comparison) -> String {
         for id in &ids {
             let text = match check_cell(&cr.row, id).map(|c| (c, c.p_adjusted)) {
                 None => String::new(),
+                Some((cell, None)) if !cell.ran => "not run".into(),
                 Some((_, None)) => "n/a".into(),
                 Some((cell, Some(p))) => {
                     let p = format_p(p).replace("p = ", "").replace("p ", "");
