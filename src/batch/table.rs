@@ -46,7 +46,7 @@ pub struct FigureCell {
     pub ref_max: Option<f64>,
     /// 100 × (references below + ½ references equal) ÷ references.
     pub ref_percentile: Option<f64>,
-    /// value ÷ the largest reference, for magnitudes when that is above 0.
+    /// value ÷ the largest reference, for magnitudes when both are above 0.
     pub ref_ratio: Option<f64>,
 }
 
@@ -74,7 +74,7 @@ const NOTE: &str = "A flag is statistical evidence of an anomaly in the numbers,
      fraud. Each check's p_adjusted is the smallest Holm-adjusted p over its subjects, and \
      flagged says whether any subject is flagged. ref_percentile is 100 × (references below + \
      half the references equal) ÷ references; ref_ratio is the value over the largest \
-     reference, for magnitudes whose clean value is near 0.";
+     reference, for magnitudes whose clean value is near 0, when both are above 0.";
 
 /// Builds the comparison from every election's row.
 pub fn comparison(seed: u64, mut rows: Vec<Row>) -> Comparison {
@@ -126,7 +126,7 @@ fn place(key: &'static str, ratio: bool, value: Option<f64>, refs: &[f64]) -> Fi
         100.0 * (below + 0.5 * equal) / refs.len() as f64
     });
     let ref_ratio = match (value, max) {
-        (Some(v), Some(m)) if ratio && m > 0.0 => Some(v / m),
+        (Some(v), Some(m)) if ratio && m > 0.0 && v > 0.0 => Some(v / m),
         _ => None,
     };
     FigureCell {
@@ -423,8 +423,10 @@ mod tests {
             (c.ref_min, c.ref_percentile, c.ref_ratio),
             (None, None, None)
         );
-        // No ratio to a largest reference that is not above 0.
+        // No ratio to a largest reference that is not above 0, nor of a value that is not.
         assert_eq!(place("k", true, Some(1.0), &[-1.0, 0.0]).ref_ratio, None);
+        assert_eq!(place("k", true, Some(-1.0), &[1.0]).ref_ratio, None);
+        assert_eq!(place("k", true, Some(0.0), &[1.0]).ref_ratio, None);
     }
 
     #[test]
