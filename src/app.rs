@@ -29,9 +29,9 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<ExitCode, Error> {
             &crate::batch::BatchRun {
                 manifest: args.manifest,
                 shard: args.shard.unwrap_or(crate::batch::Shard::ALL),
-                output: args.output,
-                threads: args.threads,
-                quiet: args.quiet,
+                output: args.run.output,
+                threads: args.run.threads,
+                quiet: args.run.quiet,
             },
         )?)),
         Command::Merge(args) => Ok(ExitCode::from(crate::batch::merge(
@@ -41,9 +41,9 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<ExitCode, Error> {
         Command::Benchmark(args) => Ok(ExitCode::from(crate::benchmark::run_benchmark(
             &crate::benchmark::BenchmarkRun {
                 config: args.config,
-                output: args.output,
-                threads: args.threads,
-                quiet: args.quiet,
+                output: args.run.output,
+                threads: args.run.threads,
+                quiet: args.run.quiet,
             },
         )?)),
     }

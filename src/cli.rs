@@ -40,7 +40,14 @@ pub enum Command {
 pub struct BenchmarkArgs {
     /// The configuration: scenarios, seeds per scenario, stations per election.
     pub config: PathBuf,
-    /// Write here instead of the configuration's `output` folder.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Where a batch or benchmark writes, and how it runs.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Write here instead of the TOML file's `output` folder.
     #[arg(long, short, value_name = "DIR")]
     pub output: Option<PathBuf>,
     /// Worker threads (default: all cores). Results do not depend on it.
@@ -60,15 +67,8 @@ pub struct BatchArgs {
     /// k mod N = I. `elaudit merge` then combines the shards' output folders.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<crate::batch::Shard>,
-    /// Write here instead of the manifest's `output` folder.
-    #[arg(long, short, value_name = "DIR")]
-    pub output: Option<PathBuf>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "N", value_parser = ranges::threads, allow_hyphen_values = true)]
-    pub threads: Option<usize>,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, Args)]

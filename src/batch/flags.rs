@@ -3,9 +3,41 @@
 //! Keys become `--flag=value` words that the command line's own clap definitions read,
 //! so a TOML file accepts exactly what the command line accepts, with its messages.
 
+use std::path::{Path, PathBuf};
+
 use clap::{Arg, ArgAction, CommandFactory, Parser};
 
+use super::BatchError;
 use crate::cli::Cli;
+
+/// A TOML file's text, its name for messages and its folder, which anchors the
+/// relative paths it holds.
+pub fn read_file(path: &Path) -> Result<(String, String, PathBuf), BatchError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| BatchError::Unreadable {
+        path: origin.clone(),
+        source,
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok((text, origin, dir))
+}
+
+/// Parses TOML text whose top level may hold only `keys`; `origin` names it in errors.
+pub fn parse_top(text: &str, origin: &str, keys: &[&str]) -> Result<toml::Table, BatchError> {
+    let bad = |message: String| BatchError::Manifest {
+        manifest: origin.to_string(),
+        message,
+    };
+    let table: toml::Table =
+        toml::from_str(text).map_err(|e| bad(format!("not valid TOML: {e}")))?;
+    match table.keys().find(|k| !keys.contains(&k.as_str())) {
+        Some(key) => Err(bad(format!(
+            "unknown top-level key '{key}'; the keys are: {}",
+            keys.join(", ")
+        ))),
+        None => Ok(table),
+    }
+}
 
 /// The flags of one subcommand that a TOML table may set.
 pub struct FlagSet {

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use super::BatchError;
-use super::flags::{AUDIT_FLAGS, parse_cli};
+use super::flags::{AUDIT_FLAGS, parse_cli, parse_top, read_file};
 use super::seed::election_seed;
 use crate::cli::{AuditArgs, Cli, Command};
 use crate::data::ColumnSpec;
@@ -54,12 +54,7 @@ const ELECTION_KEYS: &[&str] = &["name", "path", "reference", "columns"];
 impl Manifest {
     /// Reads and checks the whole manifest before anything runs.
     pub fn read(path: &Path) -> Result<Manifest, BatchError> {
-        let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| BatchError::Unreadable {
-            path: origin.clone(),
-            source,
-        })?;
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let (text, origin, dir) = read_file(path)?;
         Self::parse(&text, &origin, &dir)
     }
 
@@ -69,14 +64,7 @@ impl Manifest {
             manifest: origin.to_string(),
             message,
         };
-        let table: toml::Table =
-            toml::from_str(text).map_err(|e| bad(format!("not valid TOML: {e}")))?;
-        if let Some(key) = table.keys().find(|k| !TOP_KEYS.contains(&k.as_str())) {
-            return Err(bad(format!(
-                "unknown top-level key '{key}'; the keys are: {}",
-                TOP_KEYS.join(", ")
-            )));
-        }
+        let table = parse_top(text, origin, TOP_KEYS)?;
         let seed = match table.get("seed") {
             None => 42,
             Some(toml::Value::Integer(s)) if *s >= 0 => *s as u64,

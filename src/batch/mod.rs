@@ -24,7 +24,7 @@ use thiserror::Error;
 use crate::report::{self, Report};
 
 pub use merge::merge;
-pub use run::run_batch;
+pub use run::{run_batch, thread_pool};
 pub use table::Row;
 
 /// One format of the per-election report: the file extension and its renderer.

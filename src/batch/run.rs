@@ -28,11 +28,7 @@ pub fn run_batch(run: &BatchRun) -> Result<u8, Error> {
         path: output.display().to_string(),
         source,
     })?;
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = run.threads {
-        builder = builder.num_threads(n);
-    }
-    let pool = builder.build()?;
+    let pool = thread_pool(run.threads)?;
     // One bar for the batch: the checks' own bars stay off.
     crate::montecarlo::runner::set_progress_enabled(false);
     let mine: Vec<&Election> = manifest
@@ -62,6 +58,15 @@ pub fn run_batch(run: &BatchRun) -> Result<u8, Error> {
     };
     finish(&output, &shard)?;
     Ok(status)
+}
+
+/// A pool of `threads` workers (`None`: all cores).
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Error> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        builder = builder.num_threads(n);
+    }
+    Ok(builder.build()?)
 }
 
 /// Writes the shard file and, when it covers the whole batch, the comparison, built

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::audit::AuditOptions;
-use crate::batch::flags::{AUDIT_FLAGS, FlagSet, parse_cli};
+use crate::batch::flags::{AUDIT_FLAGS, FlagSet, parse_cli, parse_top, read_file};
 use crate::batch::{BatchError, manifest::check_name};
 use crate::cli::{Cli, Command};
 use crate::data::LoadOptions;
@@ -59,12 +59,7 @@ pub struct Scenario {
 
 impl Config {
     pub fn read(path: &Path) -> Result<Config, BatchError> {
-        let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| BatchError::Unreadable {
-            path: origin.clone(),
-            source,
-        })?;
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let (text, origin, dir) = read_file(path)?;
         Self::parse(&text, &origin, &dir)
     }
 
@@ -73,14 +68,7 @@ impl Config {
             manifest: origin.to_string(),
             message,
         };
-        let table: toml::Table =
-            toml::from_str(text).map_err(|e| bad(format!("not valid TOML: {e}")))?;
-        if let Some(key) = table.keys().find(|k| !TOP_KEYS.contains(&k.as_str())) {
-            return Err(bad(format!(
-                "unknown top-level key '{key}'; the keys are: {}",
-                TOP_KEYS.join(", ")
-            )));
-        }
+        let table = parse_top(text, origin, TOP_KEYS)?;
         let count = |key: &str, default: i64, min: i64| match table.get(key) {
             None => Ok(default),
             Some(toml::Value::Integer(v)) if *v >= min => Ok(*v),

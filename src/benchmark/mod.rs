@@ -69,11 +69,7 @@ pub fn run_benchmark(run: &BenchmarkRun) -> Result<u8, Error> {
         path: dir.display().to_string(),
         source,
     })?;
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = run.threads {
-        builder = builder.num_threads(n);
-    }
-    let pool = builder.build()?;
+    let pool = crate::batch::thread_pool(run.threads)?;
     crate::montecarlo::runner::set_progress_enabled(false);
     let jobs: Vec<(&Scenario, usize)> = config
         .scenarios
