@@ -25,6 +25,27 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<ExitCode, Error> {
         Command::Audit(args) => audit(&args, argv),
         Command::Simulate(args) => simulate_cmd(&args),
         Command::Checks => list_checks(),
+        Command::Batch(args) => Ok(ExitCode::from(crate::batch::run_batch(
+            &crate::batch::BatchRun {
+                manifest: args.manifest,
+                shard: args.shard.unwrap_or(crate::batch::Shard::ALL),
+                output: args.run.output,
+                threads: args.run.threads,
+                quiet: args.run.quiet,
+            },
+        )?)),
+        Command::Merge(args) => Ok(ExitCode::from(crate::batch::merge(
+            &args.dirs,
+            &args.output,
+        )?)),
+        Command::Benchmark(args) => Ok(ExitCode::from(crate::benchmark::run_benchmark(
+            &crate::benchmark::BenchmarkRun {
+                config: args.config,
+                output: args.run.output,
+                threads: args.run.threads,
+                quiet: args.run.quiet,
+            },
+        )?)),
     }
 }
 

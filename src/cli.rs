@@ -28,6 +28,59 @@ pub enum Command {
     Simulate(Box<SimulateArgs>),
     /// List the checks, in report order.
     Checks,
+    /// Audit every election of a manifest and compare them in one table (exit 0: nothing
+    /// flagged, 1: some election flagged, 2: some election failed).
+    Batch(BatchArgs),
+    /// Merge the output folders of `elaudit batch --shard I/N` runs into one comparison.
+    Merge(MergeArgs),
+    /// Run every check over seeded simulated elections of named scenarios and tabulate
+    /// each check's flag rate with a 95% interval (see data/benchmark.toml).
+    Benchmark(BenchmarkArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchmarkArgs {
+    /// The configuration: scenarios, seeds per scenario, stations per election.
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Where a batch or benchmark writes, and how it runs.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Write here instead of the TOML file's `output` folder.
+    #[arg(long, short, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = ranges::threads, allow_hyphen_values = true)]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// The manifest: a TOML file with `seed`, `output` and `[[election]]` tables (see
+    /// docs/batch.md).
+    pub manifest: PathBuf,
+    /// Run only shard I of N: the elections at manifest positions k (from 0) with
+    /// k mod N = I. `elaudit merge` then combines the shards' output folders.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<crate::batch::Shard>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Output folders of the shards (each holds shard-I-of-N.json and its reports).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Folder for the merged reports and comparison (best not one of the shards').
+    #[arg(long, short, value_name = "DIR")]
+    pub output: PathBuf,
 }
 
 /// Output formats of the report.

@@ -167,6 +167,8 @@ pub enum Error {
     Input(#[from] InputError),
     #[error("invalid option: {0}")]
     Options(#[from] crate::options::OptionError),
+    #[error(transparent)]
+    Batch(#[from] crate::batch::BatchError),
     #[error("cannot start the worker threads: {0}")]
     ThreadPool(#[from] rayon::ThreadPoolBuildError),
     #[error("cannot write {path}: {source}")]
