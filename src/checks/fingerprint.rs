@@ -155,8 +155,27 @@ fn summary(a: &Analysis) -> String {
         reading(a) + &misfit_note(a)
     };
     out.push_str(&corner_note(a));
+    out.push_str(&alternative_note(a));
     out.push_str(&binning_note(a));
     out
+}
+
+/// When another fair model that fits reads too little stuffing to flag.
+fn alternative_note(a: &Analysis) -> String {
+    let own = a.material_p_reported();
+    a.alternatives
+        .iter()
+        .filter(|alt| alt.fits && alt.material_p() >= SELECT_P && own < SELECT_P)
+        .map(|alt| {
+            format!(
+                " Another fair model that fits about as well ({}) reads only {} of ballots \
+                 as stuffing, so the flag is withheld: the stuffing cannot be told apart from \
+                 the election's own structure here.",
+                alt.fair_model,
+                pct(alt.material.share.max(0.0))
+            )
+        })
+        .collect()
 }
 
 /// The reading when the fair model misfits: only the extreme part may flag.
@@ -167,18 +186,18 @@ fn misfit_reading(a: &Analysis) -> String {
     let ratio = a.goodness_of_fit.ratio.unwrap_or(f64::NAN);
     let extreme = if a.material_p() < SELECT_P {
         format!(
-            "Extreme stuffing, the corner near 100% turnout and 100% for the winner that no \
-             honest population reaches, adds {} of ballots (bootstrap sd {}), above the {} \
-             margin: that alone is what is flagged",
+            "Stuffing that puts stations in the corner (at least 95% turnout and 95% for the \
+             winner), where no honest population sits, adds {} of ballots (bootstrap sd {}), \
+             above the {} margin: that alone is what is flagged",
             pct(e.share),
             pct(e.sd),
             pct(e.margin)
         )
     } else {
         format!(
-            "Extreme stuffing, the corner near 100% turnout and 100% for the winner that no \
-             honest population reaches, adds {} of ballots, not clearly above the {} margin, \
-             so nothing is flagged",
+            "Stuffing that puts stations in the corner (at least 95% turnout and 95% for the \
+             winner), where no honest population sits, adds {} of ballots, not clearly above \
+             the {} margin, so nothing is flagged",
             pct(e.share.max(0.0)),
             pct(e.margin)
         )
@@ -215,9 +234,9 @@ fn corner_note(a: &Analysis) -> String {
     }
     format!(
         " {corner} stations ({}) report at least {:.0}% turnout and {:.0}% for the winner, yet \
-         the fit finds no clear extreme stuffing: its fair model gives each region its own \
-         centre, so a region whose stations mostly sit there absorbs them (compare the \
-         regions with --by-region).",
+         the fit finds no clear extreme stuffing: the fitted stuffing that lands there is not \
+         clearly above the margin (list them with --stations-out, and compare the regions \
+         with --by-region).",
         pct(share),
         100.0 * FULL_CORNER,
         100.0 * FULL_CORNER
@@ -227,7 +246,9 @@ fn corner_note(a: &Analysis) -> String {
 /// When the model fits the data clearly worse than its own simulated elections.
 fn misfit_note(a: &Analysis) -> String {
     let shape = match a.settings.model {
-        FingerprintModel::Default => "one logit-normal per region",
+        FingerprintModel::Default => {
+            "one logit-normal per region (or region × stratum) that follows station size"
+        }
         FingerprintModel::Paper => "one national normal",
     };
     match a.goodness_of_fit.ratio {
@@ -318,8 +339,9 @@ fn extreme_reading(a: &Analysis) -> String {
         return String::new();
     }
     format!(
-        " Extreme stuffing alone adds {} of ballots (bootstrap sd {}), which is what shows \
-         the stuffing to be above the {} materiality margin.",
+        " Stuffing in the corner (at least 95% turnout and 95% for the winner) alone adds {} \
+         of ballots (bootstrap sd {}), which is what shows the stuffing to be above the {} \
+         materiality margin.",
         pct(e.share),
         pct(e.sd),
         pct(e.margin),

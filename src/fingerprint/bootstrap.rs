@@ -432,17 +432,22 @@ impl Analysis {
     /// reads as stuffing; stations near 100% turnout and 100% for the winner are the
     /// corner that no honest population reaches.
     pub fn material_p(&self) -> f64 {
-        let own = if self.misfits() {
-            self.material_extreme.p_value
-        } else {
-            (2.0 * self.material.p_value.min(self.material_extreme.p_value)).min(1.0)
-        };
+        let own = self.material_p_reported();
         // A flag must survive every other fair model that fits.
         self.alternatives
             .iter()
             .filter(|a| a.fits)
             .map(AlternativeReading::material_p)
             .fold(own, f64::max)
+    }
+
+    /// [`Analysis::material_p`] under the reported fair model alone.
+    pub fn material_p_reported(&self) -> f64 {
+        if self.misfits() {
+            self.material_extreme.p_value
+        } else {
+            (2.0 * self.material.p_value.min(self.material_extreme.p_value)).min(1.0)
+        }
     }
 
     /// Whether the default model's fit is clearly worse than the fits of its own

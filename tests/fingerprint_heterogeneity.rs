@@ -1,0 +1,155 @@
+//! The fingerprint on clean elections with honest heterogeneity (town and country,
+//! three populations, a size gradient, regional effects, regions without a region
+//! column, a landslide), and with Klimek stuffing planted on top of them (issue #14).
+//!
+//! The quick tests run in `cargo test --release`. The full suite (6 shapes × 20 seeds
+//! at 20,000 stations, clean and at two stuffing levels) is ignored by default:
+//!   cargo test --release --test fingerprint_heterogeneity -- --ignored --nocapture
+//! ELAUDIT_HET_SEEDS sets its seeds per shape (default 20); docs/fingerprint.md gives
+//! its last result.
+
+use elaudit::fingerprint::bootstrap::{Analysis, DEFAULT_MARGIN, Settings, analyse};
+use elaudit::fingerprint::model::Stations;
+use elaudit::simulate::{ElectionSpec, Shape, simulate};
+
+/// The issue's six clean shapes.
+const SHAPES: [Shape; 6] = [
+    Shape::TownCountry,
+    Shape::ThreePopulations,
+    Shape::SizeGradient,
+    Shape::Regional,
+    Shape::HiddenRegions,
+    Shape::LandslideTownCountry,
+];
+
+/// The issue's stuffing levels, (f_i, f_e).
+const STUFFING: [(f64, f64); 2] = [(0.3, 0.02), (0.6, 0.04)];
+
+const ALPHA: f64 = 0.01;
+
+/// One simulated election's fingerprint, with what was planted.
+struct Run {
+    shape: Shape,
+    seed: u64,
+    planted: (f64, f64),
+    a: Analysis,
+    /// Ballots stuffing really added.
+    truth: f64,
+}
+
+impl Run {
+    fn new(shape: Shape, stations: usize, seed: u64, planted: (f64, f64)) -> Run {
+        let mut spec = ElectionSpec::clean(stations).with_shape(shape);
+        spec.fraud.incremental = planted.0;
+        spec.fraud.extreme = planted.1;
+        spec.fraud.theta = 0.15;
+        spec.fraud.steal_exponent = 1.0;
+        spec.validate().expect("a valid spec");
+        let sim = simulate(&spec, 7_000 + seed);
+        let (st, _) = Stations::from_dataset(&sim.dataset);
+        let a = analyse(&st, &Settings::default(), seed);
+        Run {
+            shape,
+            seed,
+            planted,
+            a,
+            truth: sim.truth.fraud.ballots_added as f64,
+        }
+    }
+
+    fn flagged(&self) -> bool {
+        self.a.p_value() < ALPHA
+    }
+
+    fn share(&self) -> f64 {
+        self.a.ballots_added.estimate / self.a.total_ballots.max(1.0)
+    }
+
+    /// Whether the ballots added read within 30% of the truth.
+    fn within_30(&self) -> bool {
+        self.truth > 0.0 && (self.a.ballots_added.estimate / self.truth - 1.0).abs() <= 0.3
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "{:<24} seed {:>2} planted {:?}: p {:.2e} flagged {} ratio {:.2} added {:.0} \
+             ({:.2}% of ballots; truth {:.0}) f_e {:.4} [{:.4}, {:.4}]",
+            self.shape.name(),
+            self.seed,
+            self.planted,
+            self.a.p_value(),
+            self.flagged(),
+            self.a.goodness_of_fit.ratio.unwrap_or(f64::NAN),
+            self.a.ballots_added.estimate,
+            100.0 * self.share(),
+            self.truth,
+            self.a.f_extreme.estimate,
+            self.a.f_extreme.ci_low,
+            self.a.f_extreme.ci_high,
+        )
+    }
+}
+
+#[test]
+fn clean_heterogeneous_elections_are_not_flagged() {
+    for shape in SHAPES {
+        let r = Run::new(shape, 10_000, 1, (0.0, 0.0));
+        println!("{}", r.line());
+        assert!(!r.flagged(), "{}", r.line());
+        assert!(r.share() < DEFAULT_MARGIN, "{}", r.line());
+    }
+}
+
+#[test]
+fn stuffing_on_heterogeneous_elections_is_flagged() {
+    for shape in [Shape::TownCountry, Shape::SizeGradient] {
+        let r = Run::new(shape, 10_000, 1, STUFFING[1]);
+        println!("{}", r.line());
+        assert!(r.flagged(), "{}", r.line());
+        assert!(r.a.f_extreme.ci_low > 0.0, "{}", r.line());
+        // The interval holds the truth.
+        let b = r.a.ballots_added;
+        assert!(b.ci_low <= r.truth && r.truth <= b.ci_high, "{}", r.line());
+    }
+}
+
+fn seeds() -> u64 {
+    std::env::var("ELAUDIT_HET_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20)
+}
+
+#[test]
+#[ignore]
+fn heterogeneity_suite() {
+    let seeds = seeds();
+    let mut clean = Vec::new();
+    let mut stuffed = Vec::new();
+    for shape in SHAPES {
+        for seed in 0..seeds {
+            let r = Run::new(shape, 20_000, seed, (0.0, 0.0));
+            println!("{}", r.line());
+            clean.push(r);
+            for planted in STUFFING {
+                let r = Run::new(shape, 20_000, seed, planted);
+                println!("{}", r.line());
+                stuffed.push(r);
+            }
+        }
+    }
+    let n = clean.len() as f64;
+    let false_flags = clean.iter().filter(|r| r.flagged()).count();
+    let under_margin = clean.iter().filter(|r| r.share() < DEFAULT_MARGIN).count();
+    let m = stuffed.len() as f64;
+    let detected = stuffed.iter().filter(|r| r.flagged()).count();
+    let within = stuffed.iter().filter(|r| r.within_30()).count();
+    println!(
+        "clean: {false_flags}/{n} flagged, {under_margin}/{n} under the margin; \
+         stuffed: {detected}/{m} flagged, {within}/{m} within 30% of the truth"
+    );
+    assert!(false_flags as f64 <= (n / 120.0).max(1.0));
+    assert!(under_margin as f64 >= 0.95 * n);
+    assert!(detected as f64 >= 0.95 * m);
+    assert!(within as f64 >= 0.90 * m);
+}
