@@ -15,5 +15,6 @@ pub mod error;
 pub mod montecarlo;
 pub mod options;
 pub mod report;
+pub mod result;
 pub mod simulate;
 pub mod stats;

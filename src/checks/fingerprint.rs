@@ -18,7 +18,8 @@ use crate::montecarlo::bootstrap::{
 pub use crate::montecarlo::fingerprint_model::FingerprintModel;
 use crate::montecarlo::fingerprint_model::{FairShape, LeftOut, Stations, logistic};
 use crate::montecarlo::fit::{Binning, CORNER, Distance, Grid, OWN_GRID_STATIONS};
-use crate::report::{CheckResult, Effect, Family};
+use crate::result::charts::fingerprint_charts;
+use crate::result::{CheckResult, Effect, Family};
 use crate::stats::format::format_p;
 
 const ID: &str = "fingerprint";
@@ -661,6 +662,7 @@ impl Check for Fingerprint {
                 detail(&a, &left, self.model),
                 json!({"region_shares": (!shares.is_empty()).then_some(&shares)}),
             ),
+            charts: fingerprint_charts(ctx.data),
             ..CheckResult::applicable(ID, SUBJECT, FAMILY, a.stations as u64)
         }]
     }

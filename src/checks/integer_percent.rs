@@ -28,7 +28,8 @@ use statrs::distribution::{Binomial, ContinuousCDF, Discrete, Normal};
 use super::{Check, CheckContext};
 use crate::data::Dataset;
 use crate::montecarlo::batch_rng;
-use crate::report::{CheckResult, Effect, Family};
+use crate::result::charts::percent_histogram;
+use crate::result::{CheckResult, Effect, Family};
 use crate::stats::quantile::type7_sorted;
 
 /// Monte Carlo replicates of the integer count under the null.
@@ -406,7 +407,7 @@ pub fn integer_percent_results(data: &Dataset, seed: u64, replicates: usize) -> 
     }
     let mc = monte_carlo(&per, seed, replicates);
 
-    (0..3)
+    let mut results: Vec<CheckResult> = (0..3)
         .map(|s| {
             let probs: Vec<f64> = per.iter().map(|(_, p)| p[s]).collect();
             let p_value = poisson_binomial_sf(&probs, tallies[s].observed);
@@ -419,7 +420,21 @@ pub fn integer_percent_results(data: &Dataset, seed: u64, replicates: usize) -> 
                 replicates,
             )
         })
-        .collect()
+        .collect();
+    add_histograms(&mut results, &inc);
+    results
+}
+
+/// The turnout and result histograms the HTML report draws, with this check's null.
+fn add_histograms(results: &mut [CheckResult], inc: &Included) {
+    let turnout: Vec<(u64, u64)> = inc.counts.iter().map(|&(b, r, _, _)| (b, r)).collect();
+    let result: Vec<(u64, u64)> = inc.counts.iter().map(|&(_, _, w, c)| (w, c)).collect();
+    let (t, r) = rayon::join(
+        || percent_histogram("turnout (% of registered voters)", &turnout),
+        || percent_histogram("winner's result (% of valid + invalid ballots)", &result),
+    );
+    results[0].charts.histogram = Some(t);
+    results[1].charts.histogram = Some(r);
 }
 
 /// Monte Carlo counts per subject: each station's integer indicators are drawn from their exact

@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 
 use crate::data::Dataset;
-use crate::report::{CheckResult, Family};
+use crate::result::{CheckResult, Family};
 use subjects::{Subject, digit_subjects};
 
 pub mod anomalous_votes;
