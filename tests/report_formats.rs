@@ -86,9 +86,14 @@ fn the_text_report_opens_with_the_verdict_and_never_cuts_a_name() {
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[1].starts_with("  Data: 150 stations"), "{text}");
     assert!(lines[2].starts_with("  Result: "), "{text}");
-    let sha = lines.iter().position(|l| l.starts_with("  sha256")).unwrap();
+    let sha = lines
+        .iter()
+        .position(|l| l.starts_with("  sha256"))
+        .unwrap();
     assert!(
-        lines[3..sha].iter().any(|l| l.starts_with("  Not flagged: ")),
+        lines[3..sha]
+            .iter()
+            .any(|l| l.starts_with("  Not flagged: ")),
         "{text}"
     );
     // The table row names the party in full.
