@@ -1,6 +1,8 @@
 //! The typed pictures behind a result: what the HTML renderer draws. Binned here, so a
 //! chart's size does not grow with the number of stations.
 
+use rayon::prelude::*;
+
 use crate::data::Dataset;
 
 /// Normal quantile of a two-sided 95% band.
@@ -148,23 +150,48 @@ pub fn fingerprint_charts(data: &Dataset) -> Charts {
 
 /// The bin of 100k/n at 0.1-point resolution: round(1000k/n), in integers.
 fn tenth_bin(k: u64, n: u64) -> usize {
-    let (k, n) = (u128::from(k), u128::from(n));
-    ((2000 * k + n) / (2 * n)) as usize
+    // Real counts keep this inside u64, where division is far cheaper than in u128.
+    match (
+        2000u64.checked_mul(k).and_then(|a| a.checked_add(n)),
+        n.checked_mul(2),
+    ) {
+        (Some(num), Some(den)) => (num / den) as usize,
+        _ => {
+            let (k, n) = (u128::from(k), u128::from(n));
+            ((2000 * k + n) / (2 * n)) as usize
+        }
+    }
 }
+
+/// Stations per parallel job of [`percent_histogram`]; fixed, so that the sums (and the
+/// report's bytes) do not depend on the thread count.
+const HISTOGRAM_CHUNK: usize = 4096;
 
 /// Stations by the percentage 100k/n at 0.1-point resolution (1001 bins, 0 to 100%), with
 /// the counts expected when each station's k is redrawn from Binomial(n, k/n), the null of
 /// `integer-percent`. Pairs with n = 0 or k > n are left out.
 pub fn percent_histogram(x_label: &str, pairs: &[(u64, u64)]) -> Histogram {
     const BINS: usize = 1001;
+    let parts: Vec<(Vec<u64>, Vec<f64>)> = pairs
+        .par_chunks(HISTOGRAM_CHUNK)
+        .map(|chunk| {
+            let mut observed = vec![0u64; BINS];
+            let mut expected = vec![0.0; BINS];
+            for &(k, n) in chunk {
+                if n == 0 || k > n {
+                    continue;
+                }
+                observed[tenth_bin(k, n).min(BINS - 1)] += 1;
+                spread_binomial(k, n, &mut expected);
+            }
+            (observed, expected)
+        })
+        .collect();
     let mut observed = vec![0u64; BINS];
     let mut expected = vec![0.0; BINS];
-    for &(k, n) in pairs {
-        if n == 0 || k > n {
-            continue;
-        }
-        observed[tenth_bin(k, n).min(BINS - 1)] += 1;
-        spread_binomial(k, n, &mut expected);
+    for (o, e) in parts {
+        observed.iter_mut().zip(o).for_each(|(a, b)| *a += b);
+        expected.iter_mut().zip(e).for_each(|(a, b)| *a += b);
     }
     Histogram {
         x_label: x_label.to_string(),
@@ -174,36 +201,64 @@ pub fn percent_histogram(x_label: &str, pairs: &[(u64, u64)]) -> Histogram {
     }
 }
 
+/// Largest n whose bin arithmetic stays inside u64 (2000·n·1001 < 2^64, with room).
+const MAX_SPREAD_N: u64 = 1 << 40;
+
 /// Adds Binomial(n, k/n)'s mass over 0.1-point bins of 100X/n to `bins`. The pmf runs
-/// outward from the mode by its multiplicative recurrence over mean ± (8 sd + 4) and is
-/// normalised over that window (the mass outside it is below 1e-14).
+/// outward from the mode by its multiplicative recurrence over mean ± (6 sd + 3) and is
+/// normalised over that window (the mass outside it is below 1e-8, invisible in a chart).
 fn spread_binomial(k: u64, n: u64, bins: &mut [f64]) {
     let last = bins.len() - 1;
     if k == 0 || k == n {
         bins[tenth_bin(k, n).min(last)] += 1.0;
         return;
     }
+    if n > MAX_SPREAD_N {
+        // Beyond any real station: its binomial is a point at this scale.
+        bins[tenth_bin(k, n).min(last)] += 1.0;
+        return;
+    }
     let p = k as f64 / n as f64;
-    let half = 8.0 * (n as f64 * p * (1.0 - p)).sqrt() + 4.0;
+    let half = 6.0 * (n as f64 * p * (1.0 - p)).sqrt() + 3.0;
     let lo = (k as f64 - half).floor().max(0.0) as u64;
     let hi = ((k as f64 + half).ceil() as u64).min(n);
     let odds = p / (1.0 - p);
-    // Weights relative to the pmf at k (the mode, up to one count).
-    let mut w = Vec::with_capacity((hi - lo + 1) as usize);
+    // Unnormalised pmf (1 at k), summed per bin: downward, then upward from k.
+    let mut down: Vec<(usize, f64)> = Vec::new();
     let mut r = 1.0;
+    let mut b = tenth_bin(k, n);
     for x in (lo..k).rev() {
         r *= (x + 1) as f64 / (n - x) as f64 / odds;
-        w.push((x, r));
+        // Step b back while x lies below bin b's lower edge: 2000x + n < 2nb.
+        while b > 0 && 2000 * x + n < 2 * n * b as u64 {
+            b -= 1;
+        }
+        add_to_bin(&mut down, b, r);
     }
-    w.push((k, 1.0));
+    let mut up: Vec<(usize, f64)> = Vec::new();
+    add_to_bin(&mut up, tenth_bin(k, n), 1.0);
     let mut r = 1.0;
+    let mut b = tenth_bin(k, n);
     for x in k..hi {
         r *= (n - x) as f64 / (x + 1) as f64 * odds;
-        w.push((x + 1, r));
+        // Bins only grow with x: step b forward while x + 1 reaches the next bin's edge,
+        // 2000(x + 1) + n >= 2n(b + 1), in integers (no division per count).
+        while 2000 * (x + 1) + n >= 2 * n * (b as u64 + 1) {
+            b += 1;
+        }
+        add_to_bin(&mut up, b, r);
     }
-    let total: f64 = w.iter().map(|(_, r)| r).sum();
-    for (x, r) in w {
-        bins[tenth_bin(x, n).min(last)] += r / total;
+    let total: f64 = down.iter().chain(&up).map(|(_, w)| w).sum();
+    for (bin, w) in down.into_iter().chain(up) {
+        bins[bin.min(last)] += w / total;
+    }
+}
+
+/// Adds `w` to the last entry when it is bin `b`, else starts a new one.
+fn add_to_bin(acc: &mut Vec<(usize, f64)>, b: usize, w: f64) {
+    match acc.last_mut() {
+        Some((last, sum)) if *last == b => *sum += w,
+        _ => acc.push((b, w)),
     }
 }
 
