@@ -12,7 +12,7 @@ fn bench(c: &mut Criterion) {
     let mut spec = ElectionSpec::clean(100_000);
     spec.regions = 85;
     let data = simulate(&spec, 85).dataset;
-    let opts = AuditOptions {
+    let mut opts = AuditOptions {
         by_region: true,
         only: Some(vec![
             "protocol-arithmetic".into(),
@@ -22,6 +22,7 @@ fn bench(c: &mut Criterion) {
         ]),
         ..AuditOptions::default()
     };
+    opts.checks.charts = true;
     let mut report = run_audit(&data, &opts);
     // The fingerprint's maps without its fit (seconds): the observed map three times over,
     // as the page draws it when the fair and fraud maps are filled in.

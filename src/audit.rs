@@ -131,6 +131,8 @@ fn run_regions(
             // Each region draws its own random streams, fixed by (seed, region index).
             let options = CheckOptions {
                 seed: batch_rng(opts.checks.seed, "region", r as u64).random(),
+                // Only the regional fingerprint maps below are drawn.
+                charts: false,
                 ..opts.checks.clone()
             };
             let ctx = CheckContext::new(&sub, &options);
@@ -159,7 +161,11 @@ fn run_regions(
                 strongest: None,
                 flagged: false,
                 checks: results,
-                fingerprint: fingerprint_heatmap(&sub, REGION_FINGERPRINT_BINS),
+                fingerprint: opts
+                    .checks
+                    .charts
+                    .then(|| fingerprint_heatmap(&sub, REGION_FINGERPRINT_BINS))
+                    .flatten(),
             }
         })
         .collect();

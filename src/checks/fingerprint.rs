@@ -662,7 +662,10 @@ impl Check for Fingerprint {
                 detail(&a, &left, self.model),
                 json!({"region_shares": (!shares.is_empty()).then_some(&shares)}),
             ),
-            charts: fingerprint_charts(ctx.data),
+            charts: match ctx.options.charts {
+                true => fingerprint_charts(ctx.data),
+                false => Default::default(),
+            },
             ..CheckResult::applicable(ID, SUBJECT, FAMILY, a.stations as u64)
         }]
     }

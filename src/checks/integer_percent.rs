@@ -62,11 +62,15 @@ impl Check for IntegerPercent {
          station's binomial expectation (Kobak et al. 2016)"
     }
     fn run(&self, ctx: &CheckContext) -> Vec<CheckResult> {
-        integer_percent_results(
+        let mut results = integer_percent_results(
             ctx.data,
             ctx.options.seed,
             ctx.options.integer_percent_replicates,
-        )
+        );
+        if ctx.options.charts && results.iter().all(|r| r.applicable) {
+            add_histograms(&mut results, &included(ctx.data));
+        }
+        results
     }
 }
 
@@ -274,7 +278,7 @@ pub fn integer_percent_results(data: &Dataset, seed: u64, replicates: usize) -> 
     }
     let mc = monte_carlo(&per, seed, replicates);
 
-    let mut results: Vec<CheckResult> = (0..3)
+    (0..3)
         .map(|s| {
             let probs: Vec<f64> = per.iter().map(|(_, p)| p[s]).collect();
             let p_value = poisson_binomial_sf(&probs, tallies[s].observed);
@@ -287,9 +291,7 @@ pub fn integer_percent_results(data: &Dataset, seed: u64, replicates: usize) -> 
                 replicates,
             )
         })
-        .collect();
-    add_histograms(&mut results, &inc);
-    results
+        .collect()
 }
 
 /// The turnout and result histograms the HTML report draws, with this check's null.

@@ -147,8 +147,9 @@ fn verdict(o: &mut String, r: &Report) {
         .count();
     let _ = writeln!(
         o,
-        "<p><b>Not flagged:</b> {} tested; {} descriptive only; {} not applicable.</p>",
-        plural(clean, "result", "results"),
+        "<p><b>Not flagged:</b> {} of the tested results; {} descriptive only; {} not \
+         applicable.</p>",
+        clean,
         r.checks
             .iter()
             .filter(|c| c.applicable && c.family == Family::Descriptive)
