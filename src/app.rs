@@ -89,6 +89,9 @@ fn audit(args: &AuditArgs, argv: &[String]) -> Result<ExitCode, Error> {
     let rendered = match args.format {
         Format::Text => report::render_text(&report, report::TextOptions { brief: args.brief }),
         Format::Json => report::render_json(&report),
+        Format::Html => report::render_html(&report),
+        Format::Markdown => report::render_markdown(&report),
+        Format::Csv => report::render_csv(&report),
     };
     write_out(args.output.as_deref(), rendered.as_bytes())?;
     Ok(ExitCode::from(if report.flagged {

@@ -7,7 +7,8 @@ use rand::RngExt as _;
 use crate::checks::{Check, CheckContext, CheckOptions, registry_for};
 use crate::data::Dataset;
 use crate::montecarlo::batch_rng;
-use crate::report::{CandidateTotal, CheckResult, Family, InputSummary, RegionReport, Report};
+use crate::result::charts::fingerprint_heatmap;
+use crate::result::{CandidateTotal, CheckResult, Family, InputSummary, RegionReport, Report};
 use crate::stats::adjust::{benjamini_hochberg, holm};
 
 /// Checked options of one audit.
@@ -41,6 +42,9 @@ impl Default for AuditOptions {
 /// The sentence every report carries, whatever it finds.
 pub const NOT_PROOF: &str = "A flag is statistical evidence of an anomaly in the numbers, not proof of fraud: \
      data errors, unusual but honest voting, or administrative practice can produce the same patterns.";
+
+/// Cells per axis of a region's fingerprint in the HTML report's small multiples.
+const REGION_FINGERPRINT_BINS: usize = 25;
 
 /// Runs the checks and returns the full report.
 pub fn run_audit(data: &Dataset, opts: &AuditOptions) -> Report {
@@ -127,6 +131,8 @@ fn run_regions(
             // Each region draws its own random streams, fixed by (seed, region index).
             let options = CheckOptions {
                 seed: batch_rng(opts.checks.seed, "region", r as u64).random(),
+                // Only the regional fingerprint maps below are drawn.
+                charts: false,
                 ..opts.checks.clone()
             };
             let ctx = CheckContext::new(&sub, &options);
@@ -155,6 +161,11 @@ fn run_regions(
                 strongest: None,
                 flagged: false,
                 checks: results,
+                fingerprint: opts
+                    .checks
+                    .charts
+                    .then(|| fingerprint_heatmap(&sub, REGION_FINGERPRINT_BINS))
+                    .flatten(),
             }
         })
         .collect();

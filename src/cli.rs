@@ -88,6 +88,12 @@ pub struct MergeArgs {
 pub enum Format {
     Text,
     Json,
+    /// One self-contained page with charts (give --output FILE.html).
+    Html,
+    /// The verdict and the table of results.
+    Markdown,
+    /// One row per result and per region.
+    Csv,
 }
 
 #[derive(Debug, Args)]

@@ -20,5 +20,6 @@ pub mod fingerprint;
 pub mod montecarlo;
 pub mod options;
 pub mod report;
+pub mod result;
 pub mod simulate;
 pub mod stats;

@@ -33,7 +33,7 @@ use serde_json::json;
 use super::{Check, CheckContext};
 use crate::data::Dataset;
 use crate::montecarlo::batch_rng;
-use crate::report::{CheckResult, Effect, Family};
+use crate::result::{CheckResult, Effect, Family};
 use crate::stats::quantile::type7_sorted;
 
 /// Bootstrap replicates for the interval.

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde_json::json;
 
 use super::{Check, CheckContext};
-use crate::report::{CheckResult, Effect, Family};
+use crate::result::{CheckResult, Effect, Family};
 use crate::stats::binom_test_two_sided;
 use crate::stats::digits::{is_adjacent_pair, is_repeated_pair, last_two_digits};
 use crate::stats::format::{format_p, format_percent};

@@ -18,7 +18,8 @@ use crate::fingerprint::bootstrap::{
 use crate::fingerprint::fit::{Binning, CORNER, Distance, Grid, OWN_GRID_STATIONS};
 pub use crate::fingerprint::model::FingerprintModel;
 use crate::fingerprint::model::{FairShape, LeftOut, Stations, logistic};
-use crate::report::{CheckResult, Effect, Family};
+use crate::result::charts::fingerprint_charts;
+use crate::result::{CheckResult, Effect, Family};
 use crate::stats::format::format_p;
 
 const ID: &str = "fingerprint";
@@ -685,6 +686,10 @@ impl Check for Fingerprint {
                 detail(&a, &left, self.model),
                 json!({"region_shares": (!shares.is_empty()).then_some(&shares)}),
             ),
+            charts: match ctx.options.charts {
+                true => fingerprint_charts(ctx.data),
+                false => Default::default(),
+            },
             ..CheckResult::applicable(ID, SUBJECT, FAMILY, a.stations as u64)
         }]
     }

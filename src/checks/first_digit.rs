@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde_json::json;
 
 use super::{Check, CheckContext};
-use crate::report::{CheckResult, Effect, Family};
+use crate::result::{CheckResult, Effect, Family};
 use crate::stats::chi2_sf;
 use crate::stats::digits::{benford_first, first_digit};
 use crate::stats::format::format_p;

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use serde_json::json;
 
 use super::{Check, CheckContext};
-use crate::report::{CheckResult, Effect, Family};
+use crate::result::{Charts, CheckResult, DigitChart, Effect, Family};
 use crate::stats::digits::last_digit;
 use crate::stats::format::{format_p, format_percent};
 use crate::stats::smooth::{CountHistogram, DigitClasses, RESIDUE_BANDWIDTH, smooth_chi2};
@@ -133,6 +133,10 @@ fn evaluate(subject: &str, counts: &[u64], lo: u64) -> CheckResult {
             ),
             "classic": classic,
         }),
+        charts: Charts {
+            digits: Some(DigitChart::new("last digit", &tally, &expected)),
+            ..Charts::default()
+        },
         ..CheckResult::applicable(ID, subject, Family::Holm, n)
     }
 }

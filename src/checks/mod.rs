@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 
 use crate::data::Dataset;
-use crate::report::{CheckResult, Family};
+use crate::result::{CheckResult, Family};
 use subjects::{Subject, digit_subjects};
 
 pub mod anomalous_votes;
@@ -51,6 +51,10 @@ pub struct CheckOptions {
     pub anomalous_votes_replicates: usize,
     /// `small-stations`' size quantile and permutations.
     pub small_stations: SmallStations,
+    /// Bin the data only the HTML report draws (0.1-point histograms with their null, the
+    /// fingerprint's maps); off unless that renderer will read them, since the binning
+    /// costs as much as some checks.
+    pub charts: bool,
 }
 
 impl Default for CheckOptions {
@@ -62,6 +66,7 @@ impl Default for CheckOptions {
             integer_percent_replicates: integer_percent::DEFAULT_REPLICATES,
             anomalous_votes_replicates: anomalous_votes::DEFAULT_REPLICATES,
             small_stations: SmallStations::default(),
+            charts: false,
         }
     }
 }

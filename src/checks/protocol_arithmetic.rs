@@ -20,7 +20,7 @@ use serde_json::json;
 
 use super::{Check, CheckContext};
 use crate::data::{Dataset, Station};
-use crate::report::{CheckResult, Effect, Family};
+use crate::result::{CheckResult, Effect, Family};
 
 pub struct ProtocolArithmetic;
 

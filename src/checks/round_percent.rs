@@ -34,7 +34,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use super::rate_null::{chances, group_of};
 use super::{Check, CheckContext};
 use crate::data::Dataset;
-use crate::report::{CheckResult, Effect, Family};
+use crate::result::{CheckResult, Effect, Family};
 use crate::stats::beta_binomial::{CountRuns, beta_binomial_mass, beta_binomial_pmf};
 use crate::stats::binomial::{binomial_pmf, divergence};
 

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde_json::json;
 
 use super::{Check, CheckContext};
-use crate::report::{CheckResult, Effect, Family};
+use crate::result::{Charts, CheckResult, DigitChart, Effect, Family};
 use crate::stats::digits::{benford_second, benford_second_mean, second_digit};
 use crate::stats::format::format_p;
 use crate::stats::smooth::{CountHistogram, DigitClasses, SECOND_DIGIT_BANDWIDTH, smooth_chi2};
@@ -120,6 +120,10 @@ fn evaluate(subject: &str, counts: &[u64]) -> CheckResult {
             ),
             "classic": { "chi2": classic_chi2, "p_value": classic_p },
         }),
+        charts: Charts {
+            digits: Some(DigitChart::new("second digit", &tally, &expected)),
+            ..Charts::default()
+        },
         ..CheckResult::applicable(ID, subject, Family::Holm, n)
     }
 }

@@ -28,7 +28,7 @@ use super::{Check, CheckContext};
 use crate::data::Dataset;
 use crate::montecarlo::batch_rng;
 use crate::montecarlo::tail::GammaTail;
-use crate::report::{CheckResult, Effect, Family};
+use crate::result::{CheckResult, Effect, Family};
 use crate::stats::format::format_p;
 use crate::stats::quantile::type7_sorted;
 

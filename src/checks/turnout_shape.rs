@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::{Check, CheckContext};
 use crate::data::Dataset;
-use crate::report::{CheckResult, Effect, Family};
+use crate::result::{CheckResult, Effect, Family};
 use crate::stats::dip;
 use crate::stats::format::format_p;
 

@@ -13,7 +13,7 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::{Check, CheckContext};
 use crate::data::Dataset;
-use crate::report::{CheckResult, Effect, Family};
+use crate::result::{CheckResult, Effect, Family};
 
 const ID: &str = "turnout-share";
 const SUBJECT: &str = "winner-share";

@@ -2,7 +2,7 @@
 
 use crate::audit::AuditOptions;
 use crate::checks::{CheckOptions, Fingerprint, FingerprintModel, SmallStations, registry};
-use crate::cli::{AuditArgs, FingerprintBinningArg, FingerprintModelArg};
+use crate::cli::{AuditArgs, FingerprintBinningArg, FingerprintModelArg, Format};
 use crate::data::{self, ColumnSpec, ExcludeRule, LoadOptions};
 use crate::error::Error;
 use crate::fingerprint::bootstrap::BinningChoice;
@@ -37,6 +37,7 @@ impl AuditSettings {
                     quantile: args.small_quantile,
                     replicates: args.small_stations_replicates,
                 },
+                charts: args.format == Format::Html,
             },
             by_region: args.by_region,
             command: recorded_command(argv),

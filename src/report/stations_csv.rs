@@ -24,8 +24,8 @@
 use std::io::{self, Write};
 
 use super::Report;
-use crate::checks::integer_percent::{integer_probability, is_integer_percent};
 use crate::data::Dataset;
+use crate::stats::integer::{integer_probability, is_integer_percent};
 
 /// Bins of the fingerprint grid on each axis.
 const GRID: usize = 50;
@@ -40,81 +40,110 @@ struct FairRegion {
 
 /// Writes the per-station CSV for `data`, reading the fitted fingerprint from `report`.
 pub fn write_stations_csv(data: &Dataset, report: &Report, w: impl Write) -> io::Result<()> {
-    let mut out = io::BufWriter::new(w);
+    let mut out = csv::Writer::from_writer(w);
     let fair = fair_regions(data, report);
     let observed = observed_cells(data);
     let expected = fair.as_ref().map(|f| expected_cells(data, f));
-    writeln!(
-        out,
-        "line,station,region,registered,ballots,valid,invalid,winner_votes,turnout,winner_share,\
-         winner_result,integer_turnout,p_integer_turnout,integer_result,p_integer_result,\
-         round5_turnout,round5_share,arithmetic,fp_turnout_bin,fp_share_bin,fp_observed,\
-         fp_expected_fair,anomaly_score"
-    )?;
-    for (i, s) in data.stations.iter().enumerate() {
-        let winner = data.votes_of(i).get(data.winner).copied().unwrap_or(0);
-        let reg = s.registered.unwrap_or(0);
-        let turnout = s.turnout();
-        let cast = s.valid.saturating_add(s.invalid);
-        let share = data.winner_share(i);
-        let result = (cast > 0).then(|| winner as f64 / cast as f64);
-        let mut score = 0.0;
-        let int_t = turnout.map(|_| is_integer_percent(s.ballots, reg));
-        let p_t = turnout.map(|t| integer_probability(reg, t));
-        let int_r = result.map(|_| is_integer_percent(winner, cast));
-        let p_r = result.map(|r| integer_probability(cast, r));
-        for (hit, p) in [(int_t, p_t), (int_r, p_r)] {
-            if let (Some(true), Some(p)) = (hit, p) {
-                score += -p.max(1e-300).log10();
-            }
-        }
-        let kinds = arithmetic_kinds(data, i);
-        score += 2.0 * kinds.len() as f64;
-        let cell = cell_of(data, i);
-        let (obs, exp) = match cell {
-            Some((a, b)) => (
-                Some(observed[a * GRID + b]),
-                expected.as_ref().map(|e| e[a * GRID + b]),
-            ),
-            None => (None, None),
-        };
-        if let (Some(o), Some(e)) = (obs, exp) {
-            score += ((o as f64 + 1.0) / (e + 1.0)).log10().max(0.0);
-        }
-        let region = s
-            .region
-            .and_then(|r| data.regions.get(r as usize))
-            .map(String::as_str)
-            .unwrap_or("");
-        writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            s.line,
-            quote(&s.id),
-            quote(region),
-            s.registered.map(|r| r.to_string()).unwrap_or_default(),
-            s.ballots,
-            s.valid,
-            s.invalid,
-            winner,
-            opt(turnout),
-            opt(share),
-            opt(result),
-            flag(int_t),
-            opt(p_t),
-            flag(int_r),
-            opt(p_r),
-            flag(turnout.map(|_| round5(s.ballots, reg))),
-            flag(share.map(|_| round5(winner, s.valid))),
-            kinds.join(";"),
-            cell.map(|c| c.0.to_string()).unwrap_or_default(),
-            cell.map(|c| c.1.to_string()).unwrap_or_default(),
-            obs.map(|o| o.to_string()).unwrap_or_default(),
-            opt(exp),
-            fmt(score),
-        )?;
+    out.write_record(HEADER)?;
+    for i in 0..data.stations.len() {
+        out.write_record(station_row(data, i, &observed, expected.as_deref()))?;
     }
     out.flush()
+}
+
+const HEADER: [&str; 23] = [
+    "line",
+    "station",
+    "region",
+    "registered",
+    "ballots",
+    "valid",
+    "invalid",
+    "winner_votes",
+    "turnout",
+    "winner_share",
+    "winner_result",
+    "integer_turnout",
+    "p_integer_turnout",
+    "integer_result",
+    "p_integer_result",
+    "round5_turnout",
+    "round5_share",
+    "arithmetic",
+    "fp_turnout_bin",
+    "fp_share_bin",
+    "fp_observed",
+    "fp_expected_fair",
+    "anomaly_score",
+];
+
+/// Station `i`'s fields, in [`HEADER`]'s order.
+fn station_row(
+    data: &Dataset,
+    i: usize,
+    observed: &[u64],
+    expected: Option<&[f64]>,
+) -> [String; 23] {
+    let s = &data.stations[i];
+    let winner = data.votes_of(i).get(data.winner).copied().unwrap_or(0);
+    let reg = s.registered.unwrap_or(0);
+    let turnout = s.turnout();
+    let cast = s.valid.saturating_add(s.invalid);
+    let share = data.winner_share(i);
+    let result = (cast > 0).then(|| winner as f64 / cast as f64);
+    let mut score = 0.0;
+    let int_t = turnout.map(|_| is_integer_percent(s.ballots, reg));
+    let p_t = turnout.map(|t| integer_probability(reg, t));
+    let int_r = result.map(|_| is_integer_percent(winner, cast));
+    let p_r = result.map(|r| integer_probability(cast, r));
+    for (hit, p) in [(int_t, p_t), (int_r, p_r)] {
+        if let (Some(true), Some(p)) = (hit, p) {
+            score += -p.max(1e-300).log10();
+        }
+    }
+    let kinds = arithmetic_kinds(data, i);
+    score += 2.0 * kinds.len() as f64;
+    let cell = cell_of(data, i);
+    let (obs, exp) = match cell {
+        Some((a, b)) => (
+            Some(observed[a * GRID + b]),
+            expected.map(|e| e[a * GRID + b]),
+        ),
+        None => (None, None),
+    };
+    if let (Some(o), Some(e)) = (obs, exp) {
+        score += ((o as f64 + 1.0) / (e + 1.0)).log10().max(0.0);
+    }
+    let region = s
+        .region
+        .and_then(|r| data.regions.get(r as usize))
+        .map(String::as_str)
+        .unwrap_or("");
+    [
+        s.line.to_string(),
+        s.id.clone(),
+        region.to_string(),
+        s.registered.map(|r| r.to_string()).unwrap_or_default(),
+        s.ballots.to_string(),
+        s.valid.to_string(),
+        s.invalid.to_string(),
+        winner.to_string(),
+        opt(turnout),
+        opt(share),
+        opt(result),
+        flag(int_t).into(),
+        opt(p_t),
+        flag(int_r).into(),
+        opt(p_r),
+        flag(turnout.map(|_| round5(s.ballots, reg))).into(),
+        flag(share.map(|_| round5(winner, s.valid))).into(),
+        kinds.join(";"),
+        cell.map(|c| c.0.to_string()).unwrap_or_default(),
+        cell.map(|c| c.1.to_string()).unwrap_or_default(),
+        obs.map(|o| o.to_string()).unwrap_or_default(),
+        opt(exp),
+        fmt(score),
+    ]
 }
 
 fn fmt(x: f64) -> String {
@@ -130,14 +159,6 @@ fn flag(x: Option<bool>) -> &'static str {
         Some(true) => "1",
         Some(false) => "0",
         None => "",
-    }
-}
-
-fn quote(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
     }
 }
 

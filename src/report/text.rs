@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::{CheckResult, Family, InputSummary, RegionReport, Report};
+use crate::stats::format::p_value;
 
 /// How many rejected rows the text report lists (the JSON lists them all).
 pub const REJECTED_SHOWN: usize = 10;
@@ -15,11 +16,13 @@ pub struct TextOptions {
     pub brief: bool,
 }
 
-/// The report as plain text, as `options` ask.
+/// The report as plain text, as `options` ask: the verdict first, then the input, the
+/// table of results, each result's sentence, the rejected rows, the regions and the caveats.
 pub fn render_text(r: &Report, options: TextOptions) -> String {
     let mut o = String::new();
     let i = &r.input;
     let _ = writeln!(o, "elaudit {} audit of {}", r.version, i.path);
+    write_verdict(&mut o, r);
     let _ = writeln!(o, "  sha256 {}", i.sha256);
     let _ = writeln!(
         o,
@@ -33,49 +36,15 @@ pub fn render_text(r: &Report, options: TextOptions) -> String {
     let _ = writeln!(o, "Checks ({})", r.adjustment);
     let _ = writeln!(
         o,
-        "  {:<20} {:<20} {:<28} {:>12} {:>10} {:>10}  flag",
-        "check", "subject", "effect", "statistic", "p", "p adj"
+        "  {:<20} {:<28} {:>12} {:>9} {:>9}  {:<6}  subject",
+        "check", "effect", "statistic", "p", "p adj", "flag"
     );
     for c in &r.checks {
-        write_check(&mut o, c, options.brief && !c.flagged);
-    }
-    if options.brief {
-        let _ = writeln!(
-            o,
-            "  (--brief: sentences only for flagged results; without it, one for every result)"
-        );
+        write_check(&mut o, c);
     }
     let _ = writeln!(o);
-
-    if !r.rejected_rows.is_empty() {
-        let _ = writeln!(o, "Rejected rows ({})", r.rejected_rows.len());
-        let mut reasons: Vec<(&str, usize)> = Vec::new();
-        for row in &r.rejected_rows {
-            match reasons.iter_mut().find(|(k, _)| *k == row.reason) {
-                Some((_, n)) => *n += 1,
-                None => reasons.push((&row.reason, 1)),
-            }
-        }
-        for (reason, n) in reasons {
-            let _ = writeln!(o, "  {reason}: {n}");
-        }
-        for row in r.rejected_rows.iter().take(REJECTED_SHOWN) {
-            let _ = writeln!(
-                o,
-                "    line {} station '{}': {} ({})",
-                row.line, row.station, row.reason, row.detail
-            );
-        }
-        if r.rejected_rows.len() > REJECTED_SHOWN {
-            let _ = writeln!(
-                o,
-                "    ... {} more (use --format json for the full list)",
-                r.rejected_rows.len() - REJECTED_SHOWN
-            );
-        }
-        let _ = writeln!(o);
-    }
-
+    write_details(&mut o, &r.checks, options.brief);
+    write_rejected(&mut o, r);
     if let Some(regions) = &r.regions {
         write_regions(
             &mut o,
@@ -83,8 +52,70 @@ pub fn render_text(r: &Report, options: TextOptions) -> String {
             r.regional_adjustment.as_deref().unwrap_or(""),
         );
     }
+    let _ = writeln!(o, "Caveats");
+    for c in &r.caveats {
+        let _ = writeln!(o, "  - {c}");
+    }
+    o
+}
 
+/// "1 result", "2 results".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", group(n as u64), if n == 1 { one } else { many })
+}
+
+/// The verdict: the data in one line, each flagged result with its sentence and effect,
+/// and what is not flagged in one line.
+fn write_verdict(o: &mut String, r: &Report) {
+    let i = &r.input;
+    let turnout = i
+        .turnout
+        .map(|t| format!(", turnout {:.2}%", 100.0 * t))
+        .unwrap_or_default();
+    let _ = writeln!(
+        o,
+        "  Data: {} from {} ({} rejected, {} excluded){turnout}; {} won {:.2}% of valid votes.",
+        plural(i.stations as usize, "station", "stations"),
+        plural(i.rows as usize, "row", "rows"),
+        group(i.rejected),
+        group(i.excluded),
+        i.winner,
+        100.0 * i.winner_share
+    );
     let flagged: Vec<&CheckResult> = r.checks.iter().filter(|c| c.flagged).collect();
+    let holm = r
+        .checks
+        .iter()
+        .filter(|c| c.family == Family::Holm && c.applicable)
+        .count();
+    if flagged.is_empty() {
+        let _ = writeln!(
+            o,
+            "  Result: nothing flagged nationally at alpha {} after adjustment ({} tested).",
+            r.alpha,
+            plural(holm, "result", "results")
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "  Result: {} of {} flagged at alpha {} after adjustment:",
+            flagged.len(),
+            plural(holm, "result", "results"),
+            r.alpha
+        );
+        for c in &flagged {
+            let _ = writeln!(
+                o,
+                "    - {} ({}): {}; p adj {}. {}",
+                c.id,
+                c.subject,
+                effect_text(c),
+                c.p_adjusted.map(p_value).unwrap_or_else(|| "-".into()),
+                c.summary
+            );
+        }
+    }
+    let _ = writeln!(o, "  {}", not_flagged_line(r));
     let flagged_regions: Vec<&str> = r
         .regions
         .iter()
@@ -92,39 +123,98 @@ pub fn render_text(r: &Report, options: TextOptions) -> String {
         .filter(|g| g.flagged)
         .map(|g| g.region.as_str())
         .collect();
-    if !flagged_regions.is_empty() {
+    if let Some(regions) = &r.regions {
         let _ = writeln!(
             o,
-            "Regions flagged: {} ({}).",
+            "  Regions flagged: {} of {}{}",
             flagged_regions.len(),
-            flagged_regions.join(", ")
+            regions.len(),
+            if flagged_regions.is_empty() {
+                ".".to_string()
+            } else {
+                format!(": {}.", flagged_regions.join("; "))
+            }
         );
     }
-    if flagged.is_empty() {
+    let _ = writeln!(
+        o,
+        "  A flag is evidence of a statistical anomaly, not proof of fraud (see Caveats)."
+    );
+}
+
+/// What was tested and not flagged, by check, in one line.
+fn not_flagged_line(r: &Report) -> String {
+    let mut ids: Vec<(&str, usize)> = Vec::new();
+    let mut na = 0;
+    let mut descriptive = 0;
+    for c in &r.checks {
+        if !c.applicable {
+            na += 1;
+        } else if c.family == Family::Descriptive {
+            descriptive += 1;
+        } else if !c.flagged {
+            match ids.iter_mut().find(|(k, _)| *k == c.id) {
+                Some((_, n)) => *n += 1,
+                None => ids.push((&c.id, 1)),
+            }
+        }
+    }
+    let list: Vec<String> = ids.iter().map(|(id, n)| format!("{id} ×{n}")).collect();
+    format!(
+        "Not flagged: {}; descriptive only: {descriptive}; not applicable: {na}.",
+        if list.is_empty() {
+            "none".to_string()
+        } else {
+            list.join(", ")
+        }
+    )
+}
+
+/// Each result's sentence (with `brief`, only the flagged ones).
+fn write_details(o: &mut String, checks: &[CheckResult], brief: bool) {
+    let _ = writeln!(o, "Details");
+    for c in checks.iter().filter(|c| !brief || c.flagged) {
+        let _ = writeln!(o, "  {} ({}): {}", c.id, c.subject, c.summary);
+    }
+    if brief {
         let _ = writeln!(
             o,
-            "Result: nothing flagged nationally at alpha {} after adjustment.",
-            r.alpha
-        );
-    } else {
-        let names: Vec<String> = flagged
-            .iter()
-            .map(|c| format!("{} ({})", c.id, c.subject))
-            .collect();
-        let _ = writeln!(
-            o,
-            "Result: {} flagged at alpha {}: {}.",
-            flagged.len(),
-            r.alpha,
-            names.join(", ")
+            "  (--brief: sentences only for flagged results; without it, one for every result)"
         );
     }
     let _ = writeln!(o);
-    let _ = writeln!(o, "Caveats");
-    for c in &r.caveats {
-        let _ = writeln!(o, "  - {c}");
+}
+
+fn write_rejected(o: &mut String, r: &Report) {
+    if r.rejected_rows.is_empty() {
+        return;
     }
-    o
+    let _ = writeln!(o, "Rejected rows ({})", r.rejected_rows.len());
+    let mut reasons: Vec<(&str, usize)> = Vec::new();
+    for row in &r.rejected_rows {
+        match reasons.iter_mut().find(|(k, _)| *k == row.reason) {
+            Some((_, n)) => *n += 1,
+            None => reasons.push((&row.reason, 1)),
+        }
+    }
+    for (reason, n) in reasons {
+        let _ = writeln!(o, "  {reason}: {n}");
+    }
+    for row in r.rejected_rows.iter().take(REJECTED_SHOWN) {
+        let _ = writeln!(
+            o,
+            "    line {} station '{}': {} ({})",
+            row.line, row.station, row.reason, row.detail
+        );
+    }
+    if r.rejected_rows.len() > REJECTED_SHOWN {
+        let _ = writeln!(
+            o,
+            "    ... {} more (use --format json for the full list)",
+            r.rejected_rows.len() - REJECTED_SHOWN
+        );
+    }
+    let _ = writeln!(o);
 }
 
 /// How many regions the text report ranks (the JSON has them all).
@@ -175,10 +265,10 @@ fn write_input(o: &mut String, i: &InputSummary, options: TextOptions) {
     for c in &i.candidates {
         let _ = writeln!(
             o,
-            "    {:<28} {:>14} {:>7.2}%",
-            c.name,
+            "    {:>14} {:>7.2}%  {}",
             group(c.votes),
-            100.0 * c.share
+            100.0 * c.share,
+            c.name
         );
     }
     if !options.brief {
@@ -253,11 +343,16 @@ fn write_turnout(o: &mut String, i: &InputSummary) {
 }
 
 fn write_regions(o: &mut String, regions: &[RegionReport], adjustment: &str) {
-    let _ = writeln!(o, "Regions, ranked ({adjustment})");
+    let _ = writeln!(o, "Regions, ranked by p adj ({adjustment})");
     let _ = writeln!(
         o,
-        "  {:>4}  {:<28} {:>9} {:>12}  {:<34} {:>9}  flags",
-        "rank", "region", "stations", "p adj", "strongest", "stuffing"
+        "  p: the region's smallest Holm-adjusted p over its flaggable results; p adj: that p, \
+         Benjamini-Hochberg-adjusted across regions (ties in p adj are ranked by p)"
+    );
+    let _ = writeln!(
+        o,
+        "  {:>4} {:>9} {:>9} {:>9} {:>9}  {:<18}  region",
+        "rank", "p", "p adj", "stations", "stuffing", "flag"
     );
     for g in regions.iter().take(REGIONS_SHOWN) {
         let flags = g.checks.iter().filter(|c| c.flagged).count();
@@ -271,19 +366,22 @@ fn write_regions(o: &mut String, regions: &[RegionReport], adjustment: &str) {
             .unwrap_or_else(|| "-".into());
         let _ = writeln!(
             o,
-            "  {:>4}  {:<28} {:>9} {:>12}  {:<34} {:>9}  {}",
+            "  {:>4} {:>9} {:>9} {:>9} {:>9}  {:<18}  {}",
             g.rank,
-            clip(&g.region, 28),
+            g.p_value.map(p_value).unwrap_or_else(|| "-".into()),
+            g.p_adjusted.map(p_value).unwrap_or_else(|| "-".into()),
             g.stations,
-            g.p_adjusted.map(pval).unwrap_or_else(|| "-".into()),
-            clip(g.strongest.as_deref().unwrap_or("-"), 34),
             stuffing,
             match (g.flagged, flags) {
                 (false, _) => "-".to_string(),
                 (true, 0) => "FLAG".to_string(),
-                (true, n) => format!("FLAG ({n} results)"),
-            }
+                (true, n) => format!("FLAG ({})", plural(n, "result", "results")),
+            },
+            g.region
         );
+        if let Some(s) = &g.strongest {
+            let _ = writeln!(o, "{:>46}strongest: {s}", "");
+        }
     }
     if regions.len() > REGIONS_SHOWN {
         let _ = writeln!(
@@ -305,25 +403,16 @@ fn write_regions(o: &mut String, regions: &[RegionReport], adjustment: &str) {
     let _ = writeln!(o);
 }
 
-/// One result's row, and its sentence unless `terse`.
-fn write_check(o: &mut String, c: &CheckResult, terse: bool) {
+/// One result's row; the subject goes last so that no name is cut.
+fn write_check(o: &mut String, c: &CheckResult) {
     if !c.applicable {
         let _ = writeln!(
             o,
-            "  {:<20} {:<20} not applicable",
-            c.id,
-            clip(&c.subject, 20)
+            "  {:<20} {:<28} {:>12} {:>9} {:>9}  {:<6}  {}",
+            c.id, "not applicable", "", "", "", "", c.subject
         );
-        if !terse {
-            let _ = writeln!(o, "      {}", c.summary);
-        }
         return;
     }
-    let effect = c
-        .effect
-        .as_ref()
-        .map(|e| format!("{} {}", e.measure, num(e.value)))
-        .unwrap_or_else(|| "-".into());
     let flag = match (c.family, c.flagged) {
         (Family::Descriptive, _) => "descr.",
         (_, true) => "FLAG",
@@ -331,27 +420,23 @@ fn write_check(o: &mut String, c: &CheckResult, terse: bool) {
     };
     let _ = writeln!(
         o,
-        "  {:<20} {:<20} {:<28} {:>12} {:>10} {:>10}  {}",
+        "  {:<20} {:<28} {:>12} {:>9} {:>9}  {:<6}  {}",
         c.id,
-        clip(&c.subject, 20),
-        effect,
+        effect_text(c),
         c.statistic.map(num).unwrap_or_else(|| "-".into()),
-        c.p_value.map(pval).unwrap_or_else(|| "-".into()),
-        c.p_adjusted.map(pval).unwrap_or_else(|| "-".into()),
-        flag
+        c.p_value.map(p_value).unwrap_or_else(|| "-".into()),
+        c.p_adjusted.map(p_value).unwrap_or_else(|| "-".into()),
+        flag,
+        c.subject
     );
-    if !terse {
-        let _ = writeln!(o, "      {}", c.summary);
-    }
 }
 
-fn clip(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        s.to_string()
-    } else {
-        let head: String = s.chars().take(width - 1).collect();
-        head + "…"
-    }
+/// The effect as `measure value`, or `-`.
+fn effect_text(c: &CheckResult) -> String {
+    c.effect
+        .as_ref()
+        .map(|e| format!("{} {}", e.measure, num(e.value)))
+        .unwrap_or_else(|| "-".into())
 }
 
 /// A number with four significant digits, in plain or scientific notation.
@@ -361,18 +446,6 @@ fn num(x: f64) -> String {
         format!("{x:.3e}")
     } else {
         format!("{x:.4}")
-    }
-}
-
-/// A p-value: tiny ones in scientific notation, so that 1e-40 is not printed as 0.
-fn pval(p: f64) -> String {
-    // An upper tail that underflowed is below the smallest normal f64, not zero.
-    if p == 0.0 {
-        "< 1e-300".into()
-    } else if p < 1e-4 {
-        format!("{p:.2e}")
-    } else {
-        format!("{p:.4}")
     }
 }
 
@@ -402,9 +475,8 @@ mod tests {
     }
 
     #[test]
-    fn tiny_p_values_stay_visible() {
-        assert_eq!(pval(3.2e-40), "3.20e-40");
-        assert_eq!(pval(0.5), "0.5000");
-        assert_eq!(pval(0.0), "< 1e-300");
+    fn plurals_agree() {
+        assert_eq!(plural(1, "result", "results"), "1 result");
+        assert_eq!(plural(3, "result", "results"), "3 results");
     }
 }

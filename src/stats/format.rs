@@ -6,14 +6,27 @@ pub fn format_p(p: f64) -> String {
         "p not available".to_string()
     } else if p <= 0.0 {
         "p < 1e-300".to_string()
+    } else {
+        format!("p = {}", p_value(p))
+    }
+}
+
+/// A p-value's number alone, for tables: `0.52`, `0.0027`, `3.1e-12`, `< 1e-300`, `1`,
+/// or `-` when not a number. [`format_p`] words the same number in sentences.
+pub fn p_value(p: f64) -> String {
+    if p.is_nan() {
+        "-".to_string()
+    } else if p <= 0.0 {
+        // An upper tail that underflowed is below the smallest normal f64, not zero.
+        "< 1e-300".to_string()
     } else if p >= 0.9995 {
-        "p = 1".to_string()
+        "1".to_string()
     } else if p >= 1e-4 {
         // Two significant digits, in fixed notation.
         let decimals = (1 - p.log10().floor() as i32).max(2) as usize;
-        format!("p = {p:.decimals$}")
+        format!("{p:.decimals$}")
     } else {
-        format!("p = {p:.1e}")
+        format!("{p:.1e}")
     }
 }
 
@@ -35,5 +48,8 @@ mod tests {
         assert_eq!(format_p(0.0), "p < 1e-300");
         assert_eq!(format_p(1.0), "p = 1");
         assert_eq!(format_percent(0.2134), "21.3%");
+        assert_eq!(p_value(3.2e-40), "3.2e-40");
+        assert_eq!(p_value(0.0), "< 1e-300");
+        assert_eq!(p_value(f64::NAN), "-");
     }
 }

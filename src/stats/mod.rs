@@ -7,6 +7,7 @@ pub mod digits;
 pub mod dip;
 pub mod format;
 pub mod goodness;
+pub mod integer;
 pub mod quantile;
 pub mod smooth;
 pub mod tails;

@@ -1,6 +1,11 @@
-//! The one report model. Every renderer (text, JSON) reads only this.
+//! The one report model: the checks build it, the audit fills it in, and every renderer in
+//! [`crate::report`] reads only it.
 
 use serde::Serialize;
+
+pub mod charts;
+
+pub use charts::{Charts, DigitChart, FingerprintMaps, Heatmap, Histogram};
 
 use crate::data::{ColumnRole, ExclusionCount, LeftOutColumn, LineAccount, RejectedRow};
 
@@ -43,8 +48,11 @@ pub struct CheckResult {
     pub effect: Option<Effect>,
     /// One plain sentence that leads with the effect size.
     pub summary: String,
-    /// Check-specific numbers (see the README for each check's keys).
+    /// Check-specific numbers (see docs/report-schema.md for each check's keys).
     pub detail: serde_json::Value,
+    /// What the HTML report draws for this result (not in the JSON).
+    #[serde(skip)]
+    pub charts: Charts,
 }
 
 impl CheckResult {
@@ -67,6 +75,7 @@ impl CheckResult {
             effect: None,
             summary: String::new(),
             detail: serde_json::Value::Null,
+            charts: Charts::default(),
         }
     }
 
@@ -92,6 +101,7 @@ impl CheckResult {
             flagged: false,
             effect: None,
             detail: serde_json::Value::Null,
+            charts: Charts::default(),
         }
     }
 }
@@ -194,4 +204,7 @@ pub struct RegionReport {
     /// Each result's `p_adjusted` is Benjamini-Hochberg across regions for its check and
     /// subject; a result is flagged when that is below alpha and the region is flagged.
     pub checks: Vec<CheckResult>,
+    /// The region's fingerprint, for the HTML report's small multiples (not in the JSON).
+    #[serde(skip)]
+    pub fingerprint: Option<Heatmap>,
 }
