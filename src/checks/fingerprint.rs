@@ -13,12 +13,14 @@ use super::{Check, CheckContext};
 use crate::fingerprint::allocation::{RegionShare, allocate};
 use crate::fingerprint::bootstrap::{
     Analysis, BinningChoice, Interval, MISFIT_RATIO, MaterialTest, Q_BALLOTS_ADDED, QUANTITY_NAMES,
-    SELECT_P, Settings, analyse,
+    SELECT_P, Settings, analyse, fair_model_name,
 };
 use crate::fingerprint::fit::{Binning, CORNER, Distance, Grid, OWN_GRID_STATIONS};
+use crate::fingerprint::maps::simulated_map;
 pub use crate::fingerprint::model::FingerprintModel;
+use crate::fingerprint::model::Fraud;
 use crate::fingerprint::model::{FairShape, LeftOut, Stations, logistic};
-use crate::result::charts::fingerprint_charts;
+use crate::result::charts::{Charts, Heatmap, fingerprint_charts};
 use crate::result::{CheckResult, Effect, Family};
 use crate::stats::format::format_p;
 
@@ -247,9 +249,10 @@ fn corner_note(a: &Analysis) -> String {
 /// When the model fits the data clearly worse than its own simulated elections.
 fn misfit_note(a: &Analysis) -> String {
     let shape = match a.settings.model {
-        FingerprintModel::Default => {
+        FingerprintModel::Default if a.procedure.covariates => {
             "one logit-normal per region (or region × stratum) that follows station size"
         }
+        FingerprintModel::Default => "one logit-normal per region (or region × stratum)",
         FingerprintModel::Paper => "one national normal",
     };
     match a.goodness_of_fit.ratio {
@@ -431,6 +434,8 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
     };
     json!({
         "model": model.name(),
+        "fair_model": (model == FingerprintModel::Default)
+            .then(|| fair_model_name(a.procedure.covariates)),
         "stations": a.stations,
         "left_out": left,
         "fraud_selected": a.fraud_selected,
@@ -687,12 +692,37 @@ impl Check for Fingerprint {
                 json!({"region_shares": (!shares.is_empty()).then_some(&shares)}),
             ),
             charts: match ctx.options.charts {
-                true => fingerprint_charts(ctx.data),
+                true => charts(ctx, &a),
                 false => Default::default(),
             },
             ..CheckResult::applicable(ID, SUBJECT, FAMILY, a.stations as u64)
         }]
     }
+}
+
+/// The observed fingerprint, and beside it the same stations simulated from the fitted
+/// fair model and from the fitted fair model with its stuffing.
+fn charts(ctx: &CheckContext, a: &Analysis) -> Charts {
+    let mut charts = fingerprint_charts(ctx.data);
+    let Some(maps) = charts.fingerprint.as_mut() else {
+        return charts;
+    };
+    let (st, _) = Stations::from_dataset(ctx.data);
+    let seed = ctx.options.seed;
+    let fair = if a.fraud_selected {
+        &a.fit.fair
+    } else {
+        &a.fair_only.fair
+    };
+    let map = |fraud: &Fraud| Heatmap {
+        counts: simulated_map(&st, fair, fraud, seed, maps.observed.columns()),
+        ..maps.observed.clone()
+    };
+    maps.fair = Some(map(&Fraud::NONE));
+    if a.fraud_selected {
+        maps.fraud = Some(map(&a.fit.fraud));
+    }
+    charts
 }
 
 #[cfg(test)]

@@ -371,13 +371,22 @@ impl AlternativeReading {
     }
 }
 
+/// How reports name the default model's two fair models.
+pub fn fair_model_name(covariates: bool) -> &'static str {
+    if covariates {
+        "following size: one logit-normal per group, with station-size effects and the \
+         winner's share linked to turnout"
+    } else {
+        "plain: one logit-normal per group"
+    }
+}
+
 /// Replicates that measure an alternative fair model's fit.
 pub const ALT_REPLICATES: usize = 6;
 
-/// The plain fair model (no size or turnout effects) on the reported procedure's
-/// grids: honest heterogeneity that the covariates explain reads as stuffing to it, so
-/// where it fits too, a flag must hold under it as well.
-fn plain_reading(
+/// The other fair model (plain, or following size and turnout) on the reported
+/// procedure's grids: where it fits too, a flag must hold under it as well.
+fn alternative_reading(
     st: &Stations,
     settings: &Settings,
     seed: u64,
@@ -385,7 +394,7 @@ fn plain_reading(
     (sd, sd_corner): (f64, f64),
 ) -> AlternativeReading {
     let proc_ = Procedure {
-        covariates: false,
+        covariates: !proc_.covariates,
         ..proc_
     };
     let fits = Fits::run(st, settings, seed, &proc_);
@@ -394,7 +403,7 @@ fn plain_reading(
         seed,
         copies: fits.copies,
         proc_,
-        stream: "fingerprint-plain",
+        stream: "fingerprint-alternative",
     };
     let reps = run_indexed(ALT_REPLICATES, "fingerprint", |r| {
         rep.replicate(r, &fits.full.fair, &fits.full.fraud)
@@ -404,8 +413,7 @@ fn plain_reading(
     let share = fits.full.ballots_added / total;
     let corner = fits.full.corner_ballots_added / total;
     AlternativeReading {
-        fair_model: "plain: one logit-normal per group, not following station size or linking \
-                     share to turnout",
+        fair_model: fair_model_name(proc_.covariates),
         replicate_ratio,
         fits: replicate_ratio.is_some_and(|r| r <= MISFIT_RATIO),
         ballots_added: fits.full.ballots_added,
@@ -766,9 +774,9 @@ fn world_truth(fraud: &Fraud, sim: &Stations, planted: &SimTruth) -> [f64; 8] {
 /// the same seed, so that the report is the national one exactly.
 pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     let mut a = analyse_binned(st, settings, seed);
-    if a.procedure.covariates {
+    if settings.model == FingerprintModel::Default {
         let sd = (a.material.sd, a.material_extreme.sd);
-        let alt = plain_reading(st, settings, seed, a.procedure, sd);
+        let alt = alternative_reading(st, settings, seed, a.procedure, sd);
         a.alternatives.push(alt);
     }
     a
@@ -791,6 +799,17 @@ fn analyse_binned(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
                 .all(|g| g.is_none())
             {
                 return analyse_with(st, settings, seed, national);
+            }
+            // The plain fair model first: where it fits region by region, the election
+            // shows no heterogeneity that needs the size and turnout effects.
+            let plain = Procedure {
+                covariates: false,
+                ..per_region
+            };
+            if let Ok(mut a) = analyse_gated(st, settings, seed, plain, Some(MISFIT_RATIO)) {
+                let ratio = a.goodness_of_fit.ratio.unwrap_or(f64::INFINITY);
+                a.per_region_trial = Some(PerRegionTrial { ratio, kept: true });
+                return a;
             }
             let (mut a, trial) =
                 match analyse_gated(st, settings, seed, per_region, Some(MISFIT_RATIO)) {

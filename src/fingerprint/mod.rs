@@ -8,5 +8,6 @@ pub mod allocation;
 pub mod bootstrap;
 pub mod fair;
 pub mod fit;
+pub mod maps;
 pub mod model;
 pub mod stuffing;
