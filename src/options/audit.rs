@@ -37,7 +37,8 @@ impl AuditSettings {
                     quantile: args.small_quantile,
                     replicates: args.small_stations_replicates,
                 },
-                charts: args.format == Format::Html,
+                // The HTML report draws them; --stations-out reads the fitted fair map.
+                charts: args.format == Format::Html || args.stations_out.is_some(),
             },
             by_region: args.by_region,
             command: recorded_command(argv),

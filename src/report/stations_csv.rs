@@ -30,20 +30,11 @@ use crate::stats::integer::{integer_probability, is_integer_percent};
 /// Bins of the fingerprint grid on each axis.
 const GRID: usize = 50;
 
-/// Fair-model parameters of one region, on the logit scale.
-struct FairRegion {
-    turnout_center: f64,
-    turnout_spread: f64,
-    share_center: f64,
-    share_spread: f64,
-}
-
 /// Writes the per-station CSV for `data`, reading the fitted fingerprint from `report`.
 pub fn write_stations_csv(data: &Dataset, report: &Report, w: impl Write) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
-    let fair = fair_regions(data, report);
     let observed = observed_cells(data);
-    let expected = fair.as_ref().map(|f| expected_cells(data, f));
+    let expected = expected_cells(report);
     out.write_record(HEADER)?;
     for i in 0..data.stations.len() {
         out.write_record(station_row(data, i, &observed, expected.as_deref()))?;
@@ -205,92 +196,28 @@ fn observed_cells(data: &Dataset) -> Vec<u64> {
     cells
 }
 
-/// The fitted fair model per region, from the fingerprint result's `detail.fair.regions`.
-fn fair_regions(data: &Dataset, report: &Report) -> Option<Vec<Option<FairRegion>>> {
+/// Stations the fitted fair model expects in each cell: the fingerprint's fair map (its
+/// stations simulated from the fitted fair model, typed in the result's charts), summed
+/// onto this grid. `None` when the fingerprint did not run or drew no map.
+fn expected_cells(report: &Report) -> Option<Vec<f64>> {
     let fp = report
         .checks
         .iter()
         .find(|c| c.id == "fingerprint" && c.applicable)?;
-    let fair = fp.detail.get("fair")?;
-    // Only the default model's logit-normal fair fit has a density we can integrate here.
-    if fair.get("scale").and_then(|x| x.as_str()) != Some("logit") {
+    let map = fp.charts.fingerprint.as_ref()?.fair.as_ref()?;
+    let (cols, rows) = (map.columns(), map.rows());
+    if cols == 0 || rows == 0 || map.counts.len() != cols * rows {
         return None;
     }
-    let regions = fair.get("regions")?.as_array()?;
-    let get = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_f64());
-    let mut out: Vec<Option<FairRegion>> = Vec::new();
-    let national = regions.len() == 1 && data.regions.len() != 1;
-    let names: Vec<String> = if national {
-        vec![String::new()]
-    } else {
-        data.regions.clone()
-    };
-    for name in names {
-        let found = regions
-            .iter()
-            .find(|r| national || r.get("region").and_then(|x| x.as_str()) == Some(name.as_str()));
-        out.push(found.and_then(|r| {
-            Some(FairRegion {
-                turnout_center: get(r, "turnout_center")?,
-                turnout_spread: get(r, "turnout_spread")?,
-                share_center: get(r, "share_center")?,
-                share_spread: get(r, "share_spread")?,
-            })
-        }));
-    }
-    Some(out)
-}
-
-/// Stations the fair model expects in each cell: Σ over regions of the region's stations
-/// in the grid times the logit-normal mass of the cell (turnout and share independent).
-fn expected_cells(data: &Dataset, fair: &[Option<FairRegion>]) -> Vec<f64> {
-    let national = fair.len() == 1 && data.regions.len() != 1;
-    let mut stations = vec![0u64; fair.len()];
-    for i in 0..data.stations.len() {
-        if cell_of(data, i).is_some() {
-            let r = if national {
-                0
-            } else {
-                data.stations[i].region.unwrap_or(0) as usize
-            };
-            if let Some(n) = stations.get_mut(r) {
-                *n += 1;
-            }
-        }
-    }
     let mut cells = vec![0.0; GRID * GRID];
-    for (r, model) in fair.iter().enumerate() {
-        let Some(m) = model else { continue };
-        let n = stations[r] as f64;
-        let pt = bin_masses(m.turnout_center, m.turnout_spread);
-        let ps = bin_masses(m.share_center, m.share_spread);
-        for a in 0..GRID {
-            for b in 0..GRID {
-                cells[a * GRID + b] += n * pt[a] * ps[b];
-            }
+    for r in 0..rows {
+        for c in 0..cols {
+            // Map rows are the winner's share, columns turnout; cells are turnout-major.
+            let (t, sh) = (c * GRID / cols, r * GRID / rows);
+            cells[t * GRID + sh] += map.counts[r * cols + c];
         }
     }
-    cells
-}
-
-/// Mass of each 2% bin of (0, 1) under a logit-normal(center, spread).
-fn bin_masses(center: f64, spread: f64) -> Vec<f64> {
-    use statrs::distribution::{ContinuousCDF, Normal};
-    let Ok(normal) = Normal::new(center, spread.max(1e-9)) else {
-        return vec![0.0; GRID];
-    };
-    let cdf = |x: f64| -> f64 {
-        if x <= 0.0 {
-            0.0
-        } else if x >= 1.0 {
-            1.0
-        } else {
-            normal.cdf((x / (1.0 - x)).ln())
-        }
-    };
-    (0..GRID)
-        .map(|a| cdf((a + 1) as f64 / GRID as f64) - cdf(a as f64 / GRID as f64))
-        .collect()
+    Some(cells)
 }
 
 #[cfg(test)]
@@ -303,13 +230,5 @@ mod tests {
         assert!(round5(49, 1000)); // 4.9% -> 5
         assert!(round5(45, 1000)); // 4.5% -> 5, half up
         assert!(!round5(44, 1000)); // 4.4% -> 4
-    }
-
-    #[test]
-    fn bin_masses_sum_to_one() {
-        let m = bin_masses(0.3, 0.5);
-        assert!((m.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-        // python3 -c "from scipy.stats import norm; import math; f=lambda x: norm.cdf(math.log(x/(1-x)),0.3,0.5); print(repr(f(0.6)-f(0.58)))"
-        assert!((m[29] - 0.065_364_879_753_391_11).abs() < 1e-9, "{}", m[29]);
     }
 }
