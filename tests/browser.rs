@@ -78,7 +78,8 @@ fn sample_reports(dir: &Path) -> (PathBuf, Value) {
 }
 
 /// Charts the report should hold: one per applicable digit result, two histograms from
-/// integer-percent, the fingerprint and its legend, and one map per region (up to 24).
+/// integer-percent, the fingerprint's observed and fair maps (and its fraud map when it
+/// reports stuffing) with their legend, and one map per region (up to 24).
 fn expected_charts(report: &Value) -> usize {
     let checks = report["checks"].as_array().unwrap();
     let applicable = |id: &str, subject: Option<&str>| {
@@ -92,7 +93,11 @@ fn expected_charts(report: &Value) -> usize {
         + applicable("last-digit", None)
         + applicable("integer-percent", Some("turnout"))
         + applicable("integer-percent", Some("winner-result"))
-        + 2 * applicable("fingerprint", None)
+        + checks
+            .iter()
+            .filter(|c| c["id"] == "fingerprint" && c["applicable"] == true)
+            .map(|c| 3 + usize::from(c["detail"]["fraud_selected"] == true))
+            .sum::<usize>()
         + report["regions"].as_array().map_or(0, |r| r.len().min(24))
 }
 

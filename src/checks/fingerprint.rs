@@ -728,7 +728,7 @@ fn charts(ctx: &CheckContext, a: &Analysis) -> Charts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fingerprint::bootstrap::PerRegionTrial;
+    use crate::fingerprint::bootstrap::{AlternativeReading, PerRegionTrial};
     use crate::fingerprint::fit::THETA_RANGE;
     use crate::fingerprint::model::Stations;
 
@@ -749,7 +749,40 @@ mod tests {
             group_names: vec!["all".into()],
             region: vec![],
         };
-        analyse(&st, &settings, 1)
+        // The reported model's readings alone; the alternatives' rule has its own test.
+        let mut a = analyse(&st, &settings, 1);
+        assert_eq!(a.alternatives.len(), 1);
+        a.alternatives.clear();
+        a
+    }
+
+    #[test]
+    fn a_fitting_alternative_that_reads_too_little_withholds_the_flag() {
+        let mut a = analysis();
+        a.fraud_selected = true;
+        a.material = MaterialTest::with_sd(0.05, 0.005, 0.005);
+        a.material_extreme = MaterialTest::with_sd(0.0, 0.001, 0.005);
+        let own = a.material_p();
+        assert!(own < 1e-10, "{own}");
+        let alt = AlternativeReading {
+            fair_model: "plain",
+            replicate_ratio: Some(1.0),
+            fits: true,
+            ballots_added: 10.0,
+            material: MaterialTest::with_sd(0.004, 0.005, 0.005),
+            material_corner: MaterialTest::with_sd(0.0, 0.001, 0.005),
+        };
+        a.alternatives.push(alt);
+        assert_eq!(a.material_p(), alt.material_p());
+        assert!(a.material_p() > 0.5);
+        assert!(
+            summary(&a).contains("the flag is withheld"),
+            "{}",
+            summary(&a)
+        );
+        // An alternative that does not fit has no say.
+        a.alternatives[0].fits = false;
+        assert_eq!(a.material_p(), own);
     }
 
     #[test]
@@ -946,11 +979,14 @@ mod tests {
         a.material_extreme = MaterialTest::with_sd(0.0122, 0.0006, 0.005);
         let s = summary(&a);
         assert!(
-            s.contains("Extreme stuffing alone adds 1.22% of ballots (bootstrap sd 0.06%)"),
+            s.contains(
+                "Stuffing in the corner (at least 95% turnout and 95% for the winner) alone \
+                 adds 1.22% of ballots (bootstrap sd 0.06%)"
+            ),
             "{s}"
         );
         // Not when the whole amount is the clearer reading.
         a.material.p_value = 0.0;
-        assert!(!summary(&a).contains("Extreme stuffing alone"));
+        assert!(!summary(&a).contains("Stuffing in the corner"));
     }
 }
