@@ -157,22 +157,8 @@ fn verdict(o: &mut String, r: &Report) {
         r.checks.iter().filter(|c| !c.applicable).count()
     );
     if let Some(regions) = &r.regions {
-        let names: Vec<String> = regions
-            .iter()
-            .filter(|g| g.flagged)
-            .map(|g| esc(&g.region))
-            .collect();
-        let _ = writeln!(
-            o,
-            "<p><b>Regions flagged:</b> {} of {}{}</p>",
-            names.len(),
-            regions.len(),
-            if names.is_empty() {
-                ".".into()
-            } else {
-                format!(": {}.", names.join("; "))
-            }
-        );
+        let line = super::regions_flagged(regions, esc);
+        let _ = writeln!(o, "<p><b>Regions flagged:</b> {line}</p>");
     }
     let _ = writeln!(
         o,

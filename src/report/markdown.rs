@@ -78,22 +78,8 @@ pub fn render_markdown(r: &Report) -> String {
         let _ = writeln!(o);
     }
     if let Some(regions) = &r.regions {
-        let names: Vec<String> = regions
-            .iter()
-            .filter(|g| g.flagged)
-            .map(|g| cell(&g.region))
-            .collect();
-        let _ = writeln!(
-            o,
-            "**Regions flagged:** {} of {}{}\n",
-            names.len(),
-            regions.len(),
-            if names.is_empty() {
-                ".".into()
-            } else {
-                format!(": {}.", names.join("; "))
-            }
-        );
+        let line = super::regions_flagged(regions, cell);
+        let _ = writeln!(o, "**Regions flagged:** {line}\n");
     }
     let _ = writeln!(
         o,

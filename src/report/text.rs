@@ -116,25 +116,9 @@ fn write_verdict(o: &mut String, r: &Report) {
         }
     }
     let _ = writeln!(o, "  {}", not_flagged_line(r));
-    let flagged_regions: Vec<&str> = r
-        .regions
-        .iter()
-        .flatten()
-        .filter(|g| g.flagged)
-        .map(|g| g.region.as_str())
-        .collect();
     if let Some(regions) = &r.regions {
-        let _ = writeln!(
-            o,
-            "  Regions flagged: {} of {}{}",
-            flagged_regions.len(),
-            regions.len(),
-            if flagged_regions.is_empty() {
-                ".".to_string()
-            } else {
-                format!(": {}.", flagged_regions.join("; "))
-            }
-        );
+        let line = super::regions_flagged(regions, str::to_string);
+        let _ = writeln!(o, "  Regions flagged: {line}");
     }
     let _ = writeln!(
         o,
