@@ -2,15 +2,17 @@
 //! bootstrap and the null replicates) on simulated elections with planted ballot
 //! stuffing. Target: 100,000 stations in under 10 s on 2 cores.
 //!
-//! Groups: `full` at 100k stations with the default replicate counts; `stations`
-//! (25k to 100k, 10 + 10 replicates) and `replicates` (50k stations, 5 to 40 of each)
-//! show how the cost grows.
+//! Groups: `full` at 100k stations with the default replicate counts; `sampled`, the
+//! same defaults at 1M stations, which the fit samples down to 100k
+//! ([`analyse_sampled`]); `stations` (25k to 100k, 10 + 10 replicates) and
+//! `replicates` (50k stations, 5 to 40 of each) show how the cost grows.
 
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use elaudit::fingerprint::bootstrap::{Settings, analyse};
 use elaudit::fingerprint::model::Stations;
+use elaudit::fingerprint::sample::analyse_sampled;
 use elaudit::simulate::{ElectionSpec, simulate};
 
 fn stations(n: usize) -> Stations {
@@ -31,6 +33,17 @@ fn bench(c: &mut Criterion) {
         b.iter(|| analyse(&st, &Settings::default(), 42))
     });
     full.finish();
+
+    let mut sampled = c.benchmark_group("fingerprint/sampled");
+    sampled
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(120));
+    let st = stations(1_000_000);
+    sampled.throughput(Throughput::Elements(st.len() as u64));
+    sampled.bench_function("1M", |b| {
+        b.iter(|| analyse_sampled(&st, &Settings::default(), 42))
+    });
+    sampled.finish();
 
     let few = Settings {
         replicates: 10,

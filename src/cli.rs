@@ -239,6 +239,18 @@ pub struct AuditArgs {
         help_heading = "Checks"
     )]
     pub fingerprint_margin: f64,
+    /// Stations the fingerprint fits at most: a larger election is fitted on a random
+    /// sample of this many, stratified by region, with ballot counts scaled to the whole
+    /// election (intervals are the sample's, so wider); 0 fits every station.
+    #[arg(
+        long,
+        default_value_t = crate::fingerprint::bootstrap::DEFAULT_MAX_STATIONS,
+        value_name = "N",
+        value_parser = ranges::fingerprint_max_stations,
+        allow_hyphen_values = true,
+        help_heading = "Checks"
+    )]
+    pub fingerprint_max_stations: usize,
     /// Monte Carlo replicates of integer-percent's check on the count's spread (its
     /// p-value is analytic); 0 skips them.
     #[arg(

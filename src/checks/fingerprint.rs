@@ -13,16 +13,17 @@ use super::{Check, CheckContext};
 use crate::fingerprint::allocation::{RegionShare, allocate};
 use crate::fingerprint::bootstrap::{
     Analysis, BinningChoice, Interval, MISFIT_RATIO, MaterialTest, Q_BALLOTS_ADDED, QUANTITY_NAMES,
-    SELECT_P, Settings, analyse, fair_model_name,
+    SELECT_P, Settings, fair_model_name,
 };
 use crate::fingerprint::fit::{Binning, CORNER, Distance, Grid, OWN_GRID_STATIONS};
 use crate::fingerprint::maps::simulated_map;
 pub use crate::fingerprint::model::FingerprintModel;
 use crate::fingerprint::model::Fraud;
 use crate::fingerprint::model::{FairShape, LeftOut, Stations, logistic};
+use crate::fingerprint::sample::analyse_sampled;
 use crate::result::charts::{Charts, Heatmap, fingerprint_charts};
 use crate::result::{CheckResult, Effect, Family};
-use crate::stats::format::format_p;
+use crate::stats::format::{format_p, group};
 
 const ID: &str = "fingerprint";
 const SUBJECT: &str = "winner-share";
@@ -42,6 +43,8 @@ pub struct Fingerprint {
     pub margin: f64,
     /// Which histograms the fit compares (default model only).
     pub binning: BinningChoice,
+    /// Stations fitted at most; larger elections are sampled (0: all).
+    pub max_stations: usize,
 }
 
 impl Default for Fingerprint {
@@ -53,6 +56,7 @@ impl Default for Fingerprint {
             null_replicates: s.null_replicates,
             margin: s.margin,
             binning: s.binning,
+            max_stations: s.max_stations,
         }
     }
 }
@@ -82,6 +86,7 @@ impl Fingerprint {
             null_replicates: self.null_replicates,
             margin: self.margin,
             binning: self.binning,
+            max_stations: self.max_stations,
             ..Settings::default()
         }
     }
@@ -104,7 +109,7 @@ impl Fingerprint {
             ));
         }
         let seed = ctx.options.seed;
-        let a = analyse(&st, &self.settings(), seed);
+        let a = analyse_sampled(&st, &self.settings(), seed);
         let regions = if ctx.data.regions.len() > 1 {
             allocate(&st, &ctx.data.regions, &a, seed)
         } else {
@@ -160,7 +165,26 @@ fn summary(a: &Analysis) -> String {
     out.push_str(&corner_note(a));
     out.push_str(&alternative_note(a));
     out.push_str(&binning_note(a));
+    out.push_str(&sample_note(a));
     out
+}
+
+/// Stations the check reads: the whole election's, when the fit took a sample.
+fn fitted_of(a: &Analysis) -> usize {
+    a.sample.map_or(a.stations, |s| s.of_stations)
+}
+
+/// When the fit took a sample of a large election.
+fn sample_note(a: &Analysis) -> String {
+    a.sample.map_or_else(String::new, |s| {
+        format!(
+            " The model was fitted on a random sample of {} of the {} stations (stratified \
+             by region; --fingerprint-max-stations 0 fits them all): ballot counts are \
+             scaled to the whole election, and intervals and p-values are the sample's.",
+            group(a.stations as u64),
+            group(s.of_stations as u64)
+        )
+    })
 }
 
 /// When another fair model that fits reads too little stuffing to flag.
@@ -388,50 +412,6 @@ fn shape_caveats(a: &Analysis) -> String {
 fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
     let proc_ = &a.procedure;
     let raw = &a.fit.fraud;
-    let fair = if a.fraud_selected {
-        &a.fit.fair
-    } else {
-        &a.fair_only.fair
-    };
-    let scale = match fair.shape {
-        FairShape::LogitNormal => "logit",
-        FairShape::Normal => "linear",
-    };
-    let regions: Vec<Value> = fair
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(g, p)| {
-            let centre = |c: f64| match fair.shape {
-                FairShape::LogitNormal => logistic(c),
-                FairShape::Normal => c,
-            };
-            json!({
-                "region": a.group_names.get(g),
-                "stations": a.group_sizes.get(g),
-                "turnout_center": num(p.turnout_center),
-                "turnout_spread": num(p.turnout_spread),
-                "turnout_median": num(centre(p.turnout_center)),
-                "share_center": num(p.share_center),
-                "share_spread": num(p.share_spread),
-                "share_median": num(centre(p.share_center)),
-            })
-        })
-        .collect();
-    let tail = a.test.tail.map(|t| {
-        json!({
-            "family": "gamma with an atom at 0",
-            "zero_share": num(t.zero_share),
-            "shape": num(t.shape),
-            "scale": num(t.scale),
-            "ks_distance": num(t.ks_distance),
-        })
-    });
-    let gof = &a.goodness_of_fit;
-    let distance = match proc_.distance {
-        Distance::Deviance => "poisson-deviance",
-        Distance::RelativeSquares => "relative-squares",
-    };
     json!({
         "model": model.name(),
         "fair_model": (model == FingerprintModel::Default)
@@ -458,13 +438,7 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
             "fit": num(a.fit.ballots_added),
         })),
         "votes_moved": with(interval(&a.votes_moved), json!({"fit": num(a.fit.votes_moved)})),
-        "fair": {
-            "turnout": interval(&a.fair_turnout),
-            "winner_share": interval(&a.fair_share),
-            "scale": scale,
-            "covariates": fair.covariates,
-            "regions": regions,
-        },
+        "fair": fair_detail(a),
         "alternatives": a.alternatives,
         "p_value": "intersection-union: max(no_fraud_test.p_value, materiality.p_value)",
         "materiality": {
@@ -475,53 +449,11 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
             "all_stuffing": material(&a.material),
             "extreme_stuffing": material(&a.material_extreme),
         },
-        "no_fraud_test": {
-            "statistic": "distance drop, fair-only fit to full fit",
-            "distance_drop": num(a.test.distance_drop),
-            "null_replicates": a.test.null_drops.len(),
-            "exceedances": a.test.exceedances,
-            "tail": tail,
-            "p_value": num(a.test.p_value),
-            "select_p": SELECT_P,
-        },
-        "goodness_of_fit": {
-            "distance": distance,
-            "value": num(gof.distance),
-            "df": num(gof.df),
-            "per_df": num(gof.per_df),
-            "bootstrap_p": gof.bootstrap_p.and_then(num),
-            "replicate_ratio": gof.ratio.and_then(num),
-        },
-        "bootstrap": {
-            "replicates": a.replicates.len() + a.corrected_replicates.len(),
-            "at_fit": a.replicates.len(),
-            "at_corrected_fit": a.corrected_replicates.len(),
-            "estimate": if a.corrected_replicates.is_empty() {
-                if model == FingerprintModel::Default {
-                    "bias-corrected: truth + fit − mean of replicates"
-                } else {
-                    "the fit"
-                }
-            } else {
-                "calibrated: where the fit's line in the truth, from replicates at the fit and \
-                 at the bias-corrected fit (paired), reaches the observed fit"
-            },
-            "interval": if model == FingerprintModel::Paper {
-                "basic: [2·fit − q97.5, 2·fit − q2.5]"
-            } else if a.corrected_replicates.is_empty() {
-                "the replicates' residual quantiles (type 6, a prediction interval) about that \
-                 estimate, widened by √(1 + 1/B)"
-            } else {
-                "the replicates' residual quantiles (type 6, a prediction interval) about that \
-                 line, divided by its slope"
-            },
-            "slopes": QUANTITY_NAMES
-                .iter()
-                .zip(&a.calibration)
-                .map(|(name, c)| (name.to_string(), json!(num(c.slope))))
-                .collect::<serde_json::Map<_, _>>(),
-        },
+        "no_fraud_test": no_fraud_detail(a),
+        "goodness_of_fit": goodness_detail(a),
+        "bootstrap": bootstrap_detail(a, model),
         "simulated_copies": a.copies,
+        "sample": a.sample,
         "binning": binning(a),
         "histogram": {
             "bins_turnout": Grid::FIT.turnout_bins,
@@ -529,6 +461,117 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
             "rows": "turnout",
             "counts": a.histogram,
         },
+    })
+}
+
+/// The reported fair model: its overall turnout and share, and each group's.
+fn fair_detail(a: &Analysis) -> Value {
+    let fair = if a.fraud_selected {
+        &a.fit.fair
+    } else {
+        &a.fair_only.fair
+    };
+    let centre = |c: f64| match fair.shape {
+        FairShape::LogitNormal => logistic(c),
+        FairShape::Normal => c,
+    };
+    let regions: Vec<Value> = fair
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, p)| {
+            json!({
+                "region": a.group_names.get(g),
+                "stations": a.group_sizes.get(g),
+                "turnout_center": num(p.turnout_center),
+                "turnout_spread": num(p.turnout_spread),
+                "turnout_median": num(centre(p.turnout_center)),
+                "share_center": num(p.share_center),
+                "share_spread": num(p.share_spread),
+                "share_median": num(centre(p.share_center)),
+            })
+        })
+        .collect();
+    json!({
+        "turnout": interval(&a.fair_turnout),
+        "winner_share": interval(&a.fair_share),
+        "scale": match fair.shape {
+            FairShape::LogitNormal => "logit",
+            FairShape::Normal => "linear",
+        },
+        "covariates": fair.covariates,
+        "regions": regions,
+    })
+}
+
+/// The no-fraud test: the observed distance drop against the null replicates' tail.
+fn no_fraud_detail(a: &Analysis) -> Value {
+    let tail = a.test.tail.map(|t| {
+        json!({
+            "family": "gamma with an atom at 0",
+            "zero_share": num(t.zero_share),
+            "shape": num(t.shape),
+            "scale": num(t.scale),
+            "ks_distance": num(t.ks_distance),
+        })
+    });
+    json!({
+        "statistic": "distance drop, fair-only fit to full fit",
+        "distance_drop": num(a.test.distance_drop),
+        "null_replicates": a.test.null_drops.len(),
+        "exceedances": a.test.exceedances,
+        "tail": tail,
+        "p_value": num(a.test.p_value),
+        "select_p": SELECT_P,
+    })
+}
+
+fn goodness_detail(a: &Analysis) -> Value {
+    let gof = &a.goodness_of_fit;
+    let distance = match a.procedure.distance {
+        Distance::Deviance => "poisson-deviance",
+        Distance::RelativeSquares => "relative-squares",
+    };
+    json!({
+        "distance": distance,
+        "value": num(gof.distance),
+        "df": num(gof.df),
+        "per_df": num(gof.per_df),
+        "bootstrap_p": gof.bootstrap_p.and_then(num),
+        "replicate_ratio": gof.ratio.and_then(num),
+    })
+}
+
+/// How the estimates and intervals were read off the bootstrap.
+fn bootstrap_detail(a: &Analysis, model: FingerprintModel) -> Value {
+    json!({
+        "replicates": a.replicates.len() + a.corrected_replicates.len(),
+        "at_fit": a.replicates.len(),
+        "at_corrected_fit": a.corrected_replicates.len(),
+        "estimate": if a.corrected_replicates.is_empty() {
+            if model == FingerprintModel::Default {
+                "bias-corrected: truth + fit − mean of replicates"
+            } else {
+                "the fit"
+            }
+        } else {
+            "calibrated: where the fit's line in the truth, from replicates at the fit and \
+             at the bias-corrected fit (paired), reaches the observed fit"
+        },
+        "interval": if model == FingerprintModel::Paper {
+            "basic: [2·fit − q97.5, 2·fit − q2.5]"
+        } else if a.corrected_replicates.is_empty() {
+            "the replicates' residual quantiles (type 6, a prediction interval) about that \
+             estimate, widened by √(1 + 1/B)"
+        } else {
+            "the replicates' residual quantiles (type 6, a prediction interval) about that \
+             line, divided by its slope"
+        },
+        "slopes": QUANTITY_NAMES
+            .iter()
+            .zip(&a.calibration)
+            .map(|(name, c)| (name.to_string(), json!(num(c.slope))))
+            .collect::<serde_json::Map<_, _>>(),
     })
 }
 
@@ -695,7 +738,7 @@ impl Check for Fingerprint {
                 true => charts(ctx, &a),
                 false => Default::default(),
             },
-            ..CheckResult::applicable(ID, SUBJECT, FAMILY, a.stations as u64)
+            ..CheckResult::applicable(ID, SUBJECT, FAMILY, fitted_of(&a) as u64)
         }]
     }
 }
@@ -728,7 +771,7 @@ fn charts(ctx: &CheckContext, a: &Analysis) -> Charts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fingerprint::bootstrap::{AlternativeReading, PerRegionTrial};
+    use crate::fingerprint::bootstrap::{AlternativeReading, PerRegionTrial, analyse};
     use crate::fingerprint::fit::THETA_RANGE;
     use crate::fingerprint::model::Stations;
 

@@ -63,6 +63,21 @@ pub struct Settings {
     pub margin: f64,
     /// Which histograms the fit compares.
     pub binning: BinningChoice,
+    /// Stations the fit uses at most: larger elections are fitted on a random sample
+    /// of this many (0: all; see [`super::sample`]).
+    pub max_stations: usize,
+}
+
+/// Stations the fit uses at most by default (`--fingerprint-max-stations`; see [`super::sample`]).
+pub const DEFAULT_MAX_STATIONS: usize = 100_000;
+
+/// The sample an analysis was fitted on, when it was one.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SampleNote {
+    /// Stations in the whole election (those the fingerprint can read).
+    pub of_stations: usize,
+    /// Whole-election ballots over the sample's: what ballot counts were scaled by.
+    pub ballot_scale: f64,
 }
 
 /// Which histograms the default model compares (the paper's is always national).
@@ -107,6 +122,7 @@ impl Default for Settings {
             min_simulated: 60_000,
             margin: DEFAULT_MARGIN,
             binning: BinningChoice::Auto,
+            max_stations: DEFAULT_MAX_STATIONS,
         }
     }
 }
@@ -191,6 +207,16 @@ impl Replicate {
     /// The reported quantities of this replicate's fit.
     pub fn quantities(&self) -> [f64; 8] {
         self.found
+    }
+
+    /// Multiplies its ballot counts by `k` (a sampled fit, see [`super::sample`]).
+    pub(super) fn scale_ballots(&mut self, k: f64) {
+        for q in [Q_BALLOTS_ADDED, Q_VOTES_MOVED] {
+            self.found[q] *= k;
+            self.truth[q] *= k;
+        }
+        self.corner_ballots.0 *= k;
+        self.corner_ballots.1 *= k;
     }
 }
 
@@ -343,6 +369,9 @@ pub struct Analysis {
     pub corrected_replicates: Vec<Replicate>,
     /// Other fair models tried beside the reported one, and what each reads.
     pub alternatives: Vec<AlternativeReading>,
+    /// The sample the analysis was fitted on, when the election was larger than
+    /// [`Settings::max_stations`]; its ballot counts are then the whole election's.
+    pub sample: Option<SampleNote>,
 }
 
 /// What another fair model reads, beside the reported one: a flag must survive every
@@ -385,38 +414,65 @@ pub fn fair_model_name(covariates: bool) -> &'static str {
 pub const ALT_REPLICATES: usize = 6;
 
 /// The other fair model (plain, or following size and turnout) on the reported
-/// procedure's grids: where it fits too, a flag must hold under it as well.
+/// procedure's grids: where it fits too, a flag must hold under it as well. A gated
+/// trial of that very procedure that stopped is read as it stands, not refitted.
 fn alternative_reading(
     st: &Stations,
     settings: &Settings,
     seed: u64,
     proc_: Procedure,
-    (sd, sd_corner): (f64, f64),
+    stopped: Option<Stopped>,
+    sd: (f64, f64),
 ) -> AlternativeReading {
     let proc_ = Procedure {
         covariates: !proc_.covariates,
         ..proc_
     };
-    let fits = Fits::run(st, settings, seed, &proc_);
-    let rep = Replicator {
-        st,
-        seed,
-        copies: fits.copies,
-        proc_,
-        stream: "fingerprint-alternative",
+    let (full, replicate_ratio) = match stopped.filter(|t| t.proc_ == proc_) {
+        Some(t) => (t.fits.full, Some(t.ratio)),
+        None => {
+            let fits = Fits::run(st, settings, seed, &proc_);
+            let rep = Replicator {
+                st,
+                seed,
+                copies: fits.copies,
+                proc_,
+                stream: "fingerprint-alternative",
+            };
+            let reps = run_indexed(ALT_REPLICATES, "fingerprint", |r| {
+                rep.replicate(r, &fits.full.fair, &fits.full.fraud)
+            });
+            let ratio = replicate_ratio(fits.full.distance, reps.iter().map(|r| r.distance));
+            (fits.full, ratio)
+        }
     };
-    let reps = run_indexed(ALT_REPLICATES, "fingerprint", |r| {
-        rep.replicate(r, &fits.full.fair, &fits.full.fraud)
-    });
-    let replicate_ratio = replicate_ratio(fits.full.distance, reps.iter().map(|r| r.distance));
-    let total = st.total_ballots().max(1.0);
-    let share = fits.full.ballots_added / total;
-    let corner = fits.full.corner_ballots_added / total;
+    alternative_of(
+        &full,
+        replicate_ratio,
+        st.total_ballots(),
+        settings,
+        proc_,
+        sd,
+    )
+}
+
+/// What fit `full` of the other fair model reads, with the reported spreads `sd`.
+fn alternative_of(
+    full: &Fit,
+    replicate_ratio: Option<f64>,
+    total_ballots: f64,
+    settings: &Settings,
+    proc_: Procedure,
+    (sd, sd_corner): (f64, f64),
+) -> AlternativeReading {
+    let total = total_ballots.max(1.0);
+    let share = full.ballots_added / total;
+    let corner = full.corner_ballots_added / total;
     AlternativeReading {
         fair_model: fair_model_name(proc_.covariates),
         replicate_ratio,
         fits: replicate_ratio.is_some_and(|r| r <= MISFIT_RATIO),
-        ballots_added: fits.full.ballots_added,
+        ballots_added: full.ballots_added,
         material: MaterialTest::with_sd(share, sd, settings.margin),
         material_corner: MaterialTest::with_sd(corner, sd_corner, settings.margin),
     }
@@ -773,59 +829,74 @@ fn world_truth(fraud: &Fraud, sim: &Stations, planted: &SimTruth) -> [f64; 8] {
 /// stops it after the first half of the bootstrap and runs the national analysis, with
 /// the same seed, so that the report is the national one exactly.
 pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
-    let mut a = analyse_binned(st, settings, seed);
+    let (mut a, stopped) = analyse_binned(st, settings, seed);
     if settings.model == FingerprintModel::Default {
         let sd = (a.material.sd, a.material_extreme.sd);
-        let alt = alternative_reading(st, settings, seed, a.procedure, sd);
+        let alt = alternative_reading(st, settings, seed, a.procedure, stopped, sd);
         a.alternatives.push(alt);
     }
     a
 }
 
-/// [`analyse`] with the binning `settings` choose, before other fair models are tried.
-fn analyse_binned(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
+/// [`analyse`] with the binning `settings` choose, before other fair models are tried;
+/// with the plain model's per-region trial when it stopped.
+fn analyse_binned(st: &Stations, settings: &Settings, seed: u64) -> (Analysis, Option<Stopped>) {
     let national = Procedure::of(settings.model);
     if settings.model == FingerprintModel::Paper {
-        return analyse_with(&st.national(), settings, seed, national);
+        return (analyse_with(&st.national(), settings, seed, national), None);
     }
     let per_region = Procedure::per_region(st);
     match settings.binning {
-        BinningChoice::National => analyse_with(st, settings, seed, national),
-        BinningChoice::PerRegion => analyse_with(st, settings, seed, per_region),
-        BinningChoice::Auto => {
-            // With no region large enough, per-region cells are the national grid.
+        BinningChoice::National => (analyse_with(st, settings, seed, national), None),
+        BinningChoice::PerRegion => (analyse_with(st, settings, seed, per_region), None),
+        // With no region large enough, per-region cells are the national grid.
+        BinningChoice::Auto
             if Cells::new(per_region.binning, st)
                 .group_grids()
-                .all(|g| g.is_none())
-            {
-                return analyse_with(st, settings, seed, national);
-            }
-            // The plain fair model first: where it fits region by region, the election
-            // shows no heterogeneity that needs the size and turnout effects.
-            let plain = Procedure {
-                covariates: false,
-                ..per_region
-            };
-            if let Ok(mut a) = analyse_gated(st, settings, seed, plain, Some(MISFIT_RATIO)) {
-                let ratio = a.goodness_of_fit.ratio.unwrap_or(f64::INFINITY);
-                a.per_region_trial = Some(PerRegionTrial { ratio, kept: true });
-                return a;
-            }
-            let (mut a, trial) =
-                match analyse_gated(st, settings, seed, per_region, Some(MISFIT_RATIO)) {
-                    Ok(a) => {
-                        let ratio = a.goodness_of_fit.ratio.unwrap_or(f64::INFINITY);
-                        (a, PerRegionTrial { ratio, kept: true })
-                    }
-                    Err(ratio) => (
-                        analyse_with(st, settings, seed, national),
-                        PerRegionTrial { ratio, kept: false },
-                    ),
-                };
-            a.per_region_trial = Some(trial);
+                .all(|g| g.is_none()) =>
+        {
+            (analyse_with(st, settings, seed, national), None)
+        }
+        BinningChoice::Auto => analyse_auto(st, settings, seed, per_region),
+    }
+}
+
+/// Auto binning where regions have grids of their own. The plain fair model first:
+/// where it fits region by region, the election shows no heterogeneity that needs the
+/// size and turnout effects; then those effects region by region, then nationally.
+fn analyse_auto(
+    st: &Stations,
+    settings: &Settings,
+    seed: u64,
+    per_region: Procedure,
+) -> (Analysis, Option<Stopped>) {
+    let plain = Procedure {
+        covariates: false,
+        ..per_region
+    };
+    let stopped = match analyse_gated(st, settings, seed, plain, Some(MISFIT_RATIO)) {
+        Ok(a) => return (kept(a), None),
+        Err(t) => t,
+    };
+    let a = match analyse_gated(st, settings, seed, per_region, Some(MISFIT_RATIO)) {
+        Ok(a) => kept(a),
+        Err(t) => {
+            let mut a = analyse_with(st, settings, seed, Procedure::of(settings.model));
+            a.per_region_trial = Some(PerRegionTrial {
+                ratio: t.ratio,
+                kept: false,
+            });
             a
         }
-    }
+    };
+    (a, Some(*stopped))
+}
+
+/// A per-region analysis that passed its gate, marked as kept.
+fn kept(mut a: Analysis) -> Analysis {
+    let ratio = a.goodness_of_fit.ratio.unwrap_or(f64::INFINITY);
+    a.per_region_trial = Some(PerRegionTrial { ratio, kept: true });
+    a
 }
 
 /// A fit's distance over the mean of its replicates' (`None` without replicates).
@@ -841,6 +912,19 @@ fn analyse_with(st: &Stations, settings: &Settings, seed: u64, proc_: Procedure)
         Err(_) => unreachable!("only a gate stops an analysis"),
     }
 }
+
+/// A gated analysis that stopped because its fit misfits: the fits and the ratio
+/// that stopped it, which the other fair model's reading takes as they are.
+struct Stopped {
+    proc_: Procedure,
+    fits: Fits,
+    ratio: f64,
+}
+
+/// Bootstrap replicates after which a gated analysis stops when its ratio is already
+/// this far past the gate (a clear misfit needs no more to show it).
+const EARLY_REPLICATES: usize = ALT_REPLICATES;
+const EARLY_FACTOR: f64 = 1.2;
 
 /// The fits every analysis starts from, on the observed stations.
 struct Fits {
@@ -912,7 +996,8 @@ impl Replicator<'_> {
 
 /// The first half of the bootstrap (world a, at the fit) and the null replicates, run
 /// as one list of jobs. With a `gate`, stops after world a when the fit's
-/// [`replicate_ratio`] exceeds it and returns that ratio.
+/// [`replicate_ratio`] exceeds it, or after its first [`EARLY_REPLICATES`] when the
+/// ratio is already [`EARLY_FACTOR`] times past it, and returns that ratio.
 fn first_half(
     rep: &Replicator,
     fits: &Fits,
@@ -936,21 +1021,27 @@ fn first_half(
             Out::Null(rep.null_drop(j - b_a, &fits.fair_only.fair))
         }
     };
-    let first = if gate.is_some() { b_a } else { jobs };
-    let mut outs = run_indexed(first, "fingerprint", job);
+    let ratio = |outs: &[Out]| {
+        let boot = outs.iter().filter_map(|o| match o {
+            Out::Boot(r) => Some(r.distance),
+            Out::Null(_) => None,
+        });
+        replicate_ratio(fits.full.distance, boot).unwrap_or(f64::INFINITY)
+    };
+    let mut outs = Vec::with_capacity(jobs);
     if let Some(max) = gate {
-        let ratio = replicate_ratio(
-            fits.full.distance,
-            outs.iter().filter_map(|o| match o {
-                Out::Boot(r) => Some(r.distance),
-                Out::Null(_) => None,
-            }),
-        );
-        match ratio {
-            Some(r) if r <= max => {}
-            other => return Err(other.unwrap_or(f64::INFINITY)),
+        // The same replicates in two steps: a clear misfit stops after the first.
+        let early = EARLY_REPLICATES.min(b_a);
+        outs = run_indexed(early, "fingerprint", job);
+        if ratio(&outs) > max * EARLY_FACTOR {
+            return Err(ratio(&outs));
+        }
+        outs.extend(run_indexed(b_a - early, "fingerprint", |j| job(early + j)));
+        if ratio(&outs) > max {
+            return Err(ratio(&outs));
         }
     }
+    let first = outs.len();
     outs.extend(run_indexed(jobs - first, "fingerprint", |j| job(first + j)));
     let (mut reps, mut null) = (Vec::with_capacity(b_a), Vec::new());
     for o in outs {
@@ -1174,7 +1265,7 @@ fn analyse_gated(
     seed: u64,
     proc_: Procedure,
     gate: Option<f64>,
-) -> Result<Analysis, f64> {
+) -> Result<Analysis, Box<Stopped>> {
     let fits = Fits::run(st, settings, seed, &proc_);
     let rep = Replicator {
         st,
@@ -1183,7 +1274,10 @@ fn analyse_gated(
         proc_,
         stream: "fingerprint",
     };
-    let (mut reps, null) = first_half(&rep, &fits, settings, gate)?;
+    let (mut reps, null) = match first_half(&rep, &fits, settings, gate) {
+        Ok(halves) => halves,
+        Err(ratio) => return Err(Box::new(Stopped { proc_, fits, ratio })),
+    };
     let test = no_fraud_test(fits.drop(), null);
     let fraud_selected = test.p_value < SELECT_P;
     let correct_bias = settings.model == FingerprintModel::Default;
@@ -1243,6 +1337,7 @@ fn analyse_gated(
         replicates: reps,
         corrected_replicates: world_b,
         alternatives: Vec::new(),
+        sample: None,
     };
     reconcile(&mut a);
     Ok(a)

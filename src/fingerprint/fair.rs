@@ -156,18 +156,19 @@ pub fn size_class(u: f32) -> usize {
 impl SizeCovariate {
     /// The covariate of stations `st`.
     pub fn of(st: &Stations) -> SizeCovariate {
-        let mut by_group: Vec<Vec<usize>> = vec![Vec::new(); st.n_groups()];
+        // Keys pack (registered, position): unique, so an unstable sort is exact.
+        let mut by_group: Vec<Vec<u64>> = vec![Vec::new(); st.n_groups()];
         for i in 0..st.len() {
             if let Some(list) = by_group.get_mut(st.group[i] as usize) {
-                list.push(i);
+                list.push((u64::from(st.registered[i]) << 32) | i as u64);
             }
         }
         let mut rank = vec![0f32; st.len()];
         for list in &mut by_group {
-            list.sort_by_key(|&i| (st.registered[i], i));
+            list.sort_unstable();
             let n = list.len() as f64;
-            for (r, &i) in list.iter().enumerate() {
-                rank[i] = ((r as f64 + 0.5) / n) as f32;
+            for (r, &key) in list.iter().enumerate() {
+                rank[(key & 0xffff_ffff) as usize] = ((r as f64 + 0.5) / n) as f32;
             }
         }
         SizeCovariate { rank }
@@ -285,10 +286,13 @@ pub fn in_fair_corner(t: f64, s: f64) -> bool {
 /// a group to enter that measurement.
 const MIN_CELL: usize = 8;
 
-/// The statistics of stations `items`, with residuals taken under covariates `cov`.
+/// The statistics of stations `items`, with residuals taken under covariates `cov`;
+/// the covariate slopes are measured only when `measure` (a plain model has none to
+/// match, and they cost most of the work).
 pub fn fair_stats(
     n_groups: usize,
     cov: &Covariates,
+    measure: bool,
     items: impl Iterator<Item = StationPoint>,
 ) -> FairStats {
     let mut by: Vec<Vec<StationPoint>> = vec![Vec::new(); n_groups];
@@ -304,7 +308,7 @@ pub fn fair_stats(
     let mut acc = Accumulated::default();
     let groups = by
         .iter()
-        .map(|v| group_fair_stats(v, cov, &mut acc))
+        .map(|v| group_fair_stats(v, cov, measure, &mut acc))
         .collect();
     FairStats {
         groups,
@@ -392,12 +396,20 @@ fn turnout_contrast(rows: &[(f64, f64)]) -> Option<(f64, f64)> {
 }
 
 /// One group's part of [`fair_stats`] (`v` holds logits).
-fn group_fair_stats(v: &[StationPoint], cov: &Covariates, acc: &mut Accumulated) -> GroupStats {
+fn group_fair_stats(
+    v: &[StationPoint],
+    cov: &Covariates,
+    measure: bool,
+    acc: &mut Accumulated,
+) -> GroupStats {
     let n = v.len() as f64;
-    if let (Some(t), Some(s)) = (
-        class_profile(v, |p| p.turnout),
-        class_profile(v, |p| p.share),
-    ) {
+    let profiles = || {
+        Some((
+            class_profile(v, |p| p.turnout)?,
+            class_profile(v, |p| p.share)?,
+        ))
+    };
+    if let Some((t, s)) = measure.then(profiles).flatten() {
         for k in 0..SIZE_CLASSES {
             acc.turnout_size[k] += n * t[k];
             acc.share_size[k] += n * s[k];
@@ -411,7 +423,7 @@ fn group_fair_stats(v: &[StationPoint], cov: &Covariates, acc: &mut Accumulated)
             (p.turnout - ot, p.share - os)
         })
         .collect();
-    if let Some((dt, ds)) = turnout_contrast(&rows) {
+    if let Some((dt, ds)) = measure.then(|| turnout_contrast(&rows)).flatten() {
         acc.turnout_num += n * dt * ds;
         acc.turnout_den += n * dt * dt;
     }
@@ -426,11 +438,17 @@ fn group_fair_stats(v: &[StationPoint], cov: &Covariates, acc: &mut Accumulated)
     }
 }
 
-/// Observed statistics of `st` under covariates `cov`.
-pub fn observed_fair_stats(st: &Stations, size: &SizeCovariate, cov: &Covariates) -> FairStats {
+/// Observed statistics of `st` under covariates `cov` (slopes when `measure`).
+pub fn observed_fair_stats(
+    st: &Stations,
+    size: &SizeCovariate,
+    cov: &Covariates,
+    measure: bool,
+) -> FairStats {
     fair_stats(
         st.n_groups(),
         cov,
+        measure,
         (0..st.len()).map(|i| StationPoint {
             group: st.group[i],
             rank: size.rank[i],
@@ -520,12 +538,14 @@ pub const MIN_SPREAD: f64 = 0.01;
 pub fn initial_fair_logit(st: &Stations, size: &SizeCovariate, covariates: bool) -> FairModel {
     let mut cov = Covariates::NONE;
     if covariates {
-        let raw = observed_fair_stats(st, size, &cov).slopes;
+        let raw = observed_fair_stats(st, size, &cov, true).slopes;
         cov.turnout_size = raw.turnout_size;
         cov.share_size = raw.share_size;
-        cov.share_turnout = observed_fair_stats(st, size, &cov).slopes.share_turnout;
+        cov.share_turnout = observed_fair_stats(st, size, &cov, true)
+            .slopes
+            .share_turnout;
     }
-    let observed = observed_fair_stats(st, size, &cov);
+    let observed = observed_fair_stats(st, size, &cov, false);
     let stats = observed.groups;
     let groups = stats
         .iter()

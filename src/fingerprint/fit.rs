@@ -25,7 +25,7 @@
 use serde::Serialize;
 
 use super::fair::{
-    FairStats, SizeCovariate, StationPoint, correct_fair, fair_stats, in_fair_corner,
+    Covariates, FairStats, SizeCovariate, StationPoint, correct_fair, fair_stats, in_fair_corner,
     initial_fair_logit, observed_fair_stats,
 };
 use super::model::{
@@ -547,7 +547,7 @@ impl CellMemo {
 }
 
 impl<'a> Engine<'a> {
-    fn new(st: &Stations, crn: &'a Crn, proc_: &Procedure) -> Engine<'a> {
+    fn new(st: &Stations, size: &SizeCovariate, crn: &'a Crn, proc_: &Procedure) -> Engine<'a> {
         let n = crn.len();
         // A CRN drawn for other stations reads as empty stations rather than panicking.
         let get = |p: usize| crn.src[p] as usize;
@@ -558,7 +558,6 @@ impl<'a> Engine<'a> {
         let group = (0..n)
             .map(|p| st.group.get(get(p)).copied().unwrap_or(0))
             .collect();
-        let size = SizeCovariate::of(st);
         let rank = (0..n)
             .map(|p| size.rank.get(get(p)).copied().unwrap_or(0.5))
             .collect();
@@ -913,11 +912,12 @@ impl<'a> Engine<'a> {
 
     /// Fair statistics of the simulated stations in their current state, with
     /// residuals under covariates `cov`.
-    fn sim_stats(&self, n_groups: usize, cov: &super::fair::Covariates) -> FairStats {
+    fn sim_stats(&self, n_groups: usize, cov: &Covariates, measure: bool) -> FairStats {
         let n = self.n();
         fair_stats(
             n_groups,
             cov,
+            measure,
             (0..n).filter_map(|p| {
                 let (x, xa) = if p < self.k_ext {
                     self.ext_x(p)
@@ -1169,7 +1169,7 @@ fn fit_engine<'a>(
         (None, FingerprintModel::Default) => initial_fair_logit(st, &size, proc_.covariates),
         (None, FingerprintModel::Paper) => paper_fair(st),
     };
-    let mut engine = Engine::new(st, crn, proc_);
+    let mut engine = Engine::new(st, &size, crn, proc_);
     engine.set_fair(&fair);
     // The paper holds θ at the fair turnout spread.
     let paper_theta = fair
@@ -1204,11 +1204,17 @@ fn fit_engine<'a>(
         s.engine.fair_only();
     }
     if proc_.correct_fair && given_fair.is_none() {
+        let measure = proc_.covariates;
+        // The observed side changes only with the covariates (never, in a plain model).
+        let mut obs: Option<(Covariates, FairStats)> = None;
         for _ in 0..FAIR_ITERATIONS {
             let cov = fair.covariates;
-            let obs = observed_fair_stats(st, &size, &cov);
-            let sim = s.engine.sim_stats(st.n_groups(), &cov);
-            let change = correct_fair(&mut fair, &obs, &sim, &s.engine.sizes, proc_.covariates);
+            if obs.as_ref().is_none_or(|(c, _)| *c != cov) {
+                obs = Some((cov, observed_fair_stats(st, &size, &cov, measure)));
+            }
+            let obs = &obs.as_ref().expect("set above").1;
+            let sim = s.engine.sim_stats(st.n_groups(), &cov, measure);
+            let change = correct_fair(&mut fair, obs, &sim, &s.engine.sizes, measure);
             s.engine.set_fair(&fair);
             if with_fraud {
                 s.eval(x.0, x.1);
@@ -1478,8 +1484,9 @@ mod tests {
         let st = world(3000, Fraud::NONE, 1);
         let crn = Crn::draw(&st, 2, &mut batch_rng(1, "crn", 0));
         let proc_ = Procedure::of(FingerprintModel::Default);
-        let mut e = Engine::new(&st, &crn, &proc_);
-        e.set_fair(&initial_fair_logit(&st, &SizeCovariate::of(&st), true));
+        let size = SizeCovariate::of(&st);
+        let mut e = Engine::new(&st, &size, &crn, &proc_);
+        e.set_fair(&initial_fair_logit(&st, &size, true));
         let d = e.profile(0.2, 1.0);
         let (ki, ke) = (e.k_inc, e.k_ext);
         e.rebuild();

@@ -10,4 +10,5 @@ pub mod fair;
 pub mod fit;
 pub mod maps;
 pub mod model;
+pub mod sample;
 pub mod stuffing;

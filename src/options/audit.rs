@@ -120,6 +120,7 @@ fn fingerprint(args: &AuditArgs) -> Result<Fingerprint, OptionError> {
     Ok(Fingerprint {
         margin: args.fingerprint_margin,
         binning,
+        max_stations: args.fingerprint_max_stations,
         ..Fingerprint::with_model(model).with_replicates(
             args.fingerprint_replicates,
             args.fingerprint_null_replicates,

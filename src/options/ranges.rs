@@ -46,6 +46,16 @@ pub fn fingerprint_null_replicates(s: &str) -> Result<usize, RangeError> {
     count(s, 5, MAX_REPLICATES, 30)
 }
 
+/// `--fingerprint-max-stations`: 0 fits every station; a sample needs a thousand.
+pub fn fingerprint_max_stations(s: &str) -> Result<usize, RangeError> {
+    match s.trim() {
+        "0" => Ok(0),
+        _ => count(s, 1_000, u64::MAX, 100_000).map_err(|e| RangeError {
+            expected: format!("0 (every station) or {}", e.expected),
+        }),
+    }
+}
+
 /// `--integer-percent-replicates`: 0 turns the Monte Carlo off.
 pub fn integer_percent_replicates(s: &str) -> Result<usize, RangeError> {
     count(
@@ -155,6 +165,16 @@ mod tests {
         for bad in ["0", "1", "-1", "1.5", "nan", "NaN", "inf", "abc", ""] {
             let e = alpha(bad).unwrap_err();
             assert_eq!(e.to_string(), "must be in (0, 1), e.g. 0.01", "{bad}");
+        }
+    }
+
+    #[test]
+    fn max_stations_takes_zero_or_a_thousand_and_more() {
+        assert_eq!(fingerprint_max_stations("0"), Ok(0));
+        assert_eq!(fingerprint_max_stations("1000"), Ok(1000));
+        let msg = "must be 0 (every station) or a whole number, 1000 or more, e.g. 100000";
+        for bad in ["999", "-1", "2.5", "all", ""] {
+            assert_eq!(fingerprint_max_stations(bad).unwrap_err().to_string(), msg);
         }
     }
 

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::{CheckResult, Family, InputSummary, RegionReport, Report};
-use crate::stats::format::p_value;
+use crate::stats::format::{group, p_value};
 
 /// How many rejected rows the text report lists (the JSON lists them all).
 pub const REJECTED_SHOWN: usize = 10;
@@ -433,30 +433,9 @@ fn num(x: f64) -> String {
     }
 }
 
-/// 12345678 -> "12,345,678".
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (k, ch) in s.chars().enumerate() {
-        if k > 0 && (s.len() - k) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn groups_thousands() {
-        assert_eq!(group(0), "0");
-        assert_eq!(group(999), "999");
-        assert_eq!(group(1000), "1,000");
-        assert_eq!(group(12_345_678), "12,345,678");
-    }
 
     #[test]
     fn plurals_agree() {

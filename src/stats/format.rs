@@ -35,9 +35,30 @@ pub fn format_percent(share: f64) -> String {
     format!("{:.1}%", 100.0 * share)
 }
 
+/// 12345678 -> "12,345,678".
+pub fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (k, ch) in s.chars().enumerate() {
+        if k > 0 && (s.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1000), "1,000");
+        assert_eq!(group(12_345_678), "12,345,678");
+    }
 
     #[test]
     fn p_values_read_naturally() {
