@@ -114,28 +114,37 @@ impl FairModel {
     /// rank `rank` in its group (see [`SizeCovariate`]).
     #[inline]
     pub fn turnout(&self, g: u32, zt: f64, rank: f32) -> f64 {
-        let p = self.group(g);
-        match self.shape {
-            FairShape::LogitNormal => {
-                let (t, _) = self.covariates.at_rank(rank);
-                logistic(p.turnout_center + t + p.turnout_spread * zt)
-            }
-            FairShape::Normal => (p.turnout_center + p.turnout_spread * zt).clamp(0.0, 1.0),
-        }
+        self.draw(g, zt, 0.0, rank).0
     }
 
     /// Fair winner share in group `g` for standard normal draws `zt` (the turnout's,
     /// see [`FairModel::turnout`]) and `zs`, at size rank `rank`.
     #[inline]
     pub fn share(&self, g: u32, zt: f64, zs: f64, rank: f32) -> f64 {
+        self.draw(g, zt, zs, rank).1
+    }
+
+    /// Fair turnout and winner share together (the size effects looked up once).
+    #[inline]
+    pub fn draw(&self, g: u32, zt: f64, zs: f64, rank: f32) -> (f64, f64) {
         let p = self.group(g);
         match self.shape {
             FairShape::LogitNormal => {
-                let (_, s) = self.covariates.at_rank(rank);
+                let (t, s) = if self.covariates == Covariates::NONE {
+                    (0.0, 0.0)
+                } else {
+                    self.covariates.at_rank(rank)
+                };
                 let linked = self.covariates.share_turnout * p.turnout_spread * zt;
-                logistic(p.share_center + s + linked + p.share_spread * zs)
+                (
+                    logistic(p.turnout_center + t + p.turnout_spread * zt),
+                    logistic(p.share_center + s + linked + p.share_spread * zs),
+                )
             }
-            FairShape::Normal => (p.share_center + p.share_spread * zs).clamp(0.0, 1.0),
+            FairShape::Normal => (
+                (p.turnout_center + p.turnout_spread * zt).clamp(0.0, 1.0),
+                (p.share_center + p.share_spread * zs).clamp(0.0, 1.0),
+            ),
         }
     }
 }

@@ -606,8 +606,7 @@ impl<'a> Engine<'a> {
             let n = self.reg[p];
             let g = self.group[p];
             let (zt, x) = (self.crn.zt[p], self.rank[p]);
-            let a = fair.turnout(g, zt, x);
-            let nu = fair.share(g, zt, self.crn.zs[p], x);
+            let (a, nu) = fair.draw(g, zt, self.crn.zs[p], x);
             let b0 = round_clamped(n * a + self.crn.zb[p] * (n * a * (1.0 - a)).sqrt(), n);
             let v0 = b0 - round_clamped(b0 * self.inv[p], b0);
             let w0 = round_clamped(v0 * nu + self.crn.zw[p] * (v0 * nu * (1.0 - nu)).sqrt(), v0);

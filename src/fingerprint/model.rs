@@ -346,11 +346,11 @@ pub fn simulate_each(
         let g = template.group[i];
         let zt: f64 = rng.sample(StandardNormal);
         let zs: f64 = rng.sample(StandardNormal);
-        let x = size.rank[i];
-        let b0 = binomial(n, fair.turnout(g, zt, x), rng);
+        let (turnout, share) = fair.draw(g, zt, zs, size.rank[i]);
+        let b0 = binomial(n, turnout, rng);
         let i0 = binomial(b0, template.invalid_rate(i), rng);
         let v0 = b0 - i0;
-        let w0 = binomial(v0, fair.share(g, zt, zs, x), rng);
+        let w0 = binomial(v0, share, rng);
         let u: f64 = rng.random();
         let zx: f64 = rng.sample(StandardNormal);
         let kind = fraud_kind(u, fraud);
