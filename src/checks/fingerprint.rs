@@ -27,6 +27,8 @@ use crate::stats::format::{format_p, group};
 
 const ID: &str = "fingerprint";
 const SUBJECT: &str = "winner-share";
+/// The report's default alpha, which [`Fingerprint::alpha`] follows.
+const DEFAULT_ALPHA: f64 = 0.01;
 /// Fewer stations cannot pin a 50×50 histogram down.
 pub const MIN_STATIONS: usize = 200;
 
@@ -45,6 +47,9 @@ pub struct Fingerprint {
     pub binning: BinningChoice,
     /// Stations fitted at most; larger elections are sampled (0: all).
     pub max_stations: usize,
+    /// The report's alpha: the other fair model is read only where the reported reading
+    /// could flag at it.
+    pub alpha: f64,
 }
 
 impl Default for Fingerprint {
@@ -57,6 +62,7 @@ impl Default for Fingerprint {
             margin: s.margin,
             binning: s.binning,
             max_stations: s.max_stations,
+            alpha: DEFAULT_ALPHA,
         }
     }
 }
@@ -87,6 +93,7 @@ impl Fingerprint {
             margin: self.margin,
             binning: self.binning,
             max_stations: self.max_stations,
+            alternative_below: self.alpha,
             ..Settings::default()
         }
     }

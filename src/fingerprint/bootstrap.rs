@@ -66,6 +66,10 @@ pub struct Settings {
     /// Stations the fit uses at most: larger elections are fitted on a random sample
     /// of this many (0: all; see [`super::sample`]).
     pub max_stations: usize,
+    /// The other fair model is read only when the reported p-value is below this (the
+    /// report's alpha): its reading can only raise the p-value, so above it the flag
+    /// cannot depend on it. 1 reads it always.
+    pub alternative_below: f64,
 }
 
 /// Stations the fit uses at most by default (`--fingerprint-max-stations`; see [`super::sample`]).
@@ -123,6 +127,7 @@ impl Default for Settings {
             margin: DEFAULT_MARGIN,
             binning: BinningChoice::Auto,
             max_stations: DEFAULT_MAX_STATIONS,
+            alternative_below: 1.0,
         }
     }
 }
@@ -830,7 +835,7 @@ fn world_truth(fraud: &Fraud, sim: &Stations, planted: &SimTruth) -> [f64; 8] {
 /// the same seed, so that the report is the national one exactly.
 pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     let (mut a, stopped) = analyse_binned(st, settings, seed);
-    if settings.model == FingerprintModel::Default {
+    if settings.model == FingerprintModel::Default && a.p_value() < settings.alternative_below {
         let sd = (a.material.sd, a.material_extreme.sd);
         let alt = alternative_reading(st, settings, seed, a.procedure, stopped, sd);
         a.alternatives.push(alt);

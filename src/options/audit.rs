@@ -121,6 +121,7 @@ fn fingerprint(args: &AuditArgs) -> Result<Fingerprint, OptionError> {
         margin: args.fingerprint_margin,
         binning,
         max_stations: args.fingerprint_max_stations,
+        alpha: args.alpha,
         ..Fingerprint::with_model(model).with_replicates(
             args.fingerprint_replicates,
             args.fingerprint_null_replicates,
