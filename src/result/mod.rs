@@ -5,7 +5,7 @@ use serde::Serialize;
 
 pub mod charts;
 
-pub use charts::{Charts, DigitChart, FingerprintMaps, Heatmap, Histogram};
+pub use charts::{Charts, DigitChart, FingerprintMaps, Heatmap, Histogram, ScoreNull};
 
 use crate::data::{ColumnRole, ExclusionCount, LeftOutColumn, LineAccount, RejectedRow};
 
