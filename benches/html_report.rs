@@ -31,6 +31,7 @@ fn bench(c: &mut Criterion) {
         observed,
         fair,
         fraud,
+        ..
     }) = charts.fingerprint.as_mut()
     {
         *fair = Some(observed.clone());

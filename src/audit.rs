@@ -77,6 +77,7 @@ pub fn run_audit(data: &Dataset, opts: &AuditOptions) -> Report {
         seed: opts.checks.seed,
         alpha: opts.alpha,
         command: opts.command.clone(),
+        election: None,
         adjustment: format!(
             "Holm step-down over the {family_size} applicable results of flaggable checks; \
              first-digit and protocol-arithmetic are descriptive and never flagged"

@@ -129,6 +129,28 @@ fn row<'a>(c: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no row {name}"))
 }
 
+/// `name.html` beside `name.json`: one page, named for the election, that loads nothing
+/// from the network.
+fn assert_self_contained_html(out: &Path, name: &str) {
+    let path = out.join(format!("{name}.html"));
+    let page = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(page.starts_with("<!DOCTYPE html>"), "{}", path.display());
+    assert!(
+        page.contains(&format!(
+            "<h1>Election audit of {name}: <code>{name}.csv</code></h1>"
+        )),
+        "{name}.html does not name its election"
+    );
+    for attr in ["src=", "href=", "url("] {
+        for quote in ["", "\"", "'"] {
+            for scheme in ["http://", "https://", "//"] {
+                let link = format!("{attr}{quote}{scheme}");
+                assert!(!page.contains(&link), "{name}.html loads {link}…");
+            }
+        }
+    }
+}
+
 fn check<'a>(r: &'a Value, id: &str) -> &'a Value {
     r["checks"]
         .as_array()
@@ -174,6 +196,7 @@ fn rows_flags_errors_and_exit_status() {
         assert_eq!(r["rejected"], 0);
         assert!(r["error"].is_null());
         assert!(out.join(format!("{clean}.json")).is_file());
+        assert_self_contained_html(&out, clean);
     }
     let rigged = row(&c, "rigged");
     assert_eq!(rigged["flagged"], true);
@@ -207,6 +230,14 @@ fn rows_flags_errors_and_exit_status() {
     assert!(err.contains("no-such-file.csv: cannot read"), "{err}");
     assert_eq!(missing["flagged"], false);
     assert!(!out.join("missing.json").exists());
+    assert!(!out.join("missing.html").exists());
+    // The fingerprint's maps are drawn where it ran.
+    assert_self_contained_html(&out, "stuffed");
+    let page = std::fs::read_to_string(out.join("stuffed.html")).unwrap();
+    assert!(
+        page.contains("simulated from the fitted fair model"),
+        "no fitted fair map in stuffed.html"
+    );
     let bad = row(&c, "bad-header")["error"].as_str().unwrap().to_string();
     assert!(bad.contains("'electorate_2024': no such column"), "{bad}");
 
@@ -266,6 +297,7 @@ fn shards_merge_into_the_bytes_of_one_run() {
     assert_eq!(run(&["batch", m, "-q", "-o", whole.to_str().unwrap()]), 2);
     let expected = files(&whole);
     assert!(expected.contains_key("comparison.csv") && expected.contains_key("clean-c.json"));
+    assert!(expected.contains_key("clean-c.html") && expected.contains_key("rigged.html"));
 
     for n in 1..=3 {
         let mut dirs = Vec::new();
@@ -286,8 +318,14 @@ fn shards_merge_into_the_bytes_of_one_run() {
             assert_eq!(code == 2, has_missing, "shard {shard} exit {code}");
             let produced = files(&out);
             for (k, name) in names.iter().enumerate() {
-                let here = produced.contains_key(&format!("{name}.json"));
-                assert_eq!(here, k % n == i && *name != "missing", "{name} in {shard}");
+                for ext in ["json", "html"] {
+                    let here = produced.contains_key(&format!("{name}.{ext}"));
+                    assert_eq!(
+                        here,
+                        k % n == i && *name != "missing",
+                        "{name}.{ext} in {shard}"
+                    );
+                }
             }
             if n > 1 {
                 assert!(!produced.contains_key("comparison.csv"));

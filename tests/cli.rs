@@ -568,6 +568,7 @@ fn stations_out_lists_every_station_with_its_anomaly_score() {
         "integer_turnout",
         "fp_turnout_bin",
         "anomaly_score",
+        "anomaly_tail",
     ] {
         assert!(header.contains(&col), "missing column {col}");
     }
@@ -578,6 +579,9 @@ fn stations_out_lists_every_station_with_its_anomaly_score() {
     for r in &rows {
         let score: f64 = r[idx("anomaly_score")].parse().unwrap();
         assert!(score >= 0.0);
+        // Without the fingerprint there is no fitted fair model to simulate a null from.
+        assert_eq!(r[idx("anomaly_tail")], "");
+        assert_eq!(r[idx("fp_expected_fair")], "");
         if r[idx("integer_turnout")] == "1" {
             hit.push(score)
         } else {

@@ -33,11 +33,18 @@ pub struct ReportWriter {
     pub render: fn(&Report) -> String,
 }
 
-/// The formats each election's report is written in; add a renderer here to add one.
-pub const REPORT_WRITERS: &[ReportWriter] = &[ReportWriter {
-    extension: "json",
-    render: report::render_json,
-}];
+/// The formats each election's report is written in, beside each other; add a renderer
+/// here to add one.
+pub const REPORT_WRITERS: &[ReportWriter] = &[
+    ReportWriter {
+        extension: "json",
+        render: report::render_json,
+    },
+    ReportWriter {
+        extension: "html",
+        render: report::render_html,
+    },
+];
 
 /// Errors of a batch as a whole (an election's own failure is recorded in its row).
 #[derive(Debug, Error)]

@@ -152,6 +152,8 @@ fn audit_one(e: &Election, output: &Path) -> Row {
 
 fn audit_report(e: &Election) -> Result<Report, Error> {
     let mut settings = AuditSettings::from_args(&e.args, &e.recorded)?;
+    // The HTML report draws them.
+    settings.audit.checks.charts = true;
     if let Some(inline) = &e.columns {
         settings.load.spec = inline.clone().overridden_by(settings.load.spec);
     }
@@ -163,5 +165,6 @@ fn audit_report(e: &Election) -> Result<Report, Error> {
     // The path as the manifest writes it, so the report does not depend on where the
     // batch was started.
     report.input.path = e.path.clone();
+    report.election = Some(e.name.clone());
     Ok(report)
 }

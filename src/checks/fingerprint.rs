@@ -16,13 +16,14 @@ use crate::fingerprint::bootstrap::{
     SELECT_P, Settings, fair_model_name,
 };
 use crate::fingerprint::fit::{Binning, CORNER, Distance, Grid, OWN_GRID_STATIONS};
-use crate::fingerprint::maps::simulated_map;
+use crate::fingerprint::maps::{null_copies, null_scores, score_cells, simulated_map};
 pub use crate::fingerprint::model::FingerprintModel;
 use crate::fingerprint::model::Fraud;
 use crate::fingerprint::model::{FairShape, LeftOut, Stations, logistic};
 use crate::fingerprint::sample::analyse_sampled;
-use crate::result::charts::{Charts, Heatmap, fingerprint_charts};
+use crate::result::charts::{Charts, Heatmap, ScoreNull, fingerprint_charts};
 use crate::result::{CheckResult, Effect, Family};
+use crate::stats::anomaly::GRID;
 use crate::stats::format::{format_p, group};
 
 const ID: &str = "fingerprint";
@@ -751,7 +752,8 @@ impl Check for Fingerprint {
 }
 
 /// The observed fingerprint, and beside it the same stations simulated from the fitted
-/// fair model and from the fitted fair model with its stuffing.
+/// fair model and from the fitted fair model with its stuffing; and the clean stations
+/// simulated from the fair model that put `--stations-out`'s score on a scale.
 fn charts(ctx: &CheckContext, a: &Analysis) -> Charts {
     let mut charts = fingerprint_charts(ctx.data);
     let Some(maps) = charts.fingerprint.as_mut() else {
@@ -768,7 +770,14 @@ fn charts(ctx: &CheckContext, a: &Analysis) -> Charts {
         counts: simulated_map(&st, fair, fraud, seed, maps.observed.columns()),
         ..maps.observed.clone()
     };
-    maps.fair = Some(map(&Fraud::NONE));
+    let fair_map = map(&Fraud::NONE);
+    maps.score_null = fair_map.regrid(GRID).map(|expected| ScoreNull {
+        observed: score_cells(&st),
+        scores: null_scores(&st, fair, seed, &expected),
+        expected,
+        copies: null_copies(st.len()),
+    });
+    maps.fair = Some(fair_map);
     if a.fraud_selected {
         maps.fraud = Some(map(&a.fit.fraud));
     }

@@ -330,6 +330,16 @@ pub struct SimStation {
     pub moved: u64,
 }
 
+impl SimStation {
+    /// Turnout and the winner's share of valid votes.
+    pub fn rates(&self) -> (f64, f64) {
+        (
+            f64::from(self.ballots) / f64::from(self.registered.max(1)),
+            f64::from(self.winner) / f64::from(self.valid.max(1)),
+        )
+    }
+}
+
 /// Simulates one station per template station from `fair` plus `fraud`, with binomial
 /// noise and whole added and moved votes, and hands each to `sink`. Stations left with
 /// no valid votes are skipped, as the fit would leave them out.
@@ -406,10 +416,7 @@ pub fn simulate_stations(
             }
         }
         truth.ballots_added += s.added as f64;
-        let (t, sh) = (
-            f64::from(s.ballots) / f64::from(s.registered.max(1)),
-            f64::from(s.winner) / f64::from(s.valid.max(1)),
-        );
+        let (t, sh) = s.rates();
         if s.added > 0 && in_fair_corner(t, sh) {
             truth.corner_ballots_added += s.added as f64;
         }

@@ -67,18 +67,24 @@ pub fn esc(s: &str) -> String {
 /// The report as one HTML page.
 pub fn render_html(r: &Report) -> String {
     let mut o = String::with_capacity(1 << 20);
+    // A batch names its elections; a single audit, its file.
+    let (title, heading) = match &r.election {
+        Some(name) => (
+            format!("{} ({})", esc(name), esc(&r.input.path)),
+            format!("{}: <code>{}</code>", esc(name), esc(&r.input.path)),
+        ),
+        None => (
+            esc(&r.input.path),
+            format!("<code>{}</code>", esc(&r.input.path)),
+        ),
+    };
     let _ = write!(
         o,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>elaudit report: {}</title><style>{STYLE}</style></head><body>\n",
-        esc(&r.input.path)
+         <title>elaudit report: {title}</title><style>{STYLE}</style></head><body>\n"
     );
-    let _ = writeln!(
-        o,
-        "<h1>Election audit of <code>{}</code></h1>",
-        esc(&r.input.path)
-    );
+    let _ = writeln!(o, "<h1>Election audit of {heading}</h1>");
     verdict(&mut o, r);
     checks(&mut o, r);
     if let Some(regions) = &r.regions {

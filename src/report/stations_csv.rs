@@ -10,39 +10,39 @@
 //! - `round5_turnout`, `round5_share`: the rounded percentage is a multiple of 5;
 //! - `arithmetic`: the protocol-arithmetic kinds the station fails, `;`-separated;
 //! - `fp_turnout_bin`, `fp_share_bin`: the station's cell in the fingerprint's 50×50 grid;
-//!   `fp_observed`: stations in that cell; `fp_expected_fair`: stations the fitted fair model
-//!   (logit-normal per region, from the `fingerprint` result) expects there;
-//! - `anomaly_score`, defined as the sum of
-//!   - `-log10 p` for each integer percentage the station shows (rare at a large station,
-//!     common at a small one, so it weighs by how surprising the coincidence is),
-//!   - 2 for each protocol-arithmetic kind it fails,
-//!   - `log10((fp_observed + 1) / (fp_expected_fair + 1))` when positive: how crowded its
-//!     fingerprint cell is beyond the fair model.
+//!   `fp_observed`: the fingerprint's stations in that cell (every station with a turnout
+//!   and a share when it did not run); `fp_expected_fair`: stations its fitted fair model
+//!   expects there;
+//! - `anomaly_score` ([`crate::stats::anomaly::score`]): `-log10 p` per whole percentage
+//!   shown, 2 per protocol-arithmetic kind failed, and the cell's crowding beyond the fair
+//!   model;
+//! - `anomaly_tail`: the share of clean stations simulated from the fitted fair model
+//!   (the result's [`ScoreNull`]) that score at least as high, an empirical p-value; empty
+//!   when the fingerprint did not run.
 //!
-//!   A high score marks a protocol worth checking, not a fraudulent one.
+//! A high score or a small tail marks a protocol worth checking, not a fraudulent one.
 
 use std::io::{self, Write};
 
-use super::Report;
+use super::{Report, ScoreNull};
 use crate::data::Dataset;
-use crate::stats::integer::{integer_probability, is_integer_percent};
+use crate::stats::anomaly::{GRID, cell, cell_index, score, whole_percent};
 
-/// Bins of the fingerprint grid on each axis.
-const GRID: usize = 50;
-
-/// Writes the per-station CSV for `data`, reading the fitted fingerprint from `report`.
+/// Writes the per-station CSV for `data`, reading the fitted fingerprint and the score's
+/// null from `report`.
 pub fn write_stations_csv(data: &Dataset, report: &Report, w: impl Write) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
-    let observed = observed_cells(data);
-    let expected = expected_cells(report);
+    let null = score_null(report);
+    let all = null.is_none().then(|| observed_cells(data));
+    let observed = null.map_or_else(|| all.as_deref().unwrap_or(&[]), |n| &n.observed[..]);
     out.write_record(HEADER)?;
     for i in 0..data.stations.len() {
-        out.write_record(station_row(data, i, &observed, expected.as_deref()))?;
+        out.write_record(station_row(data, i, observed, null))?;
     }
     out.flush()
 }
 
-const HEADER: [&str; 23] = [
+const HEADER: [&str; 24] = [
     "line",
     "station",
     "region",
@@ -66,6 +66,7 @@ const HEADER: [&str; 23] = [
     "fp_observed",
     "fp_expected_fair",
     "anomaly_score",
+    "anomaly_tail",
 ];
 
 /// Station `i`'s fields, in [`HEADER`]'s order.
@@ -73,8 +74,8 @@ fn station_row(
     data: &Dataset,
     i: usize,
     observed: &[u64],
-    expected: Option<&[f64]>,
-) -> [String; 23] {
+    null: Option<&ScoreNull>,
+) -> [String; 24] {
     let s = &data.stations[i];
     let winner = data.votes_of(i).get(data.winner).copied().unwrap_or(0);
     let reg = s.registered.unwrap_or(0);
@@ -82,29 +83,13 @@ fn station_row(
     let cast = s.valid.saturating_add(s.invalid);
     let share = data.winner_share(i);
     let result = (cast > 0).then(|| winner as f64 / cast as f64);
-    let mut score = 0.0;
-    let int_t = turnout.map(|_| is_integer_percent(s.ballots, reg));
-    let p_t = turnout.map(|t| integer_probability(reg, t));
-    let int_r = result.map(|_| is_integer_percent(winner, cast));
-    let p_r = result.map(|r| integer_probability(cast, r));
-    for (hit, p) in [(int_t, p_t), (int_r, p_r)] {
-        if let (Some(true), Some(p)) = (hit, p) {
-            score += -p.max(1e-300).log10();
-        }
-    }
+    let whole_t = turnout.and(whole_percent(s.ballots, reg));
+    let whole_r = whole_percent(winner, cast);
     let kinds = arithmetic_kinds(data, i);
-    score += 2.0 * kinds.len() as f64;
-    let cell = cell_of(data, i);
-    let (obs, exp) = match cell {
-        Some((a, b)) => (
-            Some(observed[a * GRID + b]),
-            expected.map(|e| e[a * GRID + b]),
-        ),
-        None => (None, None),
-    };
-    if let (Some(o), Some(e)) = (obs, exp) {
-        score += ((o as f64 + 1.0) / (e + 1.0)).log10().max(0.0);
-    }
+    let at = turnout.zip(share).map(|(t, sh)| cell(t, sh));
+    let obs = at.and_then(|c| observed.get(cell_index(c)).copied());
+    let exp = at.zip(null).map(|(c, n)| n.expected[cell_index(c)]);
+    let score = score(&[whole_t, whole_r], kinds.len(), obs.zip(exp));
     let region = s
         .region
         .and_then(|r| data.regions.get(r as usize))
@@ -122,19 +107,30 @@ fn station_row(
         opt(turnout),
         opt(share),
         opt(result),
-        flag(int_t).into(),
-        opt(p_t),
-        flag(int_r).into(),
-        opt(p_r),
+        flag(whole_t.map(|w| w.hit)).into(),
+        opt(whole_t.map(|w| w.p)),
+        flag(whole_r.map(|w| w.hit)).into(),
+        opt(whole_r.map(|w| w.p)),
         flag(turnout.map(|_| round5(s.ballots, reg))).into(),
         flag(share.map(|_| round5(winner, s.valid))).into(),
         kinds.join(";"),
-        cell.map(|c| c.0.to_string()).unwrap_or_default(),
-        cell.map(|c| c.1.to_string()).unwrap_or_default(),
+        at.map(|c| c.0.to_string()).unwrap_or_default(),
+        at.map(|c| c.1.to_string()).unwrap_or_default(),
         obs.map(|o| o.to_string()).unwrap_or_default(),
         opt(exp),
         fmt(score),
+        null.map(|n| tail(n.tail(score))).unwrap_or_default(),
     ]
+}
+
+/// A tail in fixed notation to 0.001, below that in scientific notation (it goes down to
+/// about 1e-5).
+fn tail(x: f64) -> String {
+    if x >= 1e-3 {
+        fmt(x)
+    } else {
+        format!("{x:.3e}")
+    }
 }
 
 fn fmt(x: f64) -> String {
@@ -178,46 +174,25 @@ fn arithmetic_kinds(data: &Dataset, i: usize) -> Vec<&'static str> {
     kinds
 }
 
-/// The station's fingerprint cell: turnout and winner share in 2% bins (1.0 in the last).
-fn cell_of(data: &Dataset, i: usize) -> Option<(usize, usize)> {
-    let t = data.stations[i].turnout()?;
-    let s = data.winner_share(i)?;
-    let bin = |x: f64| ((x * GRID as f64) as usize).min(GRID - 1);
-    Some((bin(t), bin(s)))
-}
-
+/// Stations with a turnout and a winner's share per cell, for when the fingerprint did not
+/// run (it counts its own stations).
 fn observed_cells(data: &Dataset) -> Vec<u64> {
     let mut cells = vec![0u64; GRID * GRID];
-    for i in 0..data.stations.len() {
-        if let Some((a, b)) = cell_of(data, i) {
-            cells[a * GRID + b] += 1;
+    for (i, s) in data.stations.iter().enumerate() {
+        if let (Some(t), Some(sh)) = (s.turnout(), data.winner_share(i)) {
+            cells[cell_index(cell(t, sh))] += 1;
         }
     }
     cells
 }
 
-/// Stations the fitted fair model expects in each cell: the fingerprint's fair map (its
-/// stations simulated from the fitted fair model, typed in the result's charts), summed
-/// onto this grid. `None` when the fingerprint did not run or drew no map.
-fn expected_cells(report: &Report) -> Option<Vec<f64>> {
+/// The fingerprint's cells and score null, when it ran and drew its fair map.
+fn score_null(report: &Report) -> Option<&ScoreNull> {
     let fp = report
         .checks
         .iter()
         .find(|c| c.id == "fingerprint" && c.applicable)?;
-    let map = fp.charts.fingerprint.as_ref()?.fair.as_ref()?;
-    let (cols, rows) = (map.columns(), map.rows());
-    if cols == 0 || rows == 0 || map.counts.len() != cols * rows {
-        return None;
-    }
-    let mut cells = vec![0.0; GRID * GRID];
-    for r in 0..rows {
-        for c in 0..cols {
-            // Map rows are the winner's share, columns turnout; cells are turnout-major.
-            let (t, sh) = (c * GRID / cols, r * GRID / rows);
-            cells[t * GRID + sh] += map.counts[r * cols + c];
-        }
-    }
-    Some(cells)
+    fp.charts.fingerprint.as_ref()?.score_null.as_ref()
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The typed pictures behind a result: what the HTML renderer draws. Binned here, so a
-//! chart's size does not grow with the number of stations.
+//! chart's size does not grow with the number of stations. Beside the fingerprint's maps,
+//! the null that puts `--stations-out`'s anomaly score on a scale.
 
 use rayon::prelude::*;
 
@@ -106,6 +107,51 @@ pub struct FingerprintMaps {
     pub fair: Option<Heatmap>,
     /// Simulated from the fitted fraud model, when available.
     pub fraud: Option<Heatmap>,
+    /// Anomaly scores of clean stations simulated from the fitted fair model, when available.
+    pub score_null: Option<ScoreNull>,
+}
+
+/// What `--stations-out` reads to score stations and put their scores on a scale: the
+/// fingerprint's cells on the score's grid ([`crate::stats::anomaly::GRID`] per axis,
+/// turnout-major), and the scores of its stations simulated without fraud.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreNull {
+    /// The fingerprint's stations per cell.
+    pub observed: Vec<u64>,
+    /// Stations the fitted fair model expects per cell (its map, summed onto the grid).
+    pub expected: Vec<f64>,
+    /// Scores of the simulated clean stations, ascending.
+    pub scores: Vec<f64>,
+    /// Copies of the fingerprint's stations simulated for `scores`.
+    pub copies: u64,
+}
+
+impl ScoreNull {
+    /// The share of simulated clean stations scoring at least `score`, counting the
+    /// station itself: (1 + #{null ≥ score}) / (1 + #null), an empirical p-value.
+    pub fn tail(&self, score: f64) -> f64 {
+        let below = self.scores.partition_point(|&s| s < score);
+        let at_least = self.scores.len() - below;
+        (1 + at_least) as f64 / (1 + self.scores.len()) as f64
+    }
+}
+
+impl Heatmap {
+    /// The counts summed onto a `grid`×`grid` grid laid out turnout-major (column = turnout,
+    /// row = share here); `None` when this map's axes do not hold its counts.
+    pub fn regrid(&self, grid: usize) -> Option<Vec<f64>> {
+        let (cols, rows) = (self.columns(), self.rows());
+        if cols == 0 || rows == 0 || self.counts.len() != cols * rows {
+            return None;
+        }
+        let mut cells = vec![0.0; grid * grid];
+        for r in 0..rows {
+            for c in 0..cols {
+                cells[(c * grid / cols) * grid + r * grid / rows] += self.counts[r * cols + c];
+            }
+        }
+        Some(cells)
+    }
 }
 
 /// Turnout (x) against the winner's share of valid votes (y), in percent, on a
@@ -143,6 +189,7 @@ pub fn fingerprint_charts(data: &Dataset) -> Charts {
             observed,
             fair: None,
             fraud: None,
+            score_null: None,
         }),
         ..Charts::default()
     }
@@ -291,6 +338,41 @@ mod tests {
         let h = percent_histogram("x", &[(50, 100), (0, 0), (5, 3)]);
         assert_eq!(h.observed[500], 1);
         assert_eq!(h.observed.iter().sum::<u64>(), 1);
+    }
+
+    #[test]
+    fn the_null_tail_counts_ties_and_the_station_itself() {
+        let null = ScoreNull {
+            observed: Vec::new(),
+            expected: Vec::new(),
+            scores: vec![0.0, 0.0, 0.5, 1.0, 2.0],
+            copies: 1,
+        };
+        assert_eq!(null.tail(0.0), 1.0);
+        assert_eq!(null.tail(1.0), 3.0 / 6.0);
+        assert_eq!(null.tail(1.5), 2.0 / 6.0);
+        assert_eq!(null.tail(9.0), 1.0 / 6.0);
+    }
+
+    #[test]
+    fn a_map_is_regridded_by_summing_its_cells() {
+        let edges: Vec<f64> = (0..=4).map(|k| 25.0 * f64::from(k)).collect();
+        let map = Heatmap {
+            x_edges: edges.clone(),
+            y_edges: edges,
+            // Row (share) 3, column (turnout) 0, and row 0, column 1.
+            counts: (0..16)
+                .map(|i| match i {
+                    12 => 5.0,
+                    1 => 2.0,
+                    _ => 0.0,
+                })
+                .collect(),
+            x_label: String::new(),
+            y_label: String::new(),
+        };
+        let cells = map.regrid(2).unwrap();
+        assert_eq!(cells, vec![2.0, 5.0, 0.0, 0.0]);
     }
 
     #[test]

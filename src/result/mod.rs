@@ -5,7 +5,7 @@ use serde::Serialize;
 
 pub mod charts;
 
-pub use charts::{Charts, DigitChart, FingerprintMaps, Heatmap, Histogram};
+pub use charts::{Charts, DigitChart, FingerprintMaps, Heatmap, Histogram, ScoreNull};
 
 use crate::data::{ColumnRole, ExclusionCount, LeftOutColumn, LineAccount, RejectedRow};
 
@@ -168,6 +168,9 @@ pub struct Report {
     pub seed: u64,
     pub alpha: f64,
     pub command: String,
+    /// The election's name in a batch manifest (`elaudit batch`); absent from `audit`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub election: Option<String>,
     /// How the flaggable p-values were adjusted.
     pub adjustment: String,
     pub input: InputSummary,

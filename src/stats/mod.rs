@@ -1,6 +1,7 @@
 //! Statistical building blocks shared by the checks.
 
 pub mod adjust;
+pub mod anomaly;
 pub mod beta_binomial;
 pub mod binomial;
 pub mod digits;
