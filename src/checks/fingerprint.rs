@@ -771,12 +771,16 @@ fn charts(ctx: &CheckContext, a: &Analysis) -> Charts {
         ..maps.observed.clone()
     };
     let fair_map = map(&Fraud::NONE);
-    maps.score_null = fair_map.regrid(GRID).map(|expected| ScoreNull {
-        observed: score_cells(&st),
-        scores: null_scores(&st, fair, seed, &expected),
-        expected,
-        copies: null_copies(st.len()),
-    });
+    let scores = ctx.options.station_scores;
+    maps.score_null = scores
+        .then(|| fair_map.regrid(GRID))
+        .flatten()
+        .map(|expected| ScoreNull {
+            observed: score_cells(&st),
+            scores: null_scores(&st, fair, seed, &expected),
+            expected,
+            copies: null_copies(st.len()),
+        });
     maps.fair = Some(fair_map);
     if a.fraud_selected {
         maps.fraud = Some(map(&a.fit.fraud));

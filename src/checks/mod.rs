@@ -55,6 +55,9 @@ pub struct CheckOptions {
     /// fingerprint's maps); off unless that renderer will read them, since the binning
     /// costs as much as some checks.
     pub charts: bool,
+    /// Build the null of the per-station anomaly score (`--stations-out` only: the HTML
+    /// report does not draw it, and it simulates the stations again).
+    pub station_scores: bool,
 }
 
 impl Default for CheckOptions {
@@ -67,6 +70,7 @@ impl Default for CheckOptions {
             anomalous_votes_replicates: anomalous_votes::DEFAULT_REPLICATES,
             small_stations: SmallStations::default(),
             charts: false,
+            station_scores: false,
         }
     }
 }

@@ -39,6 +39,7 @@ impl AuditSettings {
                 },
                 // The HTML report draws them; --stations-out reads the fitted fair map.
                 charts: args.format == Format::Html || args.stations_out.is_some(),
+                station_scores: args.stations_out.is_some(),
             },
             by_region: args.by_region,
             command: recorded_command(argv),
