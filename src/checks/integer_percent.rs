@@ -210,16 +210,16 @@ fn included(data: &Dataset) -> Included {
         .iter()
         .enumerate()
         .filter_map(|(i, s)| {
-            let reg = s.registered?;
-            let cast = s.valid.checked_add(s.invalid)?;
-            let win = *data.votes_of(i).get(data.winner)?;
+            let reg = u64::from(s.registered?);
+            let cast = u64::from(s.valid) + u64::from(s.invalid);
+            let win = u64::from(*data.votes_of(i).get(data.winner)?);
             let on_ballot = *data.on_ballot_of(i).get(data.winner)?;
             let ok = on_ballot
                 && cast > 0
                 && reg >= MIN_REGISTERED
                 && 100 * u128::from(s.ballots) <= 99 * u128::from(reg)
                 && 100 * u128::from(win) <= 99 * u128::from(cast);
-            ok.then_some((s.ballots, reg, win, cast))
+            ok.then_some((u64::from(s.ballots), reg, win, cast))
         })
         .collect();
     Included { counts }

@@ -143,7 +143,7 @@ fn station_rows(data: &Dataset, level: Level) -> Vec<Row> {
                 Level::Locality => s.locality?,
                 Level::Region => s.region?,
             };
-            let reg = s.registered.filter(|&r| r > 0)?;
+            let reg = u64::from(s.registered.filter(|&r| r > 0)?);
             let turnout = s.turnout()?;
             let on = *data.on_ballot_of(i).get(data.winner)?;
             let share = data.winner_share(i).filter(|_| on && s.ballots > 0)?;

@@ -76,14 +76,15 @@ fn station_row(
     expected: Option<&[f64]>,
 ) -> [String; 23] {
     let s = &data.stations[i];
-    let winner = data.votes_of(i).get(data.winner).copied().unwrap_or(0);
-    let reg = s.registered.unwrap_or(0);
+    let winner = u64::from(data.votes_of(i).get(data.winner).copied().unwrap_or(0));
+    let reg = u64::from(s.registered.unwrap_or(0));
+    let (ballots, valid) = (u64::from(s.ballots), u64::from(s.valid));
     let turnout = s.turnout();
-    let cast = s.valid.saturating_add(s.invalid);
+    let cast = valid + u64::from(s.invalid);
     let share = data.winner_share(i);
     let result = (cast > 0).then(|| winner as f64 / cast as f64);
     let mut score = 0.0;
-    let int_t = turnout.map(|_| is_integer_percent(s.ballots, reg));
+    let int_t = turnout.map(|_| is_integer_percent(ballots, reg));
     let p_t = turnout.map(|t| integer_probability(reg, t));
     let int_r = result.map(|_| is_integer_percent(winner, cast));
     let p_r = result.map(|r| integer_probability(cast, r));
@@ -112,7 +113,7 @@ fn station_row(
         .unwrap_or("");
     [
         s.line.to_string(),
-        s.id.clone(),
+        data.id(i).to_string(),
         region.to_string(),
         s.registered.map(|r| r.to_string()).unwrap_or_default(),
         s.ballots.to_string(),
@@ -126,8 +127,8 @@ fn station_row(
         opt(p_t),
         flag(int_r).into(),
         opt(p_r),
-        flag(turnout.map(|_| round5(s.ballots, reg))).into(),
-        flag(share.map(|_| round5(winner, s.valid))).into(),
+        flag(turnout.map(|_| round5(ballots, reg))).into(),
+        flag(share.map(|_| round5(winner, valid))).into(),
         kinds.join(";"),
         cell.map(|c| c.0.to_string()).unwrap_or_default(),
         cell.map(|c| c.1.to_string()).unwrap_or_default(),
@@ -169,10 +170,15 @@ fn arithmetic_kinds(data: &Dataset, i: usize) -> Vec<&'static str> {
             kinds.push("ballots-above-registered");
         }
     }
-    if r.ballots && r.valid && r.invalid && s.valid.saturating_add(s.invalid) != s.ballots {
+    if r.ballots
+        && r.valid
+        && r.invalid
+        && u64::from(s.valid) + u64::from(s.invalid) != u64::from(s.ballots)
+    {
         kinds.push("valid-plus-invalid-mismatch");
     }
-    if r.valid && data.votes_of(i).iter().sum::<u64>() != s.valid {
+    if r.valid && data.votes_of(i).iter().map(|&v| u64::from(v)).sum::<u64>() != u64::from(s.valid)
+    {
         kinds.push("candidates-sum-mismatch");
     }
     kinds
