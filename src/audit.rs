@@ -58,9 +58,10 @@ pub fn run_audit(data: &Dataset, opts: &AuditOptions) -> Report {
         })
         .collect();
     let ctx = CheckContext::new(data, &opts.checks);
-    // Checks run side by side; results keep registry order.
+    // Checks run one after another, each parallel inside: side by side, two checks'
+    // working sets on a million stations added up to a third more peak memory.
     let mut results: Vec<CheckResult> = checks
-        .par_iter()
+        .iter()
         .map(|c| c.run(&ctx))
         .collect::<Vec<_>>()
         .into_iter()
