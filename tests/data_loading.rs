@@ -41,6 +41,18 @@ fn cands(items: &[&str]) -> Vec<CandidateSpec> {
     items.iter().map(|&s| s.into()).collect()
 }
 
+/// National sums of registered, ballots, valid and invalid.
+fn totals(d: &Dataset) -> [u64; 4] {
+    let mut t = [0u64; 4];
+    for s in &d.stations {
+        let row = [s.registered.unwrap_or(0), s.ballots, s.valid, s.invalid];
+        for (t, v) in t.iter_mut().zip(row) {
+            *t += u64::from(v);
+        }
+    }
+    t
+}
+
 fn ids(d: &Dataset) -> Vec<&str> {
     d.ids.iter().collect()
 }
@@ -1081,13 +1093,7 @@ fn russia_2012_totals_match_the_readme() {
     // README: 95,415 stations, 109,860,331 registered, ballots cast (valid + invalid)
     // 71,701,665, turnout 65.27 %, Putin 45,602,075 = 64.35 % of valid.
     assert_eq!(d.stations.len(), 95_415);
-    let registered: u64 = d
-        .stations
-        .iter()
-        .filter_map(|s| s.registered.map(u64::from))
-        .sum();
-    let ballots: u64 = d.stations.iter().map(|s| u64::from(s.ballots)).sum();
-    let valid: u64 = d.stations.iter().map(|s| u64::from(s.valid)).sum();
+    let [registered, ballots, valid, _] = totals(&d);
     assert_eq!(registered, 109_860_331);
     assert_eq!(ballots, 71_701_665);
     assert_eq!(valid, 70_864_974);
@@ -1117,14 +1123,7 @@ fn poland_2020_round1_totals_match_the_readme() {
     assert_eq!(d.stations.len(), 27_225);
     assert_eq!(d.rejected.len(), 4);
     assert!(d.rejected.iter().all(|r| r.reason == "missing-value"));
-    let registered: u64 = d
-        .stations
-        .iter()
-        .filter_map(|s| s.registered.map(u64::from))
-        .sum();
-    let ballots: u64 = d.stations.iter().map(|s| u64::from(s.ballots)).sum();
-    let valid: u64 = d.stations.iter().map(|s| u64::from(s.valid)).sum();
-    let invalid: u64 = d.stations.iter().map(|s| u64::from(s.invalid)).sum();
+    let [registered, ballots, valid, invalid] = totals(&d);
     assert_eq!(registered, 30_204_241);
     assert_eq!(ballots, 19_486_433);
     assert_eq!(valid, 19_425_034);
@@ -1141,13 +1140,7 @@ fn poland_2020_round1_totals_match_the_readme() {
     let spec = common::columns_file("poland-pres-2020-round2.toml");
     let d = load(path.to_str().unwrap(), &opts(spec)).unwrap();
     assert_eq!(d.stations.len(), 27_227);
-    let registered: u64 = d
-        .stations
-        .iter()
-        .filter_map(|s| s.registered.map(u64::from))
-        .sum();
-    let ballots: u64 = d.stations.iter().map(|s| u64::from(s.ballots)).sum();
-    let valid: u64 = d.stations.iter().map(|s| u64::from(s.valid)).sum();
+    let [registered, ballots, valid, _] = totals(&d);
     assert_eq!(
         (registered, ballots, valid),
         (30_267_989, 20_638_465, 20_458_480)
