@@ -48,7 +48,7 @@ fn bench(c: &mut Criterion) {
     let pairs: Vec<(u64, u64)> = data
         .stations
         .iter()
-        .filter_map(|s| s.registered.map(|r| (s.ballots, r)))
+        .filter_map(|s| s.registered.map(|r| (s.ballots.into(), r.into())))
         .collect();
     let mut group = c.benchmark_group("html-report");
     group.sample_size(10);

@@ -344,8 +344,9 @@ fn degenerate_data_gives_results_without_panics() {
     assert!(r.summary.contains("no bootstrap interval"), "{}", r.summary);
     all_json(&r);
 
-    // Zero replicates, huge counts, no candidates, a winner index out of range.
-    let huge = 1u64 << 62;
+    // Zero replicates, the largest counts the dataset holds, no candidates, a winner index
+    // out of range.
+    let huge = u64::from(u32::MAX);
     let r = anomalous_votes_result(
         &dataset(&many(
             150,

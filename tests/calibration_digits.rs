@@ -24,8 +24,7 @@ use elaudit::checks::{Check, CheckContext, CheckOptions, DigitPairs, LastDigit, 
 use elaudit::simulate::{ElectionSpec, Simulated, SizeModel, simulate};
 use elaudit::stats::digits::second_digit;
 use elaudit::stats::smooth::{
-    Bandwidth, CountHistogram, DigitClasses, SECOND_DIGIT_BANDWIDTH, smooth_chi2,
-    smooth_class_shares,
+    Bandwidth, DigitClasses, SECOND_DIGIT_BANDWIDTH, smooth_chi2, smooth_class_shares,
 };
 use elaudit::stats::{chi2_sf, pearson_chi2};
 
@@ -233,7 +232,7 @@ fn explore_second_digit_bandwidths() {
             spec.fraud.invented_counts = fraud;
             let sim = simulate(&spec, 1000 + r as u64);
             for (si, s) in digit_subjects(&sim.dataset).iter().enumerate().take(6) {
-                let hist = CountHistogram::from_counts(&s.counts);
+                let hist = &s.hist;
                 let mut tally = [0u64; 10];
                 for (v, w) in hist.iter() {
                     if let Some(d) = second_digit(v) {
@@ -246,10 +245,10 @@ fn explore_second_digit_bandwidths() {
                 }
                 for (bi, &bw) in bandwidths.iter().enumerate() {
                     let classes = DigitClasses::SecondDigit;
-                    let shares = smooth_class_shares(&hist, bw, classes, 10).unwrap();
+                    let shares = smooth_class_shares(hist, bw, classes, 10).unwrap();
                     let e: Vec<f64> = shares.iter().map(|x| x * n as f64).collect();
                     let plain = chi2_sf(pearson_chi2(&tally, &e).unwrap(), 9.0);
-                    let corrected = smooth_chi2(&hist, bw, classes, 10).unwrap().p_value;
+                    let corrected = smooth_chi2(hist, bw, classes, 10).unwrap().p_value;
                     rejected[bi][si].0 += u32::from(plain < 0.05);
                     rejected[bi][si].1 += u32::from(corrected < 0.05);
                 }

@@ -41,8 +41,20 @@ fn cands(items: &[&str]) -> Vec<CandidateSpec> {
     items.iter().map(|&s| s.into()).collect()
 }
 
+/// National sums of registered, ballots, valid and invalid.
+fn totals(d: &Dataset) -> [u64; 4] {
+    let mut t = [0u64; 4];
+    for s in &d.stations {
+        let row = [s.registered.unwrap_or(0), s.ballots, s.valid, s.invalid];
+        for (t, v) in t.iter_mut().zip(row) {
+            *t += u64::from(v);
+        }
+    }
+    t
+}
+
 fn ids(d: &Dataset) -> Vec<&str> {
-    d.stations.iter().map(|s| s.id.as_str()).collect()
+    d.ids.iter().collect()
 }
 
 fn role_of<'a>(d: &'a Dataset, column: &str) -> &'a str {
@@ -291,7 +303,7 @@ fn column_names_match_exactly_or_uniquely_ignoring_case() {
     let d = load_bytes(csv.as_bytes(), spec).unwrap();
     assert_eq!(d.candidates, ["Alice", "Bob"]);
     assert_eq!(d.stations[0].registered, Some(100));
-    assert_eq!(d.stations[0].id, "s1");
+    assert_eq!(d.id(0), "s1");
     // Two headers equal up to case: only the exact one may be named.
     let csv = "id,Votes,VOTES,A\ns1,1,2,3\n";
     let spec = ColumnSpec {
@@ -476,7 +488,9 @@ fn bom_crlf_and_quoted_fields_with_commas_and_newlines() {
     assert_eq!(d.candidates, ["Smith, J", "Doe"]);
     assert_eq!(d.columns[0].column, "station");
     let lines = |d: &Dataset| -> Vec<(String, u64)> {
-        d.stations.iter().map(|s| (s.id.clone(), s.line)).collect()
+        (d.stations.iter().enumerate())
+            .map(|(i, s)| (d.id(i).to_string(), s.line))
+            .collect()
     };
     assert_eq!(lines(&d), [("s1".into(), 2), ("s4, annex".into(), 7)]);
     let reasons: Vec<(u64, &str)> = d
@@ -983,7 +997,7 @@ fn large_input_spans_many_chunks_in_order() {
     assert_eq!(d.rejected.len(), 6);
     assert_eq!(d.stations.len(), 50_000 - 6);
     assert!(d.stations.windows(2).all(|w| w[0].line < w[1].line));
-    assert_eq!(d.stations[0].id, "s1");
+    assert_eq!(d.id(0), "s1");
     assert_eq!(d.regions[0], "r1");
     assert_eq!(d.regions.len(), 13);
     let expect_a: u64 = (0..50_000u64)
@@ -1079,9 +1093,7 @@ fn russia_2012_totals_match_the_readme() {
     // README: 95,415 stations, 109,860,331 registered, ballots cast (valid + invalid)
     // 71,701,665, turnout 65.27 %, Putin 45,602,075 = 64.35 % of valid.
     assert_eq!(d.stations.len(), 95_415);
-    let registered: u64 = d.stations.iter().filter_map(|s| s.registered).sum();
-    let ballots: u64 = d.stations.iter().map(|s| s.ballots).sum();
-    let valid: u64 = d.stations.iter().map(|s| s.valid).sum();
+    let [registered, ballots, valid, _] = totals(&d);
     assert_eq!(registered, 109_860_331);
     assert_eq!(ballots, 71_701_665);
     assert_eq!(valid, 70_864_974);
@@ -1111,10 +1123,7 @@ fn poland_2020_round1_totals_match_the_readme() {
     assert_eq!(d.stations.len(), 27_225);
     assert_eq!(d.rejected.len(), 4);
     assert!(d.rejected.iter().all(|r| r.reason == "missing-value"));
-    let registered: u64 = d.stations.iter().filter_map(|s| s.registered).sum();
-    let ballots: u64 = d.stations.iter().map(|s| s.ballots).sum();
-    let valid: u64 = d.stations.iter().map(|s| s.valid).sum();
-    let invalid: u64 = d.stations.iter().map(|s| s.invalid).sum();
+    let [registered, ballots, valid, invalid] = totals(&d);
     assert_eq!(registered, 30_204_241);
     assert_eq!(ballots, 19_486_433);
     assert_eq!(valid, 19_425_034);
@@ -1131,9 +1140,7 @@ fn poland_2020_round1_totals_match_the_readme() {
     let spec = common::columns_file("poland-pres-2020-round2.toml");
     let d = load(path.to_str().unwrap(), &opts(spec)).unwrap();
     assert_eq!(d.stations.len(), 27_227);
-    let registered: u64 = d.stations.iter().filter_map(|s| s.registered).sum();
-    let ballots: u64 = d.stations.iter().map(|s| s.ballots).sum();
-    let valid: u64 = d.stations.iter().map(|s| s.valid).sum();
+    let [registered, ballots, valid, _] = totals(&d);
     assert_eq!(
         (registered, ballots, valid),
         (30_267_989, 20_638_465, 20_458_480)

@@ -260,6 +260,35 @@ fn ballots_are_checked_against_candidates_plus_invalid_when_valid_is_derived() {
     );
 }
 
+/// Counts are stored in 32 bits: one above 2^32 − 1 rejects its row, with the cap and
+/// the fix named; one at the cap is kept as written.
+#[test]
+fn a_count_above_32_bits_rejects_its_row_and_one_at_the_cap_is_kept() {
+    let file = "count-above-32-bits.csv";
+    let v = json(file, &[]);
+    assert_eq!(rejected(&v), [(5, "count-overflow".to_string())]);
+    assert_eq!(account(&v), (19, 1, 0));
+    let detail = v["rejected_rows"][0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("registered") && detail.contains("4294967296"),
+        "{detail}"
+    );
+    assert!(detail.contains("above 4294967295"), "{detail}");
+    // Line 8 keeps its 4,294,967,295 votes, which its valid column contradicts.
+    let pa = &v["checks"][0];
+    assert_eq!(
+        pa["detail"]["stations"]["candidates-sum-mismatch"],
+        serde_json::json!(["S000007"])
+    );
+    let strict = run(file, &["--strict"]);
+    assert_eq!(strict.code, 2);
+    assert!(
+        strict.stderr.contains("line 5") && strict.stderr.contains("Correct the value"),
+        "{}",
+        strict.stderr
+    );
+}
+
 #[test]
 fn cases_that_already_worked_keep_their_reasons() {
     let cases = [

@@ -145,7 +145,7 @@ fn order_free(d: &Dataset) -> (Vec<String>, Vec<String>, Vec<u64>, String) {
             let region = s.region.map(|r| d.regions[r as usize].clone());
             format!(
                 "{} {region:?} {:?} {} {} {} {:?} {:?}",
-                s.id,
+                d.id(i),
                 s.registered,
                 s.ballots,
                 s.valid,
@@ -271,8 +271,8 @@ proptest! {
         prop_assert!(d.lines.balanced(), "{:?}", d.lines);
         prop_assert_eq!(d.lines.lines, physical_lines(&text));
         if !multiline {
-            for s in &d.stations {
-                prop_assert_eq!(&s.id, &format!("L{}", s.line));
+            for (i, s) in d.stations.iter().enumerate() {
+                prop_assert_eq!(d.id(i), format!("L{}", s.line));
             }
             let one_line_each = d.stations.len() + d.rejected.len();
             let excluded: u64 = d.excluded.iter().map(|e| e.rows).sum();

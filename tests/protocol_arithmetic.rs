@@ -21,7 +21,7 @@ const ALL_ROLES: RolePresence = RolePresence {
 };
 
 /// A station as (id, registered, ballots, valid, invalid, votes for two candidates).
-type Row<'a> = (&'a str, u64, u64, u64, u64, [u64; 2]);
+type Row<'a> = (&'a str, u32, u32, u32, u32, [u32; 2]);
 
 fn dataset(roles: RolePresence, rows: &[Row]) -> Dataset {
     let mut d = Dataset {
@@ -30,9 +30,9 @@ fn dataset(roles: RolePresence, rows: &[Row]) -> Dataset {
         ..Dataset::default()
     };
     for (i, &(id, registered, ballots, valid, invalid, votes)) in rows.iter().enumerate() {
+        d.ids.push(id);
         d.stations.push(Station {
             line: i as u64 + 2,
-            id: id.into(),
             region: None,
             locality: None,
             stratum: None,
@@ -200,12 +200,12 @@ fn clean_data_adds_up_and_empty_data_is_not_applicable() {
 
 #[test]
 fn huge_counts_do_not_overflow() {
-    let big = u64::MAX / 2 + 1;
+    let big = u32::MAX / 2 + 1;
     let r = run(&dataset(
         ALL_ROLES,
-        &[("x", u64::MAX, u64::MAX, big, big, [big, big])],
+        &[("x", u32::MAX, u32::MAX, big, big, [big, big])],
     ));
-    // valid + invalid = 2^64, one more than u64::MAX: a mismatch, and the votes likewise.
+    // valid + invalid = 2^32, one more than u32::MAX: a mismatch, and the votes likewise.
     assert_eq!(r.detail["counts"]["valid-plus-invalid-mismatch"], 1);
     assert_eq!(r.detail["counts"]["candidates-sum-mismatch"], 1);
 }

@@ -183,7 +183,7 @@ fn holm_and_bh_match_r_p_adjust() {
 use elaudit::checks::{
     Check, CheckContext, CheckOptions, DigitPairs, FirstDigit, LastDigit, SecondDigit,
 };
-use elaudit::data::{Dataset, Station};
+use elaudit::data::{Dataset, Station, StationIds};
 use elaudit::report::{CheckResult, Family};
 use elaudit::stats::smooth::{
     CountHistogram, DigitClasses, RESIDUE_BANDWIDTH, SECOND_DIGIT_BANDWIDTH, smooth_class_mass,
@@ -192,12 +192,13 @@ use serde_json::Value;
 
 /// Candidate "A" gets `a`, candidate "B" 5 votes everywhere.
 fn dataset(a: &[u64]) -> Dataset {
+    let a: Vec<u32> = a.iter().map(|&v| u32::try_from(v).unwrap()).collect();
+    let mut ids = StationIds::default();
     let stations = a
         .iter()
         .enumerate()
         .map(|(i, &v)| Station {
             line: i as u64 + 2,
-            id: format!("s{i}"),
             region: None,
             locality: None,
             stratum: None,
@@ -207,10 +208,12 @@ fn dataset(a: &[u64]) -> Dataset {
             invalid: 0,
         })
         .collect();
+    (0..a.len()).for_each(|i| ids.push(&format!("s{i}")));
     Dataset {
         candidates: vec!["A".into(), "B".into()],
         winner: 0,
         stations,
+        ids,
         votes: a.iter().flat_map(|&v| [v, 5]).collect(),
         on_ballot: vec![true; 2 * a.len()],
         ..Dataset::default()

@@ -32,10 +32,11 @@ fn all_fraud() -> Fraud {
 fn assert_consistent(sim: &Simulated) {
     let d = &sim.dataset;
     for (i, s) in d.stations.iter().enumerate() {
-        let sum: u64 = d.votes_of(i).iter().sum();
-        assert_eq!(sum, s.valid, "station {}", s.id);
-        assert_eq!(s.valid + s.invalid, s.ballots, "station {}", s.id);
-        assert!(s.ballots <= s.registered.unwrap_or(0), "station {}", s.id);
+        let sum: u64 = d.votes_of(i).iter().map(|&v| u64::from(v)).sum();
+        let id = d.id(i);
+        assert_eq!(sum, u64::from(s.valid), "station {id}");
+        assert_eq!(s.valid + s.invalid, s.ballots, "station {id}");
+        assert!(s.ballots <= s.registered.unwrap_or(0), "station {id}");
     }
 }
 
@@ -136,8 +137,8 @@ fn dataset_is_filled_like_a_loaded_file() {
     assert_eq!(d.regions.len(), 10);
     assert_eq!(d.regions[0], "R01");
     assert_eq!(d.regions[9], "R10");
-    assert_eq!(d.stations[0].id, "S000001");
-    assert_eq!(d.stations[4999].id, "S005000");
+    assert_eq!(d.id(0), "S000001");
+    assert_eq!(d.id(4999), "S005000");
     assert_eq!(d.stations[4999].line, 5001);
     assert_eq!(d.stations[0].region, Some(0));
     assert_eq!(d.stations[4999].region, Some(9));
@@ -186,7 +187,7 @@ fn fixed_sizes_are_used_in_order_and_repeated() {
         ..ElectionSpec::clean(7)
     };
     let sim = simulate(&spec, 1);
-    let sizes: Vec<u64> = sim
+    let sizes: Vec<u32> = sim
         .dataset
         .stations
         .iter()
@@ -689,17 +690,17 @@ fn coercion_moves_voters_at_small_stations_only() {
 /// of registered voters.
 fn by_size(sim: &Simulated, big: bool) -> (f64, f64) {
     let d = &sim.dataset;
-    let mut sizes: Vec<u64> = d.stations.iter().filter_map(|s| s.registered).collect();
+    let mut sizes: Vec<u32> = d.stations.iter().filter_map(|s| s.registered).collect();
     sizes.sort_unstable();
     let median = sizes[sizes.len() / 2];
     let (mut reg, mut ballots, mut valid, mut winner) = (0, 0, 0, 0);
     for (i, s) in d.stations.iter().enumerate() {
         let n = s.registered.unwrap_or(0);
         if (n > median) == big {
-            reg += n;
-            ballots += s.ballots;
-            valid += s.valid;
-            winner += d.votes_of(i)[0];
+            reg += u64::from(n);
+            ballots += u64::from(s.ballots);
+            valid += u64::from(s.valid);
+            winner += u64::from(d.votes_of(i)[0]);
         }
     }
     (share(ballots, reg), share(winner, valid))

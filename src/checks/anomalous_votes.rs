@@ -237,7 +237,7 @@ fn eligible(data: &Dataset) -> Vec<Eligible> {
         .filter(|(_, s)| s.valid > 0)
         .filter_map(|(i, s)| {
             let registered = s.registered?;
-            let bin = turnout_bin(s.ballots, registered)?;
+            let bin = turnout_bin(s.ballots.into(), registered.into())?;
             let votes = data
                 .votes
                 .get(i * data.n_candidates()..(i + 1) * data.n_candidates())?;
@@ -251,7 +251,7 @@ fn eligible(data: &Dataset) -> Vec<Eligible> {
             Some(Eligible {
                 bin: bin as u8,
                 full: s.ballots == registered,
-                winner,
+                winner: winner.into(),
                 others,
             })
         })

@@ -48,7 +48,7 @@ impl Check for DigitPairs {
     fn run(&self, ctx: &CheckContext) -> Vec<CheckResult> {
         ctx.digit_subjects()
             .par_iter()
-            .map(|s| evaluate(&s.name, &s.counts))
+            .map(|s| evaluate(&s.name, &s.hist))
             .collect()
     }
 }
@@ -79,8 +79,7 @@ impl PairTest {
     }
 }
 
-fn evaluate(subject: &str, counts: &[u64]) -> CheckResult {
-    let hist = CountHistogram::from_counts(counts);
+fn evaluate(subject: &str, hist: &CountHistogram) -> CheckResult {
     let (mut n, mut repeats, mut adjacent) = (0u64, 0u64, 0u64);
     for (v, w) in hist.iter().filter(|&(v, _)| v >= MIN_COUNT) {
         let pair = last_two_digits(v);
@@ -99,7 +98,7 @@ fn evaluate(subject: &str, counts: &[u64]) -> CheckResult {
         ));
     }
     let Some(shares) = smooth_class_shares(
-        &hist,
+        hist,
         RESIDUE_BANDWIDTH,
         DigitClasses::Residue { modulus: 100 },
         MIN_COUNT,

@@ -53,13 +53,12 @@ impl Check for FirstDigit {
     fn run(&self, ctx: &CheckContext) -> Vec<CheckResult> {
         ctx.digit_subjects()
             .par_iter()
-            .map(|s| evaluate(&s.name, &s.counts))
+            .map(|s| evaluate(&s.name, &s.hist))
             .collect()
     }
 }
 
-fn evaluate(subject: &str, counts: &[u64]) -> CheckResult {
-    let hist = CountHistogram::from_counts(counts);
+fn evaluate(subject: &str, hist: &CountHistogram) -> CheckResult {
     let mut tally = [0u64; 9];
     for (v, w) in hist.iter() {
         if let Some(d) = first_digit(v) {

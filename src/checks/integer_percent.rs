@@ -198,8 +198,9 @@ fn solve_saddlepoint(probs: &[f64], y: f64, mean: f64) -> f64 {
 
 /// The stations a check can use, with their turnout and result counts.
 struct Included {
-    /// (ballots, registered, winner votes, valid + invalid) per included station.
-    counts: Vec<(u64, u64, u64, u64)>,
+    /// (ballots, registered, winner votes, valid + invalid) per included station, in 32
+    /// bits where they fit (valid + invalid may not).
+    counts: Vec<(u32, u32, u32, u64)>,
 }
 
 /// Inclusion as in the paper: valid + invalid > 0, registered ≥ 100, turnout ≤ 99%, result ≤ 99%;
@@ -211,12 +212,12 @@ fn included(data: &Dataset) -> Included {
         .enumerate()
         .filter_map(|(i, s)| {
             let reg = s.registered?;
-            let cast = s.valid.checked_add(s.invalid)?;
+            let cast = u64::from(s.valid) + u64::from(s.invalid);
             let win = *data.votes_of(i).get(data.winner)?;
             let on_ballot = *data.on_ballot_of(i).get(data.winner)?;
             let ok = on_ballot
                 && cast > 0
-                && reg >= MIN_REGISTERED
+                && u64::from(reg) >= MIN_REGISTERED
                 && 100 * u128::from(s.ballots) <= 99 * u128::from(reg)
                 && 100 * u128::from(win) <= 99 * u128::from(cast);
             ok.then_some((s.ballots, reg, win, cast))
@@ -256,20 +257,23 @@ pub fn integer_percent_results(data: &Dataset, seed: u64, replicates: usize) -> 
         );
     }
 
-    // Per station: observed flags and null probabilities (turnout, result, either).
-    let per: Vec<([bool; 3], [f64; 3])> = inc
+    // Per station: null probabilities of turnout and result (`either` is their union);
+    // observed flags are only counted.
+    let per: Vec<([f64; 2], [bool; 2])> = inc
         .counts
         .par_iter()
         .map(|&(b, r, w, c)| {
-            let ft = is_integer_percent(b, r);
-            let fr = is_integer_percent(w, c);
+            let (b, r, w) = (u64::from(b), u64::from(r), u64::from(w));
+            let flags = [is_integer_percent(b, r), is_integer_percent(w, c)];
             let pt = integer_probability(r, b as f64 / r as f64);
             let pr = integer_probability(c, w as f64 / c as f64);
-            ([ft, fr, ft || fr], [pt, pr, pt + pr - pt * pr])
+            ([pt, pr], flags)
         })
         .collect();
+    drop(inc);
     let mut tallies = [SubjectTally::default(); 3];
-    for (flags, probs) in &per {
+    for &(p, [ft, fr]) in &per {
+        let (flags, probs) = ([ft, fr, ft || fr], subject_probs(p));
         for s in 0..3 {
             tallies[s].observed += u64::from(flags[s]);
             tallies[s].expected += probs[s];
@@ -280,7 +284,7 @@ pub fn integer_percent_results(data: &Dataset, seed: u64, replicates: usize) -> 
 
     (0..3)
         .map(|s| {
-            let probs: Vec<f64> = per.iter().map(|(_, p)| p[s]).collect();
+            let probs: Vec<f64> = per.iter().map(|&(p, _)| subject_probs(p)[s]).collect();
             let p_value = poisson_binomial_sf(&probs, tallies[s].observed);
             subject_result(
                 SUBJECTS[s],
@@ -294,10 +298,19 @@ pub fn integer_percent_results(data: &Dataset, seed: u64, replicates: usize) -> 
         .collect()
 }
 
+/// Null probabilities of (turnout, result, either) from those of turnout and result.
+fn subject_probs([pt, pr]: [f64; 2]) -> [f64; 3] {
+    [pt, pr, pt + pr - pt * pr]
+}
+
 /// The turnout and result histograms the HTML report draws, with this check's null.
 fn add_histograms(results: &mut [CheckResult], inc: &Included) {
-    let turnout: Vec<(u64, u64)> = inc.counts.iter().map(|&(b, r, _, _)| (b, r)).collect();
-    let result: Vec<(u64, u64)> = inc.counts.iter().map(|&(_, _, w, c)| (w, c)).collect();
+    let turnout: Vec<(u64, u64)> = (inc.counts.iter())
+        .map(|&(b, r, _, _)| (b.into(), r.into()))
+        .collect();
+    let result: Vec<(u64, u64)> = (inc.counts.iter())
+        .map(|&(_, _, w, c)| (w.into(), c))
+        .collect();
     let (t, r) = rayon::join(
         || percent_histogram("turnout (% of registered voters)", &turnout),
         || percent_histogram("winner's result (% of valid + invalid ballots)", &result),
@@ -308,12 +321,12 @@ fn add_histograms(results: &mut [CheckResult], inc: &Included) {
 
 /// Monte Carlo counts per subject: each station's integer indicators are drawn from their exact
 /// probabilities, turnout and result independently, and `either` is their union.
-fn monte_carlo(per: &[([bool; 3], [f64; 3])], seed: u64, replicates: usize) -> [Vec<u32>; 3] {
+fn monte_carlo(per: &[([f64; 2], [bool; 2])], seed: u64, replicates: usize) -> [Vec<u32>; 3] {
     // p·2^32 as a threshold for a 32-bit uniform: P(u < t) = t / 2^32, to 2^-33.
     let scale = 4_294_967_296.0_f64;
     let thresholds: Vec<(u64, u64)> = per
         .iter()
-        .map(|(_, p)| ((p[0] * scale).round() as u64, (p[1] * scale).round() as u64))
+        .map(|(p, _)| ((p[0] * scale).round() as u64, (p[1] * scale).round() as u64))
         .collect();
     let batches = replicates.div_ceil(REPLICATE_BATCH);
     let counts: Vec<[u32; 3]> = (0..batches)

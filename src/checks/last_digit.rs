@@ -50,13 +50,12 @@ impl Check for LastDigit {
         let lo = ctx.options.last_digit_min;
         ctx.digit_subjects()
             .par_iter()
-            .map(|s| evaluate(&s.name, &s.counts, lo))
+            .map(|s| evaluate(&s.name, &s.hist, lo))
             .collect()
     }
 }
 
-fn evaluate(subject: &str, counts: &[u64], lo: u64) -> CheckResult {
-    let hist = CountHistogram::from_counts(counts);
+fn evaluate(subject: &str, hist: &CountHistogram, lo: u64) -> CheckResult {
     let mut tally = [0u64; 10];
     for (v, w) in hist.iter().filter(|&(v, _)| v >= lo) {
         tally[last_digit(v) as usize] += w;
@@ -69,7 +68,7 @@ fn evaluate(subject: &str, counts: &[u64], lo: u64) -> CheckResult {
         ));
     }
     let classes = DigitClasses::Residue { modulus: 10 };
-    let Some(fit) = smooth_chi2(&hist, RESIDUE_BANDWIDTH, classes, lo) else {
+    let Some(fit) = smooth_chi2(hist, RESIDUE_BANDWIDTH, classes, lo) else {
         return na(format!(
             "the smooth null puts no mass on counts of {lo} or more"
         ));

@@ -144,12 +144,12 @@ impl Check for ProtocolArithmetic {
                     if is_inconsistency(name) {
                         bad = true;
                     } else {
-                        postal_ballots += s.ballots;
+                        postal_ballots += u64::from(s.ballots);
                     }
                     *counts.entry(name).or_default() += 1;
                     let ids = listed.entry(name).or_default();
                     if ids.len() < MAX_LISTED {
-                        ids.push(&s.id);
+                        ids.push(data.id(i));
                     }
                 }
             }
@@ -209,7 +209,7 @@ impl Check for ProtocolArithmetic {
 
 /// Rows with ballots but no registered voters, as a kind of their own.
 fn postal_sentence(data: &Dataset, stations: u64, ballots: u64) -> String {
-    let all: u64 = data.stations.iter().map(|s| s.ballots).sum();
+    let all: u64 = data.stations.iter().map(|s| u64::from(s.ballots)).sum();
     let share = if all > 0 {
         100.0 * ballots as f64 / all as f64
     } else {

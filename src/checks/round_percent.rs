@@ -376,7 +376,7 @@ impl Check for RoundPercent {
             let t = tally(data, |i| {
                 let s = &data.stations[i];
                 match s.registered {
-                    Some(r) if r > 0 && s.ballots <= r => Some((s.ballots, r)),
+                    Some(r) if r > 0 && s.ballots <= r => Some((s.ballots.into(), r.into())),
                     _ => None,
                 }
             });
@@ -394,7 +394,7 @@ impl Check for RoundPercent {
         let share = tally(data, |i| {
             let s = &data.stations[i];
             let w = *data.votes_of(i).get(winner)?;
-            (s.valid > 0 && w <= s.valid).then_some((w, s.valid))
+            (s.valid > 0 && w <= s.valid).then_some((w.into(), s.valid.into()))
         });
         vec![turnout, result("winner-share", "winner's share", share)]
     }

@@ -44,13 +44,12 @@ impl Check for SecondDigit {
     fn run(&self, ctx: &CheckContext) -> Vec<CheckResult> {
         ctx.digit_subjects()
             .par_iter()
-            .map(|s| evaluate(&s.name, &s.counts))
+            .map(|s| evaluate(&s.name, &s.hist))
             .collect()
     }
 }
 
-fn evaluate(subject: &str, counts: &[u64]) -> CheckResult {
-    let hist = CountHistogram::from_counts(counts);
+fn evaluate(subject: &str, hist: &CountHistogram) -> CheckResult {
     let mut tally = [0u64; 10];
     for (v, w) in hist.iter() {
         if let Some(d) = second_digit(v) {
@@ -65,7 +64,7 @@ fn evaluate(subject: &str, counts: &[u64]) -> CheckResult {
         ));
     }
     let Some(fit) = smooth_chi2(
-        &hist,
+        hist,
         SECOND_DIGIT_BANDWIDTH,
         DigitClasses::SecondDigit,
         MIN_COUNT,

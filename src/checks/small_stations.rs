@@ -94,10 +94,10 @@ enum Level {
 /// z back into votes.
 #[derive(Debug, Default)]
 struct Groups {
-    /// Per station, neighbourhood by neighbourhood: z of turnout and of the winner's share.
-    zt: Vec<f64>,
-    zs: Vec<f64>,
-    /// Start of each neighbourhood in `zt`/`zs`, and its count of small stations.
+    /// Per station, neighbourhood by neighbourhood: z of turnout and of the winner's share,
+    /// side by side (the permutations read both at random positions).
+    z: Vec<[f64; 2]>,
+    /// Start of each neighbourhood in `z`, and its count of small stations.
     starts: Vec<usize>,
     small: Vec<usize>,
     /// Observed small stations' positions.
@@ -109,7 +109,7 @@ struct Groups {
 }
 
 /// One station's figures: (neighbourhood, registered, turnout, share, valid ÷ ballots).
-type Row = (u32, u64, f64, f64, f64);
+type Row = (u32, u32, f64, f64, f64);
 
 /// The stations every figure is defined at, with their neighbourhood's rank by name,
 /// sorted by neighbourhood, then size, turnout and share: an order that does not depend on
@@ -183,14 +183,13 @@ impl Groups {
             self.skipped += 1;
             return;
         }
-        let start = self.zt.len();
+        let start = self.z.len();
         self.starts.push(start);
         self.small.push(m);
-        self.zt.extend(part.iter().map(|r| (r.2 - mt) / st));
-        self.zs.extend(part.iter().map(|r| (r.3 - ms) / ss));
+        (self.z).extend(part.iter().map(|r| [(r.2 - mt) / st, (r.3 - ms) / ss]));
         // Sorted by size already: the first m are the small ones.
         for (i, &(_, reg, t, s, vb)) in part.iter().enumerate().take(m) {
-            let w = reg as f64 * vb;
+            let w = f64::from(reg) * vb;
             self.coef[0] += w * st * s;
             self.coef[1] += w * ss * t;
             self.coef[2] += w * st * ss;
@@ -206,7 +205,7 @@ impl Groups {
     /// the large stations' sum is minus the small ones'.
     fn shifts(&self, sum_t: f64, sum_s: f64) -> (f64, f64) {
         let ns = self.n_small() as f64;
-        let nl = (self.zt.len() - self.n_small()) as f64;
+        let nl = (self.z.len() - self.n_small()) as f64;
         let k = 1.0 / ns + 1.0 / nl;
         (sum_t * k, sum_s * k)
     }
@@ -229,20 +228,20 @@ fn permutations(g: &Groups, seed: u64, replicates: usize) -> Vec<(f64, f64)> {
             let mut rng = batch_rng(seed, ID, b as u64);
             // Partial Fisher–Yates on any arrangement gives a uniform subset, so the
             // scratch order carries over from one permutation to the next.
-            let mut pos: Vec<u32> = (0..g.zt.len() as u32).collect();
+            let mut pos: Vec<u32> = (0..g.z.len() as u32).collect();
             let count = BATCH.min(replicates - b * BATCH);
             (0..count)
                 .map(|_| {
                     let (mut st, mut ss) = (0.0, 0.0);
                     for (k, &start) in g.starts.iter().enumerate() {
-                        let n = g.starts.get(k + 1).copied().unwrap_or(g.zt.len()) - start;
+                        let n = g.starts.get(k + 1).copied().unwrap_or(g.z.len()) - start;
                         let part = &mut pos[start..start + n];
                         for i in 0..g.small[k] {
                             let j = rng.random_range(i..n);
                             part.swap(i, j);
-                            let p = part[i] as usize;
-                            st += g.zt[p];
-                            ss += g.zs[p];
+                            let [zt, zs] = g.z[part[i] as usize];
+                            st += zt;
+                            ss += zs;
                         }
                     }
                     g.shifts(st, ss)
@@ -297,10 +296,10 @@ pub fn small_stations_result(data: &Dataset, settings: &SmallStations, seed: u64
             g.starts.len(),
             g.skipped
         );
-        return na(g.zt.len(), &why);
+        return na(g.z.len(), &why);
     }
-    let sum = |z: &[f64]| g.observed_small.iter().map(|&i| z[i]).sum::<f64>();
-    let observed = g.shifts(sum(&g.zt), sum(&g.zs));
+    let sum = |k: usize| g.observed_small.iter().map(|&i| g.z[i][k]).sum::<f64>();
+    let observed = g.shifts(sum(0), sum(1));
     let perms = permutations(&g, seed, settings.replicates);
     result(&g, level, observed, &perms, settings)
 }
@@ -363,7 +362,7 @@ fn result(
             "min_per_class": MIN_PER_CLASS,
             "quantile": settings.quantile,
             "small_stations": g.n_small(),
-            "large_stations": g.zt.len() - g.n_small(),
+            "large_stations": g.z.len() - g.n_small(),
             "turnout_shift_sd": dt,
             "share_shift_sd": ds,
             "combined_shift_sd": combined,
@@ -375,7 +374,7 @@ fn result(
             "p_monte_carlo": (1 + exceed) as f64 / (perms.len() + 1) as f64,
             "tail": tail,
         }),
-        ..CheckResult::applicable(ID, SUBJECT, FAMILY, g.zt.len() as u64)
+        ..CheckResult::applicable(ID, SUBJECT, FAMILY, g.z.len() as u64)
     }
 }
 
@@ -456,7 +455,7 @@ mod tests {
             let (_, st) = mean_sd(part.iter().map(|x| x.2));
             let (_, ss) = mean_sd(part.iter().map(|x| x.3));
             for &&(_, reg, t, s, vb) in &part[..part.len() / 3] {
-                let w = reg as f64 * vb;
+                let w = f64::from(reg) * vb;
                 direct += w * (t * s - (t - dt * st) * (s - ds * ss));
             }
         }

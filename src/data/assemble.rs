@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 
 use super::columns::{ColumnPlan, CountRole};
 use super::validate::Builtin;
 use super::validate::{ChunkResult, Rejection};
-use super::{Dataset, ExclusionCount, LineAccount, RejectedRow, RolePresence, Station};
+use super::{Dataset, ExclusionCount, LineAccount, RejectedRow, RolePresence, Station, StationIds};
 use crate::error::InputError;
 
 /// FNV-1a: ids come from the file, a fast hash is enough for counting them.
@@ -51,15 +51,18 @@ pub(super) fn id_hash(id: &str) -> u64 {
 /// How many rows carry each station's id: the kept stations' ids and the ids read
 /// from rejected rows. Sorting 64-bit hashes keeps this cache-friendly; ids are
 /// compared only within a run of equal hashes.
-fn id_repeats(stations: &[Station], hashes: &[u64], rejected: &[Rejection]) -> Vec<u32> {
-    let n = stations.len();
+fn id_repeats(ids: &StationIds, rejected: &[Rejection]) -> Vec<u32> {
+    let n = ids.len();
     let id_of = |tag: usize| -> &str {
         match tag.checked_sub(n) {
-            None => stations.get(tag).map_or("", |s| s.id.as_str()),
+            None => ids.get(tag),
             Some(r) => rejected.get(r).map_or("", |r| r.station.as_str()),
         }
     };
-    let mut keys: Vec<(u64, usize)> = hashes.iter().copied().zip(0..n).collect();
+    let mut keys: Vec<(u64, usize)> = (0..n)
+        .into_par_iter()
+        .map(|i| (id_hash(ids.get(i)), i))
+        .collect();
     keys.extend(
         rejected
             .iter()
@@ -92,11 +95,35 @@ fn id_repeats(stations: &[Station], hashes: &[u64], rejected: &[Rejection]) -> V
     repeats
 }
 
-/// The chunks' results joined in order, before duplicates and regions are resolved.
-struct Merged {
+/// Names of a grouping role (region, locality, stratum) in order of first appearance.
+#[derive(Default)]
+struct Groups {
+    names: Vec<String>,
+    index: FnvMap<String, u32>,
+}
+
+impl Groups {
+    /// Global indices of a chunk's local names (which are in order of first appearance).
+    fn translate(&mut self, local: Vec<String>) -> Vec<u32> {
+        local
+            .into_iter()
+            .map(|name| {
+                let next = self.names.len() as u32;
+                *self.index.entry(name).or_insert_with_key(|name| {
+                    self.names.push(name.clone());
+                    next
+                })
+            })
+            .collect()
+    }
+}
+
+/// The chunks' results joined in order, as they come, before duplicates are resolved.
+pub(super) struct Merged {
+    k: usize,
     stations: Vec<Station>,
-    id_hashes: Vec<u64>,
-    votes: Vec<u64>,
+    ids: StationIds,
+    votes: Vec<u32>,
     on_ballot: Vec<bool>,
     rejected: Vec<Rejection>,
     excluded: Vec<u64>,
@@ -104,118 +131,136 @@ struct Merged {
     blank: Vec<u64>,
     repeated_header: Vec<u64>,
     multi_line: HashMap<u64, u32>,
-    /// Chunk of each station, to translate its chunk-local region index.
-    chunk_of: Vec<u32>,
-    local_regions: Vec<Vec<String>>,
-    local_localities: Vec<Vec<String>>,
-    local_strata: Vec<Vec<String>>,
+    regions: Groups,
+    localities: Groups,
+    strata: Groups,
+}
+
+/// Station `s`'s index of each grouping role.
+fn group_slots(s: &mut Station) -> [&mut Option<u32>; 3] {
+    [&mut s.region, &mut s.locality, &mut s.stratum]
 }
 
 impl Merged {
-    fn new(parts: Vec<ChunkResult>, plan: &ColumnPlan) -> Merged {
-        let k = plan.candidate_names.len();
-        let n: usize = parts.iter().map(|p| p.stations.len()).sum();
-        let mut m = Merged {
-            stations: Vec::with_capacity(n),
-            id_hashes: Vec::with_capacity(if plan.id.is_empty() { 0 } else { n }),
-            votes: Vec::with_capacity(n * k),
-            on_ballot: Vec::with_capacity(n * k),
+    pub fn new(plan: &ColumnPlan) -> Merged {
+        Merged {
+            k: plan.candidate_names.len(),
+            stations: Vec::new(),
+            ids: StationIds::default(),
+            votes: Vec::new(),
+            on_ballot: Vec::new(),
             rejected: Vec::new(),
             excluded: vec![0; plan.exclude.len()],
             excluded_lines: 0,
             blank: Vec::new(),
             repeated_header: Vec::new(),
             multi_line: HashMap::new(),
-            chunk_of: Vec::with_capacity(n),
-            local_regions: Vec::new(),
-            local_localities: Vec::new(),
-            local_strata: Vec::new(),
-        };
-        for (ci, part) in parts.into_iter().enumerate() {
-            m.chunk_of
-                .extend(std::iter::repeat_n(ci as u32, part.stations.len()));
-            m.stations.extend(part.stations);
-            m.id_hashes.extend(part.id_hashes);
-            m.votes.extend(part.votes);
-            m.on_ballot.extend(part.on_ballot);
-            m.rejected.extend(part.rejected);
-            for (e, n) in m.excluded.iter_mut().zip(part.excluded) {
-                *e += n;
-            }
-            m.excluded_lines += part.excluded_lines;
-            m.blank.extend(part.blank);
-            m.repeated_header.extend(part.repeated_header);
-            m.multi_line.extend(part.multi_line);
-            m.local_regions.push(part.regions);
-            m.local_localities.push(part.localities);
-            m.local_strata.push(part.strata);
+            regions: Groups::default(),
+            localities: Groups::default(),
+            strata: Groups::default(),
         }
-        m
+    }
+
+    /// Appends the next chunk's result; its group indices become global.
+    pub fn absorb(&mut self, part: ChunkResult) {
+        let maps = [
+            self.regions.translate(part.regions),
+            self.localities.translate(part.localities),
+            self.strata.translate(part.strata),
+        ];
+        let first = self.stations.len();
+        self.stations.extend(part.stations);
+        for s in &mut self.stations[first..] {
+            for (slot, map) in group_slots(s).into_iter().zip(&maps) {
+                *slot = slot.and_then(|l| map.get(l as usize).copied());
+            }
+        }
+        self.ids.extend(&part.ids);
+        self.votes.extend(part.votes);
+        self.on_ballot.extend(part.on_ballot);
+        self.rejected.extend(part.rejected);
+        for (e, n) in self.excluded.iter_mut().zip(part.excluded) {
+            *e += n;
+        }
+        self.excluded_lines += part.excluded_lines;
+        self.blank.extend(part.blank);
+        self.repeated_header.extend(part.repeated_header);
+        self.multi_line.extend(part.multi_line);
     }
 
     /// Every row carrying a repeated id goes, whichever came first.
-    fn drop_duplicates(&mut self, k: usize) {
-        let repeats = id_repeats(&self.stations, &self.id_hashes, &self.rejected);
+    fn drop_duplicates(&mut self) {
+        let repeats = id_repeats(&self.ids, &self.rejected);
         if repeats.iter().all(|&n| n <= 1) {
             return;
         }
-        let mut kept = Vec::with_capacity(self.stations.len());
-        let mut kept_votes = Vec::with_capacity(self.votes.len());
-        let mut kept_ballot = Vec::with_capacity(self.on_ballot.len());
-        let mut kept_chunk = Vec::with_capacity(self.chunk_of.len());
-        for (i, s) in std::mem::take(&mut self.stations).into_iter().enumerate() {
-            let n = repeats.get(i).copied().unwrap_or(1);
+        let k = self.k;
+        let mut kept = 0;
+        for (i, &n) in repeats.iter().enumerate() {
+            let Some(s) = self.stations.get(i).cloned() else {
+                continue;
+            };
             if n > 1 {
+                let id = self.ids.get(i).to_string();
                 self.rejected.push(Rejection {
                     line: s.line,
                     extra: self.multi_line.get(&s.line).copied().unwrap_or(0),
-                    detail: format!("id '{}' is on {n} rows", s.id),
-                    station: s.id,
+                    detail: format!("id '{id}' is on {n} rows"),
+                    station: id,
                     id_read: true,
                     reason: "duplicate-id",
                 });
-            } else {
-                let row = i * k..(i + 1) * k;
-                kept_votes.extend_from_slice(self.votes.get(row.clone()).unwrap_or(&[]));
-                kept_ballot.extend_from_slice(self.on_ballot.get(row).unwrap_or(&[]));
-                kept_chunk.push(self.chunk_of.get(i).copied().unwrap_or(0));
-                kept.push(s);
+                continue;
             }
+            self.stations[kept] = s;
+            self.votes.copy_within(i * k..(i + 1) * k, kept * k);
+            self.on_ballot.copy_within(i * k..(i + 1) * k, kept * k);
+            kept += 1;
         }
-        self.stations = kept;
-        self.votes = kept_votes;
-        self.on_ballot = kept_ballot;
-        self.chunk_of = kept_chunk;
+        self.stations.truncate(kept);
+        self.votes.truncate(kept * k);
+        self.on_ballot.truncate(kept * k);
+        self.ids.retain(|i| repeats.get(i).is_none_or(|&n| n <= 1));
+        for r in 0..3 {
+            self.renumber(r);
+        }
     }
 
-    /// Regions in order of first appearance among the stations kept.
-    fn global_regions(&mut self) -> Vec<String> {
-        let locals = std::mem::take(&mut self.local_regions);
-        global_groups(&mut self.stations, &self.chunk_of, &locals, |s| {
-            &mut s.region
-        })
-    }
-
-    /// Localities in order of first appearance among the stations kept.
-    fn global_localities(&mut self) -> Vec<String> {
-        let locals = std::mem::take(&mut self.local_localities);
-        global_groups(&mut self.stations, &self.chunk_of, &locals, |s| {
-            &mut s.locality
-        })
-    }
-
-    /// Strata in order of first appearance among the stations kept.
-    fn global_strata(&mut self) -> Vec<String> {
-        let locals = std::mem::take(&mut self.local_strata);
-        global_groups(&mut self.stations, &self.chunk_of, &locals, |s| {
-            &mut s.stratum
-        })
+    /// Renumbers grouping role `r` (0 region, 1 locality, 2 stratum) in order of first
+    /// appearance among the stations kept, dropping names no kept station has.
+    fn renumber(&mut self, r: usize) {
+        let groups = [&mut self.regions, &mut self.localities, &mut self.strata];
+        let Some(g) = groups.into_iter().nth(r) else {
+            return;
+        };
+        let old = std::mem::take(&mut g.names);
+        let mut map: Vec<Option<u32>> = vec![None; old.len()];
+        for s in &mut self.stations {
+            let Some(slot) = group_slots(s).into_iter().nth(r) else {
+                continue;
+            };
+            let Some(i) = *slot else {
+                continue;
+            };
+            let Some(m) = map.get_mut(i as usize) else {
+                continue;
+            };
+            let new = *m.get_or_insert_with(|| {
+                g.names
+                    .push(old.get(i as usize).cloned().unwrap_or_default());
+                g.names.len() as u32 - 1
+            });
+            *slot = Some(new);
+        }
     }
 
     /// Where every line went; `lines` and `header` come from the reader.
     fn account(&self, lines: u64, header: u64) -> LineAccount {
         let extra = |line: u64| u64::from(self.multi_line.get(&line).copied().unwrap_or(0));
-        let used = self.stations.iter().map(|s| 1 + extra(s.line)).sum();
+        let used = match self.multi_line.is_empty() {
+            true => self.stations.len() as u64,
+            false => self.stations.iter().map(|s| 1 + extra(s.line)).sum(),
+        };
         let rejected = self.rejected.iter().map(|r| 1 + u64::from(r.extra)).sum();
         let builtin = (self.blank.len() + self.repeated_header.len()) as u64;
         LineAccount {
@@ -251,44 +296,8 @@ impl Merged {
     }
 }
 
-/// A grouping role's chunk-local indices made global, names in order of first
-/// appearance among `stations`; `slot_of` picks the role's index in a station.
-fn global_groups(
-    stations: &mut [Station],
-    chunk_of: &[u32],
-    locals: &[Vec<String>],
-    slot_of: fn(&mut Station) -> &mut Option<u32>,
-) -> Vec<String> {
-    let mut groups = Vec::new();
-    let mut global: FnvMap<&str, u32> = FnvMap::default();
-    let mut maps: Vec<Vec<Option<u32>>> = locals.iter().map(|l| vec![None; l.len()]).collect();
-    for (s, &ci) in stations.iter_mut().zip(chunk_of) {
-        let (Some(local), Some(map), Some(names)) = (
-            *slot_of(s),
-            maps.get_mut(ci as usize),
-            locals.get(ci as usize),
-        ) else {
-            continue;
-        };
-        let Some(slot) = map.get_mut(local as usize) else {
-            continue;
-        };
-        let g = *slot.get_or_insert_with(|| {
-            let name = names.get(local as usize).map(String::as_str).unwrap_or("");
-            let next = groups.len() as u32;
-            let g = *global.entry(name).or_insert(next);
-            if g == next {
-                groups.push(name.to_string());
-            }
-            g
-        });
-        *slot_of(s) = Some(g);
-    }
-    groups
-}
-
 /// The candidate with the most votes, the first of equals.
-fn top_candidate(votes: &[u64], k: usize) -> usize {
+fn top_candidate(votes: &[u32], k: usize) -> usize {
     let mut totals = vec![0u128; k];
     for row in votes.chunks_exact(k.max(1)) {
         for (t, &v) in totals.iter_mut().zip(row) {
@@ -310,20 +319,18 @@ pub(super) struct FileLines {
     pub header: u64,
 }
 
-/// Joins the chunks' results in order into the dataset: duplicate ids, regions,
-/// winner, the line account and `--strict`. Source fields other than the columns are
-/// left to the caller.
+/// Resolves duplicate ids, the winner, the line account and `--strict` on the chunks'
+/// results merged in order. Source fields other than the columns are left to the caller.
 pub(super) fn assemble(
     path: &str,
-    parts: Vec<ChunkResult>,
+    mut m: Merged,
     plan: &ColumnPlan,
     strict: bool,
     file: FileLines,
 ) -> Result<Dataset, InputError> {
     let k = plan.candidate_names.len();
-    let mut m = Merged::new(parts, plan);
     if !plan.id.is_empty() {
-        m.drop_duplicates(k);
+        m.drop_duplicates();
     }
     m.rejected.sort_by_key(|r| r.line);
     if strict {
@@ -337,21 +344,6 @@ pub(super) fn assemble(
             });
         }
     }
-    let regions = if plan.region.is_empty() {
-        Vec::new()
-    } else {
-        m.global_regions()
-    };
-    let localities = if plan.locality.is_empty() {
-        Vec::new()
-    } else {
-        m.global_localities()
-    };
-    let strata = if plan.stratum.is_empty() {
-        Vec::new()
-    } else {
-        m.global_strata()
-    };
     let lines = m.account(file.lines, file.header);
     let excluded = m.exclusions(plan);
     Ok(Dataset {
@@ -365,11 +357,12 @@ pub(super) fn assemble(
         },
         candidates: plan.candidate_names.clone(),
         winner: plan.winner.unwrap_or_else(|| top_candidate(&m.votes, k)),
-        regions,
-        localities,
-        strata,
+        regions: m.regions.names,
+        localities: m.localities.names,
+        strata: m.strata.names,
         rejected: published(std::mem::take(&mut m.rejected)),
         stations: m.stations,
+        ids: m.ids,
         votes: m.votes,
         on_ballot: m.on_ballot,
         excluded,

@@ -4,10 +4,10 @@
 use super::ColumnSpec;
 use crate::error::InputError;
 
-/// The largest count accepted in a cell or a row's sum of a role. Larger values are
-/// rejected as `count-overflow`: no polling station has a trillion voters, and the cap
-/// keeps national sums of up to 18 million stations inside `u64`.
-pub const MAX_COUNT: u64 = 1_000_000_000_000;
+/// The largest count accepted in a cell or a row's sum of a role: 2^32 − 1. Larger
+/// values are rejected as `count-overflow`: no polling station has four billion
+/// voters, and the cap lets every count be stored in 32 bits.
+pub const MAX_COUNT: u64 = u32::MAX as u64;
 
 /// How cells are read: missing-value tokens and the thousands separator.
 #[derive(Debug, Clone)]
@@ -80,10 +80,10 @@ impl ValueFormat {
     /// Reads one raw cell.
     #[inline]
     pub fn read(&self, raw: &[u8]) -> Cell {
-        // The common case first, in one pass: up to 12 plain digits (no overflow
-        // possible), when no NA token is plain digits.
+        // The common case first, in one pass: up to 9 plain digits (never above
+        // MAX_COUNT), when no NA token is plain digits.
         let t = raw.trim_ascii();
-        if !self.na_digits && !t.is_empty() && t.len() <= 12 {
+        if !self.na_digits && !t.is_empty() && t.len() <= 9 {
             let mut value = 0u64;
             let mut plain = true;
             for &b in t {
@@ -235,8 +235,10 @@ mod tests {
         assert_eq!(f.read(b"-0"), Cell::Count(0));
         assert_eq!(f.read(b"-"), Cell::NotInteger);
         assert_eq!(f.read(b"+7"), Cell::Count(7));
-        assert_eq!(f.read(b"1000000000000"), Cell::Count(MAX_COUNT));
-        assert_eq!(f.read(b"1000000000001"), Cell::Overflow);
+        assert_eq!(f.read(b"4294967295"), Cell::Count(MAX_COUNT));
+        assert_eq!(f.read(b"4294967296"), Cell::Overflow);
+        assert_eq!(f.read(b"4.294.967.296"), Cell::NotInteger);
+        assert_eq!(f.read(b"999999999"), Cell::Count(999_999_999));
         assert_eq!(f.read(b"99999999999999999999999"), Cell::Overflow);
         assert_eq!(f.read("\u{a0}12\u{a0}".as_bytes()), Cell::Count(12));
     }

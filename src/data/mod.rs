@@ -22,6 +22,6 @@ pub use columns::{
 pub use reader::{LoadOptions, detect_delimiter, load, load_reader};
 pub use station::{
     ColumnRole, Dataset, ExclusionCount, LeftOutColumn, LineAccount, RejectedRow, RolePresence,
-    Source, Station,
+    Source, Station, StationIds,
 };
 pub use validate::COUNT_COLUMN_SHARE;

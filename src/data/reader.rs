@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use sha2::{Digest, Sha256};
 
-use super::assemble::{FileLines, assemble};
+use super::assemble::{FileLines, Merged, assemble};
 use super::cells::ValueFormat;
 use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, Headers};
 use super::records::{
@@ -242,23 +242,26 @@ fn parse_bytes(path: &str, raw: &[u8], opts: &LoadOptions) -> Result<Dataset, In
     let parser = RowParser::new(&plan, &format);
     // Without quotes every line break ends a record, so the data can be cut at line
     // breaks and read in parallel; record order and line numbers stay the same.
+    let mut merged = Merged::new(&plan);
     let fast = if text.len() - data_start > 2 * PIECE_BYTES && !text[data_start..].contains(&b'"') {
-        parse_pieces(text, data_start, delimiter, &parser)
+        parse_pieces(text, data_start, delimiter, &parser, &mut merged)
     } else {
         None
     };
-    let (parts, rows) = match fast {
-        Some(done) => done,
+    let rows = match fast {
+        Some(rows) => rows,
         None => {
+            merged = Merged::new(&plan);
             let Chunks { chunks, records } = src.read_chunks(&mut rdr, &mut lines, header_last)?;
-            (parse_chunks(&parser, &chunks), records)
+            parse_chunks(&parser, &chunks, &mut merged);
+            records
         }
     };
     let file = FileLines {
         lines: src.lines,
         header: header_last,
     };
-    let mut data = assemble(path, parts, &plan, opts.strict, file)?;
+    let mut data = assemble(path, merged, &plan, opts.strict, file)?;
     data.source.rows = rows;
     data.source.delimiter = char::from(delimiter).to_string();
     data.source.gzip = decoded.gzip;

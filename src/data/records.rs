@@ -7,6 +7,7 @@
 
 use rayon::prelude::*;
 
+use super::assemble::Merged;
 use super::validate::{ChunkBuilder, ChunkResult, Fields, RowParser};
 use crate::error::InputError;
 
@@ -337,30 +338,40 @@ fn ends_in_quote(src: &RecordSource, span: Span) -> bool {
     last.contains(&b'"')
 }
 
-/// Parses every chunk in parallel; the result keeps chunk order.
-pub(super) fn parse_chunks(parser: &RowParser, chunks: &[RecordChunk]) -> Vec<ChunkResult> {
-    chunks
-        .par_iter()
-        .map(|chunk| {
-            let mut b = parser.builder();
-            chunk.replay(&mut b);
-            b.finish()
-        })
-        .collect()
+/// Parses the chunks in parallel, a few at a time, merging each result in order.
+pub(super) fn parse_chunks(parser: &RowParser, chunks: &[RecordChunk], merged: &mut Merged) {
+    for wave in chunks.chunks(wave_size()) {
+        let parts: Vec<ChunkResult> = wave
+            .par_iter()
+            .map(|chunk| {
+                let mut b = parser.builder();
+                chunk.replay(&mut b);
+                b.finish()
+            })
+            .collect();
+        parts.into_iter().for_each(|p| merged.absorb(p));
+    }
+}
+
+/// Pieces parsed at once: enough to keep every thread busy, few enough that their
+/// results, held until merged, stay small.
+fn wave_size() -> usize {
+    4 * rayon::current_num_threads().max(1)
 }
 
 /// Data bytes per piece when quote-free data is read in parallel.
 pub(super) const PIECE_BYTES: usize = 1 << 21;
 
-/// Reads and validates quote-free data in pieces cut at line breaks, in parallel.
-/// Returns the pieces' results in order and the number of records, or `None` when
-/// the data must go through the CSV reader after all.
+/// Reads and validates quote-free data in pieces cut at line breaks, in parallel, and
+/// merges them into `merged` in order. Returns the number of records, or `None` when
+/// the data must go through the CSV reader after all (then `merged` is to be dropped).
 pub(super) fn parse_pieces(
     text: &[u8],
     data_start: usize,
     delimiter: u8,
     parser: &RowParser,
-) -> Option<(Vec<ChunkResult>, u64)> {
+    merged: &mut Merged,
+) -> Option<u64> {
     let mut cuts = vec![data_start];
     let mut at = data_start;
     while text.len() - at > PIECE_BYTES {
@@ -380,24 +391,24 @@ pub(super) fn parse_pieces(
         .map(|w| text[w[0]..w[1]].iter().filter(|&&b| b == b'\n').count() as u64)
         .collect();
     let mut first_line = 1 + text[..data_start].iter().filter(|&&b| b == b'\n').count() as u64;
-    let mut starts = Vec::with_capacity(breaks.len());
-    for b in &breaks {
-        starts.push(first_line);
+    let mut pieces = Vec::with_capacity(breaks.len());
+    for (w, b) in cuts.windows(2).zip(&breaks) {
+        pieces.push((w[0], w[1], first_line));
         first_line += b;
     }
-    let pieces: Vec<Option<(ChunkResult, u64)>> = cuts
-        .par_windows(2)
-        .zip(starts)
-        .map(|(w, start)| split_lines(&text[w[0]..w[1]], start, delimiter, parser))
-        .collect();
-    let mut parts = Vec::with_capacity(pieces.len());
     let mut rows = 0;
-    for piece in pieces {
-        let (part, n) = piece?;
-        parts.push(part);
-        rows += n;
+    for wave in pieces.chunks(wave_size()) {
+        let parts: Vec<Option<(ChunkResult, u64)>> = wave
+            .par_iter()
+            .map(|&(a, b, start)| split_lines(&text[a..b], start, delimiter, parser))
+            .collect();
+        for part in parts {
+            let (part, n) = part?;
+            merged.absorb(part);
+            rows += n;
+        }
     }
-    Some((parts, rows))
+    Some(rows)
 }
 
 /// One line of quote-free data, cut at the delimiter.

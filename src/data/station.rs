@@ -3,11 +3,12 @@
 use serde::Serialize;
 
 /// One polling station that was read successfully (it may still fail arithmetic checks).
+/// Counts are `u32`: the loader rejects larger ones (`count-overflow`), and a million
+/// stations then take tens of megabytes. The id lives in [`Dataset::ids`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Station {
     /// 1-based line number of the row in the input file (the header is line 1).
     pub line: u64,
-    pub id: String,
     /// Index into [`Dataset::regions`], when a region column is mapped.
     pub region: Option<u32>,
     /// Index into [`Dataset::localities`], when a locality column is mapped.
@@ -15,10 +16,69 @@ pub struct Station {
     /// Index into [`Dataset::strata`], when a stratum column is mapped.
     pub stratum: Option<u32>,
     /// `None` when the file has no registered-voters column.
-    pub registered: Option<u64>,
-    pub ballots: u64,
-    pub valid: u64,
-    pub invalid: u64,
+    pub registered: Option<u32>,
+    pub ballots: u32,
+    pub valid: u32,
+    pub invalid: u32,
+}
+
+/// Station ids, kept once: back to back in one string, with where each ends.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StationIds {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl StationIds {
+    pub fn push(&mut self, id: &str) {
+        self.text.push_str(id);
+        self.ends.push(self.text.len());
+    }
+
+    /// Id `i`, or empty past the end.
+    pub fn get(&self, i: usize) -> &str {
+        let start = match i {
+            0 => 0,
+            _ => self.ends.get(i - 1).copied().unwrap_or(0),
+        };
+        let end = self.ends.get(i).copied().unwrap_or(start);
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Appends every id of `other`.
+    pub fn extend(&mut self, other: &StationIds) {
+        let base = self.text.len();
+        self.text.push_str(&other.text);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+    }
+
+    pub fn reserve(&mut self, ids: usize, bytes: usize) {
+        self.ends.reserve(ids);
+        self.text.reserve(bytes);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Keeps the ids whose index `keep` accepts, in order.
+    pub fn retain(&mut self, mut keep: impl FnMut(usize) -> bool) {
+        let mut out = StationIds::default();
+        for i in 0..self.len() {
+            if keep(i) {
+                out.push(self.get(i));
+            }
+        }
+        *self = out;
+    }
 }
 
 impl Station {
@@ -153,9 +213,11 @@ pub struct Dataset {
     /// Strata (settlement type, say: the fingerprint's fair model splits regions by them).
     pub strata: Vec<String>,
     pub stations: Vec<Station>,
+    /// Station `i`'s id is `ids.get(i)` (`line N` without an id column).
+    pub ids: StationIds,
     /// Candidate votes, row-major: station `i`, candidate `j` at `i * candidates.len() + j`.
     /// A candidate not on a station's ballot has 0 here and `false` in `on_ballot`.
-    pub votes: Vec<u64>,
+    pub votes: Vec<u32>,
     pub on_ballot: Vec<bool>,
     pub rejected: Vec<RejectedRow>,
     pub excluded: Vec<ExclusionCount>,
@@ -170,8 +232,13 @@ impl Dataset {
         self.candidates.len()
     }
 
+    /// Station `i`'s id.
+    pub fn id(&self, i: usize) -> &str {
+        self.ids.get(i)
+    }
+
     /// Votes of station `i` for every candidate.
-    pub fn votes_of(&self, i: usize) -> &[u64] {
+    pub fn votes_of(&self, i: usize) -> &[u32] {
         let k = self.candidates.len();
         &self.votes[i * k..(i + 1) * k]
     }
@@ -183,7 +250,7 @@ impl Dataset {
     }
 
     /// Counts of candidate `j` at the stations where they were on the ballot, in station order.
-    pub fn candidate_counts(&self, j: usize) -> Vec<u64> {
+    pub fn candidate_counts(&self, j: usize) -> Vec<u32> {
         let k = self.candidates.len();
         (0..self.stations.len())
             .filter(|i| self.on_ballot[i * k + j])
@@ -202,8 +269,8 @@ impl Dataset {
         let k = self.candidates.len();
         let mut totals = vec![0u64; k];
         for row in self.votes.chunks_exact(k.max(1)) {
-            for (t, v) in totals.iter_mut().zip(row) {
-                *t += v;
+            for (t, &v) in totals.iter_mut().zip(row) {
+                *t += u64::from(v);
             }
         }
         totals
@@ -227,6 +294,7 @@ impl Dataset {
         for (i, s) in self.stations.iter().enumerate() {
             if s.region == Some(r) {
                 out.stations.push(s.clone());
+                out.ids.push(self.ids.get(i));
                 out.votes.extend_from_slice(&self.votes[i * k..(i + 1) * k]);
                 out.on_ballot
                     .extend_from_slice(&self.on_ballot[i * k..(i + 1) * k]);

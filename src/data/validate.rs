@@ -2,10 +2,10 @@
 
 use std::collections::HashMap;
 
-use super::Station;
-use super::assemble::{FnvMap, id_hash};
+use super::assemble::FnvMap;
 use super::cells::{Cell, MAX_COUNT, ValueFormat, text, trim};
 use super::columns::{ColumnPlan, CountRole};
+use super::{Station, StationIds};
 
 /// How the sampled values of one column read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -126,9 +126,8 @@ impl Builtin {
 #[derive(Default)]
 pub(super) struct ChunkResult {
     pub stations: Vec<Station>,
-    /// [`id_hash`] of each station's id, when there is an id column.
-    pub id_hashes: Vec<u64>,
-    pub votes: Vec<u64>,
+    pub ids: StationIds,
+    pub votes: Vec<u32>,
     pub on_ballot: Vec<bool>,
     pub regions: Vec<String>,
     pub localities: Vec<String>,
@@ -318,26 +317,28 @@ impl ChunkBuilder<'_> {
             .localities
             .lookup(&plan.locality, row, &mut out.localities);
         let stratum = self.strata.lookup(&plan.stratum, row, &mut out.strata);
-        if !plan.id.is_empty() {
-            out.id_hashes.push(id_hash(&station));
-        }
         if extra > 0 {
             out.multi_line.insert(line, extra);
         }
+        out.ids.push(&station);
         out.stations.push(Station {
             line,
-            id: station,
             region,
             locality,
             stratum,
-            registered,
-            ballots,
-            valid,
-            invalid,
+            registered: registered.map(narrow),
+            ballots: narrow(ballots),
+            valid: narrow(valid),
+            invalid: narrow(invalid),
         });
-        out.votes.extend_from_slice(&self.votes);
+        out.votes.extend(self.votes.iter().map(|&v| narrow(v)));
         out.on_ballot.extend_from_slice(&self.on_ballot);
     }
+}
+
+/// A validated count as stored: every count and sum was checked against [`MAX_COUNT`].
+fn narrow(v: u64) -> u32 {
+    u32::try_from(v.min(MAX_COUNT)).unwrap_or(u32::MAX)
 }
 
 impl<'p> RowParser<'p> {

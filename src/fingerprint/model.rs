@@ -105,7 +105,7 @@ impl Stations {
         let none_slot = data.regions.len();
         let strata = data.strata.len();
         for (i, s) in data.stations.iter().enumerate() {
-            let Some(reg) = s.registered else {
+            let Some(reg) = s.registered.map(u64::from) else {
                 left.no_turnout += 1;
                 continue;
             };
@@ -127,6 +127,7 @@ impl Stations {
                 .copied()
                 .unwrap_or(0)
                 .min(s.valid);
+            #[allow(clippy::useless_conversion)]
             let (Ok(r), Ok(b), Ok(v), Ok(w)) = (
                 u32::try_from(reg),
                 u32::try_from(s.ballots),

@@ -77,13 +77,14 @@ fn station_row(
     null: Option<&ScoreNull>,
 ) -> [String; 24] {
     let s = &data.stations[i];
-    let winner = data.votes_of(i).get(data.winner).copied().unwrap_or(0);
-    let reg = s.registered.unwrap_or(0);
+    let winner = u64::from(data.votes_of(i).get(data.winner).copied().unwrap_or(0));
+    let reg = u64::from(s.registered.unwrap_or(0));
+    let (ballots, valid) = (u64::from(s.ballots), u64::from(s.valid));
     let turnout = s.turnout();
-    let cast = s.valid.saturating_add(s.invalid);
+    let cast = valid + u64::from(s.invalid);
     let share = data.winner_share(i);
     let result = (cast > 0).then(|| winner as f64 / cast as f64);
-    let whole_t = turnout.and(whole_percent(s.ballots, reg));
+    let whole_t = turnout.and(whole_percent(ballots, reg));
     let whole_r = whole_percent(winner, cast);
     let kinds = arithmetic_kinds(data, i);
     let at = turnout.zip(share).map(|(t, sh)| cell(t, sh));
@@ -97,7 +98,7 @@ fn station_row(
         .unwrap_or("");
     [
         s.line.to_string(),
-        s.id.clone(),
+        data.id(i).to_string(),
         region.to_string(),
         s.registered.map(|r| r.to_string()).unwrap_or_default(),
         s.ballots.to_string(),
@@ -111,8 +112,8 @@ fn station_row(
         opt(whole_t.map(|w| w.p)),
         flag(whole_r.map(|w| w.hit)).into(),
         opt(whole_r.map(|w| w.p)),
-        flag(turnout.map(|_| round5(s.ballots, reg))).into(),
-        flag(share.map(|_| round5(winner, s.valid))).into(),
+        flag(turnout.map(|_| round5(ballots, reg))).into(),
+        flag(share.map(|_| round5(winner, valid))).into(),
         kinds.join(";"),
         at.map(|c| c.0.to_string()).unwrap_or_default(),
         at.map(|c| c.1.to_string()).unwrap_or_default(),
@@ -165,10 +166,15 @@ fn arithmetic_kinds(data: &Dataset, i: usize) -> Vec<&'static str> {
             kinds.push("ballots-above-registered");
         }
     }
-    if r.ballots && r.valid && r.invalid && s.valid.saturating_add(s.invalid) != s.ballots {
+    if r.ballots
+        && r.valid
+        && r.invalid
+        && u64::from(s.valid) + u64::from(s.invalid) != u64::from(s.ballots)
+    {
         kinds.push("valid-plus-invalid-mismatch");
     }
-    if r.valid && data.votes_of(i).iter().sum::<u64>() != s.valid {
+    if r.valid && data.votes_of(i).iter().map(|&v| u64::from(v)).sum::<u64>() != u64::from(s.valid)
+    {
         kinds.push("candidates-sum-mismatch");
     }
     kinds

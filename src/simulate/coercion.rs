@@ -6,6 +6,7 @@
 use rand::RngExt as _;
 use rand_distr::{Binomial, Distribution};
 
+use super::count;
 use super::spec::Fraud;
 use super::truth::{KindTruth, Planted};
 use crate::data::Dataset;
@@ -70,17 +71,17 @@ pub(crate) fn plant_coercion(
             }
             let s = &mut data.stations[i];
             let abstainers = s.registered.unwrap_or(0).saturating_sub(s.ballots);
-            let made = binomial(&mut rng, abstainers, f.coercion_abstainers);
-            s.ballots += made;
-            s.valid += made;
+            let made = binomial(&mut rng, abstainers.into(), f.coercion_abstainers);
+            s.ballots = count(u64::from(s.ballots) + made);
+            s.valid = count(u64::from(s.valid) + made);
             let row = &mut data.votes[i * k..(i + 1) * k];
             let mut switched = 0;
             for j in (0..k).filter(|&j| j != WINNER) {
-                let m = binomial(&mut rng, row[j], f.coercion_others);
-                row[j] -= m;
+                let m = binomial(&mut rng, row[j].into(), f.coercion_others);
+                row[j] = count(u64::from(row[j]).saturating_sub(m));
                 switched += m;
             }
-            row[WINNER] += made + switched;
+            row[WINNER] = count(u64::from(row[WINNER]) + made + switched);
             planted[i].set(Planted::COERCION);
             tally.stations += 1;
             tally.ballots_added += made as i64;

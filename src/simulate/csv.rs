@@ -80,22 +80,22 @@ fn write_row(
     buf: &mut Vec<u8>,
 ) -> csv::Result<()> {
     let s = &data.stations[i];
-    out.write_field(&s.id)?;
+    out.write_field(data.id(i))?;
     if !data.regions.is_empty() {
         out.write_field(name(&data.regions, s.region))?;
     }
     if !data.localities.is_empty() {
         out.write_field(name(&data.localities, s.locality))?;
     }
-    number(out, buf, s.registered)?;
+    number(out, buf, s.registered.map(u64::from))?;
     for x in [s.ballots, s.valid, s.invalid] {
-        number(out, buf, Some(x))?;
+        number(out, buf, Some(x.into()))?;
     }
     let k = data.n_candidates();
     for j in 0..k {
         let idx = i * k + j;
         let v = match (data.votes.get(idx), data.on_ballot.get(idx)) {
-            (Some(&v), Some(true)) => Some(v),
+            (Some(&v), Some(true)) => Some(v.into()),
             _ => None,
         };
         number(out, buf, v)?;
@@ -111,7 +111,11 @@ mod tests {
     #[test]
     fn fields_with_delimiters_or_quotes_are_quoted_and_rows_keep_their_width() {
         let mut data = simulate(&ElectionSpec::clean(3), 1).dataset;
-        data.stations[0].id = "S,1".into();
+        let mut ids = crate::data::StationIds::default();
+        for (i, id) in data.ids.iter().enumerate() {
+            ids.push(if i == 0 { "S,1" } else { id });
+        }
+        data.ids = ids;
         data.regions[0] = "North \"A\"".into();
         data.stations[0].region = Some(0);
         let mut out = Vec::new();

@@ -3,10 +3,11 @@
 use rand::RngExt as _;
 use rand_distr::{Binomial, Distribution, StandardNormal};
 
+use super::count;
 use super::shapes::Subpopulation;
 use super::spec::{ElectionSpec, MIN_REGISTERED, SizeModel};
 use super::truth::{KindTruth, Planted};
-use crate::data::Station;
+use crate::data::{Station, StationIds};
 use crate::fingerprint::stuffing::{extreme_intensity, incremental_intensity, steal_share};
 use crate::montecarlo::{Rng, batch_rng};
 
@@ -77,8 +78,9 @@ impl FraudTally {
 /// One batch of stations, in station order.
 pub(crate) struct Batch {
     pub stations: Vec<Station>,
+    pub ids: StationIds,
     /// Row-major votes, as in [`crate::data::Dataset::votes`].
-    pub votes: Vec<u64>,
+    pub votes: Vec<u32>,
     pub planted: Vec<Planted>,
     /// Totals before any irregularity.
     pub fair: Sums,
@@ -184,6 +186,7 @@ impl Model<'_> {
             .then(|| batch_rng(seed, "simulate-subpopulations", index));
         let mut out = Batch {
             stations: Vec::with_capacity(end - start),
+            ids: StationIds::default(),
             votes: Vec::with_capacity((end - start) * k),
             planted: Vec::with_capacity(end - start),
             fair: Sums::new(k),
@@ -227,18 +230,18 @@ impl Model<'_> {
                 None => Planted::default(),
             };
             out.totals.add_counts(&c);
-            out.votes.extend_from_slice(&c.votes);
+            out.votes.extend(c.votes.iter().map(|&v| count(v)));
             out.planted.push(planted);
+            out.ids.push(&format!("S{:0width$}", i + 1));
             out.stations.push(Station {
                 line: i as u64 + 2,
-                id: format!("S{:0width$}", i + 1),
                 region: Some(r as u32),
                 locality,
                 stratum: None,
-                registered: Some(c.registered),
-                ballots: c.ballots,
-                valid: c.valid,
-                invalid: c.invalid,
+                registered: Some(count(c.registered)),
+                ballots: count(c.ballots),
+                valid: count(c.valid),
+                invalid: count(c.invalid),
             });
         }
         out

@@ -36,7 +36,7 @@ pub use spec::{
 };
 pub use truth::{FairTruth, FraudTruth, KindTruth, Planted, Totals, Truth, truth_json};
 
-use crate::data::{ColumnRole, Dataset, LineAccount, RolePresence, Source};
+use crate::data::{ColumnRole, Dataset, LineAccount, RolePresence, Source, StationIds};
 use crate::montecarlo::batch_rng;
 use draw::{BATCH, Batch, FraudTally, Model, Sums};
 
@@ -233,8 +233,8 @@ fn apply_coercion(sim: &mut Simulated) {
     fraud.coercion = tally;
     let d = &sim.dataset;
     let t = &mut sim.truth.totals;
-    t.ballots = d.stations.iter().map(|s| s.ballots).sum();
-    t.valid = d.stations.iter().map(|s| s.valid).sum();
+    t.ballots = d.stations.iter().map(|s| u64::from(s.ballots)).sum();
+    t.valid = d.stations.iter().map(|s| u64::from(s.valid)).sum();
     t.votes = d.candidate_totals();
     let k = t.votes.len();
     let winner = (0..k).fold(0, |b, j| if t.votes[j] > t.votes[b] { j } else { b });
@@ -254,6 +254,11 @@ fn normalise(v: Vec<f64>) -> Vec<f64> {
     }
 }
 
+/// A drawn count as stored: stations are drawn far below `u32::MAX` voters.
+pub(crate) fn count(x: u64) -> u32 {
+    u32::try_from(x).unwrap_or(u32::MAX)
+}
+
 fn ratio(a: u64, b: u64) -> Option<f64> {
     (b > 0).then(|| a as f64 / b as f64)
 }
@@ -263,6 +268,7 @@ fn assemble(spec: ElectionSpec, seed: u64, batches: Vec<Batch>, mut fair: FairTr
     let k = spec.shares.len();
     let n = spec.stations;
     let mut stations = Vec::with_capacity(n);
+    let mut ids = StationIds::default();
     let mut votes = Vec::with_capacity(n * k);
     let mut planted = Vec::with_capacity(n);
     let mut tally = FraudTally::default();
@@ -274,6 +280,7 @@ fn assemble(spec: ElectionSpec, seed: u64, batches: Vec<Batch>, mut fair: FairTr
         tally.add(&b.tally);
         planted.extend(b.planted);
         stations.extend(b.stations);
+        ids.extend(&b.ids);
         votes.extend(b.votes);
     }
     let mut totals = Totals {
@@ -368,6 +375,7 @@ fn assemble(spec: ElectionSpec, seed: u64, batches: Vec<Batch>, mut fair: FairTr
         strata: Vec::new(),
         on_ballot: vec![true; votes.len()],
         stations,
+        ids,
         votes,
         rejected: Vec::new(),
         excluded: Vec::new(),

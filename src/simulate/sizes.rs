@@ -87,7 +87,11 @@ pub fn sizes_from_file(path: &str) -> Result<FileSizes, SizesError> {
             names: REGISTERED_NAMES.join(", "),
         });
     }
-    let sizes: Vec<u64> = data.stations.iter().filter_map(|s| s.registered).collect();
+    let sizes: Vec<u64> = data
+        .stations
+        .iter()
+        .filter_map(|s| s.registered.map(u64::from))
+        .collect();
     if sizes.is_empty() {
         let first = data
             .rejected

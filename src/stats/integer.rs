@@ -127,7 +127,7 @@ fn integer_probability_normal(n: u64, mean: f64, sd: f64) -> f64 {
 
 /// The whole percent nearest 100k/n.
 fn nearest_percent(k: u64, n: u64) -> u64 {
-    // 200k + n stays inside u64 for real counts (at most 10^12); u128 only beyond.
+    // 200k + n stays inside u64 for real counts (at most 2^32 − 1); u128 only beyond.
     let num = 200u64.checked_mul(k).and_then(|a| a.checked_add(n));
     match num.zip(n.checked_mul(2)) {
         Some((num, den)) => num / den,

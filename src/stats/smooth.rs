@@ -62,18 +62,24 @@ impl CountHistogram {
     /// Tallies `counts`: in one pass through a dense array when the largest count is small
     /// compared with the number of counts, by sorting otherwise.
     pub fn from_counts(counts: &[u64]) -> Self {
-        let Some(&max) = counts.iter().max() else {
+        Self::from_values(counts.iter().copied())
+    }
+
+    /// [`Self::from_counts`] of the counts an iterator yields, read twice rather than
+    /// collected when they fit the dense array.
+    pub fn from_values(counts: impl Iterator<Item = u64> + Clone) -> Self {
+        let (n, max) = counts
+            .clone()
+            .fold((0usize, None), |(n, m), c| (n + 1, m.max(Some(c))));
+        let Some(max) = max else {
             return Self::default();
         };
         let mut values = Vec::new();
         let mut weights = Vec::new();
-        if max <= DENSE_LIMIT
-            && max <= 8 * counts.len() as u64 + 4096
-            && counts.len() < u32::MAX as usize
-        {
+        if max <= DENSE_LIMIT && max <= 8 * n as u64 + 4096 && n < u32::MAX as usize {
             // u32 tallies halve the memory; they cannot overflow with fewer than 2^32 counts.
             let mut dense = vec![0u32; max as usize + 1];
-            for &c in counts {
+            for c in counts {
                 dense[c as usize] += 1;
             }
             for (v, &w) in dense.iter().enumerate() {
@@ -83,7 +89,7 @@ impl CountHistogram {
                 }
             }
         } else {
-            let mut sorted = counts.to_vec();
+            let mut sorted: Vec<u64> = counts.collect();
             sorted.sort_unstable();
             for c in sorted {
                 if values.last() == Some(&c) {

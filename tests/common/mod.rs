@@ -63,21 +63,26 @@ pub fn dataset(
             candidates.len(),
             "row {i}: one count per candidate"
         );
+        d.ids.push(&format!("s{i}"));
         d.stations.push(Station {
             line: i as u64 + 2,
-            id: format!("s{i}"),
             region: None,
             locality: None,
             stratum: None,
-            registered: Some(registered),
-            ballots,
-            valid,
-            invalid,
+            registered: Some(n32(registered)),
+            ballots: n32(ballots),
+            valid: n32(valid),
+            invalid: n32(invalid),
         });
         d.on_ballot.extend(std::iter::repeat_n(true, votes.len()));
-        d.votes.extend(votes);
+        d.votes.extend(votes.into_iter().map(n32));
     }
     d
+}
+
+/// A test count as the dataset stores it (32 bits, as the loader accepts).
+pub fn n32(x: u64) -> u32 {
+    u32::try_from(x).expect("a test count fits in 32 bits")
 }
 
 /// The `elaudit` binary under test.
