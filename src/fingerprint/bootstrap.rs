@@ -68,7 +68,7 @@ pub struct Settings {
     pub max_stations: usize,
     /// The other fair model is read only when the reported p-value is below this (the
     /// report's alpha): its reading can only raise the p-value, so above it the flag
-    /// cannot depend on it. 1 reads it always.
+    /// cannot depend on it. Infinity (the default) reads it always.
     pub alternative_below: f64,
 }
 
@@ -127,7 +127,7 @@ impl Default for Settings {
             margin: DEFAULT_MARGIN,
             binning: BinningChoice::Auto,
             max_stations: DEFAULT_MAX_STATIONS,
-            alternative_below: 1.0,
+            alternative_below: f64::INFINITY,
         }
     }
 }
