@@ -66,6 +66,49 @@ fn fingerprint_margin_says_its_range() {
 }
 
 #[test]
+fn fingerprint_max_stations_says_its_range() {
+    same_message(
+        AUDIT,
+        "--fingerprint-max-stations",
+        &["999", "-1", "2.5", "all"],
+        "must be 0 (every station) or a whole number, 1000 or more, e.g. 100000",
+    );
+}
+
+/// End to end: the flag reaches the fit, which samples the election and says so, with the
+/// whole election's ballots and station count.
+#[test]
+fn fingerprint_max_stations_samples_and_says_so() {
+    let sim = elaudit()
+        .args(["simulate", "--stations", "3000", "--seed", "4", "-o", "-"])
+        .output()
+        .unwrap();
+    assert!(sim.status.success());
+    let out = elaudit()
+        .args(["audit", "-", "--checks", "fingerprint", "--format", "json"])
+        .args([
+            "--fingerprint-replicates",
+            "4",
+            "--fingerprint-null-replicates",
+            "5",
+        ])
+        .args(["--fingerprint-max-stations", "1000"])
+        .write_stdin(sim.stdout)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fp = &report["checks"][0];
+    let sample = &fp["detail"]["sample"];
+    let whole = sample["of_stations"].as_u64().expect("a sampled fit");
+    assert!(whole > 2_900, "{sample}");
+    assert_eq!(fp["n"].as_u64(), Some(whole));
+    assert!(fp["detail"]["stations"].as_u64().unwrap() <= 1_010);
+    assert!((sample["ballot_scale"].as_f64().unwrap() - 3.0).abs() < 0.3);
+    let summary = fp["summary"].as_str().unwrap();
+    assert!(summary.contains("random sample of 1,000"), "{summary}");
+}
+
+#[test]
 fn fingerprint_replicates_say_their_range() {
     same_message(
         AUDIT,
