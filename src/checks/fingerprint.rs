@@ -803,15 +803,7 @@ mod tests {
             min_simulated: 50,
             ..Settings::default()
         };
-        let st = Stations {
-            registered: vec![500; 5],
-            ballots: vec![300; 5],
-            valid: vec![290; 5],
-            winner: vec![150; 5],
-            group: vec![0; 5],
-            group_names: vec!["all".into()],
-            region: vec![],
-        };
+        let st = Stations::alike(5, [500, 300, 290, 150], "all");
         // The reported model's readings alone; the alternatives' rule has its own test.
         let mut a = analyse(&st, &settings, 1);
         assert_eq!(a.alternatives.len(), 1);

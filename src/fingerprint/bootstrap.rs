@@ -437,13 +437,7 @@ fn alternative_reading(
         Some(t) => (t.fits.full, Some(t.ratio)),
         None => {
             let fits = Fits::run(st, settings, seed, &proc_);
-            let rep = Replicator {
-                st,
-                seed,
-                copies: fits.copies,
-                proc_,
-                stream: "fingerprint-alternative",
-            };
+            let rep = Replicator::new(st, seed, &fits, proc_, "fingerprint-alternative");
             let reps = run_indexed(ALT_REPLICATES, "fingerprint", |r| {
                 rep.replicate(r, &fits.full.fair, &fits.full.fraud)
             });
@@ -972,7 +966,24 @@ struct Replicator<'a> {
     stream: &'static str,
 }
 
-impl Replicator<'_> {
+impl<'a> Replicator<'a> {
+    /// Replicates of the analysis that fitted `fits` to `st`, drawn from `stream`.
+    fn new(
+        st: &'a Stations,
+        seed: u64,
+        fits: &Fits,
+        proc_: Procedure,
+        stream: &'static str,
+    ) -> Replicator<'a> {
+        Replicator {
+            st,
+            seed,
+            copies: fits.copies,
+            proc_,
+            stream,
+        }
+    }
+
     /// Bootstrap replicate `r`: world `(fair, fraud)` from replicate `r`'s random
     /// numbers, refitted from the grid as the observed stations were, so that the
     /// replicates vary as much as the fit's own search does.
@@ -1038,12 +1049,14 @@ fn first_half(
         // The same replicates in two steps: a clear misfit stops after the first.
         let early = EARLY_REPLICATES.min(b_a);
         outs = run_indexed(early, "fingerprint", job);
-        if ratio(&outs) > max * EARLY_FACTOR {
-            return Err(ratio(&outs));
+        let early_ratio = ratio(&outs);
+        if early_ratio > max * EARLY_FACTOR {
+            return Err(early_ratio);
         }
         outs.extend(run_indexed(b_a - early, "fingerprint", |j| job(early + j)));
-        if ratio(&outs) > max {
-            return Err(ratio(&outs));
+        let full_ratio = ratio(&outs);
+        if full_ratio > max {
+            return Err(full_ratio);
         }
     }
     let first = outs.len();
@@ -1272,13 +1285,7 @@ fn analyse_gated(
     gate: Option<f64>,
 ) -> Result<Analysis, Box<Stopped>> {
     let fits = Fits::run(st, settings, seed, &proc_);
-    let rep = Replicator {
-        st,
-        seed,
-        copies: fits.copies,
-        proc_,
-        stream: "fingerprint",
-    };
+    let rep = Replicator::new(st, seed, &fits, proc_, "fingerprint");
     let (mut reps, null) = match first_half(&rep, &fits, settings, gate) {
         Ok(halves) => halves,
         Err(ratio) => return Err(Box::new(Stopped { proc_, fits, ratio })),
@@ -1409,15 +1416,7 @@ mod tests {
             ..Settings::default()
         };
         for n in [0usize, 1, 5] {
-            let st = Stations {
-                registered: vec![500; n],
-                ballots: vec![300; n],
-                valid: vec![290; n],
-                winner: vec![150; n],
-                group: vec![0; n],
-                group_names: vec!["all".into()],
-                region: vec![],
-            };
+            let st = Stations::alike(n, [500, 300, 290, 150], "all");
             let a = analyse(&st, &settings, 1);
             assert!(a.test.p_value.is_finite());
             assert!(a.ballots_added.estimate.is_finite());

@@ -111,15 +111,7 @@ mod tests {
 
     /// `n` like stations in one group, and a fair model for them.
     fn setup(n: usize) -> (Stations, FairModel) {
-        let st = Stations {
-            registered: vec![1000; n],
-            ballots: vec![600; n],
-            valid: vec![590; n],
-            winner: vec![300; n],
-            group: vec![0; n],
-            group_names: vec!["a".into()],
-            region: Vec::new(),
-        };
+        let st = Stations::alike(n, [1000, 600, 590, 300], "a");
         let group = FairGroup {
             turnout_center: 0.4,
             turnout_spread: 0.3,

@@ -245,6 +245,24 @@ impl Stations {
     }
 }
 
+impl Stations {
+    /// `n` identical stations of `registered`, `ballots`, `valid` and `winner` in one
+    /// group named `name`: the unit tests' fixture.
+    #[cfg(test)]
+    pub(crate) fn alike(n: usize, counts: [u32; 4], name: &str) -> Stations {
+        let [registered, ballots, valid, winner] = counts;
+        Stations {
+            registered: vec![registered; n],
+            ballots: vec![ballots; n],
+            valid: vec![valid; n],
+            winner: vec![winner; n],
+            group: vec![0; n],
+            group_names: vec![name.into()],
+            region: Vec::new(),
+        }
+    }
+}
+
 /// The logistic function.
 #[inline]
 pub fn logistic(x: f64) -> f64 {
@@ -502,15 +520,7 @@ mod tests {
     }
 
     fn template(n: usize) -> Stations {
-        Stations {
-            registered: vec![1000; n],
-            ballots: vec![600; n],
-            valid: vec![590; n],
-            winner: vec![300; n],
-            group: vec![0; n],
-            group_names: vec!["a".into()],
-            region: vec![],
-        }
+        Stations::alike(n, [1000, 600, 590, 300], "a")
     }
 
     #[test]
