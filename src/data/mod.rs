@@ -11,6 +11,7 @@ mod columns;
 mod reader;
 mod records;
 mod station;
+mod stream;
 mod validate;
 
 pub use cells::MAX_COUNT;

@@ -1,18 +1,16 @@
-//! Reading bytes: files or stdin, plain or gzip, delimiter detection, records in chunks.
+//! Reading an input: files or stdin, plain or gzip, a window at a time; the header,
+//! the column plan, and every record after it.
 
 use std::io::Read;
-
-use std::borrow::Cow;
-
-use sha2::{Digest, Sha256};
 
 use super::assemble::{FileLines, Merged, assemble};
 use super::cells::ValueFormat;
 use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, Headers};
 use super::records::{
-    Chunks, LineCounter, PIECE_BYTES, RecordChunk, RecordSource, count_lines, parse_chunks,
-    parse_pieces, reader,
+    Chunks, LineCounter, PIECE_BYTES, RecordChunk, RecordSource, Span, parse_chunks, parse_pieces,
+    reader, wave_size,
 };
+use super::stream::{TextStream, UTF8_BOM, looks_like_utf16};
 use super::validate::{RowParser, column_samples, is_excluded};
 use super::{ColumnSpec, Dataset};
 use crate::error::InputError;
@@ -35,238 +33,240 @@ pub fn load(path: &str, opts: &LoadOptions) -> Result<Dataset, InputError> {
     if path == "-" {
         return load_reader(path, std::io::stdin().lock(), opts);
     }
-    let raw = std::fs::read(path).map_err(|source| InputError::Unreadable {
+    let file = std::fs::File::open(path).map_err(|source| InputError::Unreadable {
         path: path.into(),
         source,
     })?;
-    load_bytes(path, raw, opts)
+    load_reader(path, file, opts)
 }
 
 /// Reads and validates everything `input` yields; `name` is the path reported
-/// (`-` is shown as `<stdin>` in errors).
+/// (`-` is shown as `<stdin>` in errors). The input is read a window at a time, so
+/// memory follows the stations kept, not the input's size.
 pub fn load_reader(
     name: &str,
-    mut input: impl Read,
+    input: impl Read,
     opts: &LoadOptions,
 ) -> Result<Dataset, InputError> {
-    let mut raw = Vec::new();
-    input
-        .read_to_end(&mut raw)
-        .map_err(|source| InputError::Unreadable {
-            path: display_name(name).into(),
-            source,
-        })?;
-    load_bytes(name, raw, opts)
+    load_windowed(name, input, opts, Windows::for_threads())
+}
+
+/// How much decoded text is parsed at once, and in what pieces when it has no quotes.
+#[derive(Debug, Clone, Copy)]
+struct Windows {
+    bytes: usize,
+    piece: usize,
+}
+
+impl Windows {
+    /// Enough pieces to keep every thread busy, within 8–64 MB.
+    fn for_threads() -> Self {
+        let bytes = (wave_size() * PIECE_BYTES).clamp(8 << 20, 64 << 20);
+        Windows {
+            bytes,
+            piece: PIECE_BYTES,
+        }
+    }
+}
+
+fn load_windowed(
+    name: &str,
+    input: impl Read,
+    opts: &LoadOptions,
+    win: Windows,
+) -> Result<Dataset, InputError> {
+    let path = display_name(name);
+    let mut stream = TextStream::open(path, input)?;
+    let mut data = parse_stream(path, &mut stream, opts, win)?;
+    data.source.path = name.to_string();
+    data.source.gzip = stream.gzip;
+    data.source.encoding = stream.encoding.to_string();
+    data.source.sha256 = stream.finish()?;
+    Ok(data)
 }
 
 fn display_name(name: &str) -> &str {
     if name == "-" { "<stdin>" } else { name }
 }
 
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-const UTF8_BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
-const UTF16LE_BOM: [u8; 2] = [0xFF, 0xFE];
-const UTF16BE_BOM: [u8; 2] = [0xFE, 0xFF];
+/// What the opening of the input settles.
+struct Head {
+    delimiter: u8,
+    headers: Headers,
+    /// The line the header ends on.
+    header_last: u64,
+    /// Where the data start in the opening window.
+    data_start: usize,
+    plan: ColumnPlan,
+    format: ValueFormat,
+}
 
-fn load_bytes(name: &str, raw: Vec<u8>, opts: &LoadOptions) -> Result<Dataset, InputError> {
-    let path = display_name(name);
-    // Hashing is independent of parsing, so both run at once.
-    let (sha256, parsed) = rayon::join(|| sha256_hex(&raw), || parse_bytes(path, &raw, opts));
-    let mut data = parsed?;
-    data.source.path = name.to_string();
-    data.source.sha256 = sha256;
+fn parse_stream<R: Read>(
+    path: &str,
+    stream: &mut TextStream<R>,
+    opts: &LoadOptions,
+    win: Windows,
+) -> Result<Dataset, InputError> {
+    let head = read_head(path, stream, opts, win)?;
+    stream.consume(head.data_start);
+    let parser = RowParser::new(&head.plan, &head.format);
+    let mut merged = Merged::new(&head.plan);
+    let mut rows = 0;
+    loop {
+        stream.fill(win.bytes)?;
+        let w = Window {
+            text: stream.window(),
+            first_line: stream.line,
+            at_end: stream.at_end(),
+        };
+        if w.text.is_empty() && w.at_end {
+            break;
+        }
+        check_utf8(path, &w, head.delimiter, Some(&head.headers.names))?;
+        let (records, consumed) = parse_window(path, &head, opts, &parser, &w, &mut merged, win)?;
+        rows += records;
+        match consumed {
+            0 => stream.grow()?,
+            n => stream.consume(n),
+        }
+    }
+    let file = FileLines {
+        lines: stream.lines_consumed(),
+        header: head.header_last,
+    };
+    let mut data = assemble(path, merged, &head.plan, opts.strict, file)?;
+    data.source.rows = rows;
+    data.source.delimiter = char::from(head.delimiter).to_string();
     Ok(data)
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// Decoded text that ends at a record boundary, or at the input's end.
+struct Window<'a> {
+    text: &'a [u8],
+    first_line: u64,
+    at_end: bool,
 }
 
-/// The input as UTF-8 text, and how it was stored: gzip or not, and its encoding.
-struct Decoded<'a> {
-    text: Cow<'a, [u8]>,
-    gzip: bool,
-    encoding: &'static str,
-}
-
-fn gunzip<'a>(path: &str, raw: &'a [u8]) -> Result<(Cow<'a, [u8]>, bool), InputError> {
-    if !raw.starts_with(&GZIP_MAGIC) {
-        return Ok((Cow::Borrowed(raw), false));
+/// Reads a window's records into `merged`; returns the records and the bytes read
+/// (0 when no record's end is in sight: the window must grow).
+fn parse_window(
+    path: &str,
+    head: &Head,
+    opts: &LoadOptions,
+    parser: &RowParser,
+    w: &Window,
+    merged: &mut Merged,
+    win: Windows,
+) -> Result<(u64, usize), InputError> {
+    // Without quotes every line break ends a record, so the text can be cut at line
+    // breaks and read in parallel; record order and line numbers stay the same.
+    if w.text.len() > 2 * win.piece && !w.text.contains(&b'"') {
+        let cut = parse_pieces(
+            w.text,
+            w.first_line,
+            head.delimiter,
+            parser,
+            merged,
+            win.piece,
+        );
+        if let Some(records) = cut {
+            return Ok((records, w.text.len()));
+        }
     }
-    let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(raw)
-        .read_to_end(&mut out)
-        .map_err(|e| InputError::Unreadable {
-            path: path.into(),
-            source: std::io::Error::new(e.kind(), format!("corrupt gzip data: {e}")),
-        })?;
-    Ok((Cow::Owned(out), true))
+    // A fresh CSV reader drops a byte-order mark at its start, as at a file's start:
+    // give it the line break before the window to read first.
+    let prefixed;
+    let (text, shift) = match w.text.starts_with(&UTF8_BOM) {
+        true => {
+            prefixed = [&b"\n"[..], w.text].concat();
+            (&prefixed[..], 1)
+        }
+        false => (w.text, 0),
+    };
+    let mut src = RecordSource::new(path, text, head.delimiter, w.first_line - shift);
+    src.multiline = opts.multiline_fields;
+    src.at_end = w.at_end;
+    let Chunks {
+        chunks,
+        records,
+        consumed,
+    } = src.read_chunks(&mut reader(text, head.delimiter), w.first_line - 1)?;
+    parse_chunks(parser, &chunks, merged);
+    Ok((records, consumed.saturating_sub(shift as usize)))
 }
 
-/// Gunzips, strips a byte-order mark, decodes UTF-16, and turns a bare `\r` (an old Mac
-/// line break, which the CSV reader also ends a record at) into `\n`, so that physical
-/// lines and records are counted alike.
-fn decode<'a>(path: &str, raw: &'a [u8]) -> Result<Decoded<'a>, InputError> {
-    let (bytes, gzip) = gunzip(path, raw)?;
-    let (mut text, encoding) = match utf16_order(&bytes) {
-        Some(big) => (
-            Cow::Owned(from_utf16(path, &bytes[2..], big)?),
-            utf16_name(big),
-        ),
-        None if bytes.starts_with(&UTF8_BOM) => (strip(bytes, UTF8_BOM.len()), "utf-8"),
-        None => (bytes, "utf-8"),
-    };
-    if looks_like_utf16(&text) {
+/// Reads the opening of the input until the header and the candidate sample fit in it.
+fn read_head<R: Read>(
+    path: &str,
+    stream: &mut TextStream<R>,
+    opts: &LoadOptions,
+    win: Windows,
+) -> Result<Head, InputError> {
+    stream.fill(win.bytes)?;
+    loop {
+        let w = Window {
+            text: stream.window(),
+            first_line: 1,
+            at_end: stream.at_end(),
+        };
+        match try_head(path, &w, opts)? {
+            Some(head) => return Ok(head),
+            None => stream.grow()?,
+        }
+    }
+}
+
+/// The head, or `None` when the header or the candidate sample may run past the window.
+fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, InputError> {
+    let text = w.text;
+    if looks_like_utf16(text) {
         return Err(InputError::Utf16WithoutBom { path: path.into() });
     }
-    if has_bare_cr(&text) {
-        text = Cow::Owned(bare_cr_to_lf(&text));
-    }
-    Ok(Decoded {
-        text,
-        gzip,
-        encoding,
-    })
-}
-
-fn has_bare_cr(text: &[u8]) -> bool {
-    text.iter()
-        .enumerate()
-        .any(|(i, &b)| b == b'\r' && text.get(i + 1) != Some(&b'\n'))
-}
-
-fn bare_cr_to_lf(text: &[u8]) -> Vec<u8> {
-    let mut out = text.to_vec();
-    for i in 0..out.len() {
-        if out[i] == b'\r' && out.get(i + 1) != Some(&b'\n') {
-            out[i] = b'\n';
-        }
-    }
-    out
-}
-
-fn strip(bytes: Cow<'_, [u8]>, n: usize) -> Cow<'_, [u8]> {
-    match bytes {
-        Cow::Borrowed(b) => Cow::Borrowed(&b[n..]),
-        Cow::Owned(mut b) => {
-            b.drain(..n);
-            Cow::Owned(b)
-        }
-    }
-}
-
-/// `Some(big_endian)` when the bytes open with a UTF-16 byte-order mark.
-fn utf16_order(bytes: &[u8]) -> Option<bool> {
-    if bytes.starts_with(&UTF16LE_BOM) {
-        Some(false)
-    } else if bytes.starts_with(&UTF16BE_BOM) {
-        Some(true)
-    } else {
-        None
-    }
-}
-
-fn utf16_name(big: bool) -> &'static str {
-    if big { "utf-16be" } else { "utf-16le" }
-}
-
-fn from_utf16(path: &str, body: &[u8], big: bool) -> Result<Vec<u8>, InputError> {
-    let units = body.chunks(2).map(|c| match (c, big) {
-        ([a, b], false) => u16::from_le_bytes([*a, *b]),
-        ([a, b], true) => u16::from_be_bytes([*a, *b]),
-        _ => 0xFFFD,
-    });
-    let mut out = String::with_capacity(body.len() / 2);
-    for (i, unit) in char::decode_utf16(units).enumerate() {
-        match unit {
-            Ok(c) => out.push(c),
-            Err(_) => {
-                let line = 1 + out.matches('\n').count() as u64;
-                return Err(InputError::BadUtf16 {
-                    path: path.into(),
-                    encoding: utf16_name(big),
-                    line,
-                    unit: i as u64,
-                });
-            }
-        }
-    }
-    Ok(out.into_bytes())
-}
-
-/// UTF-16 text without a byte-order mark: NUL in every other byte of its opening.
-fn looks_like_utf16(text: &[u8]) -> bool {
-    let head = &text[..text.len().min(200)];
-    if head.len() < 8 {
-        return false;
-    }
-    let nul_at = |parity: usize| {
-        head.iter()
-            .skip(parity)
-            .step_by(2)
-            .filter(|&&b| b == 0)
-            .count()
-    };
-    let half = head.len() / 2;
-    nul_at(0) * 10 >= half * 9 || nul_at(1) * 10 >= half * 9
-}
-
-fn parse_bytes(path: &str, raw: &[u8], opts: &LoadOptions) -> Result<Dataset, InputError> {
-    let decoded = decode(path, raw)?;
-    let text: &[u8] = &decoded.text;
     let delimiter = opts.delimiter.unwrap_or_else(|| detect_delimiter(text));
-    if std::str::from_utf8(text).is_err() {
-        return Err(locate_bad_utf8(path, text, delimiter));
-    }
-    let src = RecordSource {
-        path,
-        text,
-        delimiter,
-        multiline: opts.multiline_fields,
-        lines: count_lines(text),
-    };
+    check_utf8(path, w, delimiter, None)?;
     let mut rdr = reader(text, delimiter);
-    let mut lines = LineCounter::new(text);
-    let (headers, header_last) = read_header(&src, &mut rdr, &mut lines)?;
-    let data_start = after_terminator(text, rdr.position().byte() as usize);
-
+    let mut lines = LineCounter::new(text, 1);
+    let mut rec = csv::ByteRecord::new();
+    let read = rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| unreadable(path, e))?;
+    let end = rdr.position().byte() as usize;
+    if !w.at_end && (!read || end >= text.len()) {
+        return Ok(None);
+    }
+    if !read {
+        return Err(InputError::EmptyInput { path: path.into() });
+    }
+    let (headers, header_last) = header_of(path, &rec, lines.span(&rec, end), opts)?;
+    let data_start = after_terminator(text, end);
     let format = ValueFormat::new(&opts.spec)?;
     let mut plan = ColumnPlan::resolve(&headers, &opts.spec, path)?;
-    let sample = sample_rows(&text[data_start..], delimiter, &plan);
+    let Some(sample) = sample_rows(&text[data_start..], delimiter, &plan, w.at_end) else {
+        return Ok(None);
+    };
     let samples = column_samples((0..sample.rows()).map(|r| sample.row(r)), &plan, &format);
     plan.finish(&headers, &opts.spec, path, &samples)?;
+    Ok(Some(Head {
+        delimiter,
+        headers,
+        header_last,
+        data_start,
+        plan,
+        format,
+    }))
+}
 
-    let parser = RowParser::new(&plan, &format);
-    // Without quotes every line break ends a record, so the data can be cut at line
-    // breaks and read in parallel; record order and line numbers stay the same.
-    let mut merged = Merged::new(&plan);
-    let fast = if text.len() - data_start > 2 * PIECE_BYTES && !text[data_start..].contains(&b'"') {
-        parse_pieces(text, data_start, delimiter, &parser, &mut merged)
-    } else {
-        None
-    };
-    let rows = match fast {
-        Some(rows) => rows,
-        None => {
-            merged = Merged::new(&plan);
-            let Chunks { chunks, records } = src.read_chunks(&mut rdr, &mut lines, header_last)?;
-            parse_chunks(&parser, &chunks, &mut merged);
-            records
-        }
-    };
-    let file = FileLines {
-        lines: src.lines,
-        header: header_last,
-    };
-    let mut data = assemble(path, merged, &plan, opts.strict, file)?;
-    data.source.rows = rows;
-    data.source.delimiter = char::from(delimiter).to_string();
-    data.source.gzip = decoded.gzip;
-    data.source.encoding = decoded.encoding.to_string();
-    Ok(data)
+/// A non-UTF-8 byte anywhere in the window is an error that names its line and column.
+fn check_utf8(
+    path: &str,
+    w: &Window,
+    delimiter: u8,
+    header: Option<&[String]>,
+) -> Result<(), InputError> {
+    match std::str::from_utf8(w.text) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(locate_bad_utf8(path, w, delimiter, header)),
+    }
 }
 
 /// Where the data start: the reader stops inside a CRLF, on its `\n`, which would
@@ -279,23 +279,15 @@ fn after_terminator(text: &[u8], pos: usize) -> usize {
     }
 }
 
-/// The header record and the line it ends on. A header with a quoted line break is an
+/// The header's names and the line it ends on. A header with a quoted line break is an
 /// error unless `--multiline-fields` accepts it.
-fn read_header(
-    src: &RecordSource,
-    rdr: &mut csv::Reader<&[u8]>,
-    lines: &mut LineCounter,
+fn header_of(
+    path: &str,
+    rec: &csv::ByteRecord,
+    span: Span,
+    opts: &LoadOptions,
 ) -> Result<(Headers, u64), InputError> {
-    let mut rec = csv::ByteRecord::new();
-    let path = src.path;
-    let read = rdr
-        .read_byte_record(&mut rec)
-        .map_err(|e| unreadable(path, e))?;
-    if !read {
-        return Err(InputError::EmptyInput { path: path.into() });
-    }
-    let span = lines.span(&rec, rdr.position().byte() as usize);
-    if span.last > span.first && !src.multiline {
+    if span.last > span.first && !opts.multiline_fields {
         return Err(InputError::HeaderSpansLines {
             path: path.into(),
             first: span.first,
@@ -313,15 +305,19 @@ fn read_header(
 /// [`CANDIDATE_SAMPLE_ROWS`] that are neither excluded nor of the wrong length,
 /// looking no further than [`SAMPLE_SCAN_LIMIT`] records. Copied compactly: a record
 /// cloned from the reader would keep the capacity of the longest record read so far.
-fn sample_rows(data: &[u8], delimiter: u8, plan: &ColumnPlan) -> RecordChunk {
+/// `None` when the sample would need text past `data`, which is not the input's end.
+fn sample_rows(data: &[u8], delimiter: u8, plan: &ColumnPlan, at_end: bool) -> Option<RecordChunk> {
     let mut rdr = reader(data, delimiter);
     let mut rows = RecordChunk::default();
     let mut rec = csv::ByteRecord::new();
     let mut scanned = 0;
     while rows.rows() < CANDIDATE_SAMPLE_ROWS && scanned < SAMPLE_SCAN_LIMIT {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            _ => break,
+        let read = matches!(rdr.read_byte_record(&mut rec), Ok(true));
+        if !at_end && (!read || rdr.position().byte() as usize >= data.len()) {
+            return None;
+        }
+        if !read {
+            break;
         }
         scanned += 1;
         if rec.len() == plan.n_columns && !is_excluded(plan, &rec) && rows.push(&rec, 0, 0).is_err()
@@ -329,7 +325,7 @@ fn sample_rows(data: &[u8], delimiter: u8, plan: &ColumnPlan) -> RecordChunk {
             break;
         }
     }
-    rows
+    Some(rows)
 }
 
 /// How many records candidate detection reads at most, looking for rows it can use.
@@ -367,16 +363,18 @@ fn unreadable(path: &str, e: impl std::fmt::Display) -> InputError {
 }
 
 /// Names the line and column of the first byte that is not UTF-8.
-fn locate_bad_utf8(path: &str, text: &[u8], delimiter: u8) -> InputError {
+/// `header` is the file's, for a window after it; else the window's first record is.
+fn locate_bad_utf8(path: &str, w: &Window, delimiter: u8, header: Option<&[String]>) -> InputError {
+    let text = w.text;
     let mut rdr = reader(text, delimiter);
     let mut rec = csv::ByteRecord::new();
-    let mut header: Vec<String> = Vec::new();
-    let mut first = true;
-    let mut lines = LineCounter::new(text);
+    let mut names: Vec<String> = header.map(<[String]>::to_vec).unwrap_or_default();
+    let mut first = header.is_none();
+    let mut lines = LineCounter::new(text, w.first_line);
     while let Ok(true) = rdr.read_byte_record(&mut rec) {
         let line = lines.span(&rec, rdr.position().byte() as usize).first;
         if let Some(k) = rec.iter().position(|f| std::str::from_utf8(f).is_err()) {
-            let column = match header.get(k) {
+            let column = match names.get(k) {
                 Some(name) => name.trim().to_string(),
                 None if first => format!("header field {}", k + 1),
                 None => format!("field {}", k + 1),
@@ -388,7 +386,7 @@ fn locate_bad_utf8(path: &str, text: &[u8], delimiter: u8) -> InputError {
             };
         }
         if first {
-            header = rec
+            names = rec
                 .iter()
                 .map(|f| String::from_utf8_lossy(f).into_owned())
                 .collect();
@@ -399,7 +397,7 @@ fn locate_bad_utf8(path: &str, text: &[u8], delimiter: u8) -> InputError {
     let at = std::str::from_utf8(text)
         .err()
         .map_or(0, |e| e.valid_up_to());
-    let line = 1 + text.iter().take(at).filter(|&&b| b == b'\n').count() as u64;
+    let line = w.first_line + text.iter().take(at).filter(|&&b| b == b'\n').count() as u64;
     InputError::NotUtf8 {
         path: path.into(),
         line,
@@ -422,31 +420,196 @@ mod tests {
         }
         let headers = Headers::new(vec!["id".into(), "A".into()]);
         let plan = ColumnPlan::resolve(&headers, &ColumnSpec::default(), "x").unwrap();
-        let sample = sample_rows(text.split_once('\n').unwrap().1.as_bytes(), b',', &plan);
+        let sample = sample_rows(
+            text.split_once('\n').unwrap().1.as_bytes(),
+            b',',
+            &plan,
+            true,
+        )
+        .unwrap();
         assert_eq!(sample.rows(), 300);
         assert!(sample.bytes() < (1 << 20) + 10_000, "{}", sample.bytes());
     }
 
-    #[test]
-    fn bare_carriage_returns_become_line_breaks() {
-        assert_eq!(bare_cr_to_lf(b"a\rb\r\nc\r"), b"a\nb\r\nc\n");
-        assert!(!has_bare_cr(b"a\r\nb"));
+    /// Yields at most `step` bytes per read, so that windows end wherever they may.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.bytes.len());
+            out[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    /// The whole load, or its error, as text to compare.
+    fn outcome(input: &[u8], opts: &LoadOptions, win: Windows, step: usize) -> String {
+        let trickle = Trickle { bytes: input, step };
+        match load_windowed("x.csv", trickle, opts, win) {
+            Ok(d) => format!("{d:?}"),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    const WHOLE: Windows = Windows {
+        bytes: usize::MAX / 4,
+        piece: usize::MAX / 4,
+    };
+
+    /// Reading a window at a time, in pieces or through the CSV reader, gives the same
+    /// dataset (or error) as reading the input whole.
+    fn same_in_windows(input: &[u8], opts: &LoadOptions) {
+        let whole = outcome(input, opts, WHOLE, usize::MAX);
+        for bytes in [1, 40, 200] {
+            for piece in [1, 7, usize::MAX / 4] {
+                for step in [1, 5, 64] {
+                    let got = outcome(input, opts, Windows { bytes, piece }, step);
+                    let at = got
+                        .bytes()
+                        .zip(whole.bytes())
+                        .take_while(|(a, b)| a == b)
+                        .count();
+                    let near = |s: &str| {
+                        s.get(at.saturating_sub(80)..(at + 120).min(s.len()))
+                            .unwrap_or("")
+                            .to_string()
+                    };
+                    assert!(
+                        got == whole,
+                        "window {bytes}, piece {piece}, reads of {step}, input {:?}:\n got {}\nwant {}",
+                        String::from_utf8_lossy(input)
+                            .chars()
+                            .take(300)
+                            .collect::<String>(),
+                        near(&got),
+                        near(&whole)
+                    );
+                }
+            }
+        }
+    }
+
+    fn both_modes(input: &[u8]) {
+        for multiline_fields in [false, true] {
+            for strict in [false, true] {
+                let opts = LoadOptions {
+                    multiline_fields,
+                    strict,
+                    ..Default::default()
+                };
+                same_in_windows(input, &opts);
+            }
+        }
     }
 
     #[test]
-    fn utf16_is_recognised_with_and_without_a_byte_order_mark() {
-        let le: Vec<u8> = "id,A\ns1,5\n"
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes)
-            .collect();
-        let mut with_bom = UTF16LE_BOM.to_vec();
-        with_bom.extend(&le);
-        let d = decode("x", &with_bom).unwrap();
-        assert_eq!(&*d.text, b"id,A\ns1,5\n");
-        assert_eq!(d.encoding, "utf-16le");
-        assert!(matches!(
-            decode("x", &le),
-            Err(InputError::Utf16WithoutBom { .. })
-        ));
+    fn every_hostile_file_reads_the_same_in_windows() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile");
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.to_string_lossy();
+            if name.ends_with(".csv") || name.ends_with(".csv.gz") {
+                both_modes(&std::fs::read(&path).unwrap());
+                n += 1;
+            }
+        }
+        assert!(n >= 15, "{n} hostile files");
+    }
+
+    #[test]
+    fn awkward_text_reads_the_same_in_windows() {
+        let cases: [&[u8]; 9] = [
+            b"id,region,registered,ballots,A,B\r\ns1,r,100,50,30,20\r\n\r\ns2,r,90,40,20,20\r\n",
+            b"id,registered,ballots,A,B\rs1,100,50,30,20\rs2,90,40,20,20\r\rs3,80,40,20,20",
+            b"id,registered,ballots,A,B\ns1,100,50,30,20\n\xEF\xBB\xBFs2,90,40,20,20\ns3,9,4,2,2\n",
+            b"id,registered,ballots,A,B\ns1,100,50,30,20\n\"s2\n\",90,40,20,20\ns3,9,4,2,2\n\n\n",
+            b"id,registered,ballots,A,B\ns1,100,50,30,20\ns2,90,\"40\n\ns3,9,4,2,2\n",
+            b"\"id\",\"registered\",\"ballots\",\"A\",\"B\"\n\"s1\",\"100\",\"50\",\"30\",\"20\"\n",
+            b"\"id\nx\",registered,ballots,A,B\ns1,100,50,30,20\n",
+            b"id,registered,ballots,A,B\ns1,100,50,30,20\ns2,90,40,20,\xff\ns3,9,4,2,2\n",
+            b"\n\nid,registered,ballots,A,B\n\n\ns1,100,50,30,20",
+        ];
+        for case in cases {
+            both_modes(case);
+        }
+    }
+
+    #[test]
+    fn a_sample_past_the_first_window_is_read_in_full() {
+        // 300 excluded-length rows before any usable one: candidate detection must see past
+        // the opening window.
+        let mut text = String::from("id,registered,ballots,A,B\n");
+        for i in 0..300 {
+            text.push_str(&format!("bad{i},1\n"));
+        }
+        for i in 0..50 {
+            text.push_str(&format!("s{i},100,50,30,20\n"));
+        }
+        same_in_windows(text.as_bytes(), &LoadOptions::default());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        #[test]
+        fn random_text_reads_the_same_in_windows(
+            body in proptest::collection::vec(
+                proptest::sample::select(b"0123456789,,,\"\"\n\n\r -abA\xEF\xBB\xBF\xFF".to_vec()),
+                0..300,
+            ),
+        ) {
+            let mut input = b"id,registered,ballots,A,B\n".to_vec();
+            input.extend(body);
+            both_modes(&input);
+        }
+    }
+
+    /// Rows made up on the fly, each with a wide comment column: `rows` of them.
+    struct Generated {
+        rows: usize,
+        next: usize,
+        pending: Vec<u8>,
+    }
+
+    impl Read for Generated {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            while self.pending.is_empty() && self.next <= self.rows {
+                self.pending = match self.next {
+                    0 => b"id,registered,ballots,A,B,note\n".to_vec(),
+                    i => format!("s{i},900,500,300,200,{}\n", "x".repeat(200)).into_bytes(),
+                };
+                self.next += 1;
+            }
+            let n = out.len().min(self.pending.len());
+            out[..n].copy_from_slice(&self.pending[..n]);
+            self.pending.drain(..n);
+            Ok(n)
+        }
+    }
+
+    /// The text held at once stays near the window, however long the input: 60 MB of
+    /// rows are read through windows of 1 MB.
+    #[test]
+    fn memory_follows_the_window_not_the_input() {
+        let rows = 250_000;
+        let input = Generated {
+            rows,
+            next: 0,
+            pending: Vec::new(),
+        };
+        let win = Windows {
+            bytes: 1 << 20,
+            piece: 1 << 17,
+        };
+        let opts = LoadOptions::default();
+        let mut stream = TextStream::open("gen.csv", input).unwrap();
+        let data = parse_stream("gen.csv", &mut stream, &opts, win).unwrap();
+        assert_eq!(data.stations.len(), rows);
+        assert_eq!(data.lines.lines, rows as u64 + 1);
+        assert!(stream.peak < 3 << 20, "{} bytes held at once", stream.peak);
     }
 }

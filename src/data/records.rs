@@ -50,11 +50,12 @@ pub(super) struct LineCounter<'a> {
 }
 
 impl<'a> LineCounter<'a> {
-    pub fn new(text: &'a [u8]) -> Self {
+    /// Counts from `first_line`, the line `text` starts on.
+    pub fn new(text: &'a [u8], first_line: u64) -> Self {
         LineCounter {
             text,
             at: 0,
-            line: 1,
+            line: first_line,
         }
     }
 
@@ -211,15 +212,19 @@ fn unreadable(path: &str, e: impl std::fmt::Display) -> InputError {
     }
 }
 
-/// The CSV reader positioned after the header, with what it needs to place records.
+/// A window of text for the CSV reader, with what it needs to place records.
 pub(super) struct RecordSource<'a> {
     pub path: &'a str,
     pub text: &'a [u8],
     pub delimiter: u8,
     /// Accept quoted fields that span lines as one record.
     pub multiline: bool,
-    /// Physical lines of `text`, counted once ([`count_lines`]).
+    /// The physical line `text` starts on.
+    pub first_line: u64,
+    /// The last physical line of `text`.
     pub lines: u64,
+    /// Whether the input ends with `text`; else its last record may be cut short.
+    pub at_end: bool,
 }
 
 /// What [`read_chunks`] found.
@@ -227,28 +232,51 @@ pub(super) struct Chunks {
     pub chunks: Vec<RecordChunk>,
     /// Records, counting each line of a split multi-line record as one.
     pub records: u64,
+    /// Bytes of the text read; the rest starts with a record that may be incomplete.
+    pub consumed: usize,
 }
 
-impl RecordSource<'_> {
-    /// Reads every record after the header (which ended on line `header_last`).
+impl<'a> RecordSource<'a> {
+    pub fn new(path: &'a str, text: &'a [u8], delimiter: u8, first_line: u64) -> Self {
+        RecordSource {
+            path,
+            text,
+            delimiter,
+            multiline: false,
+            first_line,
+            lines: first_line + count_lines(text) - 1,
+            at_end: true,
+        }
+    }
+
+    /// Reads every record whose end is known, after line `prev_last` (the header's,
+    /// or the one before the window). Short of the input's end, the last record read is
+    /// left for the next window, since more text may belong to it.
     pub fn read_chunks(
         &self,
         rdr: &mut csv::Reader<&[u8]>,
-        lines: &mut LineCounter,
-        header_last: u64,
+        prev_last: u64,
     ) -> Result<Chunks, InputError> {
+        let mut lines = LineCounter::new(self.text, self.first_line);
         let mut rec = csv::ByteRecord::new();
         let mut out = Chunks {
             chunks: Vec::new(),
             records: 0,
+            consumed: self.text.len(),
         };
         let mut chunk = RecordChunk::default();
-        let mut prev_last = header_last;
+        let mut prev_last = prev_last;
+        let mut last_blank = self.lines;
         while rdr
             .read_byte_record(&mut rec)
             .map_err(|e| unreadable(self.path, e))?
         {
             let span = lines.span(&rec, rdr.position().byte() as usize);
+            if !self.at_end && rdr.position().byte() as usize >= self.text.len() {
+                out.consumed = span.start;
+                last_blank = span.first - 1;
+                break;
+            }
             chunk.blank.extend(prev_last + 1..span.first);
             prev_last = span.last;
             if chunk.is_full() {
@@ -261,7 +289,7 @@ impl RecordSource<'_> {
                 out.records += 1;
             }
         }
-        chunk.blank.extend(prev_last + 1..=self.lines);
+        chunk.blank.extend(prev_last + 1..=last_blank);
         out.chunks.push(chunk);
         Ok(out)
     }
@@ -355,27 +383,29 @@ pub(super) fn parse_chunks(parser: &RowParser, chunks: &[RecordChunk], merged: &
 
 /// Pieces parsed at once: enough to keep every thread busy, few enough that their
 /// results, held until merged, stay small.
-fn wave_size() -> usize {
+pub(super) fn wave_size() -> usize {
     4 * rayon::current_num_threads().max(1)
 }
 
 /// Data bytes per piece when quote-free data is read in parallel.
 pub(super) const PIECE_BYTES: usize = 1 << 21;
 
-/// Reads and validates quote-free data in pieces cut at line breaks, in parallel, and
-/// merges them into `merged` in order. Returns the number of records, or `None` when
-/// the data must go through the CSV reader after all (then `merged` is to be dropped).
+/// Reads and validates quote-free data in pieces of about `piece` bytes cut at line
+/// breaks, in parallel, and merges them into `merged` in order. `text` starts on line
+/// `first_line`. Returns the number of records, or `None` (with `merged` untouched)
+/// when the data must go through the CSV reader after all.
 pub(super) fn parse_pieces(
     text: &[u8],
-    data_start: usize,
+    first_line: u64,
     delimiter: u8,
     parser: &RowParser,
     merged: &mut Merged,
+    piece: usize,
 ) -> Option<u64> {
-    let mut cuts = vec![data_start];
-    let mut at = data_start;
-    while text.len() - at > PIECE_BYTES {
-        let probe = at + PIECE_BYTES;
+    let mut cuts = vec![0];
+    let mut at = 0;
+    while text.len() - at > piece {
+        let probe = at + piece;
         match text[probe..].iter().position(|&b| b == b'\n') {
             Some(nl) => {
                 at = probe + nl + 1;
@@ -384,29 +414,29 @@ pub(super) fn parse_pieces(
             None => break,
         }
     }
-    cuts.push(text.len());
+    // The last cut may already be the end; an empty piece would read as a blank line.
+    if cuts.last() != Some(&text.len()) {
+        cuts.push(text.len());
+    }
     // The line each piece starts on, from the line breaks before it.
     let breaks: Vec<u64> = cuts
         .par_windows(2)
         .map(|w| text[w[0]..w[1]].iter().filter(|&&b| b == b'\n').count() as u64)
         .collect();
-    let mut first_line = 1 + text[..data_start].iter().filter(|&&b| b == b'\n').count() as u64;
+    let mut line = first_line;
     let mut pieces = Vec::with_capacity(breaks.len());
     for (w, b) in cuts.windows(2).zip(&breaks) {
-        pieces.push((w[0], w[1], first_line));
-        first_line += b;
+        pieces.push((w[0], w[1], line));
+        line += b;
     }
+    let parts: Option<Vec<(ChunkResult, u64)>> = pieces
+        .par_iter()
+        .map(|&(a, b, start)| split_lines(&text[a..b], start, delimiter, parser))
+        .collect();
     let mut rows = 0;
-    for wave in pieces.chunks(wave_size()) {
-        let parts: Vec<Option<(ChunkResult, u64)>> = wave
-            .par_iter()
-            .map(|&(a, b, start)| split_lines(&text[a..b], start, delimiter, parser))
-            .collect();
-        for part in parts {
-            let (part, n) = part?;
-            merged.absorb(part);
-            rows += n;
-        }
+    for (part, n) in parts? {
+        merged.absorb(part);
+        rows += n;
     }
     Some(rows)
 }
@@ -489,7 +519,7 @@ mod tests {
     fn spans_cover_quoted_line_breaks() {
         let text = b"h\r\nx,\"a\nb\"\r\n\r\ny\n";
         let mut rdr = reader(text, b',');
-        let mut lines = LineCounter::new(text);
+        let mut lines = LineCounter::new(text, 1);
         let mut rec = csv::ByteRecord::new();
         let mut spans = Vec::new();
         while rdr.read_byte_record(&mut rec).unwrap() {
