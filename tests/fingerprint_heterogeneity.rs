@@ -126,8 +126,9 @@ fn heterogeneity_suite() {
     let seeds = seeds();
     let mut clean = Vec::new();
     let mut stuffed = Vec::new();
-    for shape in SHAPES {
-        for seed in 0..seeds {
+    // Seed by seed, so that a partial run covers every shape.
+    for seed in 0..seeds {
+        for shape in SHAPES {
             let r = Run::new(shape, 20_000, seed, (0.0, 0.0));
             println!("{}", r.line());
             clean.push(r);
