@@ -711,3 +711,99 @@ pub fn paper_fair(st: &Stations) -> FairModel {
         }],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The deterministic stations of tests/reference/fair_stats.py: two groups, ranks
+    /// a permutation, turnout rising with size, and every 23rd station in the corner.
+    fn reference_points() -> Vec<StationPoint> {
+        let mut out = Vec::new();
+        for (g, n) in [(0u32, 97usize), (1, 130)] {
+            for j in 0..n {
+                let u = (((j * 53) % n) as f64 + 0.5) / n as f64;
+                let u = u as f32;
+                let mut t =
+                    0.25 + 0.6 * ((j as f64 * 0.618_033_988_749_894_9) % 1.0) + 0.1 * f64::from(u);
+                let mut s =
+                    0.15 + 0.7 * ((j as f64 * 0.414_213_562_373_095_1 + 0.3 * f64::from(g)) % 1.0);
+                if j % 23 == 5 {
+                    (t, s) = (0.97, 0.985);
+                }
+                out.push(StationPoint {
+                    group: g,
+                    rank: u,
+                    turnout: t,
+                    share: s,
+                });
+            }
+        }
+        out
+    }
+
+    fn close(got: f64, want: f64, what: &str) {
+        assert!(
+            (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+            "{what}: {got} vs {want}"
+        );
+    }
+
+    /// Quantiles, covariate residuals, size profiles and the share-on-turnout contrast
+    /// against numpy: `python3 tests/reference/fair_stats.py`.
+    #[test]
+    fn fair_stats_match_numpy() {
+        let cov = Covariates {
+            turnout_size: [-0.3, -0.2, -0.1, 0.1, 0.2, 0.3],
+            share_size: [0.2, 0.1, 0.0, 0.0, -0.1, -0.2],
+            share_turnout: 0.4,
+        };
+        let st = fair_stats(2, &cov, true, reference_points().into_iter());
+        assert_eq!(st.pinned, [true, true]);
+        let groups = [
+            (
+                -0.224_873_069_931_230_6,
+                0.486_856_287_912_968_37,
+                -0.962_467_893_637_874_4,
+                0.917_492_748_885_220_4,
+            ),
+            (
+                -0.217_054_232_117_905_06,
+                0.519_308_399_487_61,
+                -0.871_659_190_846_875_5,
+                1.008_459_584_438_219_6,
+            ),
+        ];
+        for (g, want) in st.groups.iter().zip(groups) {
+            close(g.turnout.pin, want.0, "turnout pin");
+            close(g.turnout.scale, want.1, "turnout scale");
+            close(g.share.pin, want.2, "share pin");
+            close(g.share.scale, want.3, "share scale");
+        }
+        let turnout_size = [
+            -0.311_557_566_692_545_25,
+            -0.170_299_386_135_822_93,
+            0.181_971_188_702_896_72,
+            -0.041_205_767_550_056_85,
+            0.152_874_273_032_915_56,
+            0.188_217_258_642_612_7,
+        ];
+        let share_size = [
+            -0.031_475_332_331_976_8,
+            -0.172_484_975_181_809_08,
+            -0.154_616_986_914_323_3,
+            0.019_310_806_116_745_596,
+            0.038_159_751_398_185_12,
+            0.301_106_736_913_178_24,
+        ];
+        for k in 0..SIZE_CLASSES {
+            close(st.slopes.turnout_size[k], turnout_size[k], "turnout size");
+            close(st.slopes.share_size[k], share_size[k], "share size");
+        }
+        close(
+            st.slopes.share_turnout,
+            0.571_627_079_108_158_1,
+            "share on turnout",
+        );
+    }
+}
