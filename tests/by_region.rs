@@ -14,7 +14,7 @@ fn rig_integer_turnout(data: &mut Dataset, r: u32, every: usize) {
     let mut seen = 0usize;
     for i in 0..data.stations.len() {
         let s = &data.stations[i];
-        if s.region != Some(r) {
+        if s.region.get() != Some(r) {
             continue;
         }
         seen += 1;
@@ -152,7 +152,7 @@ fn a_region_below_a_checks_minimum_says_not_applicable() {
     // Keep 50 stations in the second region.
     let k = data.candidates.len();
     let keep: Vec<usize> = (0..data.stations.len())
-        .filter(|&i| data.stations[i].region == Some(0) || i % 500 < 50)
+        .filter(|&i| data.stations[i].region.get() == Some(0) || i % 500 < 50)
         .collect();
     let mut small = data.clone();
     small.stations = keep.iter().map(|&i| data.stations[i].clone()).collect();

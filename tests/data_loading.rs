@@ -77,7 +77,10 @@ fn clean_file_loads_with_recognised_roles() {
     assert_eq!(d.candidates, ["A", "B"]);
     assert_eq!(d.regions, ["North", "South"]);
     assert_eq!(
-        d.stations.iter().map(|s| s.region).collect::<Vec<_>>(),
+        d.stations
+            .iter()
+            .map(|s| s.region.get())
+            .collect::<Vec<_>>(),
         [Some(0), Some(1), Some(0)]
     );
     let s = &d.stations[1];
@@ -1236,7 +1239,7 @@ fn locality_joins_its_columns_and_is_recognised_from_the_header() {
     };
     let d = load_bytes(csv.as_bytes(), spec).unwrap();
     assert_eq!(d.localities, ["R1/T1", "R1/T2"]);
-    let loc: Vec<_> = d.stations.iter().map(|s| s.locality).collect();
+    let loc: Vec<_> = d.stations.iter().map(|s| s.locality.get()).collect();
     assert_eq!(loc, [Some(0), Some(1), Some(0)]);
     assert_eq!(role_of(&d, "tik"), "locality");
     assert_eq!(role_of(&d, "reg"), "region+locality");

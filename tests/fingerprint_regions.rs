@@ -26,7 +26,7 @@ fn spliced() -> (Dataset, Vec<f64>) {
     let mut data = clean.clone();
     let mut truth = vec![0.0; 10];
     for i in 0..data.stations.len() {
-        let r = clean.stations[i].region.expect("region");
+        let r = clean.stations[i].region.get().expect("region");
         assert_eq!(clean.stations[i].registered, dirty.stations[i].registered);
         if r < STUFFED_REGIONS {
             truth[r as usize] += (dirty.stations[i].ballots - clean.stations[i].ballots) as f64;

@@ -55,11 +55,11 @@ fn no_panic(bytes: &[u8], opts: &LoadOptions) {
         assert_eq!(d.votes.len(), d.stations.len() * k);
         assert_eq!(d.on_ballot.len(), d.votes.len());
         assert!(d.winner < k.max(1));
-        assert!(
-            d.stations
-                .iter()
-                .all(|s| s.region.is_none_or(|r| (r as usize) < d.regions.len()))
-        );
+        assert!(d.stations.iter().all(|s| {
+            s.region
+                .get()
+                .is_none_or(|r| (r as usize) < d.regions.len())
+        }));
         let blank: u64 = d
             .excluded
             .iter()
@@ -142,7 +142,7 @@ fn order_free(d: &Dataset) -> (Vec<String>, Vec<String>, Vec<u64>, String) {
     let mut stations: Vec<String> = (0..d.stations.len())
         .map(|i| {
             let s = &d.stations[i];
-            let region = s.region.map(|r| d.regions[r as usize].clone());
+            let region = s.region.get().map(|r| d.regions[r as usize].clone());
             format!(
                 "{} {region:?} {:?} {} {} {} {:?} {:?}",
                 d.id(i),

@@ -2,7 +2,7 @@
 //! and the shape of its result.
 
 use elaudit::checks::{Check, CheckContext, CheckOptions, ProtocolArithmetic};
-use elaudit::data::{Dataset, RolePresence, Station};
+use elaudit::data::{Dataset, GroupRef, RolePresence, Station};
 use elaudit::report::{CheckResult, Family};
 use elaudit::simulate::{ElectionSpec, simulate};
 
@@ -33,9 +33,9 @@ fn dataset(roles: RolePresence, rows: &[Row]) -> Dataset {
         d.ids.push(id);
         d.stations.push(Station {
             line: i as u64 + 2,
-            region: None,
-            locality: None,
-            stratum: None,
+            region: GroupRef::NONE,
+            locality: GroupRef::NONE,
+            stratum: GroupRef::NONE,
             registered: roles.registered.then_some(registered),
             ballots,
             valid,

@@ -183,7 +183,7 @@ fn holm_and_bh_match_r_p_adjust() {
 use elaudit::checks::{
     Check, CheckContext, CheckOptions, DigitPairs, FirstDigit, LastDigit, SecondDigit,
 };
-use elaudit::data::{Dataset, Station, StationIds};
+use elaudit::data::{Dataset, GroupRef, Station, StationIds};
 use elaudit::report::{CheckResult, Family};
 use elaudit::stats::smooth::{
     CountHistogram, DigitClasses, RESIDUE_BANDWIDTH, SECOND_DIGIT_BANDWIDTH, smooth_class_mass,
@@ -199,9 +199,9 @@ fn dataset(a: &[u64]) -> Dataset {
         .enumerate()
         .map(|(i, &v)| Station {
             line: i as u64 + 2,
-            region: None,
-            locality: None,
-            stratum: None,
+            region: GroupRef::NONE,
+            locality: GroupRef::NONE,
+            stratum: GroupRef::NONE,
             registered: Some(v + 1000),
             ballots: v + 5,
             valid: v + 5,

@@ -172,7 +172,7 @@ fn regional_null_matches_scipy() {
     let mut d = dataset(&rows);
     d.regions = ["R0", "R1", "R2"].map(String::from).to_vec();
     for (i, s) in d.stations.iter_mut().enumerate() {
-        s.region = Some(i as u32 % 3);
+        s.region = Some(i as u32 % 3).into();
     }
     let r = run(&d);
     for (res, obs, expected, z, p) in [

@@ -140,8 +140,8 @@ fn dataset_is_filled_like_a_loaded_file() {
     assert_eq!(d.id(0), "S000001");
     assert_eq!(d.id(4999), "S005000");
     assert_eq!(d.stations[4999].line, 5001);
-    assert_eq!(d.stations[0].region, Some(0));
-    assert_eq!(d.stations[4999].region, Some(9));
+    assert_eq!(d.stations[0].region.get(), Some(0));
+    assert_eq!(d.stations[4999].region.get(), Some(9));
     assert_eq!(d.votes.len(), 5000 * 4);
     assert!(d.on_ballot.iter().all(|b| *b));
     assert_eq!(d.columns.len(), 10);
@@ -663,7 +663,7 @@ fn coercion_moves_voters_at_small_stations_only() {
             d.stations
                 .iter()
                 .zip(&sim.truth.planted)
-                .filter(|(s, p)| s.region == Some(r) && p.has(Planted::COERCION) == coerced)
+                .filter(|(s, p)| s.region.get() == Some(r) && p.has(Planted::COERCION) == coerced)
                 .map(|(s, _)| s.registered.unwrap())
                 .collect::<Vec<_>>()
         };
@@ -765,7 +765,7 @@ fn a_hidden_region_column_keeps_the_regions_effects() {
     let hidden = ElectionSpec::clean(5000).with_shape(Shape::HiddenRegions);
     let (a, b) = (simulate(&shown, 3), simulate(&hidden, 3));
     assert_eq!(a.truth.fair, b.truth.fair);
-    assert!(b.dataset.stations.iter().all(|s| s.region.is_none()));
+    assert!(b.dataset.stations.iter().all(|s| s.region.get().is_none()));
     let text = String::from_utf8(csv_bytes(&b)).unwrap();
     assert!(text.starts_with("station,registered,ballots,valid,invalid,Candidate A"));
     let with = String::from_utf8(csv_bytes(&a)).unwrap();

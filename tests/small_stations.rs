@@ -45,7 +45,7 @@ fn run(d: &Dataset, seed: u64) -> CheckResult {
 fn without_localities(mut d: Dataset) -> Dataset {
     d.localities.clear();
     for s in &mut d.stations {
-        s.locality = None;
+        s.locality = None.into();
     }
     d
 }
@@ -171,7 +171,7 @@ fn without_neighbourhoods_or_enough_stations_it_does_not_apply() {
     let mut d = simulate(&clean(300, 0), 1).dataset;
     d.regions.clear();
     for s in &mut d.stations {
-        s.region = None;
+        s.region = None.into();
     }
     let r = run(&d, 1);
     assert!(!r.applicable);

@@ -278,7 +278,7 @@ impl Tally {
 fn tally(data: &Dataset, pair: impl Fn(usize) -> Option<(u64, u64)> + Sync) -> Tally {
     let mut edge = 0;
     let obs: Vec<(usize, u64, u64)> = (0..data.stations.len())
-        .filter_map(|i| pair(i).map(|(k, n)| (group_of(data.stations[i].region), k, n)))
+        .filter_map(|i| pair(i).map(|(k, n)| (group_of(data.stations[i].region.get()), k, n)))
         .filter(|&(_, k, n)| {
             edge += u64::from(k == 0 || k == n);
             0 < k && k < n

@@ -140,8 +140,8 @@ fn station_rows(data: &Dataset, level: Level) -> Vec<Row> {
         .filter_map(|i| {
             let s = &data.stations[i];
             let g = match level {
-                Level::Locality => s.locality?,
-                Level::Region => s.region?,
+                Level::Locality => s.locality.get()?,
+                Level::Region => s.region.get()?,
             };
             let reg = s.registered.filter(|&r| r > 0)?;
             let turnout = s.turnout()?;

@@ -9,7 +9,9 @@ use rayon::prelude::*;
 use super::columns::{ColumnPlan, CountRole};
 use super::validate::Builtin;
 use super::validate::{ChunkResult, Rejection};
-use super::{Dataset, ExclusionCount, LineAccount, RejectedRow, RolePresence, Station, StationIds};
+use super::{
+    Dataset, ExclusionCount, GroupRef, LineAccount, RejectedRow, RolePresence, Station, StationIds,
+};
 use crate::error::InputError;
 
 /// FNV-1a: ids come from the file, a fast hash is enough for counting them.
@@ -137,7 +139,7 @@ pub(super) struct Merged {
 }
 
 /// Station `s`'s index of each grouping role.
-fn group_slots(s: &mut Station) -> [&mut Option<u32>; 3] {
+fn group_slots(s: &mut Station) -> [&mut GroupRef; 3] {
     [&mut s.region, &mut s.locality, &mut s.stratum]
 }
 
@@ -172,7 +174,7 @@ impl Merged {
         self.stations.extend(part.stations);
         for s in &mut self.stations[first..] {
             for (slot, map) in group_slots(s).into_iter().zip(&maps) {
-                *slot = slot.and_then(|l| map.get(l as usize).copied());
+                *slot = GroupRef::new(slot.get().and_then(|l| map.get(l as usize).copied()));
             }
         }
         self.ids.extend(&part.ids);
@@ -239,7 +241,7 @@ impl Merged {
             let Some(slot) = group_slots(s).into_iter().nth(r) else {
                 continue;
             };
-            let Some(i) = *slot else {
+            let Some(i) = slot.get() else {
                 continue;
             };
             let Some(m) = map.get_mut(i as usize) else {
@@ -250,7 +252,7 @@ impl Merged {
                     .push(old.get(i as usize).cloned().unwrap_or_default());
                 g.names.len() as u32 - 1
             });
-            *slot = Some(new);
+            *slot = GroupRef::new(Some(new));
         }
     }
 

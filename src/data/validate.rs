@@ -323,9 +323,9 @@ impl ChunkBuilder<'_> {
         out.ids.push(&station);
         out.stations.push(Station {
             line,
-            region,
-            locality,
-            stratum,
+            region: region.into(),
+            locality: locality.into(),
+            stratum: stratum.into(),
             registered: registered.map(narrow),
             ballots: narrow(ballots),
             valid: narrow(valid),

@@ -141,8 +141,12 @@ impl Stations {
             st.ballots.push(b);
             st.valid.push(v);
             st.winner.push(w);
-            let region = s.region.map(|g| g as usize).filter(|g| *g < none_slot);
-            let stratum = s.stratum.map(|k| k as usize).filter(|k| *k < strata);
+            let region = s
+                .region
+                .get()
+                .map(|g| g as usize)
+                .filter(|g| *g < none_slot);
+            let stratum = s.stratum.get().map(|k| k as usize).filter(|k| *k < strata);
             raw_region.push(region.unwrap_or(none_slot));
             raw_group.push(region.unwrap_or(none_slot) * (strata + 1) + stratum.unwrap_or(strata));
         }

@@ -93,6 +93,7 @@ fn station_row(
     let score = score(&[whole_t, whole_r], kinds.len(), obs.zip(exp));
     let region = s
         .region
+        .get()
         .and_then(|r| data.regions.get(r as usize))
         .map(String::as_str)
         .unwrap_or("");

@@ -19,7 +19,7 @@ const WINNER: usize = 0;
 fn by_region(data: &Dataset) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = vec![Vec::new(); data.regions.len().max(1)];
     for (i, s) in data.stations.iter().enumerate() {
-        let r = s.region.unwrap_or(0) as usize;
+        let r = s.region.get().unwrap_or(0) as usize;
         if let Some(list) = out.get_mut(r) {
             list.push(i);
         }

@@ -82,10 +82,10 @@ fn write_row(
     let s = &data.stations[i];
     out.write_field(data.id(i))?;
     if !data.regions.is_empty() {
-        out.write_field(name(&data.regions, s.region))?;
+        out.write_field(name(&data.regions, s.region.get()))?;
     }
     if !data.localities.is_empty() {
-        out.write_field(name(&data.localities, s.locality))?;
+        out.write_field(name(&data.localities, s.locality.get()))?;
     }
     number(out, buf, s.registered.map(u64::from))?;
     for x in [s.ballots, s.valid, s.invalid] {
@@ -117,7 +117,7 @@ mod tests {
         }
         data.ids = ids;
         data.regions[0] = "North \"A\"".into();
-        data.stations[0].region = Some(0);
+        data.stations[0].region = Some(0).into();
         let mut out = Vec::new();
         write_csv(&data, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();

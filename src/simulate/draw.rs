@@ -7,7 +7,7 @@ use super::count;
 use super::shapes::Subpopulation;
 use super::spec::{ElectionSpec, MIN_REGISTERED, SizeModel};
 use super::truth::{KindTruth, Planted};
-use crate::data::{Station, StationIds};
+use crate::data::{GroupRef, Station, StationIds};
 use crate::fingerprint::stuffing::{extreme_intensity, incremental_intensity, steal_share};
 use crate::montecarlo::{Rng, batch_rng};
 
@@ -235,9 +235,9 @@ impl Model<'_> {
             out.ids.push(&format!("S{:0width$}", i + 1));
             out.stations.push(Station {
                 line: i as u64 + 2,
-                region: Some(r as u32),
-                locality,
-                stratum: None,
+                region: Some(r as u32).into(),
+                locality: locality.into(),
+                stratum: GroupRef::NONE,
                 registered: Some(count(c.registered)),
                 ballots: count(c.ballots),
                 valid: count(c.valid),

@@ -36,7 +36,7 @@ pub use spec::{
 };
 pub use truth::{FairTruth, FraudTruth, KindTruth, Planted, Totals, Truth, truth_json};
 
-use crate::data::{ColumnRole, Dataset, LineAccount, RolePresence, Source, StationIds};
+use crate::data::{ColumnRole, Dataset, GroupRef, LineAccount, RolePresence, Source, StationIds};
 use crate::montecarlo::batch_rng;
 use draw::{BATCH, Batch, FraudTally, Model, Sums};
 
@@ -194,7 +194,7 @@ fn hide_regions(data: &mut Dataset) {
     data.regions.clear();
     data.columns.retain(|c| c.role != "region");
     for s in &mut data.stations {
-        s.region = None;
+        s.region = GroupRef::NONE;
     }
 }
 

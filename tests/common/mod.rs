@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use elaudit::data::{ColumnSpec, Dataset, RolePresence, Station};
+use elaudit::data::{ColumnSpec, Dataset, GroupRef, RolePresence, Station};
 use elaudit::simulate::{ElectionSpec, default_candidate_names};
 
 /// Set (to anything but `0`) by `.ci/run`: an absent `../shared/data` then fails the
@@ -66,9 +66,9 @@ pub fn dataset(
         d.ids.push(&format!("s{i}"));
         d.stations.push(Station {
             line: i as u64 + 2,
-            region: None,
-            locality: None,
-            stratum: None,
+            region: GroupRef::NONE,
+            locality: GroupRef::NONE,
+            stratum: GroupRef::NONE,
             registered: Some(n32(registered)),
             ballots: n32(ballots),
             valid: n32(valid),
