@@ -5,8 +5,8 @@
 //! The quick tests run in `cargo test --release`. The full suite (6 shapes × 20 seeds
 //! at 20,000 stations, clean and at two stuffing levels) is ignored by default:
 //!   cargo test --release --test fingerprint_heterogeneity -- --ignored --nocapture
-//! ELAUDIT_HET_SEEDS sets its seeds per shape (default 20); docs/fingerprint.md gives
-//! its last result.
+//! ELAUDIT_HET_SEEDS sets its seeds per shape (default 20) and ELAUDIT_HET_FIRST_SEED
+//! the first (default 0); docs/fingerprint.md gives its last result.
 
 use elaudit::fingerprint::bootstrap::{Analysis, DEFAULT_MARGIN, Settings, analyse};
 use elaudit::fingerprint::model::Stations;
@@ -113,21 +113,27 @@ fn stuffing_on_heterogeneous_elections_is_flagged() {
     }
 }
 
-fn seeds() -> u64 {
-    std::env::var("ELAUDIT_HET_SEEDS")
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(20)
+        .unwrap_or(default)
+}
+
+/// Seeds `first..first + n`: ELAUDIT_HET_FIRST_SEED (default 0) and ELAUDIT_HET_SEEDS
+/// (default 20), so that a long suite can be run in parts.
+fn seeds() -> std::ops::Range<u64> {
+    let first = env_u64("ELAUDIT_HET_FIRST_SEED", 0);
+    first..first + env_u64("ELAUDIT_HET_SEEDS", 20)
 }
 
 #[test]
 #[ignore]
 fn heterogeneity_suite() {
-    let seeds = seeds();
     let mut clean = Vec::new();
     let mut stuffed = Vec::new();
     // Seed by seed, so that a partial run covers every shape.
-    for seed in 0..seeds {
+    for seed in seeds() {
         for shape in SHAPES {
             let r = Run::new(shape, 20_000, seed, (0.0, 0.0));
             println!("{}", r.line());

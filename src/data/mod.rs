@@ -4,6 +4,11 @@
 //! decode (UTF-8 with or without a byte-order mark, UTF-16 with one), detect the
 //! delimiter, map the columns ([`ColumnSpec`]) and validate every row into a
 //! [`Dataset`] whose [`LineAccount`] says where every physical line went.
+//!
+//! `stream` turns the input into decoded text a window at a time, `reader` settles the
+//! header and the column plan and feeds each window to `records`, which cuts it into
+//! records (in parallel pieces when it has no quotes); `validate` reads each record and
+//! `assemble` joins the pieces' results in order.
 
 mod assemble;
 mod cells;
