@@ -125,9 +125,11 @@ fn parse_stream<R: Read>(
         check_utf8(path, &w, head.delimiter, Some(&head.headers.names))?;
         let (records, consumed) = parse_window(path, &head, opts, &parser, &w, &mut merged, win)?;
         rows += records;
-        match consumed {
-            0 => stream.grow()?,
-            n => stream.consume(n),
+        // At the end nothing is left for a later window, so a window is read whole.
+        match (consumed, w.at_end) {
+            (0, false) => stream.grow()?,
+            (_, true) => stream.consume(usize::MAX),
+            (n, false) => stream.consume(n),
         }
     }
     let file = FileLines {
