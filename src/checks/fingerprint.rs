@@ -216,7 +216,7 @@ fn alternative_note(a: &Analysis) -> String {
 /// The reading when the fair model misfits: only the extreme part may flag.
 fn misfit_reading(a: &Analysis) -> String {
     let total = a.total_ballots.max(1.0);
-    let b = &a.ballots_added;
+    let b = a.ballots_added_unread.as_ref().unwrap_or(&a.ballots_added);
     let e = &a.material_extreme;
     let ratio = a.goodness_of_fit.ratio.unwrap_or(f64::NAN);
     let extreme = if a.material_p() < SELECT_P {
@@ -443,6 +443,7 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
         })),
         "ballots_added": with(interval(&a.ballots_added), json!({
             "share_of_ballots": num(a.ballots_added.estimate / a.total_ballots.max(1.0)),
+            "whole_fit_if_misfit": a.ballots_added_unread.map(|iv| interval(&iv)),
             "fit": num(a.fit.ballots_added),
         })),
         "votes_moved": with(interval(&a.votes_moved), json!({"fit": num(a.fit.votes_moved)})),

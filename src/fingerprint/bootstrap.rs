@@ -345,6 +345,10 @@ pub struct Analysis {
     pub theta: Interval,
     pub steal_exponent: Interval,
     pub ballots_added: Interval,
+    /// Where the fair model misfits: the ballots the whole fitted stuffing would add,
+    /// which cannot be told apart from the election's own heterogeneity. The reported
+    /// `ballots_added` is then the part in the corner ([`Analysis::misfits`]).
+    pub ballots_added_unread: Option<Interval>,
     pub votes_moved: Interval,
     pub fair_turnout: Interval,
     pub fair_share: Interval,
@@ -1335,6 +1339,7 @@ fn analyse_gated(
         theta: r.theta,
         steal_exponent: r.steal_exponent,
         ballots_added: r.ballots_added,
+        ballots_added_unread: None,
         votes_moved: r.votes_moved,
         fair_turnout: r.fair_turnout,
         fair_share: r.fair_share,
@@ -1361,6 +1366,9 @@ fn analyse_gated(
 /// that rejects "at most the margin" cannot stand beside an interval reaching 0).
 fn reconcile(a: &mut Analysis) {
     let total = a.total_ballots.max(1.0);
+    if a.fraud_selected && a.misfits() {
+        read_corner_only(a, total);
+    }
     if a.fraud_selected {
         let corner = a.material_extreme.share * total;
         a.ballots_added.estimate = a.ballots_added.estimate.max(corner);
@@ -1384,6 +1392,22 @@ fn reconcile(a: &mut Analysis) {
     if interval_sd > m.sd && m.share > 0.0 {
         a.material = MaterialTest::with_sd(m.share, interval_sd, m.margin);
     }
+}
+
+/// Where the fair model misfits, the incremental part cannot be told apart from the
+/// election's own structure, so the ballots added read as the corner's part: at least
+/// that (its bootstrap spread below), and no more than the whole fit's upper bound.
+/// The whole fit's reading is kept beside it, not as the headline.
+fn read_corner_only(a: &mut Analysis, total: f64) {
+    let whole = a.ballots_added;
+    let corner = a.material_extreme.share.max(0.0) * total;
+    let sd = a.material_extreme.sd * total;
+    a.ballots_added_unread = Some(whole);
+    a.ballots_added = Interval {
+        estimate: corner,
+        ci_low: (corner - NORMAL_95 * sd).max(0.0),
+        ci_high: whole.ci_high.max(corner),
+    };
 }
 
 /// The standard normal's 97.5th percentile.
@@ -1422,6 +1446,38 @@ mod tests {
             assert!(a.ballots_added.estimate.is_finite());
             assert_eq!(a.histogram.iter().map(|&c| c as usize).sum::<usize>(), n);
         }
+    }
+
+    /// A misfit reads the corner's part as the ballots added, keeps the whole fit's
+    /// reading beside it, and keeps the whole fit's upper bound.
+    #[test]
+    fn a_misfit_reads_only_the_corner_as_ballots_added() {
+        let settings = Settings {
+            replicates: 2,
+            null_replicates: 2,
+            min_simulated: 50,
+            ..Settings::default()
+        };
+        let st = Stations::alike(5, [500, 300, 290, 150], "all");
+        let mut a = analyse(&st, &settings, 1);
+        a.fraud_selected = true;
+        a.goodness_of_fit.ratio = Some(MISFIT_RATIO + 0.5);
+        a.ballots_added = Interval {
+            estimate: 500.0,
+            ci_low: 100.0,
+            ci_high: 900.0,
+        };
+        a.total_ballots = 10_000.0;
+        a.material_extreme = MaterialTest::with_sd(0.01, 0.002, 0.005);
+        reconcile(&mut a);
+        let b = a.ballots_added;
+        assert!((b.estimate - 100.0).abs() < 1e-9, "{b:?}");
+        assert!(
+            (b.ci_low - (100.0 - NORMAL_95 * 20.0)).abs() < 1e-9,
+            "{b:?}"
+        );
+        assert_eq!(b.ci_high, 900.0);
+        assert_eq!(a.ballots_added_unread.map(|u| u.estimate), Some(500.0));
     }
 
     #[test]

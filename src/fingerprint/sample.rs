@@ -81,6 +81,9 @@ fn scale_ballots(a: &mut Analysis, k: f64) {
         iv.ci_high *= k;
     };
     interval(&mut a.ballots_added);
+    if let Some(iv) = &mut a.ballots_added_unread {
+        interval(iv);
+    }
     interval(&mut a.votes_moved);
     a.total_ballots *= k;
     for f in [&mut a.fit, &mut a.fair_only] {
