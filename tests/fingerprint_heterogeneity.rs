@@ -132,9 +132,16 @@ fn seeds() -> std::ops::Range<u64> {
 fn heterogeneity_suite() {
     let mut clean = Vec::new();
     let mut stuffed = Vec::new();
-    // Seed by seed, so that a partial run covers every shape.
+    // Seed by seed, so that a partial run covers every shape. ELAUDIT_HET_SHAPE=NAME
+    // runs one shape (to recheck its runs).
+    let only = std::env::var("ELAUDIT_HET_SHAPE").ok();
+    let shapes: Vec<Shape> = SHAPES
+        .into_iter()
+        .filter(|s| only.as_deref().is_none_or(|o| o == s.name()))
+        .collect();
+    assert!(!shapes.is_empty(), "ELAUDIT_HET_SHAPE matches no shape");
     for seed in seeds() {
-        for shape in SHAPES {
+        for &shape in &shapes {
             let r = Run::new(shape, 20_000, seed, (0.0, 0.0));
             println!("{}", r.line());
             clean.push(r);
