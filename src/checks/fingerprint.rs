@@ -446,7 +446,10 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
             "whole_fit_if_misfit": a.ballots_added_unread.map(|iv| interval(&iv)),
             "fit": num(a.fit.ballots_added),
         })),
-        "votes_moved": with(interval(&a.votes_moved), json!({"fit": num(a.fit.votes_moved)})),
+        "votes_moved": with(interval(&a.votes_moved), json!({
+            "whole_fit_if_misfit": a.votes_moved_unread.map(|iv| interval(&iv)),
+            "fit": num(a.fit.votes_moved),
+        })),
         "fair": fair_detail(a),
         "alternatives": a.alternatives,
         "p_value": "intersection-union: max(no_fraud_test.p_value, materiality.p_value)",
@@ -792,21 +795,14 @@ fn charts(ctx: &CheckContext, a: &Analysis) -> Charts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fingerprint::bootstrap::{AlternativeReading, PerRegionTrial, analyse};
+    use crate::fingerprint::bootstrap::fixtures::tiny_analysis_of;
+    use crate::fingerprint::bootstrap::{AlternativeReading, PerRegionTrial};
     use crate::fingerprint::fit::THETA_RANGE;
-    use crate::fingerprint::model::Stations;
 
     /// An analysis of a few identical stations, to be edited into the case under test.
     fn analysis() -> Analysis {
-        let settings = Settings {
-            replicates: 2,
-            null_replicates: 2,
-            min_simulated: 50,
-            ..Settings::default()
-        };
-        let st = Stations::alike(5, [500, 300, 290, 150], "all");
         // The reported model's readings alone; the alternatives' rule has its own test.
-        let mut a = analyse(&st, &settings, 1);
+        let mut a = tiny_analysis_of(5);
         assert_eq!(a.alternatives.len(), 1);
         a.alternatives.clear();
         a

@@ -160,6 +160,8 @@ pub struct Replicate {
     /// Ballots added at stations stuffing put in the extreme corner: (the world's,
     /// the fit's).
     pub corner_ballots: (f64, f64),
+    /// Votes moved at those stations: (the world's, the fit's).
+    pub corner_votes: (f64, f64),
 }
 
 /// Each quantity's range and how its fit noise scales, in the order of
@@ -198,14 +200,15 @@ pub const Q_FAIR_TURNOUT: usize = 6;
 pub const Q_FAIR_SHARE: usize = 7;
 
 impl Replicate {
-    fn of(f: &Fit, truth: [f64; 8], corner_truth: f64) -> Replicate {
+    fn of(f: &Fit, truth: [f64; 8], planted: &SimTruth) -> Replicate {
         Replicate {
             fraud: f.fraud,
             fair: f.fair.clone(),
             distance: f.distance,
             found: f.quantities(),
             truth,
-            corner_ballots: (corner_truth, f.corner_ballots_added),
+            corner_ballots: (planted.corner_ballots_added, f.corner_ballots_added),
+            corner_votes: (planted.corner_votes_moved, f.corner_votes_moved),
         }
     }
 
@@ -220,8 +223,10 @@ impl Replicate {
             self.found[q] *= k;
             self.truth[q] *= k;
         }
-        self.corner_ballots.0 *= k;
-        self.corner_ballots.1 *= k;
+        for pair in [&mut self.corner_ballots, &mut self.corner_votes] {
+            pair.0 *= k;
+            pair.1 *= k;
+        }
     }
 }
 
@@ -350,6 +355,8 @@ pub struct Analysis {
     /// `ballots_added` is then the part in the corner ([`Analysis::misfits`]).
     pub ballots_added_unread: Option<Interval>,
     pub votes_moved: Interval,
+    /// The same for the votes moved.
+    pub votes_moved_unread: Option<Interval>,
     pub fair_turnout: Interval,
     pub fair_share: Interval,
     /// θ only matters when incremental fraud may be present: false when the f_i
@@ -996,11 +1003,7 @@ impl<'a> Replicator<'a> {
         let (sim, planted) = simulate_stations(self.st, fair, fraud, &mut rng);
         let crn = Crn::draw(&sim, self.copies, &mut rng);
         let f = fit(&sim, &crn, &self.proc_, true, Start::Grid);
-        Replicate::of(
-            &f,
-            world_truth(fraud, &sim, &planted),
-            planted.corner_ballots_added,
-        )
+        Replicate::of(&f, world_truth(fraud, &sim, &planted), &planted)
     }
 
     /// Null replicate `r`: the distance drop on a world simulated from the fair-only fit.
@@ -1341,6 +1344,7 @@ fn analyse_gated(
         ballots_added: r.ballots_added,
         ballots_added_unread: None,
         votes_moved: r.votes_moved,
+        votes_moved_unread: None,
         fair_turnout: r.fair_turnout,
         fair_share: r.fair_share,
         theta_identified: r.theta_identified,
@@ -1395,27 +1399,62 @@ fn reconcile(a: &mut Analysis) {
 }
 
 /// Where the fair model misfits, the incremental part cannot be told apart from the
-/// election's own structure, so the ballots added read as the corner's part: at least
-/// that (its bootstrap spread below), and no more than the whole fit's upper bound.
-/// The whole fit's reading is kept beside it, not as the headline.
+/// election's own structure, so the ballots added and the votes moved read as the
+/// corner's part: at least that (its bootstrap spread below), and no more than the
+/// whole fit's upper bound. The whole fit's readings are kept beside them, not as the
+/// headline.
 fn read_corner_only(a: &mut Analysis, total: f64) {
-    let whole = a.ballots_added;
     let corner = a.material_extreme.share.max(0.0) * total;
     let sd = a.material_extreme.sd * total;
-    a.ballots_added_unread = Some(whole);
-    a.ballots_added = Interval {
-        estimate: corner,
-        ci_low: (corner - NORMAL_95 * sd).max(0.0),
-        ci_high: whole.ci_high.max(corner),
-    };
+    a.ballots_added_unread = Some(a.ballots_added);
+    a.ballots_added = corner_part(corner, sd, &a.ballots_added);
+    let pairs: Vec<(f64, f64)> = a.replicates.iter().map(|r| r.corner_votes).collect();
+    let votes = calibrated(
+        a.fit.corner_votes_moved,
+        &pairs,
+        &[],
+        (0.0, f64::MAX),
+        Noise::Constant,
+    );
+    a.votes_moved_unread = Some(a.votes_moved);
+    let moved = votes.interval.estimate.max(0.0);
+    a.votes_moved = corner_part(moved, votes.sd, &a.votes_moved);
+}
+
+/// The corner's part `estimate` (bootstrap sd `sd`) of the whole fit's reading `whole`.
+fn corner_part(estimate: f64, sd: f64, whole: &Interval) -> Interval {
+    Interval {
+        estimate,
+        ci_low: (estimate - NORMAL_95 * sd).max(0.0),
+        ci_high: whole.ci_high.max(estimate),
+    }
 }
 
 /// The standard normal's 97.5th percentile.
 // python3 -c "from scipy.stats import norm; print(repr(norm.ppf(0.975)))"
 const NORMAL_95: f64 = 1.959_963_984_540_054;
 
+/// Analyses for tests of the bookkeeping around the fit, here and in the check.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+
+    /// An analysis of `n` identical stations with the fewest replicates it runs with.
+    pub(crate) fn tiny_analysis_of(n: usize) -> Analysis {
+        let settings = Settings {
+            replicates: 2,
+            null_replicates: 2,
+            min_simulated: 50,
+            ..Settings::default()
+        };
+        let st = Stations::alike(n, [500, 300, 290, 150], "all");
+        analyse(&st, &settings, 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::fixtures::tiny_analysis_of;
     use super::*;
 
     #[test]
@@ -1430,18 +1469,14 @@ mod tests {
         assert_eq!(replicate_ratio(3.0, [0.0, 0.0].into_iter()), None);
     }
 
+    fn tiny_analysis() -> Analysis {
+        tiny_analysis_of(5)
+    }
+
     #[test]
     fn tiny_and_empty_inputs_do_not_panic() {
-        use crate::fingerprint::model::Stations;
-        let settings = Settings {
-            replicates: 2,
-            null_replicates: 2,
-            min_simulated: 50,
-            ..Settings::default()
-        };
         for n in [0usize, 1, 5] {
-            let st = Stations::alike(n, [500, 300, 290, 150], "all");
-            let a = analyse(&st, &settings, 1);
+            let a = tiny_analysis_of(n);
             assert!(a.test.p_value.is_finite());
             assert!(a.ballots_added.estimate.is_finite());
             assert_eq!(a.histogram.iter().map(|&c| c as usize).sum::<usize>(), n);
@@ -1452,14 +1487,13 @@ mod tests {
     /// reading beside it, and keeps the whole fit's upper bound.
     #[test]
     fn a_misfit_reads_only_the_corner_as_ballots_added() {
-        let settings = Settings {
-            replicates: 2,
-            null_replicates: 2,
-            min_simulated: 50,
-            ..Settings::default()
+        let mut a = tiny_analysis();
+        let whole_votes = Interval {
+            estimate: 200.0,
+            ci_low: 50.0,
+            ci_high: 600.0,
         };
-        let st = Stations::alike(5, [500, 300, 290, 150], "all");
-        let mut a = analyse(&st, &settings, 1);
+        a.votes_moved = whole_votes;
         a.fraud_selected = true;
         a.goodness_of_fit.ratio = Some(MISFIT_RATIO + 0.5);
         a.ballots_added = Interval {
@@ -1478,6 +1512,36 @@ mod tests {
         );
         assert_eq!(b.ci_high, 900.0);
         assert_eq!(a.ballots_added_unread.map(|u| u.estimate), Some(500.0));
+        // The votes moved read the corner's part too, with the whole fit's kept.
+        assert_eq!(a.votes_moved_unread, Some(whole_votes));
+        assert!(a.votes_moved.estimate <= a.votes_moved.ci_high);
+        assert!(a.votes_moved.ci_high >= whole_votes.ci_high);
+    }
+
+    /// The corner's votes moved read off the replicates as the ballots do: with no
+    /// spread between fit and truth, the fit's own corner votes, with a zero-width lower
+    /// side, under the whole fit's upper bound.
+    #[test]
+    fn a_misfit_reads_the_corner_votes_from_the_replicates() {
+        let mut a = tiny_analysis();
+        a.fraud_selected = true;
+        a.goodness_of_fit.ratio = Some(MISFIT_RATIO + 0.5);
+        a.fit.corner_votes_moved = 40.0;
+        for (k, r) in a.replicates.iter_mut().enumerate() {
+            let t = 30.0 + 10.0 * k as f64;
+            r.corner_votes = (t, t);
+        }
+        a.votes_moved = Interval {
+            estimate: 300.0,
+            ci_low: 100.0,
+            ci_high: 700.0,
+        };
+        reconcile(&mut a);
+        let v = a.votes_moved;
+        assert!((v.estimate - 40.0).abs() < 1e-9, "{v:?}");
+        assert!((v.ci_low - 40.0).abs() < 1e-9, "{v:?}");
+        assert_eq!(v.ci_high, 700.0);
+        assert_eq!(a.votes_moved_unread.map(|u| u.estimate), Some(300.0));
     }
 
     #[test]

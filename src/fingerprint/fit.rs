@@ -941,7 +941,7 @@ impl<'a> Engine<'a> {
     fn expectations(&self, fraud: &Fraud) -> Expectations {
         let copies = self.crn.copies.max(1) as f64;
         let (mut added, mut added_ext, mut moved) = (0.0, 0.0, 0.0);
-        let mut added_corner = 0.0;
+        let (mut added_corner, mut moved_corner) = (0.0, 0.0);
         let (mut reg, mut b0, mut v0, mut w0) = (0.0, 0.0, 0.0, 0.0);
         for p in 0..self.n() {
             let (xi, xia) = self.inc_x(p);
@@ -955,9 +955,11 @@ impl<'a> Engine<'a> {
             };
             if corner(self.stuffed(p, xi, xia)) {
                 added_corner += free * fraud.f_incremental * xi;
+                moved_corner += others * fraud.f_incremental * xia;
             }
             if corner(self.stuffed(p, xe, xea)) {
                 added_corner += free * fraud.f_extreme * xe;
+                moved_corner += others * fraud.f_extreme * xea;
             }
             moved += others * (fraud.f_incremental * xia + fraud.f_extreme * xea);
             reg += self.reg[p];
@@ -969,6 +971,7 @@ impl<'a> Engine<'a> {
             ballots_added: added / copies,
             extreme_ballots_added: added_ext / copies,
             corner_ballots_added: added_corner / copies,
+            corner_votes_moved: moved_corner / copies,
             votes_moved: moved / copies,
             fair_turnout: if reg > 0.0 { b0 / reg } else { 0.0 },
             fair_share: if v0 > 0.0 { w0 / v0 } else { 0.0 },
@@ -991,6 +994,7 @@ struct Expectations {
     ballots_added: f64,
     extreme_ballots_added: f64,
     corner_ballots_added: f64,
+    corner_votes_moved: f64,
     votes_moved: f64,
     fair_turnout: f64,
     fair_share: f64,
@@ -1011,6 +1015,8 @@ pub struct Fit {
     /// corner ([`super::fair::FAIR_CORNER`]), whatever its kind: what no fair model
     /// reaches.
     pub corner_ballots_added: f64,
+    /// The part of `votes_moved` at those stations.
+    pub corner_votes_moved: f64,
     /// Expected votes moved to the winner by the fitted fraud.
     pub votes_moved: f64,
     /// Fair national turnout (Σ fair ballots ÷ Σ registered).
@@ -1254,6 +1260,7 @@ fn fit_engine<'a>(
         ballots_added: e.ballots_added,
         extreme_ballots_added: e.extreme_ballots_added,
         corner_ballots_added: e.corner_ballots_added,
+        corner_votes_moved: e.corner_votes_moved,
         votes_moved: e.votes_moved,
         fair_turnout: e.fair_turnout,
         fair_share: e.fair_share,

@@ -283,6 +283,8 @@ pub struct SimTruth {
     /// ([`super::fair::FAIR_CORNER`]).
     pub corner_ballots_added: f64,
     pub votes_moved: f64,
+    /// The part of `votes_moved` at those stations.
+    pub corner_votes_moved: f64,
     pub incremental_stations: u64,
     pub extreme_stations: u64,
 }
@@ -442,6 +444,7 @@ pub fn simulate_stations(
         let (t, sh) = s.rates();
         if s.added > 0 && in_fair_corner(t, sh) {
             truth.corner_ballots_added += s.added as f64;
+            truth.corner_votes_moved += s.moved as f64;
         }
         truth.votes_moved += s.moved as f64;
         out.registered.push(s.registered);

@@ -81,7 +81,10 @@ fn scale_ballots(a: &mut Analysis, k: f64) {
         iv.ci_high *= k;
     };
     interval(&mut a.ballots_added);
-    if let Some(iv) = &mut a.ballots_added_unread {
+    for iv in [&mut a.ballots_added_unread, &mut a.votes_moved_unread]
+        .into_iter()
+        .flatten()
+    {
         interval(iv);
     }
     interval(&mut a.votes_moved);
@@ -111,6 +114,7 @@ fn scale_fit(f: &mut Fit, k: f64) {
     f.ballots_added *= k;
     f.extreme_ballots_added *= k;
     f.corner_ballots_added *= k;
+    f.corner_votes_moved *= k;
     f.votes_moved *= k;
 }
 
