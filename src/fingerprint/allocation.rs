@@ -102,113 +102,114 @@ pub fn allocate(
         FingerprintModel::Default => st.clone(),
         FingerprintModel::Paper => st.national(),
     };
-    let grid = Grid::FIT;
-    let copies = a.copies.max(MIN_COPIES);
-    let (fair, fraud) = (&a.fit.fair, &a.fit.fraud);
-    // Keyed by (group, cell); maps are merged in copy order, so sums are reproducible.
-    let tables = run_indexed(copies, "fingerprint regions", |k| {
-        let mut rng = batch_rng(seed, "fingerprint-allocation-sim", k as u64);
-        let mut t: HashMap<(u32, u32), Cell> = HashMap::new();
-        simulate_each(&model_st, fair, fraud, &mut rng, |s| {
-            let c = grid.cell(
-                f64::from(s.ballots) / f64::from(s.registered).max(1.0),
-                f64::from(s.winner) / f64::from(s.valid).max(1.0),
-            );
-            let e = t.entry((s.group, c)).or_default();
-            e.stations += 1.0;
-            e.stuffed += f64::from(u8::from(s.kind != FraudKind::Fair));
-            e.added += s.added as f64;
-            e.registered += f64::from(s.registered);
+    let sim = SimulatedCells::of(&model_st, a, seed);
+    let acc = sim.slots(st, &model_st, region_names.len() + 1);
+    region_shares(&acc, region_names, a, seed)
+}
+
+/// The fitted model simulated on the observed stations: per (group, cell) and per cell.
+struct SimulatedCells {
+    by_group: HashMap<(u32, u32), Cell>,
+    by_cell: Vec<Cell>,
+}
+
+impl SimulatedCells {
+    fn of(model_st: &Stations, a: &Analysis, seed: u64) -> SimulatedCells {
+        let grid = Grid::FIT;
+        let copies = a.copies.max(MIN_COPIES);
+        let (fair, fraud) = (&a.fit.fair, &a.fit.fraud);
+        // Keyed by (group, cell); maps are merged in copy order, so sums are reproducible.
+        let tables = run_indexed(copies, "fingerprint regions", |k| {
+            let mut rng = batch_rng(seed, "fingerprint-allocation-sim", k as u64);
+            let mut t: HashMap<(u32, u32), Cell> = HashMap::new();
+            simulate_each(model_st, fair, fraud, &mut rng, |s| {
+                let c = grid.cell(
+                    f64::from(s.ballots) / f64::from(s.registered).max(1.0),
+                    f64::from(s.winner) / f64::from(s.valid).max(1.0),
+                );
+                let e = t.entry((s.group, c)).or_default();
+                e.stations += 1.0;
+                e.stuffed += f64::from(u8::from(s.kind != FraudKind::Fair));
+                e.added += s.added as f64;
+                e.registered += f64::from(s.registered);
+            });
+            t
         });
-        t
-    });
-    let mut by_group: HashMap<(u32, u32), Cell> = HashMap::new();
-    let mut by_cell = vec![Cell::default(); grid.cells()];
-    for t in &tables {
-        // Iterate in key order: HashMap order is not reproducible, and f64 sums are
-        // order-sensitive.
-        let mut keys: Vec<_> = t.keys().copied().collect();
-        keys.sort_unstable();
-        for key in keys {
-            if let Some(c) = t.get(&key) {
-                by_group.entry(key).or_default().add(c);
-                if let Some(n) = by_cell.get_mut(key.1 as usize) {
-                    n.add(c);
+        let mut by_group: HashMap<(u32, u32), Cell> = HashMap::new();
+        let mut by_cell = vec![Cell::default(); grid.cells()];
+        for t in &tables {
+            // Iterate in key order: HashMap order is not reproducible, and f64 sums are
+            // order-sensitive.
+            let mut keys: Vec<_> = t.keys().copied().collect();
+            keys.sort_unstable();
+            for key in keys {
+                if let Some(c) = t.get(&key) {
+                    by_group.entry(key).or_default().add(c);
+                    if let Some(n) = by_cell.get_mut(key.1 as usize) {
+                        n.add(c);
+                    }
                 }
             }
         }
+        SimulatedCells { by_group, by_cell }
     }
 
-    let slots = region_names.len() + 1;
-    let mut acc = vec![Slot::default(); slots];
-    for i in 0..n {
-        let c = grid.cell(st.turnout(i), st.share(i));
-        let g = model_st.group[i];
-        // A cell the region's simulation never reached borrows the national one.
-        let cell = by_group
-            .get(&(g, c))
-            .filter(|x| x.stations > 0.0)
-            .or_else(|| by_cell.get(c as usize).filter(|x| x.stations > 0.0));
-        let (p, e) = match cell {
-            Some(x) => (
-                x.stuffed / x.stations,
-                x.added / x.registered.max(1.0) * f64::from(st.registered[i]),
-            ),
-            None => (0.0, 0.0),
-        };
-        let r = &mut acc[(st.region[i] as usize).min(slots - 1)];
-        r.stations += 1.0;
-        r.ballots += f64::from(st.ballots[i]);
-        r.stuffed += p;
-        r.stuffed_var += p * (1.0 - p);
-        r.added += e;
-        if p > 0.0 {
-            // The station adds e/p when stuffed (probability p), nothing otherwise.
-            r.added_var += e * e * (1.0 - p) / p;
+    /// Each of `slots` region slots' sums over its observed stations.
+    fn slots(&self, st: &Stations, model_st: &Stations, slots: usize) -> Vec<Slot> {
+        let grid = Grid::FIT;
+        let mut acc = vec![Slot::default(); slots];
+        for i in 0..st.len() {
+            let c = grid.cell(st.turnout(i), st.share(i));
+            let g = model_st.group[i];
+            // A cell the region's simulation never reached borrows the national one.
+            let cell = self
+                .by_group
+                .get(&(g, c))
+                .filter(|x| x.stations > 0.0)
+                .or_else(|| self.by_cell.get(c as usize).filter(|x| x.stations > 0.0));
+            let (p, e) = match cell {
+                Some(x) => (
+                    x.stuffed / x.stations,
+                    x.added / x.registered.max(1.0) * f64::from(st.registered[i]),
+                ),
+                None => (0.0, 0.0),
+            };
+            let r = &mut acc[(st.region[i] as usize).min(slots - 1)];
+            r.stations += 1.0;
+            r.ballots += f64::from(st.ballots[i]);
+            r.stuffed += p;
+            r.stuffed_var += p * (1.0 - p);
+            r.added += e;
+            if p > 0.0 {
+                // The station adds e/p when stuffed (probability p), nothing otherwise.
+                r.added_var += e * e * (1.0 - p) / p;
+            }
         }
+        acc
     }
+}
+
+fn share(x: f64, total: f64) -> f64 {
+    if total > 0.0 { x / total } else { 0.0 }
+}
+
+/// The regions' shares of the national estimates in `a`, with intervals from
+/// [`DRAWS`] draws.
+fn region_shares(
+    acc: &[Slot],
+    region_names: &[String],
+    a: &Analysis,
+    seed: u64,
+) -> Vec<RegionShare> {
     let total_p: f64 = acc.iter().map(|r| r.stuffed).sum();
     let total_e: f64 = acc.iter().map(|r| r.added).sum();
-    let share = |x: f64, total: f64| if total > 0.0 { x / total } else { 0.0 };
-
-    // Draws standing for the national totals' uncertainty: the calibrated bootstrap's,
-    // replicate by replicate, so that stations and ballots stay paired.
-    let stuffed_national = |fi: f64, fe: f64| (fi + fe) * n as f64;
-    let cal = &a.calibration;
-    let (fi, fe) = (&cal[Q_F_INCREMENTAL].draws, &cal[Q_F_EXTREME].draws);
-    let ballots = &cal[Q_BALLOTS_ADDED].draws;
-    let count = fi.len().min(fe.len()).min(ballots.len());
+    let n: f64 = acc.iter().map(|r| r.stations).sum();
     let centre = (
-        stuffed_national(a.f_incremental.estimate, a.f_extreme.estimate),
+        (a.f_incremental.estimate + a.f_extreme.estimate) * n,
         a.ballots_added.estimate,
     );
-    let national_draw = |d: usize| -> (f64, f64) {
-        if count == 0 {
-            return centre;
-        }
-        let k = d % count;
-        (stuffed_national(fi[k], fe[k]), ballots[k])
-    };
-    let used: Vec<usize> = (0..slots).filter(|&s| acc[s].stations > 0.0).collect();
-    let mut draws_s = vec![Vec::with_capacity(DRAWS); slots];
-    let mut draws_b = vec![Vec::with_capacity(DRAWS); slots];
-    let (mut xs, mut ys) = (vec![0.0; slots], vec![0.0; slots]);
-    for d in 0..DRAWS {
-        let mut rng = batch_rng(seed, "fingerprint-allocation", d as u64);
-        let (ns, nb) = national_draw(d);
-        for &s in &used {
-            let r = &acc[s];
-            let z1: f64 = rng.sample(StandardNormal);
-            let z2: f64 = rng.sample(StandardNormal);
-            xs[s] = (r.stuffed + z1 * r.stuffed_var.sqrt()).max(0.0);
-            ys[s] = (r.added + z2 * r.added_var.sqrt()).max(0.0);
-        }
-        let (sx, sy): (f64, f64) = (xs.iter().sum(), ys.iter().sum());
-        for &s in &used {
-            draws_s[s].push(ns * share(xs[s], sx));
-            draws_b[s].push(nb * share(ys[s], sy));
-        }
-    }
+    let used: Vec<usize> = (0..acc.len()).filter(|&s| acc[s].stations > 0.0).collect();
+    let (mut draws_s, mut draws_b) = region_draws(acc, &used, a, centre, n, seed);
     let interval = |estimate: f64, v: &mut Vec<f64>| -> Interval {
         v.sort_by(f64::total_cmp);
         let (lo, hi) = (quantile_sorted(v, 0.025), quantile_sorted(v, 0.975));
@@ -235,4 +236,49 @@ pub fn allocate(
             }
         })
         .collect()
+}
+
+/// Draws of each used slot's stuffed stations and ballots added: the national totals'
+/// uncertainty from the calibrated bootstrap, replicate by replicate (so that stations
+/// and ballots stay paired), split by each slot's Poisson-binomial sums.
+fn region_draws(
+    acc: &[Slot],
+    used: &[usize],
+    a: &Analysis,
+    centre: (f64, f64),
+    n: f64,
+    seed: u64,
+) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+    let cal = &a.calibration;
+    let (fi, fe) = (&cal[Q_F_INCREMENTAL].draws, &cal[Q_F_EXTREME].draws);
+    let ballots = &cal[Q_BALLOTS_ADDED].draws;
+    let count = fi.len().min(fe.len()).min(ballots.len());
+    let national_draw = |d: usize| -> (f64, f64) {
+        if count == 0 {
+            return centre;
+        }
+        let k = d % count;
+        ((fi[k] + fe[k]) * n, ballots[k])
+    };
+    let slots = acc.len();
+    let mut draws_s = vec![Vec::with_capacity(DRAWS); slots];
+    let mut draws_b = vec![Vec::with_capacity(DRAWS); slots];
+    let (mut xs, mut ys) = (vec![0.0; slots], vec![0.0; slots]);
+    for d in 0..DRAWS {
+        let mut rng = batch_rng(seed, "fingerprint-allocation", d as u64);
+        let (ns, nb) = national_draw(d);
+        for &s in used {
+            let r = &acc[s];
+            let z1: f64 = rng.sample(StandardNormal);
+            let z2: f64 = rng.sample(StandardNormal);
+            xs[s] = (r.stuffed + z1 * r.stuffed_var.sqrt()).max(0.0);
+            ys[s] = (r.added + z2 * r.added_var.sqrt()).max(0.0);
+        }
+        let (sx, sy): (f64, f64) = (xs.iter().sum(), ys.iter().sum());
+        for &s in used {
+            draws_s[s].push(ns * share(xs[s], sx));
+            draws_b[s].push(nb * share(ys[s], sy));
+        }
+    }
+    (draws_s, draws_b)
 }

@@ -620,47 +620,21 @@ pub fn calibrated(
             draws: Vec::new(),
         };
     }
-    let mean = |v: &[(f64, f64)]| -> (f64, f64) {
-        let n = v.len() as f64;
-        (
-            v.iter().map(|p| p.0).sum::<f64>() / n,
-            v.iter().map(|p| p.1).sum::<f64>() / n,
-        )
-    };
     let (slope, slope_sd) = paired_slope(&a, &b);
     // Anchor where the truth is likeliest to be: world b when there is one.
     let anchor = if b.is_empty() { &a } else { &b };
-    let (t_bar, y_bar) = mean(anchor);
+    let (t_bar, y_bar) = mean_pair(anchor);
     let inverted = t_bar + (obs - y_bar) / slope;
     let estimate = inverted.clamp(lo, hi);
-    let mut resid: Vec<f64> = Vec::with_capacity(a.len() + b.len());
-    for w in [&a, &b] {
-        if w.is_empty() {
-            continue;
-        }
-        let (tw, yw) = mean(w);
-        resid.extend(w.iter().map(|(t, y)| y - yw - slope * (t - tw)));
-    }
+    let mut resid = line_residuals(&a, &b, slope);
     // Both worlds sit below the truth when the fit is shrunk: an amount's noise,
     // which grows with the amount, is scaled up to the estimate.
     let grow = match noise {
         Noise::Proportional if t_bar > 0.0 => (estimate / t_bar).clamp(1.0, MAX_NOISE_GROWTH),
         _ => 1.0,
     };
-    // The anchor's mean is uncertain, and so is the slope the gap to it is divided by
-    // (delta method, in the fit's units).
-    let resid_var = if resid.len() > 1 {
-        resid.iter().map(|e| e * e).sum::<f64>() / (resid.len() - 1) as f64
-    } else {
-        0.0
-    };
-    let slope_var = ((obs - y_bar) * slope_sd / slope).powi(2);
-    let slope_share = if resid_var > 0.0 {
-        slope_var / resid_var
-    } else {
-        0.0
-    };
-    let inflate = grow * (1.0 + 1.0 / anchor.len() as f64 + slope_share).sqrt();
+    let slope_gap = (obs - y_bar) * slope_sd / slope;
+    let inflate = grow * anchor_inflation(&resid, slope_gap, anchor.len());
     resid.iter_mut().for_each(|e| *e *= inflate);
     let draws = resid
         .iter()
@@ -683,7 +657,7 @@ pub fn calibrated(
     // from world a, and the interval, centred on the inversion, is widened to hold it.
     let fallback = slope < MIN_INVERTIBLE_SLOPE || inverted > hi;
     let reported = if fallback {
-        let (ta, ya) = mean(&a);
+        let (ta, ya) = mean_pair(&a);
         (ta + obs - ya).clamp(lo, hi)
     } else {
         estimate
@@ -700,6 +674,46 @@ pub fn calibrated(
         sd,
         draws,
     }
+}
+
+/// The means of the truths and of the fits in `v`.
+fn mean_pair(v: &[(f64, f64)]) -> (f64, f64) {
+    let n = v.len() as f64;
+    (
+        v.iter().map(|p| p.0).sum::<f64>() / n,
+        v.iter().map(|p| p.1).sum::<f64>() / n,
+    )
+}
+
+/// Each replicate's fit less its world's line of slope `slope` through the world's
+/// means: world a's residuals, then world b's.
+fn line_residuals(a: &[(f64, f64)], b: &[(f64, f64)], slope: f64) -> Vec<f64> {
+    let mut resid: Vec<f64> = Vec::with_capacity(a.len() + b.len());
+    for w in [a, b] {
+        if w.is_empty() {
+            continue;
+        }
+        let (tw, yw) = mean_pair(w);
+        resid.extend(w.iter().map(|(t, y)| y - yw - slope * (t - tw)));
+    }
+    resid
+}
+
+/// How much wider than the residuals the interval must be: the anchor's mean (of
+/// `anchor_len` replicates) is uncertain, and so is the slope the gap to it is
+/// divided by (`slope_gap`, its delta-method sd in the fit's units).
+fn anchor_inflation(resid: &[f64], slope_gap: f64, anchor_len: usize) -> f64 {
+    let resid_var = if resid.len() > 1 {
+        resid.iter().map(|e| e * e).sum::<f64>() / (resid.len() - 1) as f64
+    } else {
+        0.0
+    };
+    let slope_share = if resid_var > 0.0 {
+        slope_gap.powi(2) / resid_var
+    } else {
+        0.0
+    };
+    (1.0 + 1.0 / anchor_len as f64 + slope_share).sqrt()
 }
 
 /// The slope of fit on truth from replicates paired across two worlds, shrunk towards

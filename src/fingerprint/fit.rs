@@ -1114,6 +1114,42 @@ impl Searcher<'_, '_> {
         (x, best)
     }
 
+    /// Corrects `fair` by simulation ([`correct_fair`]) until it settles, refitting the
+    /// fraud fractions at (ln θ, ln α) = `x` after each round (none when `x` is `None`,
+    /// the fair-only fit); slopes are matched when `measure`.
+    fn settle_fair(
+        &mut self,
+        st: &Stations,
+        size: &SizeCovariate,
+        fair: &mut FairModel,
+        x: Option<(f64, f64)>,
+        measure: bool,
+    ) {
+        // The observed side changes only with the covariates (never, in a plain model).
+        let mut obs: Option<(Covariates, FairStats)> = None;
+        for _ in 0..FAIR_ITERATIONS {
+            let cov = fair.covariates;
+            if obs.as_ref().is_none_or(|(c, _)| *c != cov) {
+                obs = Some((cov, observed_fair_stats(st, size, &cov, measure)));
+            }
+            let obs = &obs.as_ref().expect("set above").1;
+            let sim = self.engine.sim_stats(st.n_groups(), &cov, measure);
+            let change = correct_fair(fair, obs, &sim, &self.engine.sizes, measure);
+            self.engine.set_fair(fair);
+            match x {
+                Some(x) => {
+                    self.eval(x.0, x.1);
+                }
+                None => {
+                    self.engine.fair_only();
+                }
+            }
+            if change < FAIR_TOLERANCE {
+                break;
+            }
+        }
+    }
+
     fn grid(&mut self) -> (f64, f64) {
         let thetas: Vec<f64> = if self.fit_theta {
             let (lo, hi) = self.theta_range;
@@ -1209,27 +1245,13 @@ fn fit_engine<'a>(
         s.engine.fair_only();
     }
     if proc_.correct_fair && given_fair.is_none() {
-        let measure = proc_.covariates;
-        // The observed side changes only with the covariates (never, in a plain model).
-        let mut obs: Option<(Covariates, FairStats)> = None;
-        for _ in 0..FAIR_ITERATIONS {
-            let cov = fair.covariates;
-            if obs.as_ref().is_none_or(|(c, _)| *c != cov) {
-                obs = Some((cov, observed_fair_stats(st, &size, &cov, measure)));
-            }
-            let obs = &obs.as_ref().expect("set above").1;
-            let sim = s.engine.sim_stats(st.n_groups(), &cov, measure);
-            let change = correct_fair(&mut fair, obs, &sim, &s.engine.sizes, measure);
-            s.engine.set_fair(&fair);
-            if with_fraud {
-                s.eval(x.0, x.1);
-            } else {
-                s.engine.fair_only();
-            }
-            if change < FAIR_TOLERANCE {
-                break;
-            }
-        }
+        s.settle_fair(
+            st,
+            &size,
+            &mut fair,
+            with_fraud.then_some(x),
+            proc_.covariates,
+        );
     }
     // Final refinement at the settled fair parameters.
     let mut distance = if with_fraud {
