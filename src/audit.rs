@@ -128,53 +128,68 @@ fn run_regions(
 ) -> Vec<RegionReport> {
     let mut regions: Vec<RegionReport> = (0..data.regions.len())
         .into_par_iter()
-        .map(|r| {
-            let sub = data.region_subset(r as u32);
-            // Each region draws its own random streams, fixed by (seed, region index).
-            let options = CheckOptions {
-                seed: batch_rng(opts.checks.seed, "region", r as u64).random(),
-                // Only the regional fingerprint maps below are drawn.
-                charts: false,
-                ..opts.checks.clone()
-            };
-            let ctx = CheckContext::new(&sub, &options);
-            let name = &data.regions[r];
-            // National-only checks report the region's part of their national result.
-            let results: Vec<CheckResult> = checks
-                .iter()
-                .flat_map(|c| {
-                    if c.per_region() {
-                        c.run(&ctx)
-                    } else {
-                        national
-                            .iter()
-                            .filter(|n| n.id == c.id())
-                            .filter_map(|n| c.region_entry(n, name))
-                            .collect()
-                    }
-                })
-                .collect();
-            RegionReport {
-                region: name.clone(),
-                rank: 0,
-                stations: sub.stations.len() as u64,
-                p_value: None,
-                p_adjusted: None,
-                strongest: None,
-                flagged: false,
-                checks: results,
-                fingerprint: opts
-                    .checks
-                    .charts
-                    .then(|| fingerprint_heatmap(&sub, REGION_FINGERPRINT_BINS))
-                    .flatten(),
+        .map(|r| region_report(data, r, checks, national, opts))
+        .collect();
+    adjust_across_regions(&mut regions, opts.alpha);
+    rank_regions(&mut regions, opts.alpha);
+    regions
+}
+
+/// Region `r`'s checks: the per-region ones rerun on its stations, the national-only
+/// ones' parts for it.
+fn region_report(
+    data: &Dataset,
+    r: usize,
+    checks: &[Box<dyn Check>],
+    national: &[CheckResult],
+    opts: &AuditOptions,
+) -> RegionReport {
+    let sub = data.region_subset(r as u32);
+    // Each region draws its own random streams, fixed by (seed, region index).
+    let options = CheckOptions {
+        seed: batch_rng(opts.checks.seed, "region", r as u64).random(),
+        // Only the regional fingerprint maps below are drawn.
+        charts: false,
+        ..opts.checks.clone()
+    };
+    let ctx = CheckContext::new(&sub, &options);
+    let name = &data.regions[r];
+    // National-only checks report the region's part of their national result.
+    let results: Vec<CheckResult> = checks
+        .iter()
+        .flat_map(|c| {
+            if c.per_region() {
+                c.run(&ctx)
+            } else {
+                national
+                    .iter()
+                    .filter(|n| n.id == c.id())
+                    .filter_map(|n| c.region_entry(n, name))
+                    .collect()
             }
         })
         .collect();
+    RegionReport {
+        region: name.clone(),
+        rank: 0,
+        stations: sub.stations.len() as u64,
+        p_value: None,
+        p_adjusted: None,
+        strongest: None,
+        flagged: false,
+        checks: results,
+        fingerprint: opts
+            .checks
+            .charts
+            .then(|| fingerprint_heatmap(&sub, REGION_FINGERPRINT_BINS))
+            .flatten(),
+    }
+}
 
-    // One BH family per (check, subject), across regions.
+/// Benjamini–Hochberg across regions, one family per (check, subject).
+fn adjust_across_regions(regions: &mut [RegionReport], alpha: f64) {
     let mut keys: Vec<(String, String)> = Vec::new();
-    for reg in &regions {
+    for reg in regions.iter() {
         for c in &reg.checks {
             let key = (c.id.clone(), c.subject.clone());
             if c.family == Family::Holm && !keys.contains(&key) {
@@ -198,9 +213,13 @@ fn run_regions(
         for ((ri, ci), q) in at.into_iter().zip(benjamini_hochberg(&ps)) {
             let c = &mut regions[ri].checks[ci];
             c.p_adjusted = Some(q);
-            c.flagged = q < opts.alpha;
+            c.flagged = q < alpha;
         }
     }
+}
+
+/// Each region's own p and its adjustment across regions, flags and ranks.
+fn rank_regions(regions: &mut [RegionReport], alpha: f64) {
     // A region's own p: Holm over its flaggable results, so that BH across regions
     // controls the share of falsely flagged regions (not just of results) at alpha.
     let region_p: Vec<Option<f64>> = regions
@@ -220,7 +239,7 @@ fn run_regions(
     for (reg, p) in regions.iter_mut().zip(&region_p) {
         reg.p_value = *p;
         reg.p_adjusted = p.and_then(|_| q_iter.next());
-        reg.flagged = reg.p_adjusted.is_some_and(|q| q < opts.alpha);
+        reg.flagged = reg.p_adjusted.is_some_and(|q| q < alpha);
         let strongest = reg
             .checks
             .iter()
@@ -246,7 +265,6 @@ fn run_regions(
     for (i, reg) in regions.iter_mut().enumerate() {
         reg.rank = i + 1;
     }
-    regions
 }
 
 fn summarize(data: &Dataset) -> InputSummary {

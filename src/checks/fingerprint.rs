@@ -328,7 +328,23 @@ fn reading(a: &Analysis) -> String {
     let caveat = "a model-based estimate (Klimek et al. 2012) of how much stuffing would explain \
                   the picture, not proof of fraud";
     let m = &a.material;
-    if a.fraud_selected && a.material_p() >= SELECT_P {
+    if a.fraud_selected && a.material_p() >= SELECT_P && m.share > m.margin {
+        format!(
+            "The fingerprint departs from the fair model (no-stuffing test {}), and the fitted \
+             stuffing would add {} of ballots ({:.0}, 95% CI {:.0}–{:.0}), but so poorly \
+             determined (bootstrap sd {}, calibrated for how little the fit follows more \
+             stuffing of this shape) that it is not clearly above the {} materiality margin: \
+             the departure cannot be told apart from the election's own structure (urban/rural \
+             mixes, regional differences), and is not flagged; {caveat}.",
+            format_p(a.test.p_value),
+            pct(b.estimate / total),
+            b.estimate,
+            b.ci_low,
+            b.ci_high,
+            pct(m.sd),
+            pct(m.margin),
+        )
+    } else if a.fraud_selected && a.material_p() >= SELECT_P {
         format!(
             "The fingerprint departs from the fair model (no-stuffing test {}), but the \
              fitted stuffing adds only {} of ballots ({:.0}, 95% CI {:.0}–{:.0}), not clearly \
@@ -1009,6 +1025,27 @@ mod tests {
         a.goodness_of_fit.ratio = Some(3.0);
         a.settings.model = FingerprintModel::Paper;
         assert!(!a.misfits());
+    }
+
+    /// Stuffing above the margin whose test is not significant is called poorly
+    /// determined, not small; below the margin, small.
+    #[test]
+    fn an_amount_above_the_margin_but_not_clearly_so_is_called_poorly_determined() {
+        let mut a = analysis();
+        a.fraud_selected = true;
+        a.test.p_value = 1e-12;
+        a.goodness_of_fit.ratio = Some(1.0);
+        a.material = MaterialTest::with_sd(0.10, 0.07, 0.005);
+        a.material_extreme = MaterialTest::with_sd(0.0, 0.001, 0.005);
+        assert!(a.p_value() > 0.01, "{}", a.p_value());
+        let s = summary(&a);
+        assert!(s.contains("so poorly determined"), "{s}");
+        assert!(s.contains("cannot be told apart"), "{s}");
+        assert!(!s.contains("adds only"), "{s}");
+        a.material = MaterialTest::with_sd(0.004, 0.002, 0.005);
+        let s = summary(&a);
+        assert!(s.contains("adds only"), "{s}");
+        assert!(!s.contains("so poorly determined"), "{s}");
     }
 
     #[test]

@@ -249,6 +249,27 @@ impl ElectionSpec {
         let mut bad = |field: &'static str, message: String| {
             p.push(SpecProblem { field, message });
         };
+        self.validate_sizes(&mut bad);
+        self.validate_votes(&mut bad);
+        self.validate_candidates(&mut bad);
+        if !(self.invalid_rate >= 0.0 && self.invalid_rate < 1.0) {
+            bad(
+                "invalid_rate",
+                format!("must be in [0, 1), got {}", self.invalid_rate),
+            );
+        }
+        self.validate_fraud(&mut bad);
+        self.validate_localities(&mut bad);
+        self.heterogeneity.validate(&mut bad);
+        if p.is_empty() {
+            Ok(())
+        } else {
+            Err(SpecError { problems: p })
+        }
+    }
+
+    /// Stations, regions and station sizes.
+    fn validate_sizes(&self, bad: &mut impl FnMut(&'static str, String)) {
         if self.stations > MAX_STATIONS {
             bad(
                 "stations",
@@ -285,6 +306,10 @@ impl ElectionSpec {
                 }
             }
         }
+    }
+
+    /// Turnout, spreads and shares.
+    fn validate_votes(&self, bad: &mut impl FnMut(&'static str, String)) {
         if !(self.turnout > 0.0 && self.turnout < 1.0) {
             bad(
                 "turnout",
@@ -316,6 +341,10 @@ impl ElectionSpec {
                 );
             }
         }
+    }
+
+    /// Candidate names: one per share, distinct, none a column name.
+    fn validate_candidates(&self, bad: &mut impl FnMut(&'static str, String)) {
         if self.candidate_names.len() != self.shares.len() {
             bad(
                 "candidate_names",
@@ -347,12 +376,10 @@ impl ElectionSpec {
                 bad("candidate_names", format!("'{name}' appears twice"));
             }
         }
-        if !(self.invalid_rate >= 0.0 && self.invalid_rate < 1.0) {
-            bad(
-                "invalid_rate",
-                format!("must be in [0, 1), got {}", self.invalid_rate),
-            );
-        }
+    }
+
+    /// The planted fraud's shares and shape.
+    fn validate_fraud(&self, bad: &mut impl FnMut(&'static str, String)) {
         let f = &self.fraud;
         for (name, v) in [
             ("fraud.invented_counts", f.invented_counts),
@@ -398,6 +425,10 @@ impl ElectionSpec {
                 ),
             );
         }
+    }
+
+    /// Localities inside regions.
+    fn validate_localities(&self, bad: &mut impl FnMut(&'static str, String)) {
         let l = &self.localities;
         if !(l.sd.is_finite() && (0.0..=10.0).contains(&l.sd)) {
             bad(
@@ -410,12 +441,6 @@ impl ElectionSpec {
                 "localities.per_region",
                 format!("must be at most {MAX_STATIONS}, got {}", l.per_region),
             );
-        }
-        self.heterogeneity.validate(&mut bad);
-        if p.is_empty() {
-            Ok(())
-        } else {
-            Err(SpecError { problems: p })
         }
     }
 
