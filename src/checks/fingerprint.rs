@@ -328,33 +328,32 @@ fn reading(a: &Analysis) -> String {
     let caveat = "a model-based estimate (Klimek et al. 2012) of how much stuffing would explain \
                   the picture, not proof of fraud";
     let m = &a.material;
+    let amount = format!(
+        "{} of ballots ({:.0}, 95% CI {:.0}–{:.0})",
+        pct(b.estimate / total),
+        b.estimate,
+        b.ci_low,
+        b.ci_high
+    );
+    let departs = format!(
+        "The fingerprint departs from the fair model (no-stuffing test {})",
+        format_p(a.test.p_value)
+    );
     if a.fraud_selected && a.material_p() >= SELECT_P && m.share > m.margin {
         format!(
-            "The fingerprint departs from the fair model (no-stuffing test {}), and the fitted \
-             stuffing would add {} of ballots ({:.0}, 95% CI {:.0}–{:.0}), but so poorly \
-             determined (bootstrap sd {}, calibrated for how little the fit follows more \
-             stuffing of this shape) that it is not clearly above the {} materiality margin: \
-             the departure cannot be told apart from the election's own structure (urban/rural \
-             mixes, regional differences), and is not flagged; {caveat}.",
-            format_p(a.test.p_value),
-            pct(b.estimate / total),
-            b.estimate,
-            b.ci_low,
-            b.ci_high,
+            "{departs}, and the fitted stuffing would add {amount}, but so poorly determined \
+             (bootstrap sd {}, calibrated for how little the fit follows more stuffing of this \
+             shape) that it is not clearly above the {} materiality margin: the departure \
+             cannot be told apart from the election's own structure (urban/rural mixes, \
+             regional differences), and is not flagged; {caveat}.",
             pct(m.sd),
             pct(m.margin),
         )
     } else if a.fraud_selected && a.material_p() >= SELECT_P {
         format!(
-            "The fingerprint departs from the fair model (no-stuffing test {}), but the \
-             fitted stuffing adds only {} of ballots ({:.0}, 95% CI {:.0}–{:.0}), not clearly \
-             above the {} materiality margin: a departure this small is what a fair model's \
-             misfit gives on real clean elections (urban/rural mixes inside regions); {caveat}.",
-            format_p(a.test.p_value),
-            pct(b.estimate / total),
-            b.estimate,
-            b.ci_low,
-            b.ci_high,
+            "{departs}, but the fitted stuffing adds only {amount}, not clearly above the {} \
+             materiality margin: a departure this small is what a fair model's misfit gives on \
+             real clean elections (urban/rural mixes inside regions); {caveat}.",
             pct(m.margin),
         )
     } else if a.fraud_selected {
