@@ -311,44 +311,8 @@ fn assemble(spec: ElectionSpec, seed: u64, batches: Vec<Batch>, mut fair: FairTr
     fair.turnout = ratio(fair.ballots, totals.registered);
     fair.winner_share = ratio(fair.votes[winner], fair.valid);
 
-    let fraud = FraudTruth {
-        fraudulent_stations: tally.fraudulent_stations,
-        ballots_added: tally.incremental.ballots_added
-            + tally.extreme.ballots_added
-            + tally.integer_percent.ballots_added
-            + tally.invented_counts.ballots_added,
-        votes_moved: tally.incremental.votes_moved
-            + tally.extreme.votes_moved
-            + tally.integer_percent.votes_moved
-            + tally.invented_counts.votes_moved,
-        incremental: tally.incremental,
-        extreme: tally.extreme,
-        integer_percent: tally.integer_percent,
-        invented_counts: tally.invented_counts,
-        coercion: Default::default(),
-    };
-
-    let has_localities = spec.localities.per_region > 0;
-    let mut columns: Vec<ColumnRole> = [
-        "station",
-        "region",
-        "locality",
-        "registered",
-        "ballots",
-        "valid",
-        "invalid",
-    ]
-    .iter()
-    .filter(|c| has_localities || **c != "locality")
-    .map(|c| ColumnRole {
-        column: c.to_string(),
-        role: if *c == "station" { "id" } else { c }.to_string(),
-    })
-    .collect();
-    columns.extend(spec.candidate_names.iter().map(|c| ColumnRole {
-        column: c.clone(),
-        role: "candidate".to_string(),
-    }));
+    let fraud = fraud_truth(tally);
+    let columns = output_columns(&spec);
     let width = 2.max(spec.regions.to_string().len());
     let dataset = Dataset {
         source: Source {
@@ -398,6 +362,52 @@ fn assemble(spec: ElectionSpec, seed: u64, batches: Vec<Batch>, mut fair: FairTr
             planted,
         },
     }
+}
+
+/// What the planted fraud did, summed over its kinds.
+fn fraud_truth(tally: FraudTally) -> FraudTruth {
+    FraudTruth {
+        fraudulent_stations: tally.fraudulent_stations,
+        ballots_added: tally.incremental.ballots_added
+            + tally.extreme.ballots_added
+            + tally.integer_percent.ballots_added
+            + tally.invented_counts.ballots_added,
+        votes_moved: tally.incremental.votes_moved
+            + tally.extreme.votes_moved
+            + tally.integer_percent.votes_moved
+            + tally.invented_counts.votes_moved,
+        incremental: tally.incremental,
+        extreme: tally.extreme,
+        integer_percent: tally.integer_percent,
+        invented_counts: tally.invented_counts,
+        coercion: Default::default(),
+    }
+}
+
+/// The columns of the simulated CSV and their roles.
+fn output_columns(spec: &ElectionSpec) -> Vec<ColumnRole> {
+    let has_localities = spec.localities.per_region > 0;
+    let mut columns: Vec<ColumnRole> = [
+        "station",
+        "region",
+        "locality",
+        "registered",
+        "ballots",
+        "valid",
+        "invalid",
+    ]
+    .iter()
+    .filter(|c| has_localities || **c != "locality")
+    .map(|c| ColumnRole {
+        column: c.to_string(),
+        role: if *c == "station" { "id" } else { c }.to_string(),
+    })
+    .collect();
+    columns.extend(spec.candidate_names.iter().map(|c| ColumnRole {
+        column: c.clone(),
+        role: "candidate".to_string(),
+    }));
+    columns
 }
 
 /// `R01-L001`, …: region by region, the localities of each.
