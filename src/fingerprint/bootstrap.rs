@@ -1267,6 +1267,13 @@ fn goodness_of_fit(full: &Fit, reps: &[Replicate]) -> GoodnessOfFit {
 /// Against world a alone, with the plain bias correction: the fit is shrunk towards no
 /// stuffing, so under "at most the margin" this reading stays at or below the truth and
 /// the test stays valid, without the calibration's noise.
+/// An amount read off world a alone (no slope, constant noise): the plain bias
+/// correction of `fit` by the (truth, fit) `pairs`, as the materiality tests and the
+/// corner's parts read it.
+fn plain_amount(fit: f64, pairs: &[(f64, f64)]) -> Calibrated {
+    calibrated(fit, pairs, &[], (0.0, f64::MAX), Noise::Constant)
+}
+
 fn material_tests(
     full: &Fit,
     reps: &[Replicate],
@@ -1275,7 +1282,7 @@ fn material_tests(
     margin: f64,
 ) -> (MaterialTest, MaterialTest) {
     let reading = |fit: f64, pairs: &[(f64, f64)]| {
-        let plain = calibrated(fit, pairs, &[], (0.0, f64::MAX), Noise::Constant);
+        let plain = plain_amount(fit, pairs);
         let share = if fraud_selected {
             plain.interval.estimate / total_ballots
         } else {
@@ -1427,13 +1434,7 @@ fn read_corner_only(a: &mut Analysis, total: f64) {
     a.ballots_added_unread = Some(a.ballots_added);
     a.ballots_added = corner_part(corner, sd, &a.ballots_added);
     let pairs: Vec<(f64, f64)> = a.replicates.iter().map(|r| r.corner_votes).collect();
-    let votes = calibrated(
-        a.fit.corner_votes_moved,
-        &pairs,
-        &[],
-        (0.0, f64::MAX),
-        Noise::Constant,
-    );
+    let votes = plain_amount(a.fit.corner_votes_moved, &pairs);
     a.votes_moved_unread = Some(a.votes_moved);
     let moved = votes.interval.estimate.max(0.0);
     a.votes_moved = corner_part(moved, votes.sd, &a.votes_moved);

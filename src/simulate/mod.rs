@@ -31,8 +31,8 @@ pub use presets::kz2022;
 pub use shapes::{Heterogeneity, Shape, SizeGradient, Subpopulation};
 pub use sizes::{FileSizes, SizesError, sizes_from_file};
 pub use spec::{
-    ElectionSpec, Fraud, Localities, MAX_STATIONS, MIN_REGISTERED, SizeModel, SpecError,
-    SpecProblem, default_candidate_names,
+    ElectionSpec, FIXED_COLUMNS, Fraud, Localities, MAX_STATIONS, MIN_REGISTERED, SizeModel,
+    SpecError, SpecProblem, default_candidate_names,
 };
 pub use truth::{FairTruth, FraudTruth, KindTruth, Planted, Totals, Truth, truth_json};
 
@@ -387,22 +387,14 @@ fn fraud_truth(tally: FraudTally) -> FraudTruth {
 /// The columns of the simulated CSV and their roles.
 fn output_columns(spec: &ElectionSpec) -> Vec<ColumnRole> {
     let has_localities = spec.localities.per_region > 0;
-    let mut columns: Vec<ColumnRole> = [
-        "station",
-        "region",
-        "locality",
-        "registered",
-        "ballots",
-        "valid",
-        "invalid",
-    ]
-    .iter()
-    .filter(|c| has_localities || **c != "locality")
-    .map(|c| ColumnRole {
-        column: c.to_string(),
-        role: if *c == "station" { "id" } else { c }.to_string(),
-    })
-    .collect();
+    let mut columns: Vec<ColumnRole> = FIXED_COLUMNS
+        .iter()
+        .filter(|c| has_localities || **c != "locality")
+        .map(|c| ColumnRole {
+            column: c.to_string(),
+            role: if *c == "station" { "id" } else { c }.to_string(),
+        })
+        .collect();
     columns.extend(spec.candidate_names.iter().map(|c| ColumnRole {
         column: c.clone(),
         role: "candidate".to_string(),

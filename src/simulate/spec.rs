@@ -14,6 +14,18 @@ pub const MIN_REGISTERED: u64 = 20;
 /// Most stations a spec may ask for: beyond this the election would not fit in memory.
 pub const MAX_STATIONS: usize = 100_000_000;
 
+/// The simulated CSV's columns before the candidates' (`locality` only with
+/// localities); no candidate may take one of these names.
+pub const FIXED_COLUMNS: [&str; 7] = [
+    "station",
+    "region",
+    "locality",
+    "registered",
+    "ballots",
+    "valid",
+    "invalid",
+];
+
 /// A simulated election. Build one with [`ElectionSpec::clean`] or a preset
 /// ([`super::kz2022`]) and change fields; check it with [`ElectionSpec::validate`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -355,19 +367,10 @@ impl ElectionSpec {
                 ),
             );
         }
-        let reserved = [
-            "station",
-            "region",
-            "locality",
-            "registered",
-            "ballots",
-            "valid",
-            "invalid",
-        ];
         for (i, name) in self.candidate_names.iter().enumerate() {
             if name.trim().is_empty() {
                 bad("candidate_names", format!("name {} is empty", i + 1));
-            } else if reserved.contains(&name.to_ascii_lowercase().as_str()) {
+            } else if FIXED_COLUMNS.contains(&name.to_ascii_lowercase().as_str()) {
                 bad(
                     "candidate_names",
                     format!("'{name}' is also a column name of the output"),
