@@ -186,6 +186,14 @@ fn fraud_fit_with_the_true_fair_model_recovers_the_stuffing() {
             (ratio - 1.0).abs() < 0.12,
             "ballots added {ratio} of the truth"
         );
+        // The corner's parts, which a misfit reports as the headline, against what the
+        // simulation (exact binomials, whole votes) really put in the corner.
+        let corner_ballots = f.corner_ballots_added / planted.corner_ballots_added;
+        let corner_votes = f.corner_votes_moved / planted.corner_votes_moved;
+        println!("seed {seed}: corner ballots {corner_ballots:.3}, votes {corner_votes:.3}");
+        for r in [corner_ballots, corner_votes] {
+            assert!((r - 1.0).abs() < 0.1, "corner {r} of the truth");
+        }
     }
 }
 
