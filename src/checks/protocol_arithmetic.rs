@@ -38,7 +38,7 @@ const CANDIDATES_PLUS_INVALID_MISMATCH: &str = "candidates-plus-invalid-mismatch
 type Test = fn(&Dataset, usize, &Station) -> bool;
 
 /// Each kind, its test, and why it cannot be checked (`None` when it can).
-fn kinds(data: &Dataset) -> Vec<(&'static str, Test, Option<&'static str>)> {
+fn kinds(data: &Dataset) -> Vec<Kind> {
     let r = data.roles;
     let missing = |ok: bool, why: &'static str| (!ok).then_some(why);
     vec![
@@ -122,72 +122,15 @@ impl Check for ProtocolArithmetic {
                 "no two count columns to cross-check",
             )];
         }
-        let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
-        let mut listed: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (name, _, _) in &checked {
-            counts.insert(name, 0);
-            listed.insert(name, Vec::new());
-        }
-        let mut inconsistent = 0u64;
-        let mut postal_ballots = 0u64;
-        let mut zero_registered = 0u64;
-        let mut above_100 = 0u64;
-        // Linear and cheap: one sequential pass keeps the station lists in row order.
-        for (i, s) in data.stations.iter().enumerate() {
-            if data.roles.registered {
-                zero_registered += u64::from(s.registered == Some(0));
-                above_100 += u64::from(matches!(s.registered, Some(r) if r > 0 && s.ballots > r));
-            }
-            let mut bad = false;
-            for (name, test, _) in &checked {
-                if test(data, i, s) {
-                    if is_inconsistency(name) {
-                        bad = true;
-                    } else {
-                        postal_ballots += u64::from(s.ballots);
-                    }
-                    *counts.entry(name).or_default() += 1;
-                    let ids = listed.entry(name).or_default();
-                    if ids.len() < MAX_LISTED {
-                        ids.push(data.id(i));
-                    }
-                }
-            }
-            inconsistent += u64::from(bad);
-        }
+        let t = tally(data, &checked);
         let unchecked: BTreeMap<&str, &str> = kinds
             .iter()
             .filter_map(|(name, _, why)| why.map(|w| (*name, w)))
             .collect();
-        let share = inconsistent as f64 / n as f64;
-        let breakdown: Vec<String> = checked
-            .iter()
-            .filter(|(name, _, _)| is_inconsistency(name))
-            .filter_map(|(name, _, _)| {
-                let c = counts.get(name).copied().unwrap_or(0);
-                (c > 0).then(|| format!("{c} {name}"))
-            })
-            .collect();
-        let kinds_checked = checked.iter().filter(|k| is_inconsistency(k.0)).count();
-        let mut summary = if inconsistent == 0 {
-            format!("all {n} stations add up ({kinds_checked} kinds checked)")
-        } else {
-            format!(
-                "{:.2}% of stations ({inconsistent} of {n}) do not add up ({}); these rows are \
-                 kept in every check, as findings",
-                100.0 * share,
-                breakdown.join(", ")
-            )
-        };
-        let postal = counts
-            .get(ZERO_REGISTERED_WITH_BALLOTS)
-            .copied()
-            .unwrap_or(0);
-        if postal > 0 {
-            summary.push_str(&postal_sentence(data, postal, postal_ballots));
-        }
+        let share = t.inconsistent as f64 / n as f64;
+        let summary = summary_of(data, &t, &checked, n);
         vec![CheckResult {
-            statistic: Some(inconsistent as f64),
+            statistic: Some(t.inconsistent as f64),
             p_value: None,
             effect: Some(Effect {
                 measure: "inconsistent_share".to_string(),
@@ -195,16 +138,102 @@ impl Check for ProtocolArithmetic {
             }),
             summary,
             detail: json!({
-                "counts": counts,
-                "stations": listed,
+                "counts": t.counts,
+                "stations": t.listed,
                 "unchecked": unchecked,
-                "zero_registered": zero_registered,
-                "ballots_without_registered": postal_ballots,
-                "turnout_above_100": above_100,
+                "zero_registered": t.zero_registered,
+                "ballots_without_registered": t.postal_ballots,
+                "turnout_above_100": t.above_100,
             }),
             ..CheckResult::applicable(ID, "all", Family::Descriptive, n)
         }]
     }
+}
+
+/// What one pass over the stations counts.
+struct Tally<'a> {
+    /// Stations of each checked kind.
+    counts: BTreeMap<&'static str, u64>,
+    /// The first [`MAX_LISTED`] stations of each kind, in row order.
+    listed: BTreeMap<&'static str, Vec<&'a str>>,
+    /// Stations with at least one inconsistency.
+    inconsistent: u64,
+    /// Ballots at stations without registered voters.
+    postal_ballots: u64,
+    zero_registered: u64,
+    above_100: u64,
+}
+
+type Kind = (&'static str, Test, Option<&'static str>);
+
+/// Counts each kind in `checked`. Linear and cheap: one sequential pass keeps the
+/// station lists in row order.
+fn tally<'a>(data: &'a Dataset, checked: &[&Kind]) -> Tally<'a> {
+    let mut t = Tally {
+        counts: checked.iter().map(|k| (k.0, 0)).collect(),
+        listed: checked.iter().map(|k| (k.0, Vec::new())).collect(),
+        inconsistent: 0,
+        postal_ballots: 0,
+        zero_registered: 0,
+        above_100: 0,
+    };
+    for (i, s) in data.stations.iter().enumerate() {
+        if data.roles.registered {
+            t.zero_registered += u64::from(s.registered == Some(0));
+            t.above_100 += u64::from(matches!(s.registered, Some(r) if r > 0 && s.ballots > r));
+        }
+        let mut bad = false;
+        for (name, test, _) in checked {
+            if test(data, i, s) {
+                if is_inconsistency(name) {
+                    bad = true;
+                } else {
+                    t.postal_ballots += u64::from(s.ballots);
+                }
+                *t.counts.entry(name).or_default() += 1;
+                let ids = t.listed.entry(name).or_default();
+                if ids.len() < MAX_LISTED {
+                    ids.push(data.id(i));
+                }
+            }
+        }
+        t.inconsistent += u64::from(bad);
+    }
+    t
+}
+
+/// The check's summary: how many of `n` stations add up, by kind, and the postal
+/// districts apart.
+fn summary_of(data: &Dataset, t: &Tally, checked: &[&Kind], n: u64) -> String {
+    let inconsistent = t.inconsistent;
+    let breakdown: Vec<String> = checked
+        .iter()
+        .filter(|(name, _, _)| is_inconsistency(name))
+        .filter_map(|(name, _, _)| {
+            let c = t.counts.get(name).copied().unwrap_or(0);
+            (c > 0).then(|| format!("{c} {name}"))
+        })
+        .collect();
+    let kinds_checked = checked.iter().filter(|k| is_inconsistency(k.0)).count();
+    let mut summary = if inconsistent == 0 {
+        format!("all {n} stations add up ({kinds_checked} kinds checked)")
+    } else {
+        format!(
+            "{:.2}% of stations ({inconsistent} of {n}) do not add up ({}); these rows are \
+             kept in every check, as findings",
+            100.0 * inconsistent as f64 / n as f64,
+            breakdown.join(", ")
+        )
+    };
+    let postal = t
+        .counts
+        .get(ZERO_REGISTERED_WITH_BALLOTS)
+        .copied()
+        .unwrap_or(0);
+    if postal > 0 {
+        summary.push_str(&postal_sentence(data, postal, t.postal_ballots));
+    }
+    summary
 }
 
 /// Rows with ballots but no registered voters, as a kind of their own.
