@@ -768,6 +768,15 @@ fn a_hidden_region_column_keeps_the_regions_effects() {
     assert!(b.dataset.stations.iter().all(|s| s.region.get().is_none()));
     let text = String::from_utf8(csv_bytes(&b)).unwrap();
     assert!(text.starts_with("station,registered,ballots,valid,invalid,Candidate A"));
+    // The dataset's column list, which reports print, matches the file.
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let listed: Vec<&str> = b
+        .dataset
+        .columns
+        .iter()
+        .map(|c| c.column.as_str())
+        .collect();
+    assert_eq!(listed, header);
     let with = String::from_utf8(csv_bytes(&a)).unwrap();
     for (x, y) in with.lines().zip(text.lines()).skip(1) {
         let mut f: Vec<&str> = x.split(',').collect();

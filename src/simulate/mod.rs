@@ -387,9 +387,11 @@ fn fraud_truth(tally: FraudTally) -> FraudTruth {
 /// The columns of the simulated CSV and their roles.
 fn output_columns(spec: &ElectionSpec) -> Vec<ColumnRole> {
     let has_localities = spec.localities.per_region > 0;
+    let has_regions = spec.heterogeneity.region_column;
     let mut columns: Vec<ColumnRole> = FIXED_COLUMNS
         .iter()
         .filter(|c| has_localities || **c != "locality")
+        .filter(|c| has_regions || **c != "region")
         .map(|c| ColumnRole {
             column: c.to_string(),
             role: if *c == "station" { "id" } else { c }.to_string(),
