@@ -963,12 +963,15 @@ fn real_data(check: impl Fn(FingerprintModel) -> Fingerprint) {
             assert_eq!(trial["kept"], false, "{round}: {trial}");
             assert_eq!(r.detail["binning"]["kind"], "national", "{round}");
         }
-        assert_eq!(
-            r.detail["f_extreme"]["ci_low"].as_f64(),
-            Some(0.0),
-            "{round}"
-        );
-        let share = r.detail["materiality"]["all_stuffing"]["share_of_ballots"]
+        // Poland has about 20 honest stations at 95% turnout or more (hospitals, care
+        // homes, prisons), which extreme stuffing that moves no votes can reach: the fit
+        // may read a few of them as such, never a tenth of a percent of the stations.
+        let f_e = r.detail["f_extreme"]["ci_high"].as_f64().expect("f_e");
+        assert!(f_e < 0.001, "{round}: f_e up to {f_e}");
+        // The stuffing the report stands behind. Where the fair model misfits (by
+        // voivodeship alone), that is the corner's part; the whole fit's reading, which
+        // the summary says cannot be told from the structure, may exceed the margin.
+        let share = r.detail["ballots_added"]["share_of_ballots"]
             .as_f64()
             .expect("share");
         assert!(share < 0.005, "round {round}: {share}");

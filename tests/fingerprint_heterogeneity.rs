@@ -7,7 +7,9 @@
 //!   cargo test --release --test fingerprint_heterogeneity -- --ignored --nocapture
 //! ELAUDIT_HET_SEEDS sets its seeds per shape (default 20) and ELAUDIT_HET_FIRST_SEED
 //! the first (default 0); ELAUDIT_HET_SHAPE=NAME runs one shape, and ELAUDIT_HET_CASES
-//! `clean` or `stuffed` one half (each half's criteria are then checked alone);
+//! `clean` or `stuffed` one half (each half's criteria are then checked alone), and
+//! ELAUDIT_HET_STEAL the planted stealing exponent (default 1; 100 is stuffing that
+//! moves almost none of the other candidates' votes);
 //! docs/fingerprint.md gives its last result.
 
 use elaudit::fingerprint::bootstrap::{Analysis, DEFAULT_MARGIN, Settings, analyse};
@@ -37,15 +39,28 @@ struct Run {
     a: Analysis,
     /// Ballots stuffing really added.
     truth: f64,
+    /// The part of `truth` from extreme stuffing.
+    extreme_truth: f64,
 }
 
 impl Run {
     fn new(shape: Shape, stations: usize, seed: u64, planted: (f64, f64)) -> Run {
+        let steal = env_f64("ELAUDIT_HET_STEAL", 1.0);
+        Run::with_steal(shape, stations, seed, planted, steal)
+    }
+
+    fn with_steal(
+        shape: Shape,
+        stations: usize,
+        seed: u64,
+        planted: (f64, f64),
+        steal: f64,
+    ) -> Run {
         let mut spec = ElectionSpec::clean(stations).with_shape(shape);
         spec.fraud.incremental = planted.0;
         spec.fraud.extreme = planted.1;
         spec.fraud.theta = 0.15;
-        spec.fraud.steal_exponent = 1.0;
+        spec.fraud.steal_exponent = steal;
         spec.validate().expect("a valid spec");
         let sim = simulate(&spec, 7_000 + seed);
         let (st, _) = Stations::from_dataset(&sim.dataset);
@@ -56,6 +71,7 @@ impl Run {
             planted,
             a,
             truth: sim.truth.fraud.ballots_added as f64,
+            extreme_truth: sim.truth.fraud.extreme.ballots_added as f64,
         }
     }
 
@@ -115,7 +131,45 @@ fn stuffing_on_heterogeneous_elections_is_flagged() {
     }
 }
 
+/// Stuffing that adds ballots for the winner and moves none of the other candidates'
+/// votes puts its extreme stations at 95% turnout or more but well short of 95% for
+/// the winner. Before the corner was read by turnout alone, and the stealing exponent
+/// searched up to 1000, such stuffing went unflagged where the fair model misfits.
+#[test]
+fn stuffing_that_moves_no_votes_is_flagged_on_its_corner() {
+    for shape in [Shape::TownCountry, Shape::SizeGradient] {
+        let r = Run::with_steal(shape, 10_000, 2, STUFFING[1], 100.0);
+        let corner = r.a.material_extreme.share * r.a.total_ballots;
+        println!(
+            "{} corner {corner:.0} extreme truth {:.0}",
+            r.line(),
+            r.extreme_truth
+        );
+        assert!(r.flagged(), "{}", r.line());
+        assert!(
+            (r.a.f_extreme.estimate - STUFFING[1].1).abs() <= 0.01,
+            "{}",
+            r.line()
+        );
+        // Extreme stuffing that starts from a low turnout can end short of 95%, so the
+        // corner holds somewhat less than the extreme truth.
+        let ratio = corner / r.extreme_truth;
+        assert!(
+            (0.6..=1.3).contains(&ratio),
+            "corner {corner} vs extreme truth {}",
+            r.extreme_truth
+        );
+    }
+}
+
 fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+fn env_f64(name: &str, default: f64) -> f64 {
     std::env::var(name)
         .ok()
         .and_then(|s| s.parse().ok())

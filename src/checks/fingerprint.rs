@@ -221,18 +221,18 @@ fn misfit_reading(a: &Analysis) -> String {
     let ratio = a.goodness_of_fit.ratio.unwrap_or(f64::NAN);
     let extreme = if a.material_p() < SELECT_P {
         format!(
-            "Stuffing that puts stations in the corner (at least 95% turnout and 95% for the \
-             winner), where no honest population sits, adds {} of ballots (bootstrap sd {}), \
-             above the {} margin: that alone is what is flagged",
+            "Stuffing that puts stations in the corner (at least 95% turnout: nearly every \
+             registered voter's ballot cast), where no honest population sits, adds {} of \
+             ballots (bootstrap sd {}), above the {} margin: that alone is what is flagged",
             pct(e.share),
             pct(e.sd),
             pct(e.margin)
         )
     } else {
         format!(
-            "Stuffing that puts stations in the corner (at least 95% turnout and 95% for the \
-             winner), where no honest population sits, adds {} of ballots, not clearly above \
-             the {} margin, so nothing is flagged",
+            "Stuffing that puts stations in the corner (at least 95% turnout: nearly every \
+             registered voter's ballot cast), where no honest population sits, adds {} of \
+             ballots, not clearly above the {} margin, so nothing is flagged",
             pct(e.share.max(0.0)),
             pct(e.margin)
         )
@@ -390,9 +390,8 @@ fn extreme_reading(a: &Analysis) -> String {
         return String::new();
     }
     format!(
-        " Stuffing in the corner (at least 95% turnout and 95% for the winner) alone adds {} \
-         of ballots (bootstrap sd {}), which is what shows the stuffing to be above the {} \
-         materiality margin.",
+        " Stuffing in the corner (at least 95% turnout) alone adds {} of ballots (bootstrap \
+         sd {}), which is what shows the stuffing to be above the {} materiality margin.",
         pct(e.share),
         pct(e.sd),
         pct(e.margin),
@@ -1068,8 +1067,8 @@ mod tests {
         let s = summary(&a);
         assert!(
             s.contains(
-                "Stuffing in the corner (at least 95% turnout and 95% for the winner) alone \
-                 adds 1.22% of ballots (bootstrap sd 0.06%)"
+                "Stuffing in the corner (at least 95% turnout) alone adds 1.22% of ballots \
+                 (bootstrap sd 0.06%)"
             ),
             "{s}"
         );

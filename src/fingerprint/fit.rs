@@ -25,12 +25,12 @@
 use serde::Serialize;
 
 use super::fair::{
-    Covariates, FairStats, SizeCovariate, StationPoint, correct_fair, fair_stats, in_fair_corner,
+    Covariates, FairStats, SizeCovariate, StationPoint, correct_fair, fair_stats,
     initial_fair_logit, observed_fair_stats,
 };
 use super::model::{
-    FairModel, FingerprintModel, Fraud, Stations, extreme_intensity, group_sizes, paper_fair,
-    steal_share,
+    FairModel, FingerprintModel, Fraud, Stations, extreme_intensity, group_sizes,
+    in_extreme_corner, paper_fair, steal_share,
 };
 use crate::montecarlo::Rng;
 use rand::RngExt as _;
@@ -39,8 +39,10 @@ use rand_distr::StandardNormal;
 /// θ is searched within this range, or from a higher floor where the fit compares
 /// coarser grids ([`Cells::theta_floor`]).
 pub const THETA_RANGE: (f64, f64) = (0.05, 1.0);
-/// The stealing exponent α is searched within this range.
-pub const ALPHA_RANGE: (f64, f64) = (0.1, 10.0);
+/// The stealing exponent α is searched within this range. At its top, stuffing moves
+/// almost none of the other candidates' votes (0.95^1000 ≈ 0), as plain ballot stuffing
+/// does; at 10, extreme stuffing still moved 60% of them.
+pub const ALPHA_RANGE: (f64, f64) = (0.1, 1000.0);
 /// Largest extreme-fraud fraction considered.
 pub const F_EXTREME_MAX: f64 = 0.5;
 /// Pseudo-count added to every simulated cell, so that the deviance stays finite.
@@ -951,7 +953,7 @@ impl<'a> Engine<'a> {
             added += free * (fraud.f_incremental * xi + fraud.f_extreme * xe);
             added_ext += free * fraud.f_extreme * xe;
             let corner = |q: Option<(f64, f64, f64, f64)>| {
-                q.is_some_and(|(n, b, v, w)| in_fair_corner(b / n, w / v))
+                q.is_some_and(|(n, b, _, _)| in_extreme_corner(b / n))
             };
             if corner(self.stuffed(p, xi, xia)) {
                 added_corner += free * fraud.f_incremental * xi;
@@ -1012,8 +1014,8 @@ pub struct Fit {
     /// The part of `ballots_added` from extreme fraud.
     pub extreme_ballots_added: f64,
     /// The part of `ballots_added` at stations that stuffing puts in the extreme
-    /// corner ([`super::fair::FAIR_CORNER`]), whatever its kind: what no fair model
-    /// reaches.
+    /// corner ([`super::stuffing::EXTREME_TURNOUT`]), whatever its kind: what no fair
+    /// model reaches.
     pub corner_ballots_added: f64,
     /// The part of `votes_moved` at those stations.
     pub corner_votes_moved: f64,
@@ -1043,7 +1045,9 @@ const THETA_GRID: [f64; 4] = [0.06, 0.12, 0.24, 0.48];
 /// θ's starting grid in multiples of a raised floor (per-region grids): it starts at
 /// the floor, where the national grid starts just above its own.
 const THETA_GRID_RAISED: [f64; 4] = [1.0, 2.0, 3.5, 6.0];
-const ALPHA_GRID: [f64; 3] = [0.5, 1.0, 2.0];
+/// α's starting grid. The compass search seldom climbs from 2 to stuffing that moves no
+/// votes, so 30 starts it there.
+const ALPHA_GRID: [f64; 4] = [0.5, 1.0, 2.0, 30.0];
 /// Fair-parameter corrections at most; they usually settle in two or three. The
 /// rounds stop short of the fixed point along the f_i–θ ridge (the raw fit finds ~75%
 /// of planted incremental ballots); letting them converge, with θ and α re-searched

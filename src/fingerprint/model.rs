@@ -15,7 +15,8 @@ use serde::Serialize;
 
 pub use super::fair::*;
 pub use super::stuffing::{
-    EXTREME_SD, Fraud, FraudKind, extreme_intensity, fraud_kind, incremental_intensity, steal_share,
+    EXTREME_SD, EXTREME_TURNOUT, Fraud, FraudKind, extreme_intensity, fraud_kind,
+    in_extreme_corner, incremental_intensity, steal_share,
 };
 use crate::data::Dataset;
 use crate::montecarlo::Rng;
@@ -280,7 +281,7 @@ pub struct SimTruth {
     /// The part of `ballots_added` from extreme stuffing.
     pub extreme_ballots_added: f64,
     /// The part of `ballots_added` at stations stuffing put in the extreme corner
-    /// ([`super::fair::FAIR_CORNER`]).
+    /// ([`super::stuffing::EXTREME_TURNOUT`]).
     pub corner_ballots_added: f64,
     pub votes_moved: f64,
     /// The part of `votes_moved` at those stations.
@@ -441,8 +442,8 @@ pub fn simulate_stations(
             }
         }
         truth.ballots_added += s.added as f64;
-        let (t, sh) = s.rates();
-        if s.added > 0 && in_fair_corner(t, sh) {
+        let (t, _) = s.rates();
+        if s.added > 0 && in_extreme_corner(t) {
             truth.corner_ballots_added += s.added as f64;
             truth.corner_votes_moved += s.moved as f64;
         }

@@ -72,3 +72,15 @@ pub enum FraudKind {
 pub fn steal_share(x: f64, steal_exponent: f64) -> f64 {
     x.powf(steal_exponent)
 }
+
+/// Turnout from which a stuffed station counts as in the extreme corner: nearly all
+/// of its non-voters' ballots were cast. Extreme stuffing lands there whether or not
+/// it also moves the other candidates' votes (Klimek et al.'s stealing exponent), so
+/// the winner's share is not part of the test; no honest population sits there.
+pub const EXTREME_TURNOUT: f64 = 0.95;
+
+/// Whether a stuffed station at turnout `t` is in the extreme corner.
+#[inline]
+pub fn in_extreme_corner(t: f64) -> bool {
+    t >= EXTREME_TURNOUT
+}
