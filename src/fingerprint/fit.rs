@@ -952,14 +952,14 @@ impl<'a> Engine<'a> {
             let others = self.v0[p] - self.w0[p];
             added += free * (fraud.f_incremental * xi + fraud.f_extreme * xe);
             added_ext += free * fraud.f_extreme * xe;
-            let corner = |q: Option<(f64, f64, f64, f64)>| {
-                q.is_some_and(|(n, b, _, _)| in_extreme_corner(b / n))
+            let corner = |x: f64, q: Option<(f64, f64, f64, f64)>| {
+                q.is_some_and(|(n, b, _, _)| in_extreme_corner(b / n, x))
             };
-            if corner(self.stuffed(p, xi, xia)) {
+            if corner(xi, self.stuffed(p, xi, xia)) {
                 added_corner += free * fraud.f_incremental * xi;
                 moved_corner += others * fraud.f_incremental * xia;
             }
-            if corner(self.stuffed(p, xe, xea)) {
+            if corner(xe, self.stuffed(p, xe, xea)) {
                 added_corner += free * fraud.f_extreme * xe;
                 moved_corner += others * fraud.f_extreme * xea;
             }

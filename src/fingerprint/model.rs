@@ -15,8 +15,8 @@ use serde::Serialize;
 
 pub use super::fair::*;
 pub use super::stuffing::{
-    EXTREME_SD, EXTREME_TURNOUT, Fraud, FraudKind, extreme_intensity, fraud_kind,
-    in_extreme_corner, incremental_intensity, steal_share,
+    EXTREME_INTENSITY, EXTREME_SD, EXTREME_TURNOUT, Fraud, FraudKind, extreme_intensity,
+    fraud_kind, in_extreme_corner, incremental_intensity, steal_share,
 };
 use crate::data::Dataset;
 use crate::montecarlo::Rng;
@@ -354,6 +354,8 @@ pub struct SimStation {
     pub added: u64,
     /// Votes stuffing moved from the others to the winner.
     pub moved: u64,
+    /// Stuffing's intensity: the share of the non-voters whose ballots it cast.
+    pub intensity: f64,
 }
 
 impl SimStation {
@@ -415,6 +417,7 @@ pub fn simulate_each(
             kind,
             added,
             moved,
+            intensity: x,
         });
     }
 }
@@ -443,7 +446,7 @@ pub fn simulate_stations(
         }
         truth.ballots_added += s.added as f64;
         let (t, _) = s.rates();
-        if s.added > 0 && in_extreme_corner(t) {
+        if s.added > 0 && in_extreme_corner(t, s.intensity) {
             truth.corner_ballots_added += s.added as f64;
             truth.corner_votes_moved += s.moved as f64;
         }

@@ -74,13 +74,20 @@ pub fn steal_share(x: f64, steal_exponent: f64) -> f64 {
 }
 
 /// Turnout from which a stuffed station counts as in the extreme corner: nearly all
-/// of its non-voters' ballots were cast. Extreme stuffing lands there whether or not
-/// it also moves the other candidates' votes (Klimek et al.'s stealing exponent), so
-/// the winner's share is not part of the test; no honest population sits there.
+/// of its registered voters' ballots were cast. Extreme stuffing lands there whether
+/// or not it also moves the other candidates' votes (Klimek et al.'s stealing
+/// exponent), so the winner's share is not part of the test.
 pub const EXTREME_TURNOUT: f64 = 0.95;
 
-/// Whether a stuffed station at turnout `t` is in the extreme corner.
+/// Least stuffing intensity (the share of a station's non-voters whose ballots were
+/// cast) for a station in the extreme corner. Where honest turnout is already about
+/// 90%, mild stuffing also ends above 95%, and that is no corner that only fraud
+/// reaches.
+pub const EXTREME_INTENSITY: f64 = 0.5;
+
+/// Whether a station stuffed with intensity `x` to turnout `t` is in the extreme
+/// corner.
 #[inline]
-pub fn in_extreme_corner(t: f64) -> bool {
-    t >= EXTREME_TURNOUT
+pub fn in_extreme_corner(t: f64, x: f64) -> bool {
+    t >= EXTREME_TURNOUT && x >= EXTREME_INTENSITY
 }
