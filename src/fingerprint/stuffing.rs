@@ -91,3 +91,25 @@ pub const EXTREME_INTENSITY: f64 = 0.5;
 pub fn in_extreme_corner(t: f64, x: f64) -> bool {
     t >= EXTREME_TURNOUT && x >= EXTREME_INTENSITY
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_extreme_corner_asks_turnout_and_intensity_not_share() {
+        // Extreme stuffing that moves no votes: 50% turnout, 50% share, x = 0.92
+        // ends at 96% turnout with the winner at 74%: in the corner.
+        let (n, b0, w0): (f64, f64, f64) = (1000.0, 500.0, 250.0);
+        let x: f64 = 0.92;
+        let added = x * (n - b0);
+        let (t, s) = ((b0 + added) / n, (w0 + added) / (b0 + added));
+        assert!((t - 0.96).abs() < 1e-12 && s < 0.75);
+        assert!(in_extreme_corner(t, x));
+        // Mild stuffing of an honest 93% station also ends above 95%: not the corner.
+        assert!(!in_extreme_corner(0.96, 0.3));
+        // Just short of 95% turnout: not the corner, whatever the intensity.
+        assert!(!in_extreme_corner(0.949, 1.0));
+        assert!(in_extreme_corner(EXTREME_TURNOUT, EXTREME_INTENSITY));
+    }
+}
