@@ -127,14 +127,13 @@ impl Check for ProtocolArithmetic {
             .iter()
             .filter_map(|(name, _, why)| why.map(|w| (*name, w)))
             .collect();
-        let share = t.inconsistent as f64 / n as f64;
         let summary = summary_of(data, &t, &checked, n);
         vec![CheckResult {
             statistic: Some(t.inconsistent as f64),
             p_value: None,
             effect: Some(Effect {
                 measure: "inconsistent_share".to_string(),
-                value: share,
+                value: t.share(n),
             }),
             summary,
             detail: json!({
@@ -162,6 +161,13 @@ struct Tally<'a> {
     postal_ballots: u64,
     zero_registered: u64,
     above_100: u64,
+}
+
+impl Tally<'_> {
+    /// The share of `n` stations with at least one inconsistency.
+    fn share(&self, n: u64) -> f64 {
+        self.inconsistent as f64 / n as f64
+    }
 }
 
 type Kind = (&'static str, Test, Option<&'static str>);
@@ -221,7 +227,7 @@ fn summary_of(data: &Dataset, t: &Tally, checked: &[&Kind], n: u64) -> String {
         format!(
             "{:.2}% of stations ({inconsistent} of {n}) do not add up ({}); these rows are \
              kept in every check, as findings",
-            100.0 * inconsistent as f64 / n as f64,
+            100.0 * t.share(n),
             breakdown.join(", ")
         )
     };

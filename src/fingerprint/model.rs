@@ -15,8 +15,8 @@ use serde::Serialize;
 
 pub use super::fair::*;
 pub use super::stuffing::{
-    EXTREME_INTENSITY, EXTREME_SD, EXTREME_TURNOUT, Fraud, FraudKind, extreme_intensity,
-    fraud_kind, in_extreme_corner, incremental_intensity, steal_share,
+    EXTREME_SD, Fraud, FraudKind, extreme_intensity, fraud_kind, in_extreme_corner,
+    incremental_intensity, steal_share,
 };
 use crate::data::Dataset;
 use crate::montecarlo::Rng;
@@ -362,9 +362,14 @@ impl SimStation {
     /// Turnout and the winner's share of valid votes.
     pub fn rates(&self) -> (f64, f64) {
         (
-            f64::from(self.ballots) / f64::from(self.registered.max(1)),
+            self.turnout(),
             f64::from(self.winner) / f64::from(self.valid.max(1)),
         )
+    }
+
+    /// Ballots cast over registered voters.
+    pub fn turnout(&self) -> f64 {
+        f64::from(self.ballots) / f64::from(self.registered.max(1))
     }
 }
 
@@ -445,8 +450,7 @@ pub fn simulate_stations(
             }
         }
         truth.ballots_added += s.added as f64;
-        let (t, _) = s.rates();
-        if s.added > 0 && in_extreme_corner(t, s.intensity) {
+        if s.added > 0 && in_extreme_corner(s.turnout(), s.intensity) {
             truth.corner_ballots_added += s.added as f64;
             truth.corner_votes_moved += s.moved as f64;
         }
