@@ -73,6 +73,7 @@ fn audit(args: &AuditArgs, argv: &[String]) -> Result<ExitCode, Error> {
     let (report, data) = pool.install(|| -> Result<_, Error> {
         let data = data::load(&args.file, &settings.load)?;
         announce_left_out(&data);
+        data.require_stations()?;
         if opts.by_region && data.regions.is_empty() {
             return Err(OptionError::ByRegionWithoutRegions.into());
         }
@@ -105,10 +106,11 @@ fn audit(args: &AuditArgs, argv: &[String]) -> Result<ExitCode, Error> {
 /// not only in the report.
 fn announce_left_out(data: &data::Dataset) {
     for c in &data.left_out {
-        eprintln!(
+        let note = format!(
             "elaudit: note: column '{}' left out of the candidates: it {}; {}",
             c.column, c.why, c.fix
         );
+        eprintln!("{}", report::printable(note));
     }
 }
 

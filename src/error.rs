@@ -13,6 +13,16 @@ pub enum InputError {
         source: std::io::Error,
     },
     #[error(
+        "{path}: the gzip data cannot be read ({source}): the file is cut short or damaged, \
+         or has bytes after its end. Check it with `gzip -t FILE`; `gzip -dc FILE > OUT` \
+         recovers what it holds"
+    )]
+    BadGzip {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
         "{path}: the input is empty: expected a header line naming the columns, \
          then one row per polling station"
     )]
@@ -32,6 +42,14 @@ pub enum InputError {
          `iconv -f UTF-16LE -t UTF-8 IN > OUT` (UTF-16BE if the file is big-endian)"
     )]
     Utf16WithoutBom { path: String },
+    #[error(
+        "{path}: this is {kind}, not CSV or TSV text (elaudit reads those, plain or gzip); {fix}"
+    )]
+    NotText {
+        path: String,
+        kind: &'static str,
+        fix: &'static str,
+    },
     #[error(
         "{path}: line {line}: the file says it is {encoding} (its byte-order mark) but code \
          unit {unit} is not valid {encoding}; re-encode it as UTF-8"
@@ -98,6 +116,8 @@ pub enum InputError {
         why: String,
         headers: String,
     },
+    #[error("{path}: no station to audit: {why}")]
+    NoStations { path: String, why: String },
     #[error(
         "{path}: two candidates are both named '{name}'; give each candidate its own name \
          in the --columns file"

@@ -11,7 +11,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             // Each error's message already carries its cause and the fix.
-            eprintln!("elaudit: error: {err}");
+            eprintln!(
+                "elaudit: error: {}",
+                elaudit::report::printable(err.to_string())
+            );
             ExitCode::from(elaudit::app::EXIT_ERROR)
         }
     }

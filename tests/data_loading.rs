@@ -459,6 +459,16 @@ fn gzip_is_detected_from_content_and_hash_is_of_raw_bytes() {
     // Corrupt gzip is an error, not a panic.
     let err = load_bytes(&gz[..gz.len() / 2], ColumnSpec::default()).unwrap_err();
     assert!(err.to_string().contains("gzip"), "{err}");
+    // Damaged, or followed by bytes that are no gzip member: the message says how to
+    // check the file and recover what it holds.
+    let mut trailing = gz.clone();
+    trailing.extend([0u8; 16]);
+    for bad in [&gz[..gz.len() / 2], &trailing[..]] {
+        let err = load_bytes(bad, ColumnSpec::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("gzip -t") && err.contains("gzip -dc"), "{err}");
+    }
 }
 
 #[test]

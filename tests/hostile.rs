@@ -316,3 +316,149 @@ fn cases_that_already_worked_keep_their_reasons() {
         serde_json::json!([31, 32])
     );
 }
+
+/// The blank-line exclusion's line numbers.
+fn blank_lines(v: &Value) -> Value {
+    let rules = v["input"]["excluded_by_rule"].as_array().unwrap();
+    let blank = rules.iter().find(|e| e["rule"] == "blank line");
+    blank.map_or(Value::Null, |e| e["lines"].clone())
+}
+
+#[test]
+fn utf16_with_crlf_counts_each_line_once() {
+    // A Windows "Unicode text" export: each CRLF used to count as two lines, which put
+    // every line number at 2k - 1 and made up a blank line after each row.
+    let v = json("utf16le-crlf.csv", &[]);
+    assert_eq!(v["input"]["lines"]["lines"], 121);
+    assert_eq!(account(&v), (119, 1, 0));
+    assert_eq!(rejected(&v), [(21, "not-an-integer".to_string())]);
+    let strict = run("utf16le-crlf.csv", &["--strict"]);
+    assert!(strict.stderr.contains("line 21"), "{}", strict.stderr);
+}
+
+#[test]
+fn a_stray_quote_on_the_first_row_rejects_that_row_not_the_column_detection() {
+    let v = json("stray-quote-first-row.csv", &[]);
+    assert_eq!(account(&v), (119, 1, 0));
+    assert_eq!(rejected(&v), [(2, "unbalanced-quote".to_string())]);
+    assert_eq!(v["input"]["candidates"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn a_header_repeated_after_a_byte_order_mark_is_excluded() {
+    // Two exports joined with `cat`, each opening with a UTF-8 byte-order mark.
+    let v = json("bom-joined.csv", &[]);
+    assert_eq!(account(&v), (120, 0, 1));
+    assert_eq!(
+        v["input"]["excluded_by_rule"][0]["rule"],
+        "repeated header line"
+    );
+    assert_eq!(v["input"]["excluded_by_rule"][0]["lines"][0], 62);
+    assert_eq!(run("bom-joined.csv", &["--strict"]).code, 0);
+}
+
+#[test]
+fn lines_of_spaces_and_lines_before_the_header_are_blank() {
+    let v = json("whitespace-lines.csv", &[]);
+    assert_eq!(account(&v), (120, 0, 2));
+    assert_eq!(blank_lines(&v), serde_json::json!([51, 52]));
+    assert_eq!(run("whitespace-lines.csv", &["--strict"]).code, 0);
+    let v = json("blank-before-header.csv", &[]);
+    assert_eq!(account(&v), (120, 0, 2));
+    assert_eq!(v["input"]["lines"]["header"], 1);
+    assert_eq!(blank_lines(&v), serde_json::json!([1, 2]));
+}
+
+#[test]
+fn a_quote_opening_on_the_last_line_is_an_unbalanced_quote() {
+    let v = json("quote-on-last-line.csv", &[]);
+    assert_eq!(rejected(&v), [(121, "unbalanced-quote".to_string())]);
+    let detail = v["rejected_rows"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("never closes"), "{detail}");
+}
+
+#[test]
+fn a_patchy_count_column_is_announced_not_dropped_in_silence() {
+    // '-' for zero in the first 50 of 120 rows: too few whole numbers to be taken as
+    // a candidate, so the column is named with the fix.
+    let r = run("dash-candidate.csv", &[]);
+    assert!(
+        r.stderr.contains("column 'Candidate D' left out")
+            && r.stderr.contains("whole numbers in only 58%")
+            && r.stderr.contains("--candidate 'Candidate D'"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stdout.contains("column 'Candidate D' left out"),
+        "{}",
+        r.stdout
+    );
+    let v = json("dash-candidate.csv", &[]);
+    assert_eq!(v["input"]["left_out"][0]["column"], "Candidate D");
+}
+
+#[test]
+fn the_delimiter_is_the_one_the_rows_agree_on() {
+    // A tab-separated file whose candidate names hold commas: as many commas as tabs
+    // on the header line, but only the tab splits the rows alike.
+    let v = json("commas-in-tsv-names.tsv", &[]);
+    assert_eq!(v["input"]["delimiter"], "\t");
+    assert_eq!(account(&v), (120, 0, 0));
+    assert_eq!(winner(&v), "Smith, J., Jr.");
+}
+
+#[test]
+fn control_characters_in_ids_are_escaped_in_the_text_report_and_errors() {
+    let r = run("escape-in-id.csv", &[]);
+    assert!(!r.stdout.contains('\u{1b}'), "{}", r.stdout);
+    assert!(r.stdout.contains(r"S\u{1b}[31mRED"), "{}", r.stdout);
+    let strict = run("escape-in-id.csv", &["--strict"]);
+    assert!(!strict.stderr.contains('\u{1b}'), "{}", strict.stderr);
+    assert!(strict.stderr.contains("line 21"), "{}", strict.stderr);
+}
+
+#[test]
+fn inputs_with_no_station_to_audit_are_errors_that_say_why() {
+    let r = run("trailing-delimiter-rows.csv", &[]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("line 2 has 11")
+            && r.stderr.contains("does each row end with a delimiter?"),
+        "{}",
+        r.stderr
+    );
+    // With the candidates named, every row is rejected: not "nothing flagged".
+    let named = [
+        "--candidates",
+        "Candidate A,Candidate B,Candidate C,Candidate D",
+    ];
+    let r = run("trailing-delimiter-rows.csv", &named);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("no station to audit: all 120 data rows were rejected")
+            && r.stderr.contains("line 2")
+            && r.stderr.contains("wrong-field-count"),
+        "{}",
+        r.stderr
+    );
+    let r = run("header-only.csv", &[]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no data rows"), "{}", r.stderr);
+    let r = run("header-only.csv", &named);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no station to audit"), "{}", r.stderr);
+}
+
+#[test]
+fn compressed_files_other_than_gzip_are_named_with_the_fix() {
+    let r = run("packed.csv.xz", &[]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("xz-compressed") && r.stderr.contains("xz -d"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("cp1251"), "{}", r.stderr);
+}

@@ -256,6 +256,11 @@ impl Merged {
         }
     }
 
+    /// Blank lines found outside the records, such as those before the header.
+    pub fn blank_lines(&mut self, lines: impl IntoIterator<Item = u64>) {
+        self.blank.extend(lines);
+    }
+
     /// Where every line went; `lines` and `header` come from the reader.
     fn account(&self, lines: u64, header: u64) -> LineAccount {
         let extra = |line: u64| u64::from(self.multi_line.get(&line).copied().unwrap_or(0));

@@ -194,7 +194,12 @@ fn digits_value(s: &[u8]) -> Cell {
 
 /// Trims ASCII and Unicode white space (NBSP included).
 pub(super) fn trim(raw: &[u8]) -> &[u8] {
-    let t = raw.trim_ascii();
+    let mut t = raw.trim_ascii();
+    // A byte-order mark inside the text starts a joined file or gzip member; it is no
+    // part of the value.
+    while let Some(rest) = t.strip_prefix(b"\xEF\xBB\xBF") {
+        t = rest.trim_ascii();
+    }
     if t.first().is_some_and(|b| !b.is_ascii()) || t.last().is_some_and(|b| !b.is_ascii()) {
         if let Ok(s) = std::str::from_utf8(t) {
             return s.trim().as_bytes();

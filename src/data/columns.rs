@@ -10,7 +10,9 @@
 //!   first [`CANDIDATE_SAMPLE_ROWS`] usable data rows (not excluded, right length) are
 //!   all whole numbers, with at least one present. Never taken: columns with another
 //!   role, columns named on any recognised list, `--exclude` columns, and id-like or
-//!   code-like names ([`CODE_LIKE_WORDS`]).
+//!   code-like names ([`CODE_LIKE_WORDS`]). A column that is blank in the sample, or
+//!   only partly whole numbers, is not taken either, but listed in `left_out` with the
+//!   flag that takes it, as are the whole-number columns left out for their names.
 //! - Each column takes at most one count or candidate role; id, region and locality
 //!   parts may reuse any column (roles are then joined with `+`, e.g. `id+region`).
 
@@ -440,7 +442,7 @@ impl Headers {
         self.names.len()
     }
 
-    fn listing(&self) -> String {
+    pub(super) fn listing(&self) -> String {
         const MAX_LISTED: usize = 200;
         let mut shown: Vec<String> = self
             .names
@@ -846,15 +848,28 @@ impl ColumnPlan {
         let excluded: Vec<usize> = self.exclude.iter().map(|&(c, _)| c).collect();
         let mut picked = Vec::new();
         for (i, &used) in used.iter().enumerate() {
-            let counts = samples.get(i).is_some_and(ColumnSample::is_count);
-            if used || excluded.contains(&i) || !counts {
+            if used || excluded.contains(&i) {
                 continue;
             }
+            let sample = samples.get(i).copied().unwrap_or_default();
             let name = &headers.names[i];
-            if self.recognised[i] {
-                self.leave_out(name, "its name is on a list of recognised role names");
+            let named_away = self.recognised[i] || is_code_like(name);
+            if !sample.is_count() {
+                // A column of votes that is blank or patchy early on must not vanish
+                // without a word.
+                if let Some(why) = sample.undecided().filter(|_| !named_away) {
+                    self.leave_out(name, &why);
+                }
+            } else if self.recognised[i] {
+                self.leave_out(
+                    name,
+                    "holds whole numbers, but its name is on a list of recognised role names",
+                );
             } else if is_code_like(name) {
-                self.leave_out(name, "its name looks like an identifier or a code");
+                self.leave_out(
+                    name,
+                    "holds whole numbers, but its name looks like an identifier or a code",
+                );
             } else {
                 picked.push(i);
             }
@@ -879,7 +894,7 @@ impl ColumnPlan {
     fn leave_out(&mut self, name: &str, why: &str) {
         self.left_out.push(LeftOutColumn {
             column: name.to_string(),
-            why: format!("holds whole numbers, but {why}"),
+            why: why.to_string(),
             fix: format!(
                 "name every candidate with --candidate (e.g. --candidate '{}'), or list it \
                  under candidates in the --columns file",

@@ -93,7 +93,8 @@ fn display_name(name: &str) -> &str {
 struct Head {
     delimiter: u8,
     headers: Headers,
-    /// The line the header ends on.
+    /// The lines the header starts and ends on; any before it are blank.
+    header_first: u64,
     header_last: u64,
     /// Where the data start in the opening window.
     data_start: usize,
@@ -132,9 +133,10 @@ fn parse_stream<R: Read>(
             (n, false) => stream.consume(n),
         }
     }
+    merged.blank_lines(1..head.header_first);
     let file = FileLines {
         lines: stream.lines_consumed(),
-        header: head.header_last,
+        header: head.header_last + 1 - head.header_first,
     };
     let mut data = assemble(path, merged, &head.plan, opts.strict, file)?;
     data.source.rows = rows;
@@ -224,6 +226,13 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
     if looks_like_utf16(text) {
         return Err(InputError::Utf16WithoutBom { path: path.into() });
     }
+    if let Some((kind, fix)) = packed_format(text) {
+        return Err(InputError::NotText {
+            path: path.into(),
+            kind,
+            fix,
+        });
+    }
     let delimiter = opts.delimiter.unwrap_or_else(|| detect_delimiter(text));
     check_utf8(path, w, delimiter, None)?;
     let mut rdr = reader(text, delimiter);
@@ -239,18 +248,32 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
     if !read {
         return Err(InputError::EmptyInput { path: path.into() });
     }
-    let (headers, header_last) = header_of(path, &rec, lines.span(&rec, end), opts)?;
+    let span = lines.span(&rec, end);
+    let (headers, header_last) = header_of(path, &rec, span, opts)?;
     let data_start = after_terminator(text, end);
     let format = ValueFormat::new(&opts.spec)?;
     let mut plan = ColumnPlan::resolve(&headers, &opts.spec, path)?;
-    let Some(sample) = sample_rows(&text[data_start..], delimiter, &plan, w.at_end) else {
+    let data = &text[data_start..];
+    let sample = match opts.multiline_fields {
+        true => sample_rows(data, delimiter, &plan, w.at_end),
+        false => sample_lines(data, delimiter, &plan, w.at_end),
+    };
+    let Some(sample) = sample else {
         return Ok(None);
     };
+    if sample.rows() == 0 && opts.spec.candidates.is_empty() {
+        return Err(InputError::NoCandidates {
+            path: path.into(),
+            why: no_sample(data, delimiter, headers.len(), header_last),
+            headers: headers.listing(),
+        });
+    }
     let samples = column_samples((0..sample.rows()).map(|r| sample.row(r)), &plan, &format);
     plan.finish(&headers, &opts.spec, path, &samples)?;
     Ok(Some(Head {
         delimiter,
         headers,
+        header_first: span.first,
         header_last,
         data_start,
         plan,
@@ -330,31 +353,144 @@ fn sample_rows(data: &[u8], delimiter: u8, plan: &ColumnPlan, at_end: bool) -> O
     Some(rows)
 }
 
+/// [`sample_rows`] without quoted line breaks: each line is read on its own, as the
+/// rows are, so a stray quote cannot join the sample into one record.
+fn sample_lines(
+    data: &[u8],
+    delimiter: u8,
+    plan: &ColumnPlan,
+    at_end: bool,
+) -> Option<RecordChunk> {
+    let mut rows = RecordChunk::default();
+    let mut rec = csv::ByteRecord::new();
+    let mut lines = data.split_inclusive(|&b| b == b'\n');
+    for _ in 0..SAMPLE_SCAN_LIMIT {
+        if rows.rows() >= CANDIDATE_SAMPLE_ROWS {
+            break;
+        }
+        let Some(line) = lines.next() else {
+            // A window ends at a line break, so only its end can leave the sample short.
+            return at_end.then_some(rows);
+        };
+        let read = matches!(reader(line, delimiter).read_byte_record(&mut rec), Ok(true));
+        if read
+            && rec.len() == plan.n_columns
+            && !is_excluded(plan, &rec)
+            && rows.push(&rec, 0, 0).is_err()
+        {
+            break;
+        }
+    }
+    Some(rows)
+}
+
+/// Why candidate detection had no row to read, for [`InputError::NoCandidates`].
+fn no_sample(data: &[u8], delimiter: u8, n_columns: usize, header_last: u64) -> String {
+    let lines = (header_last + 1..).zip(data.split(|&b| b == b'\n'));
+    let Some((line, text)) = lines
+        .map(|(n, l)| (n, l.strip_suffix(b"\r").unwrap_or(l)))
+        .find(|(_, l)| !l.trim_ascii().is_empty())
+    else {
+        return ": the file has no data rows to detect them from".into();
+    };
+    let mut rec = csv::ByteRecord::new();
+    let fields = match reader(text, delimiter).read_byte_record(&mut rec) {
+        Ok(true) => rec.len(),
+        _ => 1,
+    };
+    let hint = match (fields + 1 == n_columns, fields == n_columns + 1) {
+        (true, _) => " (does the header end with a delimiter?)",
+        (_, true) => " (does each row end with a delimiter?)",
+        _ => "",
+    };
+    format!(
+        ": no data row has as many fields as the header ({n_columns}) to detect them from; \
+         line {line} has {fields}{hint}"
+    )
+}
+
+/// What a file that is not text is, by its opening bytes, and how to make it text.
+fn packed_format(text: &[u8]) -> Option<(&'static str, &'static str)> {
+    const FORMATS: [(&[u8], &str, &str); 5] = [
+        (
+            b"\xFD7zXZ\x00",
+            "an xz-compressed file",
+            "decompress it first (`xz -d`)",
+        ),
+        (
+            b"BZh",
+            "a bzip2-compressed file",
+            "decompress it first (`bunzip2`)",
+        ),
+        (
+            b"\x28\xB5\x2F\xFD",
+            "a zstd-compressed file",
+            "decompress it first (`zstd -d`)",
+        ),
+        (
+            b"PK\x03\x04",
+            "a zip archive (or an .xlsx or .ods workbook)",
+            "unzip it, or export the sheet as CSV",
+        ),
+        (
+            b"\xD0\xCF\x11\xE0",
+            "an old Office file (.xls)",
+            "export the sheet as CSV",
+        ),
+    ];
+    let (_, kind, fix) = FORMATS.iter().find(|(magic, ..)| text.starts_with(magic))?;
+    // bzip2's magic is text: only its block magic (digits of pi) after it makes it one.
+    if kind.contains("bzip2") && text.get(4..10) != Some(b"1AY&SY") {
+        return None;
+    }
+    Some((kind, fix))
+}
+
 /// How many records candidate detection reads at most, looking for rows it can use.
 const SAMPLE_SCAN_LIMIT: usize = 100_000;
 
-/// The most frequent of `,` `\t` `;` outside quotes on the header line; ties go to
-/// the comma, then the tab.
+/// Of `,` `\t` `;`, the one that splits the most of the first [`DELIMITER_LINES`] data
+/// lines into as many fields as the header (outside quotes), so that a comma inside a
+/// tab-separated header's names cannot win; then the most frequent on the header line;
+/// ties go to the comma, then the tab.
 pub fn detect_delimiter(text: &[u8]) -> u8 {
+    let mut lines = text
+        .split(|&b| b == b'\n' || b == b'\r')
+        .filter(|l| !l.trim_ascii().is_empty());
+    let header = lines.next().map(delimiter_counts).unwrap_or_default();
+    let mut agree = [0usize; 3];
+    for line in lines.take(DELIMITER_LINES) {
+        let counts = delimiter_counts(line);
+        for i in 0..3 {
+            agree[i] += usize::from(header[i] > 0 && counts[i] == header[i]);
+        }
+    }
+    let mut best = 0;
+    for i in 1..3 {
+        if (agree[i], header[i]) > (agree[best], header[best]) {
+            best = i;
+        }
+    }
+    [b',', b'\t', b';'][best]
+}
+
+/// How many data lines [`detect_delimiter`] reads beside the header.
+const DELIMITER_LINES: usize = 50;
+
+/// Commas, tabs and semicolons outside quotes on one line.
+fn delimiter_counts(line: &[u8]) -> [usize; 3] {
     let mut counts = [0usize; 3];
     let mut quoted = false;
-    for &b in text {
+    for &b in line {
         match b {
             b'"' => quoted = !quoted,
-            b'\n' | b'\r' if !quoted => break,
             b',' if !quoted => counts[0] += 1,
             b'\t' if !quoted => counts[1] += 1,
             b';' if !quoted => counts[2] += 1,
             _ => {}
         }
     }
-    let mut best = 0;
-    for i in 1..3 {
-        if counts[i] > counts[best] {
-            best = i;
-        }
-    }
-    [b',', b'\t', b';'][best]
+    counts
 }
 
 fn unreadable(path: &str, e: impl std::fmt::Display) -> InputError {

@@ -282,8 +282,17 @@ impl<'a> RecordSource<'a> {
             if chunk.is_full() {
                 out.chunks.push(std::mem::take(&mut chunk));
             }
-            if span.last > span.first && !self.multiline {
+            if is_blank(&self.text[span.start..span.end]) {
+                chunk.blank.push(span.first);
+            } else if span.last > span.first && !self.multiline {
                 out.records += self.split(span, &mut chunk)?;
+            } else if self.opens_last_quote(span) {
+                let detail = format!(
+                    "a quoted field opens on line {} and never closes (the input ends)",
+                    span.first
+                );
+                chunk.quote_errors.push((span.first, detail, rec.clone()));
+                out.records += 1;
             } else {
                 self.push(&mut chunk, &mut out.chunks, &rec, span)?;
                 out.records += 1;
@@ -328,7 +337,7 @@ impl<'a> RecordSource<'a> {
         let body = &self.text[span.start..span.end];
         for (line, text) in (span.first..).zip(body.split(|&b| b == b'\n')) {
             let text = text.strip_suffix(b"\r").unwrap_or(text);
-            if text.is_empty() {
+            if is_blank(text) {
                 chunk.blank.push(line);
                 continue;
             }
@@ -357,6 +366,23 @@ impl<'a> RecordSource<'a> {
         }
         Ok(records)
     }
+}
+
+impl RecordSource<'_> {
+    /// Whether the span is the input's last line and opens a quote it never closes
+    /// (an odd count of quotes): the reader then ends the field at the input's end.
+    fn opens_last_quote(&self, span: Span) -> bool {
+        let body = &self.text[span.start..span.end];
+        self.at_end
+            && span.first == span.last
+            && span.last == self.lines
+            && body.iter().filter(|&&b| b == b'"').count() % 2 == 1
+    }
+}
+
+/// A line of nothing but spaces and tabs is as blank as an empty one.
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|&b| b == b' ' || b == b'\t')
 }
 
 /// Whether the span's last line holds a quote (the one that closes the field).
@@ -462,8 +488,9 @@ impl Fields for SplitLine<'_> {
 }
 
 /// Validates a piece of quote-free data line by line, exactly as the CSV reader would
-/// cut it: `\n` or `\r\n` ends a record and empty lines are blank. Returns `None` on a
-/// bare `\r` (also a terminator to the CSV reader), to read the data that way.
+/// cut it: `\n` or `\r\n` ends a record, and empty lines (or lines of spaces and tabs)
+/// are blank. Returns `None` on a bare `\r` (also a terminator to the CSV reader), to
+/// read the data that way.
 fn split_lines(
     piece: &[u8],
     first_line: u64,
@@ -482,7 +509,7 @@ fn split_lines(
         if let [rest @ .., b'\r'] = line {
             line = rest;
         }
-        if line.is_empty() {
+        if is_blank(line) {
             builder.blank(line_no);
             continue;
         }

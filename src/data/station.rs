@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::error::{InputError, fix_for};
+
 /// One polling station that was read successfully (it may still fail arithmetic checks).
 /// Counts are `u32`: the loader rejects larger ones (`count-overflow`), and a million
 /// stations then take tens of megabytes (40 bytes each here). The id lives in
@@ -260,6 +262,42 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// An error when no row was read as a station: an audit of nothing would report
+    /// "nothing flagged".
+    pub fn require_stations(&self) -> Result<(), InputError> {
+        if !self.stations.is_empty() {
+            return Ok(());
+        }
+        let why = if let Some(r) = self.rejected.first() {
+            format!(
+                "all {} data rows were rejected; the first is line {} (station '{}'): {}: {}. {}",
+                self.rejected.len(),
+                r.line,
+                r.station,
+                r.reason,
+                r.detail,
+                fix_for(&r.reason)
+            )
+        } else if self.lines.excluded > 0 {
+            let rules: Vec<String> = self
+                .excluded
+                .iter()
+                .map(|e| format!("{}: {}", e.rule, e.rows))
+                .collect();
+            format!(
+                "every data line was left out by a rule ({})",
+                rules.join(", ")
+            )
+        } else {
+            "the file has a header but no data rows".to_string()
+        };
+        let path = match self.source.path.as_str() {
+            "-" => "<stdin>".to_string(),
+            p => p.to_string(),
+        };
+        Err(InputError::NoStations { path, why })
+    }
+
     pub fn n_candidates(&self) -> usize {
         self.candidates.len()
     }

@@ -69,6 +69,9 @@ pub(super) struct TextStream<R> {
     pub peak: usize,
     /// Bytes of `buf` whose bare carriage returns have been turned into line breaks.
     converted: usize,
+    /// Whether the encoding is settled: until then no byte is converted, since a UTF-16
+    /// `\r` is followed by a NUL, not by its `\n`.
+    decoded: bool,
     eof: bool,
     /// Whether the text consumed so far ends inside a line (no line break after it).
     open_line: bool,
@@ -104,6 +107,7 @@ impl<R: Read> TextStream<R> {
             scratch: Vec::new(),
             peak: 0,
             converted: 0,
+            decoded: false,
             eof: false,
             open_line: false,
             line: 1,
@@ -122,13 +126,12 @@ impl<R: Read> TextStream<R> {
             }
             self.buf = from_utf16(&self.path, &self.buf[2..], big)?;
             self.encoding = utf16_name(big);
-            self.converted = 0;
-            self.convert_bare_cr();
         } else if self.buf.starts_with(&UTF8_BOM) {
             self.buf.drain(..UTF8_BOM.len());
-            self.converted = 0;
-            self.convert_bare_cr();
         }
+        self.decoded = true;
+        self.converted = 0;
+        self.convert_bare_cr();
         Ok(())
     }
 
@@ -142,7 +145,13 @@ impl<R: Read> TextStream<R> {
                     other => break other,
                 }
             };
-            let n = n.map_err(|e| unreadable(&self.path, e))?;
+            let n = n.map_err(|e| match self.gzip {
+                true => InputError::BadGzip {
+                    path: self.path.clone(),
+                    source: e,
+                },
+                false => unreadable(&self.path, e),
+            })?;
             self.buf.extend_from_slice(&self.scratch[..n]);
             self.peak = self.peak.max(self.buf.len());
             self.eof = n == 0;
@@ -160,6 +169,9 @@ impl<R: Read> TextStream<R> {
     /// becomes `\n`, so that physical lines and records are counted alike. A `\r` last
     /// in the buffer waits for the next byte.
     fn convert_bare_cr(&mut self) {
+        if !self.decoded {
+            return;
+        }
         let end = self.buf.len();
         let mut i = self.converted;
         while i < end {
@@ -315,6 +327,32 @@ mod tests {
         assert_eq!(text, b"id,A\ns1,5\n");
         assert_eq!(s.encoding, "utf-16le");
         assert!(looks_like_utf16(&le));
+    }
+
+    /// A UTF-16 `\r\n` is one line break, as in UTF-8: its `\r` is followed by a NUL
+    /// byte, which must not make it a bare `\r` before decoding.
+    #[test]
+    fn utf16_crlf_is_one_line_break_in_either_byte_order() {
+        let text = "id,A\r\ns1,5\r\ns2,6\rs3,7\r\n";
+        for big in [false, true] {
+            let mut bytes = if big {
+                vec![0xFE, 0xFF]
+            } else {
+                vec![0xFF, 0xFE]
+            };
+            for u in text.encode_utf16() {
+                bytes.extend(if big {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                });
+            }
+            let (decoded, _) = all_text(&bytes);
+            assert_eq!(
+                decoded, b"id,A\r\ns1,5\r\ns2,6\ns3,7\r\n",
+                "big endian: {big}"
+            );
+        }
     }
 
     /// The hash is of the stored bytes, gzip or not, read a block at a time.

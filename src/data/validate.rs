@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::assemble::FnvMap;
 use super::cells::{Cell, MAX_COUNT, ValueFormat, text, trim};
-use super::columns::{ColumnPlan, CountRole};
+use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, CountRole};
 use super::{Station, StationIds};
 
 /// How the sampled values of one column read.
@@ -22,6 +22,28 @@ impl ColumnSample {
     pub fn is_count(&self) -> bool {
         let present = f64::from(self.counts) + f64::from(self.other);
         self.counts > 0 && f64::from(self.counts) >= COUNT_COLUMN_SHARE * present
+    }
+}
+
+impl ColumnSample {
+    /// Why a column that is not read as counts might still hold votes: it was blank
+    /// in every sampled row, or only partly whole numbers. `None` for a text column.
+    pub fn undecided(&self) -> Option<String> {
+        let present = self.counts + self.other;
+        if present == 0 {
+            return Some(format!(
+                "is blank in every sampled row (up to the first {CANDIDATE_SAMPLE_ROWS} usable \
+                 rows), so whether it holds votes could not be told"
+            ));
+        }
+        (self.counts > 0).then(|| {
+            format!(
+                "has whole numbers in only {:.0}% of its {present} sampled values (a count \
+                 column needs {:.0}%)",
+                100.0 * f64::from(self.counts) / f64::from(present),
+                100.0 * COUNT_COLUMN_SHARE
+            )
+        })
     }
 }
 
@@ -475,5 +497,33 @@ impl<'p> RowParser<'p> {
             0
         };
         Ok((has_reg.then_some(reg), ballots, valid, invalid))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ColumnSample;
+
+    #[test]
+    fn a_column_that_may_hold_votes_says_why_it_was_not_taken() {
+        let blank = ColumnSample::default();
+        assert!(
+            blank
+                .undecided()
+                .unwrap()
+                .contains("blank in every sampled row")
+        );
+        let patchy = ColumnSample {
+            counts: 70,
+            other: 50,
+        };
+        assert!(!patchy.is_count());
+        let why = patchy.undecided().unwrap();
+        assert!(why.contains("only 58% of its 120 sampled values"), "{why}");
+        let text = ColumnSample {
+            counts: 0,
+            other: 120,
+        };
+        assert_eq!(text.undecided(), None, "a text column is no candidate");
     }
 }

@@ -113,5 +113,5 @@ pub fn render_markdown(r: &Report) -> String {
         "\nelaudit {}, seed {}, input SHA-256 `{}`.",
         r.version, r.seed, i.sha256
     );
-    o
+    super::printable(o)
 }

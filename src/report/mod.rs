@@ -32,3 +32,30 @@ fn regions_flagged(regions: &[RegionReport], name: impl Fn(&str) -> String) -> S
     };
     format!("{} of {}{list}", names.len(), regions.len())
 }
+
+/// `text` with control characters other than line breaks and tabs escaped (`\u{1b}`),
+/// so that an id or a name from the input cannot drive the terminal it is shown on.
+pub fn printable(text: String) -> String {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.contains(unsafe_char) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match unsafe_char(c) {
+            true => out.extend(c.escape_default()),
+            false => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn printable_escapes_control_characters_but_keeps_line_breaks_and_tabs() {
+        let shown = super::printable("S\u{1b}[31mRED\r\n\tok\u{7}".to_string());
+        assert_eq!(shown, "S\\u{1b}[31mRED\\r\n\tok\\u{7}");
+        assert_eq!(super::printable("plain".into()), "plain");
+    }
+}

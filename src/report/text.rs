@@ -56,7 +56,7 @@ pub fn render_text(r: &Report, options: TextOptions) -> String {
     for c in &r.caveats {
         let _ = writeln!(o, "  - {c}");
     }
-    o
+    super::printable(o)
 }
 
 /// "1 result", "2 results".
