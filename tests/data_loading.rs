@@ -185,6 +185,29 @@ fn row_sums_beyond_the_cap_are_count_overflow_not_a_panic() {
     };
     let d = load_bytes(csv.as_bytes(), spec).unwrap();
     assert_eq!(d.rejected[0].reason, "count-overflow");
+    // Two columns each under the cap, summed above it: the detail says it is the sum.
+    let csv = "station,ballots,ballots2,A\ns1,4000000000,400000000,1\n";
+    let spec = ColumnSpec {
+        ballots: strings(&["ballots", "ballots2"]),
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(d.rejected[0].reason, "count-overflow");
+    let detail = &d.rejected[0].detail;
+    assert!(
+        detail.contains("the sum of the columns summed with it"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn an_id_written_as_a_missing_value_mark_is_named_as_such() {
+    let d = load_str("station,registered,A\nNA,10,5\ns2,10,5\n");
+    assert_eq!(d.rejected[0].reason, "missing-id");
+    assert_eq!(
+        d.rejected[0].detail,
+        "column station: 'NA' is a missing-value mark"
+    );
 }
 
 #[test]

@@ -165,6 +165,10 @@ pub(super) struct ChunkResult {
     pub multi_line: HashMap<u64, u32>,
 }
 
+/// A sum of columns (a summed role or candidate) above [`MAX_COUNT`]; reported as
+/// `count-overflow`, with a detail of its own.
+const SUM_OVERFLOW: &str = "sum-overflow";
+
 /// Validates rows against a resolved plan.
 pub(super) struct RowParser<'p> {
     plan: &'p ColumnPlan,
@@ -307,7 +311,15 @@ impl ChunkBuilder<'_> {
         }
         if !plan.id.is_empty() && !id_read {
             let cols: Vec<&str> = plan.id.iter().map(|&c| plan.name(c)).collect();
-            let detail = format!("column {}: empty", cols.join(" + "));
+            let written: Vec<&str> = plan.id.iter().map(|&c| text(row.field(c))).collect();
+            let detail = match written.iter().all(|w| w.is_empty()) {
+                true => format!("column {}: empty", cols.join(" + ")),
+                false => format!(
+                    "column {}: '{}' is a missing-value mark",
+                    cols.join(" + "),
+                    written.join("/")
+                ),
+            };
             out.rejected.push(reject("missing-id", detail));
             return;
         }
@@ -318,10 +330,16 @@ impl ChunkBuilder<'_> {
                 let detail = match reason {
                     "missing-value" if raw.is_empty() => format!("column {name}: empty"),
                     "missing-value" => format!("column {name}: '{raw}' (missing)"),
-                    "count-overflow" => {
-                        format!("column {name}: '{raw}' is above {MAX_COUNT} or its sum is")
-                    }
+                    "count-overflow" => format!("column {name}: '{raw}' is above {MAX_COUNT}"),
+                    SUM_OVERFLOW => format!(
+                        "column {name}: adding '{raw}' takes the sum of the columns summed \
+                         with it above {MAX_COUNT}"
+                    ),
                     _ => format!("column {name}: '{raw}'"),
+                };
+                let reason = match reason {
+                    SUM_OVERFLOW => "count-overflow",
+                    other => other,
                 };
                 out.rejected.push(reject(reason, detail));
                 return;
@@ -450,14 +468,14 @@ impl<'p> RowParser<'p> {
                 Target::Candidate(j) => {
                     votes[j] = match votes[j].checked_add(value).filter(|&s| s <= MAX_COUNT) {
                         Some(s) => s,
-                        None => return Err(("count-overflow", col, shown(raw))),
+                        None => return Err((SUM_OVERFLOW, col, shown(raw))),
                     };
                     on_ballot[j] = true;
                 }
                 Target::Count(r) => {
                     sums[r] = match sums[r].checked_add(value).filter(|&s| s <= MAX_COUNT) {
                         Some(s) => s,
-                        None => return Err(("count-overflow", col, shown(raw))),
+                        None => return Err((SUM_OVERFLOW, col, shown(raw))),
                     };
                 }
             }
