@@ -260,7 +260,8 @@ fn from_utf16(path: &str, body: &[u8], big: bool) -> Result<Vec<u8>, InputError>
     let units = body.chunks(2).map(|c| match (c, big) {
         ([a, b], false) => u16::from_le_bytes([*a, *b]),
         ([a, b], true) => u16::from_be_bytes([*a, *b]),
-        _ => 0xFFFD,
+        // Half a code unit at the end: a lone low surrogate makes it the error it is.
+        _ => 0xDC00,
     });
     let mut out = String::with_capacity(body.len() / 2);
     for (i, unit) in char::decode_utf16(units).enumerate() {
@@ -353,6 +354,15 @@ mod tests {
                 "big endian: {big}"
             );
         }
+    }
+
+    #[test]
+    fn utf16_ending_in_half_a_code_unit_is_an_error_not_a_row() {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend("id,A\ns1,5\n".encode_utf16().flat_map(u16::to_le_bytes));
+        bytes.push(b'x');
+        let err = TextStream::open("x", &bytes[..]).err().expect("an error");
+        assert!(matches!(err, InputError::BadUtf16 { line: 3, .. }), "{err}");
     }
 
     /// The hash is of the stored bytes, gzip or not, read a block at a time.
