@@ -7,8 +7,8 @@ use super::assemble::{FileLines, Merged, assemble};
 use super::cells::ValueFormat;
 use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, Headers};
 use super::records::{
-    Chunks, LineCounter, PIECE_BYTES, RecordChunk, RecordSource, Span, parse_chunks, parse_pieces,
-    reader, wave_size,
+    Chunks, LineCounter, PIECE_BYTES, RecordChunk, RecordSource, Span, is_blank, parse_chunks,
+    parse_pieces, reader, wave_size,
 };
 use super::stream::{TextStream, UTF8_BOM, looks_like_utf16};
 use super::validate::{RowParser, column_samples, is_excluded};
@@ -238,17 +238,23 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
     let mut rdr = reader(text, delimiter);
     let mut lines = LineCounter::new(text, 1);
     let mut rec = csv::ByteRecord::new();
-    let read = rdr
-        .read_byte_record(&mut rec)
-        .map_err(|e| unreadable(path, e))?;
-    let end = rdr.position().byte() as usize;
+    // Lines of spaces before the header are blank, as they are after it.
+    let (read, end, span) = loop {
+        let read = rdr
+            .read_byte_record(&mut rec)
+            .map_err(|e| unreadable(path, e))?;
+        let end = rdr.position().byte() as usize;
+        let span = lines.span(&rec, end);
+        if !read || !is_blank(&text[span.start..span.end]) {
+            break (read, end, span);
+        }
+    };
     if !w.at_end && (!read || end >= text.len()) {
         return Ok(None);
     }
     if !read {
         return Err(InputError::EmptyInput { path: path.into() });
     }
-    let span = lines.span(&rec, end);
     let (headers, header_last) = header_of(path, &rec, span, opts)?;
     let data_start = after_terminator(text, end);
     let format = ValueFormat::new(&opts.spec)?;

@@ -381,7 +381,7 @@ impl RecordSource<'_> {
 }
 
 /// A line of nothing but spaces and tabs is as blank as an empty one.
-fn is_blank(line: &[u8]) -> bool {
+pub(super) fn is_blank(line: &[u8]) -> bool {
     line.iter().all(|&b| b == b' ' || b == b'\t')
 }
 
