@@ -133,8 +133,8 @@ fn integer_percent_replicates_say_their_range() {
     same_message(
         AUDIT,
         "--integer-percent-replicates",
-        &["-1", "100001", "1e3", "many"],
-        "must be a whole number from 0 to 100000, e.g. 1000",
+        &["-1", "1", "100001", "1e3", "many"],
+        "must be 0 (off) or a whole number from 2 to 100000, e.g. 1000",
     );
 }
 
@@ -143,8 +143,8 @@ fn anomalous_votes_replicates_say_their_range() {
     same_message(
         AUDIT,
         "--anomalous-votes-replicates",
-        &["-1", "100001", "0.5", "many"],
-        "must be a whole number from 0 to 100000, e.g. 200",
+        &["-1", "1", "100001", "0.5", "many"],
+        "must be 0 (off) or a whole number from 2 to 100000, e.g. 200",
     );
 }
 
@@ -170,7 +170,7 @@ fn last_digit_min_says_its_range() {
 
 #[test]
 fn seed_says_its_range() {
-    let message = "must be a whole number, 0 or more, e.g. 42";
+    let message = "must be a whole number from 0 to 18446744073709551615 (2^64 − 1), e.g. 42";
     same_message(
         AUDIT,
         "--seed",
@@ -304,4 +304,32 @@ fn skipping_every_check_that_checks_names_is_refused() {
         "{stderr}"
     );
     names_every_check(&stderr);
+}
+
+#[test]
+fn no_output_may_overwrite_the_input_or_the_other_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, CSV).unwrap();
+    let input = input.to_str().unwrap();
+    let report = dir.path().join("report.txt");
+    let report = report.to_str().unwrap();
+    // The input, written another way, as the report.
+    let again = format!("{}/./in.csv", dir.path().display());
+    for args in [
+        vec!["audit", input, "-o", &again],
+        vec!["audit", input, "--stations-out", input],
+        vec!["audit", input, "-o", report, "--stations-out", report],
+    ] {
+        let out = elaudit().args(&args).output().unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("are the same file"), "{args:?}: {stderr}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(input).unwrap(),
+        CSV,
+        "input untouched"
+    );
+    assert!(!std::path::Path::new(report).exists());
 }

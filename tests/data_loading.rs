@@ -1284,3 +1284,29 @@ fn locality_joins_its_columns_and_is_recognised_from_the_header() {
     let file = ColumnSpec::from_toml_str("locality = [\"a\", \"b\"]", "x.toml").unwrap();
     assert_eq!(file.locality, ["a", "b"]);
 }
+
+#[test]
+fn a_rule_that_excludes_every_row_is_named_not_the_columns() {
+    let csv = "station,r,registered,A,B\ns1,x,10,5,4\ns2,x,12,6,5\n";
+    let spec = ColumnSpec {
+        exclude: vec!["r=x".parse().unwrap()],
+        ..Default::default()
+    };
+    let err = load_err(csv, spec);
+    assert!(
+        err.contains("every data row read to detect them is left out by --exclude (r=x)"),
+        "{err}"
+    );
+    // With the candidates named, the rows load as excluded, and the audit has no station.
+    let spec = ColumnSpec {
+        exclude: vec!["r=x".parse().unwrap()],
+        candidates: cands(&["A", "B"]),
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    let err = d.require_stations().unwrap_err().to_string();
+    assert!(
+        err.contains("every data line was left out by a rule (r=x: 2)"),
+        "{err}"
+    );
+}

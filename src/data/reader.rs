@@ -270,7 +270,7 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
     if sample.rows() == 0 && opts.spec.candidates.is_empty() {
         return Err(InputError::NoCandidates {
             path: path.into(),
-            why: no_sample(data, delimiter, headers.len(), header_last),
+            why: no_sample(data, delimiter, &plan, header_last),
             headers: headers.listing(),
         });
     }
@@ -391,19 +391,30 @@ fn sample_lines(
 }
 
 /// Why candidate detection had no row to read, for [`InputError::NoCandidates`].
-fn no_sample(data: &[u8], delimiter: u8, n_columns: usize, header_last: u64) -> String {
+fn no_sample(data: &[u8], delimiter: u8, plan: &ColumnPlan, header_last: u64) -> String {
+    let n_columns = plan.n_columns;
     let lines = (header_last + 1..).zip(data.split(|&b| b == b'\n'));
-    let Some((line, text)) = lines
+    let mut rows = lines
         .map(|(n, l)| (n, l.strip_suffix(b"\r").unwrap_or(l)))
-        .find(|(_, l)| !l.trim_ascii().is_empty())
-    else {
+        .filter(|(_, l)| !is_blank(l))
+        .map(|(n, l)| {
+            let mut rec = csv::ByteRecord::new();
+            if !matches!(reader(l, delimiter).read_byte_record(&mut rec), Ok(true)) {
+                rec = csv::ByteRecord::from(vec![l]);
+            }
+            (n, rec)
+        })
+        .peekable();
+    let Some((line, first)) = rows.peek().cloned() else {
         return ": the file has no data rows to detect them from".into();
     };
-    let mut rec = csv::ByteRecord::new();
-    let fields = match reader(text, delimiter).read_byte_record(&mut rec) {
-        Ok(true) => rec.len(),
-        _ => 1,
-    };
+    if rows.any(|(_, r)| r.len() == n_columns && is_excluded(plan, &r)) {
+        return format!(
+            ": every data row read to detect them is left out by --exclude ({})",
+            plan.exclude_labels.join(", ")
+        );
+    }
+    let fields = first.len();
     let hint = match (fields + 1 == n_columns, fields == n_columns + 1) {
         (true, _) => " (does the header end with a delimiter?)",
         (_, true) => " (does each row end with a delimiter?)",

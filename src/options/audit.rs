@@ -1,5 +1,7 @@
 //! `elaudit audit`'s flags as checked options.
 
+use std::path::Path;
+
 use crate::audit::AuditOptions;
 use crate::checks::{CheckOptions, Fingerprint, FingerprintModel, SmallStations, registry};
 use crate::cli::{AuditArgs, FingerprintBinningArg, FingerprintModelArg, Format};
@@ -22,6 +24,7 @@ pub struct AuditSettings {
 impl AuditSettings {
     /// Checks the flags once, up front; `argv` is recorded in the report.
     pub fn from_args(args: &AuditArgs, argv: &[String]) -> Result<Self, Error> {
+        check_paths(args)?;
         let (only, skip) = check_selection(args.checks.as_deref(), args.skip.as_deref())?;
         let audit = AuditOptions {
             alpha: args.alpha,
@@ -49,6 +52,44 @@ impl AuditSettings {
             load: load_options(args)?,
             threads: args.threads,
         })
+    }
+}
+
+/// No output overwrites the input or the other output (`-` is stdin or stdout).
+fn check_paths(args: &AuditArgs) -> Result<(), OptionError> {
+    let file = |p: &Path| (p.as_os_str() != "-").then_some(p.to_path_buf());
+    let named = [
+        ("the input file", file(Path::new(&args.file))),
+        ("--output", args.output.as_deref().and_then(file)),
+        (
+            "--stations-out",
+            args.stations_out.as_deref().and_then(file),
+        ),
+    ];
+    for (i, (first, a)) in named.iter().enumerate() {
+        for (second, b) in &named[i + 1..] {
+            if let (Some(a), Some(b)) = (a, b) {
+                if same_file(a, b) {
+                    return Err(OptionError::SameFile {
+                        first,
+                        second,
+                        path: b.display().to_string(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether two paths name one file: resolved where they exist, else compared whole.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => match (std::path::absolute(a), std::path::absolute(b)) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        },
     }
 }
 

@@ -43,6 +43,15 @@ pub enum OptionError {
         "--by-region needs a region column: map one with --region COL (or `region` in --columns)"
     )]
     ByRegionWithoutRegions,
+    #[error(
+        "{first} and {second} are the same file ({path}): writing one would overwrite the \
+         other; give each its own path"
+    )]
+    SameFile {
+        first: &'static str,
+        second: &'static str,
+        path: String,
+    },
     #[error("--exclude: {0}")]
     Exclude(#[source] InputError),
     #[error("--sizes: {0}")]

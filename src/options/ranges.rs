@@ -58,22 +58,25 @@ pub fn fingerprint_max_stations(s: &str) -> Result<usize, RangeError> {
 
 /// `--integer-percent-replicates`: 0 turns the Monte Carlo off.
 pub fn integer_percent_replicates(s: &str) -> Result<usize, RangeError> {
-    count(
-        s,
-        0,
-        MAX_REPLICATES,
-        integer_percent::DEFAULT_REPLICATES as u64,
-    )
+    off_or_spread(s, integer_percent::DEFAULT_REPLICATES as u64)
+}
+
+/// 0 (off), or enough replicates for a spread or an interval: one replicate gives an
+/// sd of 0 and an interval of one point.
+fn off_or_spread(s: &str, example: u64) -> Result<usize, RangeError> {
+    match count(s, 0, MAX_REPLICATES, example) {
+        Ok(v) if v != 1 => Ok(v),
+        _ => Err(RangeError {
+            expected: format!(
+                "0 (off) or a whole number from 2 to {MAX_REPLICATES}, e.g. {example}"
+            ),
+        }),
+    }
 }
 
 /// `--anomalous-votes-replicates`: 0 turns the bootstrap off.
 pub fn anomalous_votes_replicates(s: &str) -> Result<usize, RangeError> {
-    count(
-        s,
-        0,
-        MAX_REPLICATES,
-        anomalous_votes::DEFAULT_REPLICATES as u64,
-    )
+    off_or_spread(s, anomalous_votes::DEFAULT_REPLICATES as u64)
 }
 
 /// `--small-quantile`: a share of each neighbourhood's stations, at most half (beyond
@@ -108,7 +111,9 @@ pub fn last_digit_min(s: &str) -> Result<u64, RangeError> {
 
 /// `--seed` of `audit` and `simulate`.
 pub fn seed(s: &str) -> Result<u64, RangeError> {
-    whole(s, 0, u64::MAX, 42)
+    whole(s, 0, u64::MAX, 42).map_err(|_| RangeError {
+        expected: format!("a whole number from 0 to {} (2^64 − 1), e.g. 42", u64::MAX),
+    })
 }
 
 /// `simulate --stations`.
@@ -191,6 +196,22 @@ mod tests {
             "must be a whole number, 0 or more, e.g. 100"
         );
         assert_eq!(seed(&u64::MAX.to_string()), Ok(u64::MAX));
+        let too_big = seed("18446744073709551616").unwrap_err().to_string();
+        assert!(too_big.contains("18446744073709551615"), "{too_big}");
+    }
+
+    #[test]
+    fn bootstrap_replicates_are_off_or_at_least_two() {
+        assert_eq!(anomalous_votes_replicates("0"), Ok(0));
+        assert_eq!(integer_percent_replicates("2"), Ok(2));
+        for bad in ["1", "-1", "100001"] {
+            let msg = anomalous_votes_replicates(bad).unwrap_err().to_string();
+            assert!(
+                msg.starts_with("must be 0 (off) or a whole number from 2"),
+                "{msg}"
+            );
+            assert!(integer_percent_replicates(bad).is_err());
+        }
     }
 
     #[test]
