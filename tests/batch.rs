@@ -174,7 +174,14 @@ fn rows_flags_errors_and_exit_status() {
     let names: Vec<&str> = entries().iter().map(|(n, _)| *n).collect();
     let (dir, manifest) = setup(&names);
     let m = manifest.to_str().unwrap();
-    assert_eq!(run(&["batch", m, "-q"]), 2, "a failed election exits 2");
+    let done = elaudit().args(["batch", m, "-q"]).output().unwrap();
+    assert_eq!(done.status.code(), Some(2), "a failed election exits 2");
+    // Each failure is said at once, not only in the comparison.
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    for failed in ["missing", "bad-header"] {
+        let said = format!("elaudit: election '{failed}' failed:");
+        assert!(stderr.contains(&said), "{failed}: {stderr}");
+    }
     let out = dir.path().join("out");
     let c = comparison(&out);
     assert_eq!(c["references"], serde_json::json!(["clean-a", "clean-b"]));

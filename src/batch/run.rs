@@ -40,7 +40,13 @@ pub fn run_batch(run: &BatchRun) -> Result<u8, Error> {
     let mut rows = Vec::with_capacity(mine.len());
     for e in mine {
         bar.set_message(e.name.clone());
-        rows.push(pool.install(|| audit_one(e, &output)));
+        let row = pool.install(|| audit_one(e, &output));
+        if let Some(err) = &row.error {
+            // The comparison records it too, but a failure must not pass unseen.
+            let line = format!("elaudit: election '{}' failed: {err}", e.name);
+            bar.suspend(|| eprintln!("{}", crate::report::printable(line)));
+        }
+        rows.push(row);
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -158,6 +164,7 @@ fn audit_report(e: &Election) -> Result<Report, Error> {
         settings.load.spec = inline.clone().overridden_by(settings.load.spec);
     }
     let data = data::load(&e.file.display().to_string(), &settings.load)?;
+    data.require_stations()?;
     if settings.audit.by_region && data.regions.is_empty() {
         return Err(OptionError::ByRegionWithoutRegions.into());
     }
