@@ -333,3 +333,21 @@ fn no_output_may_overwrite_the_input_or_the_other_output() {
     );
     assert!(!std::path::Path::new(report).exists());
 }
+
+#[test]
+fn an_empty_value_is_refused_not_read_as_the_default() {
+    for (flag, value) in [
+        ("--candidates", ""),
+        ("--candidates", " , "),
+        ("--candidate", ""),
+        ("--region", " "),
+        ("--winner", ""),
+        ("--thousands", ""),
+    ] {
+        let stderr = refused(&["audit", "-", flag, value]);
+        assert!(
+            stderr.contains(&format!("{flag}: the value is empty")),
+            "{flag} {value:?}: {stderr}"
+        );
+    }
+}

@@ -1310,3 +1310,17 @@ fn a_rule_that_excludes_every_row_is_named_not_the_columns() {
         "{err}"
     );
 }
+
+#[test]
+fn the_winner_is_a_candidates_own_name_before_another_candidates_column() {
+    // The label "A" is given to column C, while column A is labelled "Nice".
+    let toml = "candidates = [{name = \"Nice\", column = \"A\"}, {name = \"A\", column = \"C\"}]\n\
+                winner = \"A\"\n";
+    let spec = ColumnSpec::from_toml_str(toml, "labels.toml").unwrap();
+    let d = load_bytes(b"id,A,C\ns1,50,7\ns2,60,8\n", spec).unwrap();
+    assert_eq!(d.candidates, ["Nice", "A"]);
+    assert_eq!(
+        d.winner, 1,
+        "the candidate named A, not the one reading column A"
+    );
+}

@@ -944,14 +944,23 @@ impl ColumnPlan {
                 },
             )
             .collect();
-        let is = |j: usize, f: &dyn Fn(&str) -> bool| f(names[j]) || columns[j].is_some_and(f);
-        let exact: Vec<usize> = (0..names.len()).filter(|&j| is(j, &|n| n == w)).collect();
         let lower = w.to_lowercase();
-        let ci: Vec<usize> = (0..names.len())
-            .filter(|&j| is(j, &|n| n.to_lowercase() == lower))
-            .collect();
-        match (exact.as_slice(), ci.as_slice()) {
-            ([j], _) | ([], [j]) => Ok(*j),
+        let same = |n: &str| n.to_lowercase() == lower;
+        // A candidate's own name before another's column (a label may reuse a column's
+        // name), and exact spellings before case-blind ones.
+        let stages: [&dyn Fn(usize) -> bool; 4] = [
+            &|j| names[j] == w,
+            &|j| columns[j] == Some(w),
+            &|j| same(names[j]),
+            &|j| columns[j].is_some_and(same),
+        ];
+        let found = stages.iter().find_map(|stage| {
+            let mut hits = (0..names.len()).filter(|&j| stage(j));
+            let first = hits.next()?;
+            Some((first, hits.next().is_none()))
+        });
+        match found {
+            Some((j, true)) => Ok(j),
             _ => Err(InputError::UnknownWinner {
                 path: path.into(),
                 winner: w.into(),

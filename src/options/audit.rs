@@ -173,6 +173,7 @@ fn fingerprint(args: &AuditArgs) -> Result<Fingerprint, OptionError> {
 
 /// The column mapping (a `--columns` file, overridden by flags) and how to read the file.
 fn load_options(args: &AuditArgs) -> Result<LoadOptions, Error> {
+    check_not_empty(args)?;
     let mut flags = ColumnSpec {
         id: args.id.clone(),
         region: args.region.clone(),
@@ -207,6 +208,47 @@ fn load_options(args: &AuditArgs) -> Result<LoadOptions, Error> {
         strict: args.strict,
         multiline_fields: args.multiline_fields,
     })
+}
+
+/// A flag given an empty value would fall back to the default without a word.
+fn check_not_empty(args: &AuditArgs) -> Result<(), OptionError> {
+    let lists: [(&'static str, &[String]); 8] = [
+        ("--id", &args.id),
+        ("--region", &args.region),
+        ("--locality", &args.locality),
+        ("--stratum", &args.stratum),
+        ("--registered", &args.registered),
+        ("--ballots", &args.ballots),
+        ("--valid", &args.valid),
+        ("--invalid", &args.invalid),
+    ];
+    let blank = |v: &str| v.trim().is_empty();
+    let empty_list = lists
+        .iter()
+        .find(|(_, values)| values.iter().any(|v| blank(v)))
+        .map(|(flag, _)| *flag);
+    let candidate = args.candidate.iter().any(|c| blank(c.as_str()));
+    let candidates = args
+        .candidates
+        .as_deref()
+        .is_some_and(|l| data::split_candidate_list(l).is_empty());
+    let flag = empty_list
+        .or(candidate.then_some("--candidate"))
+        .or(candidates.then_some("--candidates"))
+        .or(args
+            .winner
+            .as_deref()
+            .is_some_and(blank)
+            .then_some("--winner"))
+        .or(args
+            .thousands
+            .as_deref()
+            .is_some_and(|t| t.is_empty())
+            .then_some("--thousands"));
+    match flag {
+        Some(flag) => Err(OptionError::EmptyValue { flag }),
+        None => Ok(()),
+    }
 }
 
 /// The command line as recorded in the report. `--threads` and `--quiet` are left out

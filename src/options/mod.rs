@@ -52,6 +52,11 @@ pub enum OptionError {
         second: &'static str,
         path: String,
     },
+    #[error(
+        "{flag}: the value is empty; give a column name (or drop the flag to use the \
+         default)"
+    )]
+    EmptyValue { flag: &'static str },
     #[error("--exclude: {0}")]
     Exclude(#[source] InputError),
     #[error("--sizes: {0}")]
