@@ -1324,3 +1324,32 @@ fn the_winner_is_a_candidates_own_name_before_another_candidates_column() {
         "the candidate named A, not the one reading column A"
     );
 }
+
+#[test]
+fn conflicts_and_bad_values_from_a_columns_file_name_its_keys() {
+    let csv = b"id,registered,A,B\ns1,10,5,4\n";
+    let spec = ColumnSpec::from_toml_str(
+        "registered = \"registered\"\nballots = \"registered\"\n",
+        "map.toml",
+    )
+    .unwrap();
+    let err = load_bytes(csv, spec).unwrap_err().to_string();
+    assert!(
+        err.contains("key 'registered' of map.toml") && err.contains("key 'ballots' of map.toml"),
+        "{err}"
+    );
+    let spec = ColumnSpec::from_toml_str("thousands = \"1\"\n", "map.toml").unwrap();
+    let err = load_bytes(csv, spec).unwrap_err().to_string();
+    assert!(err.contains("key 'thousands' of map.toml"), "{err}");
+    // The same conflict from flags names the flags.
+    let spec = ColumnSpec {
+        registered: strings(&["registered"]),
+        ballots: strings(&["registered"]),
+        ..Default::default()
+    };
+    let err = load_bytes(csv, spec).unwrap_err().to_string();
+    assert!(
+        err.contains("--registered") && err.contains("--ballots"),
+        "{err}"
+    );
+}

@@ -45,7 +45,7 @@ impl ValueFormat {
         let mut decimal_zeros = true;
         if let Some(sep) = spec.thousands.as_deref().filter(|s| !s.is_empty()) {
             let bad = |reason: &str| InputError::BadValueOption {
-                option: "--thousands".into(),
+                option: spec.given_by("thousands", "--thousands"),
                 value: sep.into(),
                 reason: reason.into(),
             };

@@ -732,7 +732,7 @@ impl ColumnPlan {
                 plan.counts[role as usize] = auto(&plan, role.name(), role.recognised())?;
             }
         }
-        plan.check_conflicts(headers, path)?;
+        plan.check_conflicts(headers, spec, path)?;
         Ok(plan)
     }
 
@@ -756,43 +756,49 @@ impl ColumnPlan {
 
     /// Each column takes at most one count-or-candidate role, once; id and region
     /// parts may repeat another role but not themselves.
-    fn check_conflicts(&self, headers: &Headers, path: &str) -> Result<(), InputError> {
+    fn check_conflicts(
+        &self,
+        headers: &Headers,
+        spec: &ColumnSpec,
+        path: &str,
+    ) -> Result<(), InputError> {
         let conflict = |col: usize, first: &str, second: &str| InputError::ColumnConflict {
             path: path.into(),
             column: headers.names.get(col).cloned().unwrap_or_default(),
             first: first.into(),
             second: second.into(),
         };
-        let mut owner: Vec<Option<&str>> = vec![None; self.n_columns];
-        let mut claim = |col: usize, flag: &'static str| -> Result<(), InputError> {
+        // Named as given: the flag, or the key of the --columns file.
+        let by = |key: &str| spec.given_by(key, &format!("--{key}"));
+        let mut owner: Vec<Option<String>> = vec![None; self.n_columns];
+        let mut claim = |col: usize, given: String| -> Result<(), InputError> {
             match owner.get_mut(col) {
-                Some(Some(prev)) => Err(conflict(col, prev, flag)),
+                Some(Some(prev)) => Err(conflict(col, prev, &given)),
                 Some(slot) => {
-                    *slot = Some(flag);
+                    *slot = Some(given);
                     Ok(())
                 }
                 None => Ok(()),
             }
         };
-        const FLAGS: [&str; 4] = ["--registered", "--ballots", "--valid", "--invalid"];
-        for (r, cols) in self.counts.iter().enumerate() {
+        for (role, cols) in CountRole::ALL.iter().zip(&self.counts) {
             for &c in cols {
-                claim(c, FLAGS[r])?;
+                claim(c, by(role.name()))?;
             }
         }
         for &c in &self.candidates {
-            claim(c, "--candidate")?;
+            claim(c, spec.given_by("candidates", "--candidate"))?;
         }
-        for (list, flag) in [
-            (&self.id, "--id"),
-            (&self.region, "--region"),
-            (&self.locality, "--locality"),
-            (&self.stratum, "--stratum"),
+        for (list, key) in [
+            (&self.id, "id"),
+            (&self.region, "region"),
+            (&self.locality, "locality"),
+            (&self.stratum, "stratum"),
         ] {
             let mut seen = vec![false; self.n_columns];
             for &c in list {
                 if std::mem::replace(&mut seen[c], true) {
-                    return Err(conflict(c, flag, flag));
+                    return Err(conflict(c, &by(key), &by(key)));
                 }
             }
         }
