@@ -370,6 +370,24 @@ fn shards_merge_into_the_bytes_of_one_run() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("shard 1/3 is missing"), "{err}");
+
+    // A shard folder that lost a report is refused, naming the file, and nothing is written.
+    std::fs::remove_file(d.join("n3-shard1").join("rigged.json")).unwrap();
+    let bad = d.join("bad-report");
+    let out = elaudit()
+        .arg("merge")
+        .args((0..3).map(|i| d.join(format!("n3-shard{i}"))))
+        .arg("--output")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("rigged.json is missing") && err.contains("election 'rigged'"),
+        "{err}"
+    );
+    assert!(!bad.exists(), "a failed merge writes nothing");
 }
 
 #[test]

@@ -84,6 +84,12 @@ impl Manifest {
             Some(toml::Value::Table(t)) => t.clone(),
             Some(_) => return Err(bad("defaults must be a table of audit options".into())),
         };
+        // Checked on their own first, so that an error names [defaults], not the first
+        // election that inherits it.
+        let in_defaults = |m: String| bad(format!("[defaults]: {m}"));
+        let words = option_words(&defaults).map_err(in_defaults)?;
+        let argv = ["elaudit", "audit", "-"].map(String::from).into_iter();
+        parse_audit(&argv.chain(words).collect::<Vec<_>>()).map_err(in_defaults)?;
         let entries = match table.get("election") {
             Some(toml::Value::Array(a)) if !a.is_empty() => a,
             _ => return Err(bad("give at least one [[election]] table".into())),
@@ -324,5 +330,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("may hold only"), "{e}");
+    }
+
+    #[test]
+    fn errors_in_the_defaults_name_the_defaults() {
+        let tail = "[[election]]\nname = \"a\"\npath = \"a.csv\"\n";
+        for (extra, says) in [
+            ("alhpa = 0.05", "unknown key 'alhpa'"),
+            ("seed = 3", "the seed is set once"),
+            ("alpha = 2", "key 'alpha'"),
+        ] {
+            let text = format!("output = \"o\"\n[defaults]\n{extra}\n{tail}");
+            let e = parse(&text).unwrap_err().to_string();
+            assert!(e.starts_with("m.toml: [defaults]: "), "{e}");
+            assert!(e.contains(says), "{extra}: {e}");
+        }
     }
 }

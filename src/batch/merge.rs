@@ -12,6 +12,7 @@ pub fn merge(dirs: &[PathBuf], output: &Path) -> Result<u8, Error> {
     let shards = read_shards(dirs)?;
     let first = &shards[0].1;
     check_complete(&shards)?;
+    check_reports(&shards)?;
     std::fs::create_dir_all(output).map_err(|source| BatchError::Write {
         path: output.display().to_string(),
         source,
@@ -122,6 +123,26 @@ fn check_complete(shards: &[(PathBuf, ShardFile)]) -> Result<(), BatchError> {
         return Err(BatchError::Merge(
             "the shards' elections are not the manifest's elections, each once".into(),
         ));
+    }
+    Ok(())
+}
+
+/// Every report the shards list is there, checked before anything is written, so that
+/// a merge never leaves a partial output folder.
+fn check_reports(shards: &[(PathBuf, ShardFile)]) -> Result<(), BatchError> {
+    let files = shards.iter().flat_map(|(dir, s)| {
+        s.rows
+            .iter()
+            .flat_map(move |row| row.reports.iter().map(move |f| (dir.join(f), &row.name)))
+    });
+    for (path, election) in files {
+        if !path.is_file() {
+            return Err(BatchError::Merge(format!(
+                "{} is missing: the shard file lists it as a report of election \
+                 '{election}'; copy the shard's whole output folder, or rerun that shard",
+                path.display()
+            )));
+        }
     }
     Ok(())
 }
