@@ -1353,3 +1353,21 @@ fn conflicts_and_bad_values_from_a_columns_file_name_its_keys() {
         "{err}"
     );
 }
+
+#[test]
+fn an_empty_key_in_a_columns_file_is_an_error_not_the_default() {
+    for text in [
+        "candidates = []",
+        "id = []",
+        "region = \"\"",
+        "ballots = [\"b\", \" \"]",
+    ] {
+        let e = ColumnSpec::from_toml_str(text, "m.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("m.toml") && e.contains("is empty"),
+            "{text}: {e}"
+        );
+    }
+}

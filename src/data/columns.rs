@@ -288,6 +288,31 @@ impl ColumnSpec {
                 }
             }
         }
+        let roles = [
+            ("id", &spec.id),
+            ("region", &spec.region),
+            ("locality", &spec.locality),
+            ("stratum", &spec.stratum),
+            ("registered", &spec.registered),
+            ("ballots", &spec.ballots),
+            ("valid", &spec.valid),
+            ("invalid", &spec.invalid),
+        ];
+        let blank = |v: &Vec<String>| v.is_empty() || v.iter().any(|c| c.trim().is_empty());
+        let empty = roles
+            .iter()
+            .find(|(key, v)| table.contains_key(*key) && blank(v))
+            .map(|(key, _)| *key)
+            .or(
+                (table.contains_key("candidates") && spec.candidates.is_empty())
+                    .then_some("candidates"),
+            );
+        if let Some(key) = empty {
+            // An empty key would fall back to the header's names without a word.
+            return Err(bad(format!(
+                "key '{key}' is empty; give a column name, or drop the key"
+            )));
+        }
         spec.from_file = table.keys().cloned().collect();
         spec.origin = Some(origin.to_string());
         Ok(spec)
