@@ -207,6 +207,20 @@ pub struct ColumnSpec {
 }
 
 impl ColumnSpec {
+    /// The roles given by column names, each with its key (its flag without `--`).
+    pub fn roles(&self) -> [(&'static str, &[String]); 8] {
+        [
+            ("id", &self.id),
+            ("region", &self.region),
+            ("locality", &self.locality),
+            ("stratum", &self.stratum),
+            ("registered", &self.registered),
+            ("ballots", &self.ballots),
+            ("valid", &self.valid),
+            ("invalid", &self.invalid),
+        ]
+    }
+
     /// How an error names where a role's columns were given: the flag, or the key of
     /// the `--columns` file.
     pub fn given_by(&self, key: &str, flag: &str) -> String {
@@ -288,21 +302,11 @@ impl ColumnSpec {
                 }
             }
         }
-        let roles = [
-            ("id", &spec.id),
-            ("region", &spec.region),
-            ("locality", &spec.locality),
-            ("stratum", &spec.stratum),
-            ("registered", &spec.registered),
-            ("ballots", &spec.ballots),
-            ("valid", &spec.valid),
-            ("invalid", &spec.invalid),
-        ];
-        let blank = |v: &Vec<String>| v.is_empty() || v.iter().any(|c| c.trim().is_empty());
-        let empty = roles
-            .iter()
-            .find(|(key, v)| table.contains_key(*key) && blank(v))
-            .map(|(key, _)| *key)
+        let empty = spec
+            .roles()
+            .into_iter()
+            .find(|(key, v)| table.contains_key(*key) && (v.is_empty() || has_blank(v)))
+            .map(|(key, _)| key)
             .or(
                 (table.contains_key("candidates") && spec.candidates.is_empty())
                     .then_some("candidates"),
@@ -369,6 +373,11 @@ impl ColumnSpec {
             _ => false,
         }
     }
+}
+
+/// Whether a list of column names holds an empty one, which names no column.
+pub fn has_blank(names: &[String]) -> bool {
+    names.iter().any(|c| c.trim().is_empty())
 }
 
 fn string_or_list(value: &toml::Value) -> Option<Vec<String>> {

@@ -22,8 +22,8 @@ mod validate;
 pub use cells::MAX_COUNT;
 pub use columns::{
     BALLOTS_NAMES, CANDIDATE_SAMPLE_ROWS, CODE_LIKE_WORDS, CandidateSpec, ColumnSpec, ExcludeRule,
-    ID_NAMES, INVALID_NAMES, REGION_NAMES, REGISTERED_NAMES, TOML_KEYS, VALID_NAMES, is_code_like,
-    split_candidate_list,
+    ID_NAMES, INVALID_NAMES, REGION_NAMES, REGISTERED_NAMES, TOML_KEYS, VALID_NAMES, has_blank,
+    is_code_like, split_candidate_list,
 };
 pub use reader::{LoadOptions, detect_delimiter, load, load_reader};
 pub use station::{

@@ -324,6 +324,16 @@ impl<'a> RecordSource<'a> {
         Ok(())
     }
 
+    /// Whether the span is the input's last line and opens a quote it never closes
+    /// (an odd count of quotes): the reader then ends the field at the input's end.
+    fn opens_last_quote(&self, span: Span) -> bool {
+        let body = &self.text[span.start..span.end];
+        self.at_end
+            && span.first == span.last
+            && span.last == self.lines
+            && body.iter().filter(|&&b| b == b'"').count() % 2 == 1
+    }
+
     /// A quoted field that spans lines, read line by line: every line with a quote is
     /// rejected (the quote is what joined them), every other line is read on its own.
     /// Returns how many lines became records or rejections.
@@ -365,18 +375,6 @@ impl<'a> RecordSource<'a> {
                 .map_err(|()| unreadable(self.path, "record too large"))?;
         }
         Ok(records)
-    }
-}
-
-impl RecordSource<'_> {
-    /// Whether the span is the input's last line and opens a quote it never closes
-    /// (an odd count of quotes): the reader then ends the field at the input's end.
-    fn opens_last_quote(&self, span: Span) -> bool {
-        let body = &self.text[span.start..span.end];
-        self.at_end
-            && span.first == span.last
-            && span.last == self.lines
-            && body.iter().filter(|&&b| b == b'"').count() % 2 == 1
     }
 }
 

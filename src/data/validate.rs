@@ -23,9 +23,7 @@ impl ColumnSample {
         let present = f64::from(self.counts) + f64::from(self.other);
         self.counts > 0 && f64::from(self.counts) >= COUNT_COLUMN_SHARE * present
     }
-}
 
-impl ColumnSample {
     /// Why a column that is not read as counts might still hold votes: it was blank
     /// in every sampled row, or only partly whole numbers. `None` for a text column.
     pub fn undecided(&self) -> Option<String> {

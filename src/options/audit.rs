@@ -173,7 +173,6 @@ fn fingerprint(args: &AuditArgs) -> Result<Fingerprint, OptionError> {
 
 /// The column mapping (a `--columns` file, overridden by flags) and how to read the file.
 fn load_options(args: &AuditArgs) -> Result<LoadOptions, Error> {
-    check_not_empty(args)?;
     let mut flags = ColumnSpec {
         id: args.id.clone(),
         region: args.region.clone(),
@@ -189,6 +188,7 @@ fn load_options(args: &AuditArgs) -> Result<LoadOptions, Error> {
         thousands: args.thousands.clone(),
         ..ColumnSpec::default()
     };
+    check_not_empty(args, &flags)?;
     if let Some(list) = &args.candidates {
         flags
             .candidates
@@ -211,40 +211,19 @@ fn load_options(args: &AuditArgs) -> Result<LoadOptions, Error> {
 }
 
 /// A flag given an empty value would fall back to the default without a word.
-fn check_not_empty(args: &AuditArgs) -> Result<(), OptionError> {
-    let lists: [(&'static str, &[String]); 8] = [
-        ("--id", &args.id),
-        ("--region", &args.region),
-        ("--locality", &args.locality),
-        ("--stratum", &args.stratum),
-        ("--registered", &args.registered),
-        ("--ballots", &args.ballots),
-        ("--valid", &args.valid),
-        ("--invalid", &args.invalid),
-    ];
+fn check_not_empty(args: &AuditArgs, flags: &ColumnSpec) -> Result<(), OptionError> {
     let blank = |v: &str| v.trim().is_empty();
-    let empty_list = lists
-        .iter()
-        .find(|(_, values)| values.iter().any(|v| blank(v)))
-        .map(|(flag, _)| *flag);
-    let candidate = args.candidate.iter().any(|c| blank(c.as_str()));
+    let role = flags.roles().into_iter().find(|(_, v)| data::has_blank(v));
     let candidates = args
         .candidates
         .as_deref()
         .is_some_and(|l| data::split_candidate_list(l).is_empty());
-    let flag = empty_list
-        .or(candidate.then_some("--candidate"))
-        .or(candidates.then_some("--candidates"))
-        .or(args
-            .winner
-            .as_deref()
-            .is_some_and(blank)
-            .then_some("--winner"))
-        .or(args
-            .thousands
-            .as_deref()
-            .is_some_and(|t| t.is_empty())
-            .then_some("--thousands"));
+    let flag = role
+        .map(|(key, _)| format!("--{key}"))
+        .or(data::has_blank(&args.candidate).then(|| "--candidate".into()))
+        .or(candidates.then(|| "--candidates".into()))
+        .or((args.winner.as_deref().is_some_and(blank)).then(|| "--winner".into()))
+        .or((args.thousands.as_deref() == Some("")).then(|| "--thousands".into()));
     match flag {
         Some(flag) => Err(OptionError::EmptyValue { flag }),
         None => Ok(()),

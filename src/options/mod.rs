@@ -56,7 +56,7 @@ pub enum OptionError {
         "{flag}: the value is empty; give a column name (or drop the flag to use the \
          default)"
     )]
-    EmptyValue { flag: &'static str },
+    EmptyValue { flag: String },
     #[error("--exclude: {0}")]
     Exclude(#[source] InputError),
     #[error("--sizes: {0}")]
