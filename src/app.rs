@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::audit::run_audit;
+use crate::audit::{run_audit, unmatched_rule_note};
 use crate::checks::registry;
 use crate::cli::{AuditArgs, Cli, Command, Format, SimulateArgs};
 use crate::data;
@@ -110,6 +110,10 @@ fn announce_left_out(data: &data::Dataset) {
             "elaudit: note: column '{}' left out of the candidates: it {}; {}",
             c.column, c.why, c.fix
         );
+        eprintln!("{}", report::printable(note));
+    }
+    for rule in data.unmatched_rules() {
+        let note = format!("elaudit: note: {}", unmatched_rule_note(rule));
         eprintln!("{}", report::printable(note));
     }
 }

@@ -366,11 +366,65 @@ fn caveats(data: &Dataset) -> Vec<String> {
         );
     }
     if !data.rejected.is_empty() {
-        out.push(format!(
-            "{} rows could not be read and are left out of every check; they are listed with their \
-             line numbers. Use --strict to make them fatal.",
-            data.rejected.len()
+        out.push(rejected_caveat(data));
+    }
+    out.extend(data.unmatched_rules().map(unmatched_rule_note));
+    out
+}
+
+/// What an `--exclude` rule that matched nothing means.
+pub fn unmatched_rule_note(rule: &str) -> String {
+    format!(
+        "--exclude {rule} matched no row, so it left nothing out: values are compared as \
+         written, case included (a whole number also matches when written with zero decimals)."
+    )
+}
+
+/// The rejected rows' caveat: louder when they are a tenth of the rows or more, and
+/// with the fix most of them share.
+fn rejected_caveat(data: &Dataset) -> String {
+    let n = data.rejected.len();
+    let rows = if n == 1 { "row" } else { "rows" };
+    let mut s = format!(
+        "{n} {rows} could not be read and are left out of every check; they are listed with \
+         their line numbers. Use --strict to make them fatal."
+    );
+    let read = n + data.stations.len();
+    if n * 10 >= read {
+        s.push_str(&format!(
+            " That is {:.0}% of the rows read: the checks see only part of the election.",
+            100.0 * n as f64 / read as f64
         ));
     }
-    out
+    let mut hints: Vec<&str> = (data.rejected.iter())
+        .filter_map(|r| r.detail.split_once("; if ").map(|(_, hint)| hint))
+        .collect();
+    hints.sort_unstable();
+    let top = hints.chunk_by(|a, b| a == b).max_by_key(|c| c.len());
+    if let Some(common) = top.filter(|c| c.len() * 2 >= n) {
+        s.push_str(&format!(
+            " {} of them hold numbers that look grouped by thousands (if {}).",
+            common.len(),
+            common[0]
+        ));
+    }
+    if let Some(hint) = region_key_hint(data) {
+        s.push_str(&hint);
+    }
+    s
+}
+
+/// When most rejections are repeated ids and the region is not part of the key, station
+/// numbers likely restart in each region.
+fn region_key_hint(data: &Dataset) -> Option<String> {
+    let repeated = data.rejected.iter().filter(|r| r.reason == "duplicate-id");
+    let column_of = |role: &str| data.columns.iter().find(|c| c.role == role);
+    let (id, region) = (column_of("id")?, column_of("region")?);
+    (repeated.count() * 2 >= data.rejected.len()).then(|| {
+        format!(
+            " Most of them repeat a station id: if station numbers restart in each region, \
+             make the region part of the key with --id '{}' --id '{}'.",
+            region.column, id.column
+        )
+    })
 }

@@ -38,6 +38,24 @@ pub enum InputError {
         column: String,
     },
     #[error(
+        "{path}: line {line} looks like a title, not a header: it holds one name, '{title}'. \
+         Delete the lines down to it so that the header comes first, e.g. \
+         `tail -n +{} FILE > OUT`",
+        .line + 1
+    )]
+    TitleLine {
+        path: String,
+        line: u64,
+        title: String,
+    },
+    #[error(
+        "{path}: line {line} repeats the header with its columns in another order (two files \
+         joined?), so the rows after it cannot be read with the first header's columns. Split \
+         the file at line {line} and audit each part, or put the later rows' columns in the \
+         first header's order"
+    )]
+    ReorderedHeader { path: String, line: u64 },
+    #[error(
         "{path}: this file is UTF-16 without a byte-order mark; re-encode it as UTF-8, e.g. \
          `iconv -f UTF-16LE -t UTF-8 IN > OUT` (UTF-16BE if the file is big-endian)"
     )]
@@ -172,6 +190,10 @@ pub fn fix_for(reason: &str) -> &'static str {
             "Make the ids unique, e.g. join several columns into one key with repeated --id"
         }
         "count-overflow" => "Correct the value; no station has that many voters",
+        "total-row" => {
+            "Delete total and subtotal rows, which repeat the stations' counts; if it is a \
+             station, rename it"
+        }
         "unbalanced-quote" => {
             "Close or remove the stray quote; if the file really has line breaks inside \
              quoted fields, pass --multiline-fields"

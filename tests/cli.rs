@@ -284,6 +284,43 @@ fn duplicate_ids_reject_every_copy() {
     assert!(rows.iter().all(|r| r["reason"] == "duplicate-id"));
 }
 
+/// The report's caveat that begins with `start`.
+fn caveat<'a>(v: &'a Value, start: &str) -> &'a str {
+    let all = v["caveats"].as_array().unwrap();
+    all.iter()
+        .filter_map(Value::as_str)
+        .find(|c| c.starts_with(start))
+        .unwrap_or_else(|| panic!("no caveat '{start}…' in {all:?}"))
+}
+
+#[test]
+fn caveats_say_how_much_was_rejected_and_the_fix_most_rejections_share() {
+    // Station numbers restart in each region: most rows repeat an id.
+    let csv = "region,station,registered,A,B\n\
+               North,1,100,30,20\nNorth,2,100,30,20\nSouth,1,100,30,20\nSouth,2,100,30,20\n\
+               South,3,100,30,20\n";
+    let (_, v) = json_report(&["audit", "-"], Some(csv.as_bytes().to_vec()));
+    let c = caveat(&v, "4 rows could not be read");
+    assert!(c.contains("That is 80% of the rows read"), "{c}");
+    assert!(c.contains("--id 'region' --id 'station'"), "{c}");
+    // '.' between thousands without --thousands; and a rule that matched nothing.
+    let csv = "id;registered;A;B\ns1;2.000;1.227;500\ns2;900;600;200\ns3;800;500;200\n";
+    let out = elaudit()
+        .args(["audit", "-", "--format", "json", "--exclude", "id=S9"])
+        .write_stdin(csv)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = caveat(&v, "1 row could not be read");
+    assert!(c.contains("1 of them hold numbers that look grouped by thousands (if '.' groups thousands, pass --thousands .)"), "{c}");
+    assert!(caveat(&v, "--exclude id=S9 matched no row").contains("case included"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("note: --exclude id=S9 matched no row"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn each_protocol_arithmetic_kind_is_counted_and_kept() {
     let csv = "station,registered,ballots,valid,invalid,A,B\n\

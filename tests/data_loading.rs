@@ -655,6 +655,186 @@ fn na_tokens_thousands_and_decimal_zeros() {
 }
 
 #[test]
+fn dot_grouped_thousands_without_the_flag_are_never_read_as_decimals() {
+    // '2.000' alone could be 2 written with decimals; beside '1.227' it is 2,000 as
+    // likely, and reading it as 2 would misread the row without a word.
+    let csv = "id;registered;ballots;A;B\n\
+               s1;2.000;1.227;735;492\n\
+               s2;1.000;600;350;250\n\
+               s3;800;500;300;200\n";
+    let d = load_str(csv);
+    assert_eq!(ids(&d), ["s3"]);
+    let got: Vec<(u64, &str)> = d
+        .rejected
+        .iter()
+        .map(|r| (r.line, r.detail.as_str()))
+        .collect();
+    let hint = "if '.' groups thousands, pass --thousands .";
+    assert_eq!(
+        got,
+        [
+            (2, &*format!("column registered: '2.000'; {hint}")),
+            (3, &*format!("column registered: '1.000'; {hint}")),
+        ]
+    );
+    // With the flag every row reads; without such evidence '2.000' stays 2.
+    let spec = ColumnSpec {
+        thousands: Some(".".into()),
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(d.stations[0].registered, Some(2000));
+    assert_eq!(d.rejected.len(), 0);
+    let d = load_str("id;registered;A\ns1;2.000;1\ns2;30.00;2\n");
+    assert_eq!(d.stations[0].registered, Some(2));
+    // A column left out for such values says which flag reads it.
+    let d = load_str("id;registered;A;B\ns1;900;1.227;5\ns2;800;1.300;6\ns3;700;12;7\n");
+    let why = &d.left_out.iter().find(|c| c.column == "A").unwrap().why;
+    assert!(
+        why.ends_with(
+            "2 of them look grouped by thousands (if '.' groups thousands, pass --thousands .)"
+        ),
+        "{why}"
+    );
+}
+
+#[test]
+fn vote_columns_that_read_as_text_are_announced_not_dropped() {
+    // Every value grouped by thousands, or a dash in every sampled row: no plain count,
+    // yet votes that must not vanish without a word.
+    let d = load_str(
+        "id;registered;Smith;Jones;Brown\n\
+         s1;3000;1.418;500;-\n\
+         s2;3000;1.300;400;-\n",
+    );
+    assert_eq!(d.candidates, ["Jones"]);
+    let why = |col: &str| {
+        d.left_out
+            .iter()
+            .find(|c| c.column == col)
+            .unwrap()
+            .why
+            .clone()
+    };
+    assert!(
+        why("Smith").ends_with(
+            "2 of them look grouped by thousands (if '.' groups thousands, pass --thousands .)"
+        ),
+        "{}",
+        why("Smith")
+    );
+    assert!(why("Brown").contains("pass --na -"), "{}", why("Brown"));
+    // A text column is still just text.
+    let d = load_str("id,name,registered,A\ns1,Smith,100,5\n");
+    assert!(d.left_out.is_empty(), "{:?}", d.left_out);
+}
+
+#[test]
+fn role_names_with_spaces_are_recognised_and_tallies_are_never_candidates() {
+    let d = load_str(
+        "Polling Station,Registered Voters,Ballots Cast,Valid Votes,SPOILT,Smith,Jones,\
+         Smith %,Total votes,Turnout\n\
+         s1,1000,610,600,10,400,200,67,600,61\n",
+    );
+    assert_eq!(d.candidates, ["Smith", "Jones"]);
+    for (col, role) in [
+        ("Polling Station", "id"),
+        ("Registered Voters", "registered"),
+        ("Ballots Cast", "ballots"),
+        ("Valid Votes", "valid"),
+        ("SPOILT", "invalid"),
+        ("Smith %", "ignored"),
+        ("Total votes", "ignored"),
+        ("Turnout", "ignored"),
+    ] {
+        assert_eq!(role_of(&d, col), role, "{col}");
+    }
+    let left: Vec<&str> = d.left_out.iter().map(|c| c.column.as_str()).collect();
+    assert_eq!(left, ["Smith %", "Total votes", "Turnout"]);
+    assert_eq!(totals(&d), [1000, 610, 600, 10]);
+}
+
+#[test]
+fn total_rows_are_rejected_not_counted_as_stations() {
+    let d = load_str(
+        "station,region,registered,A,B\n\
+         s1,North,100,30,20\n\
+         s2,North,200,60,40\n\
+         North subtotal,North,300,90,60\n\
+         s3,Sumy,100,10,10\n\
+         Итого,,400,100,70\n",
+    );
+    assert_eq!(ids(&d), ["s1", "s2", "s3"]);
+    let got: Vec<(u64, &str)> = d
+        .rejected
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    assert_eq!(got, [(4, "total-row"), (6, "total-row")]);
+    assert!(
+        d.rejected[0].detail.contains("('subtotal')"),
+        "{}",
+        d.rejected[0].detail
+    );
+    assert_eq!(d.lines.used + d.lines.rejected + d.lines.header, 6);
+}
+
+#[test]
+fn a_header_repeated_in_another_order_ends_the_run() {
+    // Two files joined whose columns differ in order: the later rows would be misread.
+    let csv = "id,registered,Smith,Jones\n\
+               a,100,60,30\n\
+               id,registered,Jones,Smith\n\
+               b,100,10,80\n";
+    let e = load_err(csv, ColumnSpec::default());
+    assert!(e.contains("line 3 repeats the header"), "{e}");
+    assert!(e.contains("Split the file at line 3"), "{e}");
+    // The same order is a repeated header, excluded by the loader's own rule.
+    let d = load_str("id,registered,A\na,100,60\nid,registered,A\nb,100,10\n");
+    assert_eq!(ids(&d), ["a", "b"]);
+}
+
+#[test]
+fn a_title_line_above_the_header_says_which_lines_to_delete() {
+    for csv in [
+        "Presidential election 2011\nid,registered,A\n1,100,50\n",
+        "Presidential election 2011,,,\nid,registered,A,B\n1,100,50,20\n",
+    ] {
+        let e = load_err(csv, ColumnSpec::default());
+        assert!(e.contains("line 1 looks like a title"), "{e}");
+        assert!(e.contains("tail -n +2"), "{e}");
+    }
+}
+
+#[test]
+fn joined_ids_stay_distinct_when_a_part_holds_the_separator() {
+    let spec = ColumnSpec {
+        id: strings(&["tik", "uik"]),
+        ..Default::default()
+    };
+    let csv = "tik,uik,registered,A\n1/2,3,100,5\n1,2/3,100,6\n";
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(ids(&d), ["1\\/2/3", "1/2\\/3"]);
+    assert!(d.rejected.is_empty());
+}
+
+#[test]
+fn exclusion_values_match_whole_numbers_with_zero_decimals_and_unmatched_rules_are_named() {
+    let spec = ColumnSpec {
+        exclude: vec!["non_rep=1".parse().unwrap(), "kind=Postal".parse().unwrap()],
+        ..Default::default()
+    };
+    let csv = "id,non_rep,kind,registered,A\n\
+               a,0.0,normal,100,5\n\
+               b,1.0,normal,100,6\n\
+               c,1.5,normal,100,7\n\
+               d,10,postal,100,8\n";
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(ids(&d), ["a", "c", "d"]);
+    assert_eq!(d.unmatched_rules().collect::<Vec<_>>(), ["kind=Postal"]);
+}
+
+#[test]
 fn exclusions_are_counted_per_rule_in_order_before_validation() {
     let csv = "station,kind,registered,A\n\
                s1,normal,100,5\n\

@@ -112,6 +112,31 @@ fn counts_each_kind_and_lists_the_stations() {
 }
 
 #[test]
+fn valid_above_ballots_is_found_where_no_invalid_column_would_show_it() {
+    // Without an invalid column, invalid = ballots − valid would be negative (shown as 0).
+    let roles = RolePresence {
+        invalid: false,
+        ..ALL_ROLES
+    };
+    let rows = [
+        ("ok", 100, 60, 60, 0, [30, 30]),
+        ("over", 100, 50, 80, 0, [50, 30]),
+    ];
+    let r = run(&dataset(roles, &rows));
+    assert_eq!(r.detail["counts"]["valid-above-ballots"], 1);
+    assert_eq!(
+        r.detail["stations"]["valid-above-ballots"],
+        serde_json::json!(["over"])
+    );
+    assert_eq!(r.statistic, Some(1.0));
+    // With an invalid column the mismatch kinds compare them instead.
+    let r = run(&dataset(ALL_ROLES, &rows));
+    assert!(r.detail["counts"].get("valid-above-ballots").is_none());
+    assert!(r.detail["unchecked"]["valid-above-ballots"].is_string());
+    assert_eq!(r.detail["counts"]["valid-plus-invalid-mismatch"], 1);
+}
+
+#[test]
 fn derived_roles_are_not_cross_checked() {
     // Without an invalid column, invalid = ballots − valid agrees by construction.
     let roles = RolePresence {

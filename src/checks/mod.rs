@@ -12,7 +12,7 @@ mod fingerprint;
 mod first_digit;
 pub mod integer_percent;
 mod last_digit;
-mod protocol_arithmetic;
+pub mod protocol_arithmetic;
 mod rate_null;
 mod round_percent;
 mod second_digit;

@@ -34,6 +34,7 @@ const ZERO_REGISTERED_WITH_BALLOTS: &str = "zero-registered-with-ballots";
 const VALID_PLUS_INVALID_MISMATCH: &str = "valid-plus-invalid-mismatch";
 const CANDIDATES_SUM_MISMATCH: &str = "candidates-sum-mismatch";
 const CANDIDATES_PLUS_INVALID_MISMATCH: &str = "candidates-plus-invalid-mismatch";
+const VALID_ABOVE_BALLOTS: &str = "valid-above-ballots";
 
 type Test = fn(&Dataset, usize, &Station) -> bool;
 
@@ -79,7 +80,27 @@ fn kinds(data: &Dataset) -> Vec<Kind> {
                 "needs ballots and invalid columns with valid votes derived from the candidates",
             ),
         ),
+        (
+            // Without an invalid column, invalid = ballots − valid would go below zero.
+            VALID_ABOVE_BALLOTS,
+            |_, _, s| s.valid > s.ballots,
+            missing(
+                r.ballots && !r.invalid,
+                "needs a ballots column and no invalid column (with one, the kinds above \
+                 compare them)",
+            ),
+        ),
     ]
+}
+
+/// The kinds station `i` fails, among those the file's columns let be checked.
+pub fn station_kinds(data: &Dataset, i: usize) -> Vec<&'static str> {
+    let s = &data.stations[i];
+    kinds(data)
+        .into_iter()
+        .filter(|(_, test, why)| why.is_none() && test(data, i, s))
+        .map(|(name, _, _)| name)
+        .collect()
 }
 
 /// Rows of this kind are counted apart: they are a kind of station, not an error.
@@ -96,7 +117,8 @@ impl Check for ProtocolArithmetic {
     }
     fn describe(&self) -> &'static str {
         "stations whose counts do not add up: ballots above registered voters, valid + \
-         invalid ≠ ballots, candidate votes ≠ valid, candidates + invalid ≠ ballots; and, \
+         invalid ≠ ballots, candidate votes ≠ valid, candidates + invalid ≠ ballots, valid \
+         above ballots; and, \
          apart, ballots without registered voters (postal or mobile districts)"
     }
     fn run(&self, ctx: &CheckContext) -> Vec<CheckResult> {

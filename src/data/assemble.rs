@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::columns::{ColumnPlan, CountRole};
 use super::validate::Builtin;
-use super::validate::{ChunkResult, Rejection};
+use super::validate::{ChunkResult, REORDERED_HEADER, Rejection};
 use super::{
     Dataset, ExclusionCount, GroupRef, LineAccount, RejectedRow, RolePresence, Station, StationIds,
 };
@@ -340,6 +340,12 @@ pub(super) fn assemble(
         m.drop_duplicates();
     }
     m.rejected.sort_by_key(|r| r.line);
+    if let Some(r) = m.rejected.iter().find(|r| r.reason == REORDERED_HEADER) {
+        return Err(InputError::ReorderedHeader {
+            path: path.into(),
+            line: r.line,
+        });
+    }
     if strict {
         if let Some(first) = m.rejected.first() {
             return Err(InputError::RejectedRow {

@@ -77,6 +77,12 @@ impl ValueFormat {
         })
     }
 
+    /// Stops reading `2.000` as 2: where other cells group thousands with `.`, it is
+    /// 2,000 as likely, and reading it as 2 would misread the row in silence.
+    pub fn refuse_decimal_zeros(&mut self) {
+        self.decimal_zeros = false;
+    }
+
     /// Reads one raw cell.
     #[inline]
     pub fn read(&self, raw: &[u8]) -> Cell {
@@ -208,6 +214,36 @@ pub(super) fn trim(raw: &[u8]) -> &[u8] {
     t
 }
 
+/// The separator a cell seems to group thousands with, as in `1.348`, `12,500` or
+/// `1 234 567`: one to three digits, then groups of three after one repeated separator.
+pub(super) fn grouping_separator(raw: &[u8]) -> Option<&'static str> {
+    const SEPARATORS: [&str; 7] = [".", ",", "'", " ", "\u{a0}", "\u{202f}", "\u{2009}"];
+    let s = std::str::from_utf8(trim(raw)).ok()?;
+    let lead = s.bytes().take_while(u8::is_ascii_digit).count();
+    if !(1..=3).contains(&lead) {
+        return None;
+    }
+    let rest = &s[lead..];
+    let sep = SEPARATORS.into_iter().find(|sep| rest.starts_with(sep))?;
+    let mut groups = rest.split(sep).skip(1);
+    let all_groups = rest.starts_with(sep)
+        && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
+    all_groups.then_some(sep)
+}
+
+/// What to pass when a cell that is not a count looks grouped by thousands.
+pub(super) fn grouping_hint(raw: &[u8]) -> Option<String> {
+    grouping_separator(raw).map(separator_hint)
+}
+
+/// What to pass when cells group thousands with `sep`.
+pub(super) fn separator_hint(sep: &str) -> String {
+    match sep {
+        "." | "," | "'" => format!("if '{sep}' groups thousands, pass --thousands {sep}"),
+        _ => "if spaces group thousands, pass --thousands ' '".to_string(),
+    }
+}
+
 pub(super) fn text(raw: &[u8]) -> &str {
     std::str::from_utf8(trim(raw)).unwrap_or("")
 }
@@ -223,6 +259,41 @@ mod tests {
             ..Default::default()
         })
         .unwrap()
+    }
+
+    #[test]
+    fn grouped_cells_name_their_separator() {
+        assert_eq!(grouping_separator(b"1.348"), Some("."));
+        assert_eq!(grouping_separator(b" 12,500 "), Some(","));
+        assert_eq!(
+            grouping_separator("1\u{a0}234\u{a0}567".as_bytes()),
+            Some("\u{a0}")
+        );
+        assert_eq!(grouping_separator(b"1'234"), Some("'"));
+        assert_eq!(grouping_separator(b"2.000"), Some("."));
+        for not in [
+            "1234.000",
+            "1.34",
+            "1.3480",
+            "1.348,5",
+            "1.234,567",
+            ".348",
+            "12.5",
+            "abc",
+        ] {
+            assert_eq!(grouping_separator(not.as_bytes()), None, "{not}");
+        }
+        assert!(grouping_hint(b"1.348").unwrap().ends_with("--thousands ."));
+        assert!(
+            grouping_hint(b"1 348")
+                .unwrap()
+                .ends_with("--thousands ' '")
+        );
+        let mut f = fmt(None, None);
+        assert_eq!(f.read(b"2.000"), Cell::Count(2));
+        f.refuse_decimal_zeros();
+        assert_eq!(f.read(b"2.000"), Cell::NotInteger);
+        assert_eq!(f.read(b"2"), Cell::Count(2));
     }
 
     #[test]

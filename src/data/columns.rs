@@ -26,7 +26,8 @@ use super::{ColumnRole, LeftOutColumn};
 use crate::error::InputError;
 
 /// Headers recognised as registered voters when `--registered` is not given
-/// (exact match, case ignored).
+/// (case ignored; spaces, hyphens and case breaks read as `_`, so `Registered Voters` and
+/// `RegisteredVoters` are `registered_voters`).
 pub const REGISTERED_NAMES: &[&str] = &[
     "registered",
     "electorate",
@@ -39,7 +40,16 @@ pub const BALLOTS_NAMES: &[&str] = &["ballots", "cast", "ballots_cast", "votes_c
 /// Headers recognised as valid ballots when `--valid` is not given.
 pub const VALID_NAMES: &[&str] = &["valid", "valid_votes", "valid_ballots"];
 /// Headers recognised as invalid ballots when `--invalid` is not given.
-pub const INVALID_NAMES: &[&str] = &["invalid", "invalid_votes", "invalid_ballots", "spoiled"];
+pub const INVALID_NAMES: &[&str] = &[
+    "invalid",
+    "invalid_votes",
+    "invalid_ballots",
+    "spoiled",
+    "spoilt",
+    "spoiled_ballots",
+    "spoilt_ballots",
+    "rejected_ballots",
+];
 /// Headers recognised as the station id when `--id` is not given.
 pub const ID_NAMES: &[&str] = &[
     "id",
@@ -62,6 +72,36 @@ pub const LOCALITY_NAMES: &[&str] = &["locality", "municipality"];
 /// if any part equals one of these (case ignored), the column is not a candidate.
 pub const CODE_LIKE_WORDS: &[&str] = &[
     "id", "code", "no", "nr", "number", "num", "zip", "postcode", "lat", "lon", "x", "y", "year",
+];
+
+/// Word parts that mark a column as a total, a rate or a ballot count, never a candidate,
+/// when candidates are detected automatically (cut as for [`CODE_LIKE_WORDS`]); so does a
+/// `%` in the header. Such columns are listed in `left_out`.
+pub const TALLY_WORDS: &[&str] = &[
+    "total",
+    "totals",
+    "subtotal",
+    "sum",
+    "turnout",
+    "percent",
+    "percentage",
+    "pct",
+    "share",
+    "registered",
+    "electorate",
+    "eligible",
+    "ballots",
+    "valid",
+    "invalid",
+    "spoiled",
+    "spoilt",
+    "rejected",
+    "nullified",
+    "unused",
+    "cancelled",
+    "canceled",
+    "issued",
+    "received",
 ];
 
 /// How many data rows automatic candidate detection looks at.
@@ -452,6 +492,14 @@ pub fn word_parts(name: &str) -> Vec<String> {
     parts
 }
 
+/// Whether a header names a total, a rate or a ballot count (never an automatic candidate).
+pub fn is_tally_like(name: &str) -> bool {
+    name.contains('%')
+        || word_parts(name)
+            .iter()
+            .any(|p| TALLY_WORDS.contains(&p.as_str()))
+}
+
 /// Whether a header looks like an identifier or code (never an automatic candidate).
 pub fn is_code_like(name: &str) -> bool {
     word_parts(name)
@@ -459,17 +507,25 @@ pub fn is_code_like(name: &str) -> bool {
         .any(|p| CODE_LIKE_WORDS.contains(&p.as_str()))
 }
 
-/// The header, trimmed, with a case-folded copy for matching.
+/// The header, trimmed, with a case-folded copy for matching and the word parts joined
+/// by `_` for recognising roles.
 pub(super) struct Headers {
     pub names: Vec<String>,
     lower: Vec<String>,
+    keys: Vec<String>,
 }
 
 impl Headers {
     pub fn new(names: Vec<String>) -> Headers {
         let names: Vec<String> = names.into_iter().map(|n| n.trim().to_string()).collect();
         let lower = names.iter().map(|n| n.to_lowercase()).collect();
-        Headers { names, lower }
+        let keys = names.iter().map(|n| word_parts(n).join("_")).collect();
+        Headers { names, lower, keys }
+    }
+
+    /// Whether column `i` is spelled as the recognised role name `name`.
+    fn spells(&self, i: usize, name: &str) -> bool {
+        self.lower[i] == name || self.keys[i] == name
     }
 
     pub fn len(&self) -> usize {
@@ -722,7 +778,7 @@ impl ColumnPlan {
             plan.exclude_labels.push(rule.to_string());
         }
 
-        for (i, lower) in headers.lower.iter().enumerate() {
+        for i in 0..n {
             let lists = [
                 ID_NAMES,
                 REGION_NAMES,
@@ -732,14 +788,17 @@ impl ColumnPlan {
                 VALID_NAMES,
                 INVALID_NAMES,
             ];
-            plan.recognised[i] = lists.iter().any(|l| l.contains(&lower.as_str()));
+            plan.recognised[i] = lists
+                .iter()
+                .flat_map(|l| l.iter())
+                .any(|r| headers.spells(i, r));
         }
         let auto =
             |plan: &ColumnPlan, role: &str, names: &[&str]| -> Result<Vec<usize>, InputError> {
                 let used = plan.used_columns();
                 for name in names {
                     let hits: Vec<usize> = (0..n)
-                        .filter(|&i| headers.lower[i] == *name && !used[i])
+                        .filter(|&i| headers.spells(i, name) && !used[i])
                         .collect();
                     match hits.as_slice() {
                         [] => continue,
@@ -893,7 +952,7 @@ impl ColumnPlan {
             }
             let sample = samples.get(i).copied().unwrap_or_default();
             let name = &headers.names[i];
-            let named_away = self.recognised[i] || is_code_like(name);
+            let named_away = self.recognised[i] || is_code_like(name) || is_tally_like(name);
             if !sample.is_count() {
                 // A column of votes that is blank or patchy early on must not vanish
                 // without a word.
@@ -909,6 +968,12 @@ impl ColumnPlan {
                 self.leave_out(
                     name,
                     "holds whole numbers, but its name looks like an identifier or a code",
+                );
+            } else if is_tally_like(name) {
+                self.leave_out(
+                    name,
+                    "holds whole numbers, but its name reads as a total, a rate or a ballot \
+                     count, not a candidate",
                 );
             } else {
                 picked.push(i);

@@ -11,7 +11,7 @@ use super::records::{
     parse_pieces, reader, wave_size,
 };
 use super::stream::{TextStream, UTF8_BOM, looks_like_utf16};
-use super::validate::{RowParser, column_samples, is_excluded};
+use super::validate::{RowParser, column_samples, dots_group_thousands, is_excluded};
 use super::{ColumnSpec, Dataset};
 use crate::error::InputError;
 
@@ -256,8 +256,15 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
         return Err(InputError::EmptyInput { path: path.into() });
     }
     let (headers, header_last) = header_of(path, &rec, span, opts)?;
+    if let Some(title) = title_line(&headers) {
+        return Err(InputError::TitleLine {
+            path: path.into(),
+            line: header_last,
+            title,
+        });
+    }
     let data_start = after_terminator(text, end);
-    let format = ValueFormat::new(&opts.spec)?;
+    let mut format = ValueFormat::new(&opts.spec)?;
     let mut plan = ColumnPlan::resolve(&headers, &opts.spec, path)?;
     let data = &text[data_start..];
     let sample = match opts.multiline_fields {
@@ -276,6 +283,9 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
     }
     let samples = column_samples((0..sample.rows()).map(|r| sample.row(r)), &plan, &format);
     plan.finish(&headers, &opts.spec, path, &samples)?;
+    if opts.spec.thousands.is_none() && dots_group_thousands(&samples, &plan) {
+        format.refuse_decimal_zeros();
+    }
     Ok(Some(Head {
         delimiter,
         headers,
@@ -285,6 +295,15 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
         plan,
         format,
     }))
+}
+
+/// The name of a header that is a title line, not a header: one name, alone or beside
+/// empty ones (a spreadsheet's title row). A station file has at least an id and a count.
+fn title_line(headers: &Headers) -> Option<String> {
+    let mut named = headers.names.iter().filter(|n| !n.is_empty());
+    let first = named.next()?;
+    let title = named.next().is_none() && (headers.len() == 1 || headers.len() >= 3);
+    title.then(|| first.clone())
 }
 
 /// A non-UTF-8 byte anywhere in the window is an error that names its line and column.

@@ -264,6 +264,14 @@ pub struct Dataset {
 impl Dataset {
     /// An error when no row was read as a station: an audit of nothing would report
     /// "nothing flagged".
+    /// The `--exclude` rules that matched no row: likely a misspelt value.
+    pub fn unmatched_rules(&self) -> impl Iterator<Item = &str> {
+        self.excluded
+            .iter()
+            .filter(|e| e.rows == 0)
+            .map(|e| e.rule.as_str())
+    }
+
     pub fn require_stations(&self) -> Result<(), InputError> {
         if !self.stations.is_empty() {
             return Ok(());

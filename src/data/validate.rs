@@ -3,8 +3,10 @@
 use std::collections::HashMap;
 
 use super::assemble::FnvMap;
-use super::cells::{Cell, MAX_COUNT, ValueFormat, text, trim};
-use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, CountRole};
+use super::cells::{
+    Cell, MAX_COUNT, ValueFormat, grouping_hint, grouping_separator, separator_hint, text, trim,
+};
+use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, CountRole, word_parts};
 use super::{Station, StationIds};
 
 /// How the sampled values of one column read.
@@ -14,6 +16,12 @@ pub(super) struct ColumnSample {
     pub counts: u32,
     /// Cells that are present but not whole numbers.
     pub other: u32,
+    /// Of those, cells that look grouped by thousands (`1.348`), and the first one's
+    /// separator.
+    pub grouped: u32,
+    pub separator: Option<&'static str>,
+    /// Of those, cells that are a dash (`-`, `–` or `—`).
+    pub dashes: u32,
 }
 
 impl ColumnSample {
@@ -34,15 +42,97 @@ impl ColumnSample {
                  rows), so whether it holds votes could not be told"
             ));
         }
-        (self.counts > 0).then(|| {
-            format!(
-                "has whole numbers in only {:.0}% of its {present} sampled values (a count \
-                 column needs {:.0}%)",
-                100.0 * f64::from(self.counts) / f64::from(present),
-                100.0 * COUNT_COLUMN_SHARE
-            )
-        })
+        if self.counts == 0 {
+            return self.no_plain_counts();
+        }
+        let grouped = match self.separator {
+            Some(sep) if self.grouped * 2 >= self.other => format!(
+                "; {} of them look grouped by thousands ({})",
+                self.grouped,
+                separator_hint(sep)
+            ),
+            _ => String::new(),
+        };
+        Some(format!(
+            "has whole numbers in only {:.0}% of its {present} sampled values (a count column \
+             needs {:.0}%){grouped}",
+            100.0 * f64::from(self.counts) / f64::from(present),
+            100.0 * COUNT_COLUMN_SHARE
+        ))
     }
+
+    /// A column without one plain count may still hold votes: every value grouped by
+    /// thousands, or a dash in every sampled row.
+    fn no_plain_counts(&self) -> Option<String> {
+        if self.dashes == self.other {
+            return Some(format!(
+                "is a dash in every sampled row ({} of them); if a dash marks no votes, pass \
+                 --na -",
+                self.dashes
+            ));
+        }
+        let sep = self.separator.filter(|_| self.grouped * 2 >= self.other)?;
+        Some(format!(
+            "has no plain whole number among its {} sampled values, but {} of them look \
+             grouped by thousands ({})",
+            self.other,
+            self.grouped,
+            separator_hint(sep)
+        ))
+    }
+
+    fn add_not_integer(&mut self, raw: &[u8]) {
+        self.other += 1;
+        if matches!(text(raw), "-" | "–" | "—") {
+            self.dashes += 1;
+        }
+        if let Some(sep) = grouping_separator(raw) {
+            self.grouped += 1;
+            self.separator.get_or_insert(sep);
+        }
+    }
+}
+
+/// Words that mark a row as a total or subtotal of others when its id, region or
+/// locality holds one as a whole word (case ignored).
+const TOTAL_WORDS: &[&str] = &[
+    "total",
+    "totals",
+    "subtotal",
+    "итого",
+    "всего",
+    "gesamt",
+    "insgesamt",
+    "summe",
+    "ogółem",
+    "totaal",
+    "totale",
+];
+
+/// Why a row reads as a total of other rows, whose counts would be counted twice.
+fn total_row(plan: &ColumnPlan, row: &impl Fields) -> Option<String> {
+    let labels = [&plan.id, &plan.region, &plan.locality];
+    labels.into_iter().flatten().find_map(|&c| {
+        let value = text(row.field(c));
+        let word = word_parts(value)
+            .into_iter()
+            .find(|w| TOTAL_WORDS.contains(&w.as_str()))?;
+        Some(format!(
+            "column {}: '{}' reads as a total or subtotal row ('{word}'); its counts would \
+             count the stations twice",
+            plan.name(c),
+            shown(value.as_bytes())
+        ))
+    })
+}
+
+/// Whether some sampled cell outside the label columns groups thousands with `.`
+/// (`1.348`): then `2.000` in the same file is 2,000 as likely as 2.
+pub(super) fn dots_group_thousands(samples: &[ColumnSample], plan: &ColumnPlan) -> bool {
+    let labels = [&plan.id, &plan.region, &plan.locality, &plan.stratum];
+    samples.iter().enumerate().any(|(k, s)| {
+        s.grouped > 0 && s.separator == Some(".") && !labels.iter().any(|l| l.contains(&k))
+    })
 }
 
 /// The share of a column's present sampled cells that must be whole numbers for it to
@@ -59,13 +149,14 @@ pub(super) fn column_samples<R: Fields>(
     let n = plan.n_columns;
     let mut out = vec![ColumnSample::default(); n];
     for row in rows {
-        if row.count() != n || excluded_by(plan, &row).is_some() || is_header(plan, &row) {
+        let header = is_header(plan, &row) || is_reordered_header(plan, &row);
+        if row.count() != n || excluded_by(plan, &row).is_some() || header {
             continue;
         }
         for (k, s) in out.iter_mut().enumerate() {
             match format.read(row.field(k)) {
                 Cell::Missing => {}
-                Cell::NotInteger => s.other += 1,
+                Cell::NotInteger => s.add_not_integer(row.field(k)),
                 _ => s.counts += 1,
             }
         }
@@ -97,7 +188,23 @@ pub(super) fn is_excluded(plan: &ColumnPlan, row: &impl Fields) -> bool {
 fn excluded_by(plan: &ColumnPlan, row: &impl Fields) -> Option<usize> {
     plan.exclude
         .iter()
-        .position(|(col, value)| trim(row.field(*col)) == value.as_bytes())
+        .position(|(col, value)| same_value(trim(row.field(*col)), value.as_bytes()))
+}
+
+/// A cell matches an `--exclude` value as written, or as the same whole number written
+/// with zero decimals (`1.0` for `1`), as spreadsheets export flags.
+fn same_value(cell: &[u8], value: &[u8]) -> bool {
+    if cell == value {
+        return true;
+    }
+    let whole = !value.is_empty() && value.iter().all(u8::is_ascii_digit);
+    match cell
+        .strip_prefix(value)
+        .and_then(|rest| rest.strip_prefix(b"."))
+    {
+        Some(zeros) => whole && !zeros.is_empty() && zeros.iter().all(|&b| b == b'0'),
+        None => false,
+    }
 }
 
 /// Whether the row repeats the header (two files joined, or two gzip members each with
@@ -105,6 +212,38 @@ fn excluded_by(plan: &ColumnPlan, row: &impl Fields) -> Option<usize> {
 fn is_header(plan: &ColumnPlan, row: &impl Fields) -> bool {
     row.count() == plan.n_columns
         && (0..plan.n_columns).all(|k| trim(row.field(k)) == plan.name(k).as_bytes())
+}
+
+/// Whether the row is the header with its columns in another order (two files joined):
+/// the rows after it would be read in the wrong columns.
+fn is_reordered_header(plan: &ColumnPlan, row: &impl Fields) -> bool {
+    let n = plan.n_columns;
+    let mut names: Vec<&[u8]> = (0..n).map(|k| plan.name(k).as_bytes()).collect();
+    if n < 2 || row.count() != n || !names.contains(&trim(row.field(0))) {
+        return false;
+    }
+    let mut fields: Vec<&[u8]> = (0..n).map(|k| trim(row.field(k))).collect();
+    names.sort_unstable();
+    fields.sort_unstable();
+    names == fields
+}
+
+/// The reason of a row that repeats the header in another order; such a row ends the run.
+pub(super) const REORDERED_HEADER: &str = "reordered-header";
+
+/// Appends one part of a joined id; a `/` or `\` inside a part is escaped with `\`,
+/// so that (`1/2`, `3`) and (`1`, `2/3`) stay two stations.
+fn push_id_part(id: &mut String, part: &str, joined: bool) {
+    if !joined || !part.contains(['/', '\\']) {
+        id.push_str(part);
+        return;
+    }
+    for c in part.chars() {
+        if matches!(c, '/' | '\\') {
+            id.push('\\');
+        }
+        id.push(c);
+    }
 }
 
 /// A rejected row before it is published.
@@ -293,6 +432,11 @@ impl ChunkBuilder<'_> {
             reason,
             detail,
         };
+        if is_reordered_header(plan, row) {
+            let detail = "the header again, with its columns in another order".to_string();
+            out.rejected.push(reject(REORDERED_HEADER, detail));
+            return;
+        }
         if row.count() != plan.n_columns {
             out.rejected.push(Rejection {
                 id_read: false,
@@ -321,6 +465,10 @@ impl ChunkBuilder<'_> {
             out.rejected.push(reject("missing-id", detail));
             return;
         }
+        if let Some(detail) = total_row(plan, row) {
+            out.rejected.push(reject("total-row", detail));
+            return;
+        }
         let sums = match parser.counts(row, &mut self.votes, &mut self.on_ballot) {
             Ok(sums) => sums,
             Err((reason, col, raw)) => {
@@ -333,6 +481,10 @@ impl ChunkBuilder<'_> {
                         "column {name}: adding '{raw}' takes the sum of the columns summed \
                          with it above {MAX_COUNT}"
                     ),
+                    "not-an-integer" => match grouping_hint(raw.as_bytes()) {
+                        Some(hint) => format!("column {name}: '{raw}'; {hint}"),
+                        None => format!("column {name}: '{raw}'"),
+                    },
                     _ => format!("column {name}: '{raw}'"),
                 };
                 let reason = match reason {
@@ -431,7 +583,7 @@ impl<'p> RowParser<'p> {
             let part = text(row.field(c));
             if !part.is_empty() && !self.format.na.iter().any(|t| t == part.as_bytes()) {
                 any = true;
-                id.push_str(part);
+                push_id_part(&mut id, part, self.plan.id.len() > 1);
             }
         }
         (id, any)
@@ -532,6 +684,7 @@ mod tests {
         let patchy = ColumnSample {
             counts: 70,
             other: 50,
+            ..Default::default()
         };
         assert!(!patchy.is_count());
         let why = patchy.undecided().unwrap();
@@ -539,6 +692,7 @@ mod tests {
         let text = ColumnSample {
             counts: 0,
             other: 120,
+            ..Default::default()
         };
         assert_eq!(text.undecided(), None, "a text column is no candidate");
     }

@@ -25,6 +25,7 @@
 use std::io::{self, Write};
 
 use super::{Report, ScoreNull};
+use crate::checks::protocol_arithmetic::station_kinds;
 use crate::data::Dataset;
 use crate::stats::anomaly::{GRID, cell, cell_index, score, whole_percent};
 
@@ -86,7 +87,7 @@ fn station_row(
     let result = (cast > 0).then(|| winner as f64 / cast as f64);
     let whole_t = turnout.and(whole_percent(ballots, reg));
     let whole_r = whole_percent(winner, cast);
-    let kinds = arithmetic_kinds(data, i);
+    let kinds = station_kinds(data, i);
     let at = turnout.zip(share).map(|(t, sh)| cell(t, sh));
     let obs = at.and_then(|c| observed.get(cell_index(c)).copied());
     let exp = at.zip(null).map(|(c, n)| n.expected[cell_index(c)]);
@@ -154,31 +155,6 @@ fn flag(x: Option<bool>) -> &'static str {
 /// floor(100·k/n + 1/2) is a multiple of 5.
 fn round5(k: u64, n: u64) -> bool {
     n > 0 && ((200 * k as u128 + n as u128) / (2 * n as u128)) % 5 == 0
-}
-
-fn arithmetic_kinds(data: &Dataset, i: usize) -> Vec<&'static str> {
-    let s = &data.stations[i];
-    let r = data.roles;
-    let mut kinds = Vec::new();
-    if let (true, true, Some(reg)) = (r.registered, r.ballots, s.registered) {
-        if reg == 0 && s.ballots > 0 {
-            kinds.push("zero-registered-with-ballots");
-        } else if s.ballots > reg {
-            kinds.push("ballots-above-registered");
-        }
-    }
-    if r.ballots
-        && r.valid
-        && r.invalid
-        && u64::from(s.valid) + u64::from(s.invalid) != u64::from(s.ballots)
-    {
-        kinds.push("valid-plus-invalid-mismatch");
-    }
-    if r.valid && data.votes_of(i).iter().map(|&v| u64::from(v)).sum::<u64>() != u64::from(s.valid)
-    {
-        kinds.push("candidates-sum-mismatch");
-    }
-    kinds
 }
 
 /// Stations with a turnout and a winner's share per cell, for when the fingerprint did not
