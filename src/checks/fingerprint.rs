@@ -171,6 +171,7 @@ fn summary(a: &Analysis) -> String {
         reading(a) + &misfit_note(a)
     };
     out.push_str(&corner_note(a));
+    out.push_str(&corner_cap_note(a));
     out.push_str(&alternative_note(a));
     out.push_str(&binning_note(a));
     out.push_str(&sample_note(a));
@@ -213,6 +214,22 @@ fn alternative_note(a: &Analysis) -> String {
         .collect()
 }
 
+/// Where the fit put more stuffing in the corner than the observed stations there hold.
+fn corner_cap_note(a: &Analysis) -> String {
+    let Some(fitted) = a.corner_overshoot else {
+        return String::new();
+    };
+    format!(
+        " The fit put {} of ballots in the corner (at least 95% turnout), more than the \
+         stations observed there hold above the other stations' turnout ({}), so the corner's \
+         reading is cut to that: the model places its stuffing at stations of ordinary size, \
+         and an honest high-turnout population (special stations such as hospitals, or a \
+         high-turnout region without its own region column) can draw the same picture.",
+        pct(fitted),
+        pct(a.corner_room)
+    )
+}
+
 /// The reading when the fair model misfits: only the extreme part may flag.
 fn misfit_reading(a: &Analysis) -> String {
     let total = a.total_ballots.max(1.0);
@@ -222,7 +239,7 @@ fn misfit_reading(a: &Analysis) -> String {
     let extreme = if a.material_p() < SELECT_P {
         format!(
             "Stuffing that puts stations in the corner (at least 95% turnout: nearly every \
-             registered voter's ballot cast), where no honest population sits, adds {} of \
+             registered voter's ballot cast), where few honest stations sit, would add {} of \
              ballots (bootstrap sd {}), above the {} margin: that alone is what is flagged",
             pct(e.share),
             pct(e.sd),
@@ -231,7 +248,7 @@ fn misfit_reading(a: &Analysis) -> String {
     } else {
         format!(
             "Stuffing that puts stations in the corner (at least 95% turnout: nearly every \
-             registered voter's ballot cast), where no honest population sits, adds {} of \
+             registered voter's ballot cast), where few honest stations sit, would add {} of \
              ballots, not clearly above the {} margin, so nothing is flagged",
             pct(e.share.max(0.0)),
             pct(e.margin)
@@ -474,6 +491,8 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
             "combined": "2 × the smaller p of the two readings (Bonferroni)",
             "all_stuffing": material(&a.material),
             "extreme_stuffing": material(&a.material_extreme),
+            "corner_room": num(a.corner_room),
+            "corner_fitted_before_cut": a.corner_overshoot.map(num),
         },
         "no_fraud_test": no_fraud_detail(a),
         "goodness_of_fit": goodness_detail(a),

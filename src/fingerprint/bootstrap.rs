@@ -32,6 +32,7 @@ use super::model::{
     FairGroup, FairModel, FingerprintModel, Fraud, MIN_SPREAD, SimTruth, Stations, group_sizes,
     simulate_stations,
 };
+use super::stuffing::EXTREME_TURNOUT;
 use crate::montecarlo::batch_rng;
 use crate::montecarlo::runner::run_indexed;
 use crate::montecarlo::tail::{GammaTail, ZERO_ATOM};
@@ -374,6 +375,13 @@ pub struct Analysis {
     pub material: MaterialTest,
     /// The same on the ballots added by extreme stuffing alone.
     pub material_extreme: MaterialTest,
+    /// The most the corner can hold, as a share of the ballots: the ballots above the
+    /// other stations' turnout at the observed stations with at least
+    /// [`EXTREME_TURNOUT`] turnout ([`Stations::corner_excess`]).
+    pub corner_room: f64,
+    /// Where the fitted stuffing put more ballots in the corner than that: its reading
+    /// before it was cut to `corner_room` (a share of the ballots).
+    pub corner_overshoot: Option<f64>,
     pub goodness_of_fit: GoodnessOfFit,
     /// How each quantity was read off the bootstrap, in the order of
     /// [`Replicate::quantities`] (see [`calibrated`]).
@@ -1375,6 +1383,8 @@ fn analyse_gated(
         test,
         material,
         material_extreme,
+        corner_room: st.corner_excess(EXTREME_TURNOUT) / total_ballots,
+        corner_overshoot: None,
         calibration: cal,
         replicates: reps,
         corrected_replicates: world_b,
@@ -1391,6 +1401,7 @@ fn analyse_gated(
 /// that rejects "at most the margin" cannot stand beside an interval reaching 0).
 fn reconcile(a: &mut Analysis) {
     let total = a.total_ballots.max(1.0);
+    cap_corner(a, total);
     if a.fraud_selected && a.misfits() {
         read_corner_only(a, total);
     }
@@ -1423,6 +1434,29 @@ fn reconcile(a: &mut Analysis) {
     }
 }
 
+/// The corner reading never exceeds what the observed stations there can hold
+/// ([`Analysis::corner_room`]); what it overshoots is taken off the whole reading too,
+/// which includes it. An honest population near 100% turnout (special stations, a
+/// high-turnout region without its region column) makes a one-peak model put stuffing
+/// at stations of ordinary size in a corner that the data leave nearly empty.
+fn cap_corner(a: &mut Analysis, total: f64) {
+    let (e, m) = (a.material_extreme, a.material);
+    let over = e.share - a.corner_room;
+    if over <= 0.0 {
+        return;
+    }
+    a.corner_overshoot = Some(e.share);
+    a.material_extreme = MaterialTest::with_sd(a.corner_room, e.sd, e.margin);
+    let whole = (m.share - over).max(a.corner_room);
+    a.material = MaterialTest::with_sd(whole, m.sd, m.margin);
+    let cut = |iv: &mut Interval| {
+        iv.estimate = (iv.estimate - over * total).max(0.0);
+        iv.ci_low = (iv.ci_low - over * total).max(0.0);
+        iv.ci_high = (iv.ci_high - over * total).max(iv.estimate);
+    };
+    cut(&mut a.ballots_added);
+}
+
 /// Where the fair model misfits, the incremental part cannot be told apart from the
 /// election's own structure, so the ballots added and the votes moved read as the
 /// corner's part: at least that (its bootstrap spread below), and no more than the
@@ -1431,7 +1465,10 @@ fn reconcile(a: &mut Analysis) {
 fn read_corner_only(a: &mut Analysis, total: f64) {
     let corner = a.material_extreme.share.max(0.0) * total;
     let sd = a.material_extreme.sd * total;
-    a.ballots_added_unread = Some(a.ballots_added);
+    let mut whole = a.ballots_added;
+    whole.estimate = whole.estimate.max(corner);
+    whole.ci_high = whole.ci_high.max(whole.estimate);
+    a.ballots_added_unread = Some(whole);
     a.ballots_added = corner_part(corner, sd, &a.ballots_added);
     let pairs: Vec<(f64, f64)> = a.replicates.iter().map(|r| r.corner_votes).collect();
     let votes = plain_amount(a.fit.corner_votes_moved, &pairs);
@@ -1502,6 +1539,47 @@ mod tests {
         }
     }
 
+    /// The corner's reading is cut to what the observed corner holds, and the whole
+    /// reading loses what the corner overshot, never below the corner.
+    #[test]
+    fn the_corner_reads_no_more_than_the_observed_stations_there_hold() {
+        let mut a = tiny_analysis();
+        a.fraud_selected = true;
+        a.goodness_of_fit.ratio = Some(1.0);
+        a.total_ballots = 10_000.0;
+        a.ballots_added = Interval {
+            estimate: 300.0,
+            ci_low: 200.0,
+            ci_high: 400.0,
+        };
+        a.material = MaterialTest::with_sd(0.03, 0.004, 0.005);
+        a.material_extreme = MaterialTest::with_sd(0.02, 0.002, 0.005);
+        a.corner_room = 0.001;
+        reconcile(&mut a);
+        assert_eq!(a.corner_overshoot, Some(0.02));
+        assert_eq!(a.material_extreme.share, 0.001);
+        assert!((a.material.share - 0.011).abs() < 1e-12);
+        assert!(a.material_p() > 0.01, "{}", a.material_p());
+        let b = a.ballots_added;
+        assert!((b.estimate - 110.0).abs() < 1e-9, "{b:?}");
+        assert!(b.ci_low <= b.estimate && b.estimate <= b.ci_high, "{b:?}");
+    }
+
+    #[test]
+    fn the_corner_excess_is_the_corner_stations_ballots_above_the_rest_turnout() {
+        let st = Stations {
+            registered: vec![1000, 1000, 200, 100],
+            ballots: vec![600, 500, 198, 96],
+            valid: vec![590, 490, 195, 95],
+            winner: vec![300, 250, 150, 80],
+            group: vec![0; 4],
+            group_names: vec!["all".into()],
+            region: Vec::new(),
+        };
+        // The rest turn out 1100 / 2000 = 0.55: (198 − 110) + (96 − 55).
+        assert!((st.corner_excess(0.95) - 129.0).abs() < 1e-9);
+    }
+
     /// A misfit reads the corner's part as the ballots added, keeps the whole fit's
     /// reading beside it, and keeps the whole fit's upper bound.
     #[test]
@@ -1522,7 +1600,9 @@ mod tests {
         };
         a.total_ballots = 10_000.0;
         a.material_extreme = MaterialTest::with_sd(0.01, 0.002, 0.005);
+        a.corner_room = 0.02;
         reconcile(&mut a);
+        assert_eq!(a.corner_overshoot, None);
         let b = a.ballots_added;
         assert!((b.estimate - 100.0).abs() < 1e-9, "{b:?}");
         assert!(
