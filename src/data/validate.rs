@@ -6,7 +6,7 @@ use super::assemble::FnvMap;
 use super::cells::{
     Cell, MAX_COUNT, ValueFormat, grouping_hint, grouping_separator, separator_hint, text, trim,
 };
-use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, CountRole, word_parts};
+use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, CountRole};
 use super::{Station, StationIds};
 
 /// How the sampled values of one column read.
@@ -114,9 +114,7 @@ fn total_row(plan: &ColumnPlan, row: &impl Fields) -> Option<String> {
     let labels = [&plan.id, &plan.region, &plan.locality];
     labels.into_iter().flatten().find_map(|&c| {
         let value = text(row.field(c));
-        let word = word_parts(value)
-            .into_iter()
-            .find(|w| TOTAL_WORDS.contains(&w.as_str()))?;
+        let word = total_word(value)?;
         Some(format!(
             "column {}: '{}' reads as a total or subtotal row ('{word}'); its counts would \
              count the stations twice",
@@ -124,6 +122,22 @@ fn total_row(plan: &ColumnPlan, row: &impl Fields) -> Option<String> {
             shown(value.as_bytes())
         ))
     })
+}
+
+/// The total word `value` holds as a whole word, case ignored; without allocating, since
+/// every row asks.
+fn total_word(value: &str) -> Option<&'static str> {
+    // Most ids hold digits, which no total word does: they are passed over at once.
+    let candidate = |w: &&str| w.len() >= 5 && !w.bytes().any(|b| b.is_ascii_digit());
+    value
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(candidate)
+        .find_map(|word| {
+            TOTAL_WORDS.iter().copied().find(|w| match word.is_ascii() {
+                true => word.eq_ignore_ascii_case(w),
+                false => word.chars().flat_map(char::to_lowercase).eq(w.chars()),
+            })
+        })
 }
 
 /// Whether some sampled cell outside the label columns groups thousands with `.`
@@ -218,10 +232,14 @@ fn is_header(plan: &ColumnPlan, row: &impl Fields) -> bool {
 /// the rows after it would be read in the wrong columns.
 fn is_reordered_header(plan: &ColumnPlan, row: &impl Fields) -> bool {
     let n = plan.n_columns;
-    let mut names: Vec<&[u8]> = (0..n).map(|k| plan.name(k).as_bytes()).collect();
-    if n < 2 || row.count() != n || !names.contains(&trim(row.field(0))) {
+    if n < 2 || row.count() != n {
         return false;
     }
+    let first = trim(row.field(0));
+    if !(0..n).any(|k| plan.name(k).as_bytes() == first) {
+        return false;
+    }
+    let mut names: Vec<&[u8]> = (0..n).map(|k| plan.name(k).as_bytes()).collect();
     let mut fields: Vec<&[u8]> = (0..n).map(|k| trim(row.field(k))).collect();
     names.sort_unstable();
     fields.sort_unstable();
@@ -670,7 +688,18 @@ impl<'p> RowParser<'p> {
 
 #[cfg(test)]
 mod tests {
-    use super::ColumnSample;
+    use super::{ColumnSample, total_word};
+
+    #[test]
+    fn total_words_are_whole_words_in_any_case() {
+        assert_eq!(total_word("Total"), Some("total"));
+        assert_eq!(total_word("North SUBTOTAL"), Some("subtotal"));
+        assert_eq!(total_word("ИТОГО по округу"), Some("итого"));
+        assert_eq!(total_word("Wahlkreis insgesamt"), Some("insgesamt"));
+        for not in ["Totalizer School", "Sumy", "S0000001", "total2", "R01", ""] {
+            assert_eq!(total_word(not), None, "{not}");
+        }
+    }
 
     #[test]
     fn a_column_that_may_hold_votes_says_why_it_was_not_taken() {
