@@ -93,14 +93,21 @@ fn kinds(data: &Dataset) -> Vec<Kind> {
     ]
 }
 
-/// The kinds station `i` fails, among those the file's columns let be checked.
-pub fn station_kinds(data: &Dataset, i: usize) -> Vec<&'static str> {
-    let s = &data.stations[i];
-    kinds(data)
+/// For each station index, the kinds it fails among those the file's columns let be
+/// checked; the kinds are resolved once, not per station.
+pub fn station_kinds(data: &Dataset) -> impl Fn(usize) -> Vec<&'static str> + '_ {
+    let checked: Vec<(&'static str, Test)> = kinds(data)
         .into_iter()
-        .filter(|(_, test, why)| why.is_none() && test(data, i, s))
-        .map(|(name, _, _)| name)
-        .collect()
+        .filter(|(_, _, why)| why.is_none())
+        .map(|(name, test, _)| (name, test))
+        .collect();
+    move |i| {
+        let s = &data.stations[i];
+        (checked.iter())
+            .filter(|(_, test)| test(data, i, s))
+            .map(|&(name, _)| name)
+            .collect()
+    }
 }
 
 /// Rows of this kind are counted apart: they are a kind of station, not an error.

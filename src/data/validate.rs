@@ -45,14 +45,13 @@ impl ColumnSample {
         if self.counts == 0 {
             return self.no_plain_counts();
         }
-        let grouped = match self.separator {
-            Some(sep) if self.grouped * 2 >= self.other => format!(
+        let grouped = self.grouping().map_or(String::new(), |sep| {
+            format!(
                 "; {} of them look grouped by thousands ({})",
                 self.grouped,
                 separator_hint(sep)
-            ),
-            _ => String::new(),
-        };
+            )
+        });
         Some(format!(
             "has whole numbers in only {:.0}% of its {present} sampled values (a count column \
              needs {:.0}%){grouped}",
@@ -71,7 +70,7 @@ impl ColumnSample {
                 self.dashes
             ));
         }
-        let sep = self.separator.filter(|_| self.grouped * 2 >= self.other)?;
+        let sep = self.grouping()?;
         Some(format!(
             "has no plain whole number among its {} sampled values, but {} of them look \
              grouped by thousands ({})",
@@ -79,6 +78,12 @@ impl ColumnSample {
             self.grouped,
             separator_hint(sep)
         ))
+    }
+
+    /// The separator that at least half of the cells that are not counts group
+    /// thousands with.
+    fn grouping(&self) -> Option<&'static str> {
+        self.separator.filter(|_| self.grouped * 2 >= self.other)
     }
 
     fn add_not_integer(&mut self, raw: &[u8]) {

@@ -37,8 +37,9 @@ pub fn write_stations_csv(data: &Dataset, report: &Report, w: impl Write) -> io:
     let all = null.is_none().then(|| observed_cells(data));
     let observed = null.map_or_else(|| all.as_deref().unwrap_or(&[]), |n| &n.observed[..]);
     out.write_record(HEADER)?;
+    let kinds_of = station_kinds(data);
     for i in 0..data.stations.len() {
-        out.write_record(station_row(data, i, observed, null))?;
+        out.write_record(station_row(data, i, kinds_of(i), observed, null))?;
     }
     out.flush()
 }
@@ -74,6 +75,7 @@ const HEADER: [&str; 24] = [
 fn station_row(
     data: &Dataset,
     i: usize,
+    kinds: Vec<&'static str>,
     observed: &[u64],
     null: Option<&ScoreNull>,
 ) -> [String; 24] {
@@ -87,7 +89,6 @@ fn station_row(
     let result = (cast > 0).then(|| winner as f64 / cast as f64);
     let whole_t = turnout.and(whole_percent(ballots, reg));
     let whole_r = whole_percent(winner, cast);
-    let kinds = station_kinds(data, i);
     let at = turnout.zip(share).map(|(t, sh)| cell(t, sh));
     let obs = at.and_then(|c| observed.get(cell_index(c)).copied());
     let exp = at.zip(null).map(|(c, n)| n.expected[cell_index(c)]);
