@@ -12,9 +12,10 @@
 //! The count's null is not Binomial(n, k/n): the station's observed rate carries its own
 //! binomial noise, and drawing around it adds that noise twice, which flagged clean
 //! elections whose true rates all sit near a multiple of 5% (issue #13). The count is
-//! BetaBinomial(n, a, b) instead, the rates of the station's region being Beta with a
-//! mean and spread fitted to all the stations (see [`super::rate_null`] for the fit and why
-//! it holds); with no spread beyond the binomial it is Binomial(n, region's rate).
+//! BetaBinomial(n, a, b) instead, the rates of the station's region being Beta with the
+//! region's mean and spread, each shrunk toward what all regions share (see
+//! [`super::rate_null`] for the fit and why it holds); with no spread beyond the binomial it
+//! is Binomial(n, region's rate).
 //!
 //! Stations at exactly 0% or 100% (k = 0 or k = n) are certain hits: both observed and
 //! expected, with no variance, and left out of the fit; every other station's chance is
