@@ -16,6 +16,7 @@ pub mod protocol_arithmetic;
 mod rate_null;
 mod round_percent;
 mod second_digit;
+mod size_null;
 pub mod small_stations;
 pub mod subjects;
 pub mod turnout_shape;
