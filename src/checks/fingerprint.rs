@@ -316,6 +316,22 @@ fn misfit_note(a: &Analysis) -> String {
 
 /// Why the histograms were compared as they were, when the data let it matter.
 fn binning_note(a: &Analysis) -> String {
+    if a.group_names.len() <= 1 {
+        // One group: nothing was compared region by region.
+        return match a.per_region_trial {
+            Some(t) if !t.kept => format!(
+                " With no region column, all stations were compared as one group, which the \
+                 model fitted {:.1} times worse than its own simulated elections (more than {} \
+                 allowed). Regions that differ can read as stuffing when they are not given: \
+                 map a region column where the file has one.",
+                t.ratio, MISFIT_RATIO
+            ),
+            _ => " With no region column, the stations were compared as one group: regions \
+                 that differ can read as stuffing when they are not given, so map a region \
+                 column where the file has one."
+                .to_string(),
+        };
+    }
     match a.per_region_trial {
         Some(t) if t.kept => format!(
             " Histograms were compared region by region: the model fits each region about as \
@@ -908,7 +924,8 @@ mod tests {
         assert!(!s.contains("region by region"), "{s}");
         // The floor is the procedure's: 0.1 where regions have 10 × 10 grids.
         a.procedure.theta_range = (0.1, 1.0);
-        a.group_grids = vec![Some(10)];
+        a.group_grids = vec![Some(10), Some(10)];
+        a.group_names = vec!["north".into(), "south".into()];
         a.fit.fraud.theta = 0.1;
         let s = summary(&a);
         assert!(
@@ -927,7 +944,8 @@ mod tests {
             !s.contains("Histograms") && !s.contains("times worse"),
             "{s}"
         );
-        // Auto kept the per-region fit.
+        // Auto kept the per-region fit; with one group (no region column) nothing was
+        // compared region by region.
         a.procedure.binning = Binning::PerGroup;
         a.group_grids = vec![Some(10)];
         a.per_region_trial = Some(PerRegionTrial {
@@ -936,13 +954,20 @@ mod tests {
         });
         let s = summary(&a);
         assert!(
+            !s.contains("region by region") && s.contains("With no region column"),
+            "{s}"
+        );
+        a.group_grids = vec![Some(10), Some(10)];
+        a.group_names = vec!["north".into(), "south".into()];
+        let s = summary(&a);
+        assert!(
             s.contains("compared region by region: the model fits each region")
                 && s.contains("deviance 1.02 times theirs, at most 1.25 allowed"),
             "{s}"
         );
         // Auto dropped it; the national fit misfits too.
         a.procedure.binning = Binning::National(Grid::FIT);
-        a.group_grids = vec![None];
+        a.group_grids = vec![None, None];
         a.per_region_trial = Some(PerRegionTrial {
             ratio: 5.16,
             kept: false,
