@@ -1432,6 +1432,14 @@ fn reconcile(a: &mut Analysis) {
     if interval_sd > m.sd && m.share > 0.0 {
         a.material = MaterialTest::with_sd(m.share, interval_sd, m.margin);
     }
+    // And the interval is at least as wide as the test's spread: an interval far above
+    // the margin cannot stand beside a test that finds the amount not clearly above it.
+    let half = NORMAL_95 * a.material.sd * total;
+    if a.material.share > 0.0 && half.is_finite() {
+        let iv = &mut a.ballots_added;
+        iv.ci_low = iv.ci_low.min((iv.estimate - half).max(0.0));
+        iv.ci_high = iv.ci_high.max(iv.estimate + half);
+    }
 }
 
 /// The corner reading never exceeds what the observed stations there can hold
@@ -1640,7 +1648,16 @@ mod tests {
         // python3 -c "from scipy.stats import norm; print(repr(norm.sf((0.1-0.005)/0.065)))"
         // 0.0719338642408076
         assert!((a.material.p_value / 0.0719338642408076 - 1.0).abs() < 1e-9);
+        // The interval beside it is as wide: 1,000 ± 1.96 × 650 reaches 0, where it
+        // started at the estimate.
+        assert_eq!(a.ballots_added.ci_low, 0.0);
+        assert_eq!(a.ballots_added.ci_high, 5_000.0);
         // A tighter calibrated spread leaves the test as it was.
+        a.ballots_added = Interval {
+            estimate: 1_000.0,
+            ci_low: 1_000.0,
+            ci_high: 5_000.0,
+        };
         a.material = MaterialTest::with_sd(0.1, 0.013, 0.005);
         a.calibration[Q_BALLOTS_ADDED].sd = 10.0;
         reconcile(&mut a);
