@@ -516,18 +516,20 @@ fn degenerate_rejections(
     out
 }
 
+/// The environment variable `k` as a number, or `d`.
+fn env(k: &str, d: u64) -> u64 {
+    std::env::var(k)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
+}
+
 /// Exploration: `RP_STATIONS=20000 RP_SEEDS=200 cargo test --release --test round_percent
 /// degenerate_sweep -- --ignored --nocapture`; `RP_REGIONS`, `RP_SHARE_SD` and `RP_MEDIAN`
 /// (station size) change every shape.
 #[test]
 #[ignore]
 fn degenerate_sweep() {
-    let env = |k: &str, d: u64| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
     let edit = |mut s: ElectionSpec| {
         s.regions = env("RP_REGIONS", s.regions as u64) as usize;
         if let Ok(sd) = std::env::var("RP_SHARE_SD") {
@@ -623,12 +625,6 @@ fn explore_shape(kind: usize, stations: usize) -> (&'static str, ElectionSpec) {
 #[test]
 #[ignore]
 fn explore_shapes() {
-    let env = |k: &str, d: u64| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
     let (seeds, stations) = (env("RP_SEEDS", 100), env("RP_STATIONS", 5000) as usize);
     let mut total = [0usize; 2];
     for kind in 0..8 {
