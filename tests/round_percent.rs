@@ -647,3 +647,24 @@ fn explore_shapes() {
     }
     eprintln!("all: {total:?} of {}", 16 * seeds);
 }
+
+/// Where most stations sit at 90% or more the summary says the null is least sure there;
+/// elsewhere it says nothing of it.
+#[test]
+fn high_rates_are_read_as_weak_evidence() {
+    let (_, spec) = explore_shape(7, 3000);
+    let r = run(&simulate(&spec, 11).dataset);
+    let winner = &r[1];
+    assert!(winner.detail["high_rate_share"].as_f64().expect("share") >= 0.5);
+    assert!(
+        winner.summary.contains("weak evidence"),
+        "{}",
+        winner.summary
+    );
+    let ordinary = run(&simulate(&ElectionSpec::clean(3000), 11).dataset);
+    assert!(
+        ordinary
+            .iter()
+            .all(|r| !r.summary.contains("weak evidence"))
+    );
+}
