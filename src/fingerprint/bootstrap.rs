@@ -1547,19 +1547,26 @@ mod tests {
         }
     }
 
-    /// The corner's reading is cut to what the observed corner holds, and the whole
-    /// reading loses what the corner overshot, never below the corner.
-    #[test]
-    fn the_corner_reads_no_more_than_the_observed_stations_there_hold() {
+    /// A fit that selected stuffing and fits, over 10,000 ballots, with this ballots-added
+    /// interval.
+    fn fitted_10k_ballots(estimate: f64, ci_low: f64, ci_high: f64) -> Analysis {
         let mut a = tiny_analysis();
         a.fraud_selected = true;
         a.goodness_of_fit.ratio = Some(1.0);
         a.total_ballots = 10_000.0;
         a.ballots_added = Interval {
-            estimate: 300.0,
-            ci_low: 200.0,
-            ci_high: 400.0,
+            estimate,
+            ci_low,
+            ci_high,
         };
+        a
+    }
+
+    /// The corner's reading is cut to what the observed corner holds, and the whole
+    /// reading loses what the corner overshot, never below the corner.
+    #[test]
+    fn the_corner_reads_no_more_than_the_observed_stations_there_hold() {
+        let mut a = fitted_10k_ballots(300.0, 200.0, 400.0);
         a.material = MaterialTest::with_sd(0.03, 0.004, 0.005);
         a.material_extreme = MaterialTest::with_sd(0.02, 0.002, 0.005);
         a.corner_room = 0.001;
@@ -1632,15 +1639,7 @@ mod tests {
     /// heterogeneity suite's hidden-regions seed 12).
     #[test]
     fn the_materiality_spread_is_at_least_the_calibrated_one() {
-        let mut a = tiny_analysis();
-        a.fraud_selected = true;
-        a.goodness_of_fit.ratio = Some(1.0);
-        a.total_ballots = 10_000.0;
-        a.ballots_added = Interval {
-            estimate: 1_000.0,
-            ci_low: 1_000.0,
-            ci_high: 5_000.0,
-        };
+        let mut a = fitted_10k_ballots(1_000.0, 1_000.0, 5_000.0);
         a.material = MaterialTest::with_sd(0.1, 0.013, 0.005);
         a.calibration[Q_BALLOTS_ADDED].sd = 650.0;
         reconcile(&mut a);
@@ -1653,11 +1652,7 @@ mod tests {
         assert_eq!(a.ballots_added.ci_low, 0.0);
         assert_eq!(a.ballots_added.ci_high, 5_000.0);
         // A tighter calibrated spread leaves the test as it was.
-        a.ballots_added = Interval {
-            estimate: 1_000.0,
-            ci_low: 1_000.0,
-            ci_high: 5_000.0,
-        };
+        a.ballots_added = fitted_10k_ballots(1_000.0, 1_000.0, 5_000.0).ballots_added;
         a.material = MaterialTest::with_sd(0.1, 0.013, 0.005);
         a.calibration[Q_BALLOTS_ADDED].sd = 10.0;
         reconcile(&mut a);
