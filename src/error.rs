@@ -186,6 +186,10 @@ pub fn fix_for(reason: &str) -> &'static str {
             "Give the row as many fields as the header (check its quotes and delimiters)"
         }
         "missing-id" => "Give the row a station id",
+        "duplicate-row" => {
+            "Nothing to correct for the audit, which uses the first copy; delete the copies \
+             from the file"
+        }
         "duplicate-id" => {
             "Make the ids unique, e.g. join several columns into one key with repeated --id"
         }

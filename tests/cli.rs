@@ -272,16 +272,29 @@ fn unreadable_rows_are_listed_and_strict_makes_them_fatal() {
 }
 
 #[test]
-fn duplicate_ids_reject_every_copy() {
+fn conflicting_ids_reject_every_copy_and_exact_copies_keep_the_first() {
     let csv = "station,registered,ballots,valid,invalid,A,B\n\
                s1,100,60,58,2,30,28\n\
                s2,100,60,58,2,30,28\n\
-               s1,100,60,58,2,30,28\n";
+               s1,100,60,58,2,31,27\n";
     let (_, v) = json_report(&["audit", "-"], Some(csv.as_bytes().to_vec()));
     assert_eq!(v["input"]["stations"], 1);
     let rows = v["rejected_rows"].as_array().unwrap();
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r["reason"] == "duplicate-id"));
+    // The same row twice is one station entered twice: nothing is in doubt.
+    let csv = "station,registered,ballots,valid,invalid,A,B\n\
+               s1,100,60,58,2,30,28\n\
+               s2,100,60,58,2,30,28\n\
+               s1,100,60,58,2,30,28\n";
+    let (_, v) = json_report(&["audit", "-"], Some(csv.as_bytes().to_vec()));
+    assert_eq!(v["input"]["stations"], 2);
+    let rows = v["rejected_rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["reason"], "duplicate-row");
+    assert_eq!(rows[0]["line"], 4);
+    let detail = rows[0]["detail"].as_str().unwrap();
+    assert!(detail.contains("an exact copy of line 2"), "{detail}");
 }
 
 /// The report's caveat that begins with `start`.

@@ -129,7 +129,7 @@ fn every_rejection_reason_is_listed_with_line_station_and_detail() {
                ,100,60,58,2,30,28\n\
                big,100,60,58,2,30,99999999999999999999\n\
                dup,100,60,58,2,30,28\n\
-               dup,100,60,58,2,30,28\n\
+               dup,100,60,58,2,31,27\n\
                ok2,100,60,58,2,30,28\n";
     let d = load_str(csv);
     assert_eq!(ids(&d), ["ok", "ok2"]);
@@ -211,11 +211,67 @@ fn an_id_written_as_a_missing_value_mark_is_named_as_such() {
 }
 
 #[test]
+fn exact_copies_of_a_row_keep_the_first_whatever_the_order() {
+    // A file joined to itself: every row is there twice, in the same order or not.
+    let rows = ["a,North,10,5", "b,North,12,7", "c,South,9,4"];
+    for order in [[0, 1, 2, 0, 1, 2], [2, 0, 1, 1, 0, 2]] {
+        let body: Vec<&str> = order.iter().map(|&i| rows[i]).collect();
+        let d = load_str(&format!("id,region,registered,A\n{}\n", body.join("\n")));
+        let mut kept = ids(&d);
+        kept.sort_unstable();
+        assert_eq!(kept, ["a", "b", "c"]);
+        assert_eq!(
+            d.stations
+                .iter()
+                .map(|s| s.registered.unwrap())
+                .sum::<u32>(),
+            31
+        );
+        assert!(d.rejected.iter().all(|r| r.reason == "duplicate-row"));
+        assert_eq!(d.rejected.len(), 3);
+        assert_eq!(d.lines.used + d.lines.rejected + d.lines.header, 7);
+    }
+    // A copy in another region is not the same row: the id is in conflict.
+    let d = load_str("id,region,registered,A\na,North,10,5\na,South,10,5\n");
+    assert!(d.rejected.iter().all(|r| r.reason == "duplicate-id"));
+}
+
+#[test]
+fn without_ids_a_block_of_rows_entered_twice_is_rejected_once() {
+    let rows: Vec<String> = (0..30)
+        .map(|i| format!("R{},{},{},{}", i % 3, 400 + 7 * i, 150 + 3 * i, 90 + i))
+        .collect();
+    // Rows 10..16 pasted again at the end, and one row repeated alone (chance can do that).
+    let mut body = rows.clone();
+    body.extend_from_slice(&rows[10..16]);
+    body.push(rows[3].clone());
+    let d = load_str(&format!("region,registered,A,B\n{}\n", body.join("\n")));
+    assert_eq!(d.stations.len(), 31);
+    let got: Vec<(u64, &str)> = d
+        .rejected
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    let want: Vec<(u64, &str)> = (32..38).map(|l| (l, "duplicate-row")).collect();
+    assert_eq!(got, want);
+    assert!(
+        d.rejected[0].detail.contains("repeats line 12"),
+        "{}",
+        d.rejected[0].detail
+    );
+    // The same block in another region is other stations.
+    let mut body = rows.clone();
+    body.extend(rows[10..16].iter().map(|r| r.replacen('R', "Q", 1)));
+    let d = load_str(&format!("region,registered,A,B\n{}\n", body.join("\n")));
+    assert!(d.rejected.is_empty());
+}
+
+#[test]
 fn duplicate_ids_reject_every_copy_including_copies_rejected_otherwise() {
     let csv = "id,registered,A\n\
                a,10,5\n\
                b,10,5\n\
-               a,10,5\n\
+               a,11,5\n\
                c,xx,5\n\
                c,10,5\n\
                a,10,5\n";
@@ -280,7 +336,7 @@ fn strict_makes_the_first_rejection_fatal_and_names_line_column_and_fix() {
     // A clean file passes strict.
     assert!(load_reader("ok.csv", CLEAN.as_bytes(), &spec_opts).is_ok());
     // Duplicates are found after the whole file is read, and still reported first by line.
-    let dup = "station,A\nx,1\ny,1\nx,1\n";
+    let dup = "station,A\nx,1\ny,1\nx,2\n";
     let err = load_reader("d.csv", dup.as_bytes(), &spec_opts).unwrap_err();
     assert!(
         err.to_string().contains("line 2") && err.to_string().contains("duplicate-id"),

@@ -462,3 +462,24 @@ fn compressed_files_other_than_gzip_are_named_with_the_fix() {
     );
     assert!(!r.stderr.contains("cp1251"), "{}", r.stderr);
 }
+
+#[test]
+fn totals_without_a_total_word_are_found_by_their_sums() {
+    let v = json("subtotals-without-total-word.csv", &[]);
+    assert_eq!(account(&v), (120, 5, 0));
+    let lines: Vec<(u64, String)> = [2, 33, 64, 95, 126]
+        .iter()
+        .map(|&l| (l, "total-row".to_string()))
+        .collect();
+    assert_eq!(rejected(&v), lines);
+    let detail = v["rejected_rows"][1]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("the sum of the 30 rows on lines 3-32"),
+        "{detail}"
+    );
+    // The national figures are those of the 120 stations (the grand total's), not doubled.
+    assert_eq!(v["input"]["registered"], 135_193);
+    let strict = run("subtotals-without-total-word.csv", &["--strict"]);
+    assert_eq!(strict.code, 2);
+    assert!(strict.stderr.contains("line 2"), "{}", strict.stderr);
+}

@@ -124,3 +124,56 @@ fn stuffed_corner_stations_have_small_tails_at_any_thread_count() {
     assert!(corner < 0.01, "median corner tail {corner}");
     assert!(rest > 0.3 && rest > 100.0 * corner, "{rest} vs {corner}");
 }
+
+#[test]
+fn ids_a_spreadsheet_would_run_as_formulas_are_written_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    let mut csv = String::from("station,region,registered,ballots,A,B\n");
+    for i in 0..60 {
+        let id = if i == 3 {
+            "=HYPERLINK(\"x\")".to_string()
+        } else {
+            format!("s{i}")
+        };
+        let region = if i % 2 == 0 { "@north" } else { "south" };
+        csv.push_str(&format!(
+            "\"{}\",{region},{},{},{},{}\n",
+            id.replace('"', "\"\""),
+            500 + i,
+            300 + i,
+            150 + i,
+            150
+        ));
+    }
+    std::fs::write(&input, csv).unwrap();
+    let out = dir.path().join("stations.csv");
+    let run = elaudit()
+        .args([
+            "audit",
+            "-q",
+            "--checks",
+            "protocol-arithmetic",
+            "--stations-out",
+        ])
+        .arg(&out)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.code().unwrap() <= 1,
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut rows = csv::Reader::from_path(&out).unwrap();
+    let fields: Vec<(String, String)> = rows
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[1].to_string(), r[2].to_string())
+        })
+        .collect();
+    assert_eq!(fields[3].0, "'=HYPERLINK(\"x\")");
+    assert_eq!(fields[0].1, "'@north");
+    assert_eq!(fields[1], ("s1".to_string(), "south".to_string()));
+}

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::BatchError;
 use super::figures::{CheckCell, FIGURES, flaggable_checks};
+use crate::report::spreadsheet_text;
 use crate::stats::format::format_p;
 
 /// What one election contributes to the table (a shard file holds these).
@@ -201,13 +202,13 @@ fn csv_bytes(c: &Comparison) -> Result<Vec<u8>, BatchError> {
     for cr in &c.rows {
         let r = &cr.row;
         let mut rec = vec![
-            r.name.clone(),
+            spreadsheet_text(&r.name),
             r.reference.to_string(),
-            r.error.clone().unwrap_or_default(),
+            spreadsheet_text(r.error.as_deref().unwrap_or_default()),
             r.stations.map(|s| s.to_string()).unwrap_or_default(),
             r.rejected.map(|s| s.to_string()).unwrap_or_default(),
             num(r.turnout),
-            r.winner.clone().unwrap_or_default(),
+            spreadsheet_text(r.winner.as_deref().unwrap_or_default()),
             num(r.winner_share),
             r.flagged.to_string(),
         ];

@@ -7,6 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rayon::prelude::*;
 
 use super::columns::{ColumnPlan, CountRole};
+use super::double_counts::{copied_blocks, sum_rows};
 use super::validate::Builtin;
 use super::validate::{ChunkResult, REORDERED_HEADER, Rejection};
 use super::{
@@ -190,27 +191,143 @@ impl Merged {
         self.multi_line.extend(part.multi_line);
     }
 
-    /// Every row carrying a repeated id goes, whichever came first.
+    /// Every row carrying a repeated id goes, whichever came first, unless all of them
+    /// are the same station copied: then the first stays and only the copies go.
     fn drop_duplicates(&mut self) {
         let repeats = id_repeats(&self.ids, &self.rejected);
         if repeats.iter().all(|&n| n <= 1) {
             return;
         }
+        let copies = self.exact_copies(&repeats);
+        let why: Vec<Option<(&'static str, String)>> = (0..self.stations.len())
+            .map(|i| {
+                let n = repeats.get(i).copied().unwrap_or(1);
+                let id = self.ids.get(i);
+                match copies[i] {
+                    _ if n <= 1 => None,
+                    Some(first) if first == i => None,
+                    Some(first) => Some((
+                        "duplicate-row",
+                        format!(
+                            "an exact copy of line {} (id '{id}'), whose row is used",
+                            self.stations[first].line
+                        ),
+                    )),
+                    None => Some(("duplicate-id", format!("id '{id}' is on {n} rows"))),
+                }
+            })
+            .collect();
+        self.reject_stations(&why, true);
+    }
+
+    /// For each station whose id repeats, the first of its id's rows, when every row
+    /// carrying that id was read as a station with the same counts, groups and ballot.
+    fn exact_copies(&self, repeats: &[u32]) -> Vec<Option<usize>> {
+        let mut out = vec![None; self.stations.len()];
+        let mut dup: Vec<(&str, usize)> = (0..self.stations.len())
+            .filter(|&i| repeats.get(i).is_some_and(|&n| n > 1))
+            .map(|i| (self.ids.get(i), i))
+            .collect();
+        dup.sort_unstable();
+        for same in dup.chunk_by(|a, b| a.0 == b.0) {
+            let first = same[0].1;
+            let all_read = same.len() as u32 == repeats[first];
+            if all_read && same.iter().all(|&(_, i)| self.same_row(first, i)) {
+                for &(_, i) in same {
+                    out[i] = Some(first);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether stations `a` and `b` hold the same values, their lines aside.
+    fn same_row(&self, a: usize, b: usize) -> bool {
+        let k = self.k;
+        let (sa, sb) = (&self.stations[a], &self.stations[b]);
+        Station { line: 0, ..*sa } == Station { line: 0, ..*sb }
+            && self.votes[a * k..(a + 1) * k] == self.votes[b * k..(b + 1) * k]
+            && self.on_ballot[a * k..(a + 1) * k] == self.on_ballot[b * k..(b + 1) * k]
+    }
+
+    /// Rows whose counts are the sum of a run of neighbouring rows go: totals and
+    /// subtotals without a total word (see `sum_rows`).
+    fn drop_sum_rows(&mut self, has_ids: bool) {
+        let found = sum_rows(self.stations.len(), 4 + self.k, |i, buf| {
+            self.counts(i, buf)
+        });
+        if found.is_empty() {
+            return;
+        }
+        let mut why: Vec<Option<(&'static str, String)>> = vec![None; self.stations.len()];
+        for f in found {
+            let (a, b) = (self.stations[f.first].line, self.stations[f.last].line);
+            why[f.row] = Some((
+                "total-row",
+                format!(
+                    "its counts equal the sum of the {} rows on lines {a}-{b} in every column: \
+                     a total or subtotal, whose votes would be counted twice",
+                    f.rows
+                ),
+            ));
+        }
+        self.reject_stations(&why, has_ids);
+    }
+
+    /// Without ids, rows in a block that repeats an earlier block row for row go.
+    fn drop_copied_blocks(&mut self) {
+        let width = 4 + self.k + 3;
+        let found = copied_blocks(self.stations.len(), width, |i, buf| {
+            self.counts(i, &mut buf[..width - 3]);
+            let s = &self.stations[i];
+            for (b, g) in buf[width - 3..]
+                .iter_mut()
+                .zip([s.region, s.locality, s.stratum])
+            {
+                *b = g.get().map_or(u32::MAX, |g| g);
+            }
+        });
+        if found.is_empty() {
+            return;
+        }
+        let mut why: Vec<Option<(&'static str, String)>> = vec![None; self.stations.len()];
+        for (i, first) in found {
+            why[i] = Some((
+                "duplicate-row",
+                format!(
+                    "repeats line {} in every value, in a block of rows that repeats an \
+                     earlier block row for row: the same stations entered twice",
+                    self.stations[first].line
+                ),
+            ));
+        }
+        self.reject_stations(&why, false);
+    }
+
+    /// Station `i`'s counts: registered, ballots, valid, invalid and each candidate's.
+    fn counts(&self, i: usize, buf: &mut [u32]) {
+        let (s, k) = (&self.stations[i], self.k);
+        buf[..4].copy_from_slice(&[s.registered.unwrap_or(0), s.ballots, s.valid, s.invalid]);
+        buf[4..].copy_from_slice(&self.votes[i * k..(i + 1) * k]);
+    }
+
+    /// Moves the stations with a reason in `why` to the rejected rows; `id_read` says
+    /// whether their ids are real ones.
+    fn reject_stations(&mut self, why: &[Option<(&'static str, String)>], id_read: bool) {
         let k = self.k;
         let mut kept = 0;
-        for (i, &n) in repeats.iter().enumerate() {
+        for (i, reason) in why.iter().enumerate() {
             let Some(s) = self.stations.get(i).cloned() else {
                 continue;
             };
-            if n > 1 {
-                let id = self.ids.get(i).to_string();
+            if let Some((reason, detail)) = reason {
                 self.rejected.push(Rejection {
                     line: s.line,
                     extra: self.multi_line.get(&s.line).copied().unwrap_or(0),
-                    detail: format!("id '{id}' is on {n} rows"),
-                    station: id,
-                    id_read: true,
-                    reason: "duplicate-id",
+                    detail: detail.clone(),
+                    station: self.ids.get(i).to_string(),
+                    id_read,
+                    reason,
                 });
                 continue;
             }
@@ -222,7 +339,7 @@ impl Merged {
         self.stations.truncate(kept);
         self.votes.truncate(kept * k);
         self.on_ballot.truncate(kept * k);
-        self.ids.retain(|i| repeats.get(i).is_none_or(|&n| n <= 1));
+        self.ids.retain(|i| why.get(i).is_none_or(Option::is_none));
         for r in 0..3 {
             self.renumber(r);
         }
@@ -336,9 +453,12 @@ pub(super) fn assemble(
     file: FileLines,
 ) -> Result<Dataset, InputError> {
     let k = plan.candidate_names.len();
-    if !plan.id.is_empty() {
+    if plan.id.is_empty() {
+        m.drop_copied_blocks();
+    } else {
         m.drop_duplicates();
     }
+    m.drop_sum_rows(!plan.id.is_empty());
     m.rejected.sort_by_key(|r| r.line);
     if let Some(r) = m.rejected.iter().find(|r| r.reason == REORDERED_HEADER) {
         return Err(InputError::ReorderedHeader {

@@ -112,6 +112,11 @@ impl ValueFormat {
         if v.is_empty() || self.na.iter().any(|t| t.as_slice() == v) {
             return Cell::Missing;
         }
+        // Spreadsheets mark a number kept as text with a leading apostrophe ('500).
+        let v = match v.split_first() {
+            Some((b'\'', rest)) if rest.first().is_some_and(u8::is_ascii_digit) => rest,
+            _ => v,
+        };
         match v.split_first() {
             Some((b'-', rest)) => match self.magnitude(rest) {
                 Cell::Count(0) => Cell::Count(0),
@@ -317,6 +322,12 @@ mod tests {
         assert_eq!(f.read(b"999999999"), Cell::Count(999_999_999));
         assert_eq!(f.read(b"99999999999999999999999"), Cell::Overflow);
         assert_eq!(f.read("\u{a0}12\u{a0}".as_bytes()), Cell::Count(12));
+        // A spreadsheet's text mark before digits, and only there.
+        assert_eq!(f.read(b"'500"), Cell::Count(500));
+        assert_eq!(f.read(b" '1.413"), Cell::NotInteger);
+        assert_eq!(f.read(b"'-5"), Cell::NotInteger);
+        assert_eq!(f.read(b"''5"), Cell::NotInteger);
+        assert_eq!(f.read(b"'"), Cell::NotInteger);
     }
 
     #[test]

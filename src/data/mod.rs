@@ -8,11 +8,13 @@
 //! `stream` turns the input into decoded text a window at a time, `reader` settles the
 //! header and the column plan and feeds each window to `records`, which cuts it into
 //! records (in parallel pieces when it has no quotes); `validate` reads each record and
-//! `assemble` joins the pieces' results in order.
+//! `assemble` joins the pieces' results in order, leaving out the rows that `double_counts`
+//! finds would count stations twice (totals without a total word, blocks entered twice).
 
 mod assemble;
 mod cells;
 mod columns;
+mod double_counts;
 mod reader;
 mod records;
 mod station;

@@ -2,9 +2,10 @@
 //! written with the csv crate. Columns: `region` (empty for national results), `id`,
 //! `subject`, `n`, `statistic`, `effect_measure`, `effect`, `p`, `p_adjusted`, `flag`
 //! (`flag`, `-`, `descriptive` or `not-applicable`). A region's row has id `region`, n its
-//! stations, p its Holm-combined p and p_adjusted that p adjusted across regions.
+//! stations, p its Holm-combined p and p_adjusted that p adjusted across regions. Names
+//! from the input that a spreadsheet would run as a formula get a leading apostrophe.
 
-use super::{CheckResult, Family, Report};
+use super::{CheckResult, Family, Report, spreadsheet_text};
 
 const HEADER: [&str; 10] = [
     "region",
@@ -40,7 +41,7 @@ pub fn render_csv(r: &Report) -> String {
         rows.push([
             String::new(),
             c.id.clone(),
-            c.subject.clone(),
+            spreadsheet_text(&c.subject),
             c.n.to_string(),
             opt(c.statistic),
             c.effect
@@ -55,9 +56,9 @@ pub fn render_csv(r: &Report) -> String {
     }
     for g in r.regions.iter().flatten() {
         rows.push([
-            g.region.clone(),
+            spreadsheet_text(&g.region),
             "region".into(),
-            g.strongest.clone().unwrap_or_default(),
+            spreadsheet_text(g.strongest.as_deref().unwrap_or_default()),
             g.stations.to_string(),
             String::new(),
             String::new(),

@@ -50,8 +50,33 @@ pub fn printable(text: String) -> String {
     out
 }
 
+/// `text` for a CSV cell that a spreadsheet may open: a leading `=`, `+`, `-`, `@`, tab
+/// or carriage return makes a spreadsheet read the cell as a formula, so an id or a name
+/// from the input could run one (CSV injection). Such text gets a leading apostrophe,
+/// the spreadsheet's own mark for text. Numbers are written by the program and never
+/// pass through here.
+pub fn spreadsheet_text(text: &str) -> String {
+    match text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        true => format!("'{text}"),
+        false => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_marked_as_text() {
+        assert_eq!(
+            super::spreadsheet_text("=cmd|' /C calc'!A0"),
+            "'=cmd|' /C calc'!A0"
+        );
+        for t in ["+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(super::spreadsheet_text(t), format!("'{t}"));
+        }
+        assert_eq!(super::spreadsheet_text("S001 = east"), "S001 = east");
+        assert_eq!(super::spreadsheet_text(""), "");
+    }
+
     #[test]
     fn printable_escapes_control_characters_but_keeps_line_breaks_and_tabs() {
         let shown = super::printable("S\u{1b}[31mRED\r\n\tok\u{7}".to_string());

@@ -21,10 +21,12 @@
 //!   when the fingerprint did not run.
 //!
 //! A high score or a small tail marks a protocol worth checking, not a fraudulent one.
+//! Ids and region names that a spreadsheet would read as a formula (`=…`, `+…`, `-…`,
+//! `@…`) are written with a leading apostrophe.
 
 use std::io::{self, Write};
 
-use super::{Report, ScoreNull};
+use super::{Report, ScoreNull, spreadsheet_text};
 use crate::checks::protocol_arithmetic::station_kinds;
 use crate::data::Dataset;
 use crate::stats::anomaly::{GRID, cell, cell_index, score, whole_percent};
@@ -101,8 +103,8 @@ fn station_row(
         .unwrap_or("");
     [
         s.line.to_string(),
-        data.id(i).to_string(),
-        region.to_string(),
+        spreadsheet_text(data.id(i)),
+        spreadsheet_text(region),
         s.registered.map(|r| r.to_string()).unwrap_or_default(),
         s.ballots.to_string(),
         s.valid.to_string(),

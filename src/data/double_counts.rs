@@ -1,0 +1,416 @@
+//! Rows that would count stations twice: rows whose counts are the exact sum of a run of
+//! neighbouring rows, totals and subtotals that carry no total word; and, in a file
+//! without ids, blocks of rows that repeat an earlier block row for row.
+//!
+//! A row is a sum row when every count (registered, ballots, valid, invalid and each
+//! candidate) equals the sum over a contiguous run of at least two other rows with
+//! counts, just before it (a subtotal under its stations) or just after it (a subtotal
+//! heading them), and when such a match is too unlikely to be chance. Subtotals are
+//! taken out first, so that a grand total is then found as the sum of the stations left.
+//!
+//! Chance matches are real: a million stations with two candidates hold a few rows equal
+//! to the sum of their neighbours, and tiny stations hold many. So the chance that a row
+//! takes the run's counts is read off the file itself, from registered, invalid and the
+//! candidates (ballots and valid votes follow from them): the share of rows near the
+//! row's value, per unit of value, in its rarest column, times the same share in the
+//! rarest other column among those nearby rows, so that columns of one station moving
+//! together are not counted as two rarities. That chance, times the rows and the runs
+//! each row meets, must stay below [`CHANCE`]. A total of many stations lies beyond every
+//! station and passes at once; a row of ordinary size passes only when it is rare enough.
+//!
+//! Runs are found through a linear hash of the running sums, so each row costs one
+//! lookup; a hit is confirmed by summing its run in full.
+
+use rayon::prelude::*;
+
+/// A row found to be the sum of the rows `first..=last` (indices into the rows given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct SumRow {
+    pub row: usize,
+    pub first: usize,
+    pub last: usize,
+    /// Rows in the run (rows between that were found to be sums themselves are not).
+    pub rows: usize,
+}
+
+/// How many chance matches in the whole file are tolerated.
+const CHANCE: f64 = 1e-3;
+/// Consecutive rows that make a copied block.
+const MIN_BLOCK: usize = 4;
+/// Rows near the rarest column's value that the second column is read among.
+const MAX_NEAR: usize = 2_000;
+/// The columns (ballots, valid) that the others determine in a row that adds up.
+const DERIVED: [usize; 2] = [1, 2];
+/// Runs of about a row's size that one row meets: before and after it, a length or two.
+const RUNS_PER_ROW: f64 = 4.0;
+
+/// Rounds of search: subtotals, then totals of subtotals, then a grand total.
+const ROUNDS: usize = 3;
+
+/// The sum rows among `n` rows of `width` counts each; `fill(i, buf)` writes row `i`:
+/// registered, ballots, valid, invalid, then the candidates.
+pub(super) fn sum_rows(
+    n: usize,
+    width: usize,
+    fill: impl Fn(usize, &mut [u32]) + Sync,
+) -> Vec<SumRow> {
+    let table = Table {
+        fill: &fill,
+        n,
+        width,
+        sorted: Default::default(),
+    };
+    let mut alive: Vec<u32> = (0..n as u32).collect();
+    let mut found = Vec::new();
+    for _ in 0..ROUNDS {
+        let round = table.one_round(&alive);
+        if round.is_empty() {
+            break;
+        }
+        let gone: std::collections::HashSet<usize> = round.iter().map(|s| s.row).collect();
+        alive.retain(|&i| !gone.contains(&(i as usize)));
+        found.extend(round);
+    }
+    found.sort_by_key(|s| s.row);
+    found
+}
+
+/// The rows, read through the caller's `fill` so that nothing is copied.
+struct Table<'a> {
+    fill: &'a (dyn Fn(usize, &mut [u32]) + Sync),
+    n: usize,
+    width: usize,
+    /// Each column's values, sorted; built at the first match, which most files never see.
+    sorted: std::sync::OnceLock<Vec<Vec<(u32, u32)>>>,
+}
+
+impl Table<'_> {
+    fn row(&self, i: u32) -> Vec<u32> {
+        let mut buf = vec![0; self.width];
+        (self.fill)(i as usize, &mut buf);
+        buf
+    }
+
+    /// Each informative column's (value, row), sorted; empty for the derived ones.
+    fn sorted(&self) -> &[Vec<(u32, u32)>] {
+        self.sorted.get_or_init(|| {
+            let mut cols = vec![Vec::new(); self.width];
+            let mut buf = vec![0; self.width];
+            for i in 0..self.n as u32 {
+                (self.fill)(i as usize, &mut buf);
+                for (c, col) in cols.iter_mut().enumerate() {
+                    if !DERIVED.contains(&c) {
+                        col.push((buf[c], i));
+                    }
+                }
+            }
+            cols.par_iter_mut().for_each(|c| c.sort_unstable());
+            cols
+        })
+    }
+
+    /// Whether a row with these counts is too rare to match a run by chance.
+    fn too_rare_for_chance(&self, row: &[u32]) -> bool {
+        self.rarer_than(row, CHANCE / (self.n as f64 * RUNS_PER_ROW))
+    }
+
+    /// Whether a row drawn from the file takes exactly these counts with a chance below
+    /// `limit`. The two rarest columns' masses, multiplied, are a quick first reading
+    /// that overstates the rarity where columns move together; only rows that pass it
+    /// are read again with [`Self::chance`].
+    fn rarer_than(&self, row: &[u32], limit: f64) -> bool {
+        let cols = self.sorted();
+        let mut masses: Vec<f64> = (0..self.width)
+            .filter(|c| !DERIVED.contains(c))
+            .map(|c| near(&cols[c], row[c]).mass)
+            .collect();
+        masses.sort_by(f64::total_cmp);
+        masses.iter().take(2).product::<f64>() < limit && self.chance(row) < limit
+    }
+
+    /// The chance that a row drawn from the file takes exactly these counts, from two
+    /// columns among registered, invalid and the candidates (ballots and valid votes
+    /// follow from those where a row adds up): the rarest column's mass at its value,
+    /// times the rarest mass of another column among the rows near that value. Taken
+    /// among those rows, the second mass holds how columns of one station move together.
+    fn chance(&self, row: &[u32]) -> f64 {
+        let cols = self.sorted();
+        let first = (0..self.width)
+            .filter(|c| !DERIVED.contains(c))
+            .map(|c| (c, near(&cols[c], row[c])))
+            .min_by(|a, b| a.1.mass.total_cmp(&b.1.mass));
+        let Some((c1, w1)) = first else {
+            return 1.0;
+        };
+        let rows = &cols[c1][w1.lo..w1.hi];
+        let step = rows.len().div_ceil(MAX_NEAR).max(1);
+        let near_rows: Vec<Vec<u32>> = rows.iter().step_by(step).map(|e| self.row(e.1)).collect();
+        let second = (0..self.width)
+            .filter(|&c| c != c1 && !DERIVED.contains(&c))
+            .map(|c| {
+                let mut col: Vec<(u32, u32)> = near_rows.iter().map(|r| (r[c], 0)).collect();
+                col.sort_unstable();
+                near(&col, row[c]).mass
+            })
+            .fold(1.0, f64::min);
+        w1.mass * second
+    }
+
+    /// Sum rows among the rows `alive` (in file order), each against runs of the others.
+    fn one_round(&self, alive: &[u32]) -> Vec<SumRow> {
+        let hashes: Vec<u64> = alive
+            .par_iter()
+            .map_init(
+                || vec![0; self.width],
+                |buf, &i| {
+                    (self.fill)(i as usize, buf);
+                    hash(buf)
+                },
+            )
+            .collect();
+        let (before, after) = run_ends(&hashes);
+        let mut out = Vec::new();
+        for (p, &h) in hashes.iter().enumerate() {
+            if h == 0 {
+                continue; // an empty row (or, rarely, one whose hash is 0)
+            }
+            let (j, e) = (before[p] as usize, after[p] as usize);
+            let run = match () {
+                _ if j < p && self.sums_to(alive, j..p, p) => Some(j..p),
+                _ if e != NOWHERE as usize && e > p + 1 && self.sums_to(alive, p + 1..e, p) => {
+                    Some(p + 1..e)
+                }
+                _ => None,
+            };
+            if let Some(r) = run.filter(|_| self.too_rare_for_chance(&self.row(alive[p]))) {
+                out.push(SumRow {
+                    row: alive[p] as usize,
+                    first: alive[r.start] as usize,
+                    last: alive[r.end - 1] as usize,
+                    rows: r.len(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Whether the rows at positions `run` (at least two of them with counts) add up to
+    /// the row at position `p` in every column.
+    fn sums_to(&self, alive: &[u32], run: std::ops::Range<usize>, p: usize) -> bool {
+        let mut sum = vec![0u64; self.width];
+        let mut with_counts = 0;
+        let mut buf = vec![0; self.width];
+        for &i in &alive[run] {
+            (self.fill)(i as usize, &mut buf);
+            with_counts += usize::from(buf.iter().any(|&v| v > 0));
+            for (s, &v) in sum.iter_mut().zip(&buf) {
+                *s += u64::from(v);
+            }
+        }
+        let row = self.row(alive[p]);
+        with_counts >= 2 && sum.iter().zip(&row).all(|(&s, &v)| s == u64::from(v))
+    }
+}
+
+/// Rows that sit in a block of at least [`MIN_BLOCK`] consecutive rows repeating an
+/// earlier block row for row, as (row, the row it repeats). `fill(i, buf)` writes row `i`
+/// whole (counts and groups); empty rows (all zero) are passed over. One repeated row
+/// can be chance, for tiny stations or files of few columns; a block of them is not.
+pub(super) fn copied_blocks(
+    n: usize,
+    width: usize,
+    fill: impl Fn(usize, &mut [u32]) + Sync,
+) -> Vec<(usize, usize)> {
+    let row = |i: usize| {
+        let mut buf = vec![0; width];
+        fill(i, &mut buf);
+        buf
+    };
+    let mut keys: Vec<(u64, u32)> = (0..n as u32)
+        .into_par_iter()
+        .map_init(
+            || vec![0; width],
+            |buf, i| {
+                fill(i as usize, buf);
+                (hash(buf), i)
+            },
+        )
+        .filter(|&(h, _)| h != 0)
+        .collect();
+    keys.par_sort_unstable();
+    // Each row's earliest equal row before it.
+    let mut earlier = vec![NOWHERE; n];
+    for same in keys.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        let first = row(same[0].1 as usize);
+        for &(_, i) in &same[1..] {
+            if row(i as usize) == first {
+                earlier[i as usize] = same[0].1;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let mut end = start;
+        while end < n
+            && earlier[end] != NOWHERE
+            && earlier[end] == earlier[start] + (end - start) as u32
+        {
+            end += 1;
+        }
+        if end - start >= MIN_BLOCK {
+            out.extend((start..end).map(|i| (i, earlier[i] as usize)));
+        }
+        start = end.max(start + 1);
+    }
+    out
+}
+
+/// A linear hash, so that the hash of a run is a difference of running hashes.
+fn hash(row: &[u32]) -> u64 {
+    row.iter().enumerate().fold(0u64, |h, (c, &v)| {
+        h.wrapping_add(u64::from(v).wrapping_mul(multiplier(c)))
+    })
+}
+
+/// No position: more rows than a station file can hold (ids are `u32`-indexed).
+const NOWHERE: u32 = u32::MAX;
+
+/// Where each row's two runs could start or end: for row `p`, the first position whose
+/// running hash is the one before `p` less the row's (a run ending just before `p`), and
+/// the last whose running hash is the one after `p` plus the row's (a run starting just
+/// after `p`). Queries and running hashes are both sorted and merged, which is far
+/// faster than a binary search per row on a million rows.
+fn run_ends(hashes: &[u64]) -> (Vec<u32>, Vec<u32>) {
+    let mut running = Vec::with_capacity(hashes.len() + 1);
+    running.push(0u64);
+    for &h in hashes {
+        running.push(running[running.len() - 1].wrapping_add(h));
+    }
+    let mut queries: Vec<(u64, u32)> = Vec::with_capacity(2 * hashes.len());
+    for (p, &h) in (0u32..).zip(hashes) {
+        let p_ = p as usize;
+        queries.push((running[p_].wrapping_sub(h), 2 * p));
+        queries.push((running[p_ + 1].wrapping_add(h), 2 * p + 1));
+    }
+    let mut sorted: Vec<(u64, u32)> = running.into_iter().zip(0u32..).collect();
+    sorted.par_sort_unstable();
+    queries.par_sort_unstable();
+    let mut before = vec![NOWHERE; hashes.len()];
+    let mut after = vec![NOWHERE; hashes.len()];
+    let mut i = 0;
+    for &(h, tag) in &queries {
+        while i < sorted.len() && sorted[i].0 < h {
+            i += 1;
+        }
+        let same = sorted[i..].iter().take_while(|e| e.0 == h);
+        let (p, slot) = ((tag / 2) as usize, tag % 2);
+        let pos = match slot {
+            0 => same.map(|e| e.1).next(),
+            _ => same.map(|e| e.1).last(),
+        };
+        let ends = if slot == 0 { &mut before } else { &mut after };
+        ends[p] = pos.unwrap_or(NOWHERE);
+    }
+    (before, after)
+}
+
+/// Rows near a value in one column: where they sit in the sorted column, and the
+/// chance that a row takes exactly that value.
+struct Near {
+    lo: usize,
+    hi: usize,
+    mass: f64,
+}
+
+/// The rows of `col` (sorted by value) within 5% of `v` (at least ±2), and their share
+/// per value in that window, with half a row where none is; 1 for no rows at all.
+fn near(col: &[(u32, u32)], v: u32) -> Near {
+    let w = (v / 20).max(2);
+    let lo = col.partition_point(|e| e.0 < v.saturating_sub(w));
+    let hi = col.partition_point(|e| e.0 <= v.saturating_add(w));
+    if col.is_empty() {
+        return Near { lo, hi, mass: 1.0 };
+    }
+    let rows = ((hi - lo) as f64).max(0.5);
+    let values = f64::from(v.saturating_add(w) - v.saturating_sub(w)) + 1.0;
+    let mass = (rows / (col.len() as f64 * values)).min(1.0);
+    Near { lo, hi, mass }
+}
+
+/// An odd 64-bit multiplier per column (splitmix64 of the column index).
+fn multiplier(c: usize) -> u64 {
+    let mut z = (c as u64)
+        .wrapping_add(1)
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (z ^ (z >> 31)) | 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SumRow, sum_rows};
+
+    /// Rows of (registered, A, B), with ballots = valid = A + B and no invalid.
+    fn find(rows: &[[u32; 3]]) -> Vec<(usize, usize, usize, usize)> {
+        sum_rows(rows.len(), 6, |i, buf| {
+            let [r, a, b] = rows[i];
+            buf.copy_from_slice(&[r, a + b, a + b, 0, a, b]);
+        })
+        .iter()
+        .map(|s: &SumRow| (s.row, s.first, s.last, s.rows))
+        .collect()
+    }
+
+    #[test]
+    fn subtotals_under_and_over_their_stations_and_a_grand_total_are_found() {
+        let rows = [
+            [3017, 2090, 927], // 0: heads 1..=2
+            [1211, 783, 428],
+            [1806, 1307, 499],
+            [512, 401, 111],
+            [877, 532, 345],
+            [1389, 933, 456],   // 5: sums 3..=4
+            [4406, 3023, 1383], // 6: the grand total of the stations
+        ];
+        assert_eq!(find(&rows), [(0, 1, 2, 2), (5, 3, 4, 2), (6, 1, 4, 4)]);
+    }
+
+    #[test]
+    fn stations_that_do_not_add_up_exactly_are_kept() {
+        // Row 2 is rows 0 + 1 in two columns of three; a repeated row is no sum; a row
+        // that is one other row plus an empty one is not a sum of two stations.
+        let rows = [
+            [1211, 783, 428],
+            [1806, 1307, 499],
+            [3017, 2090, 928],
+            [3017, 2090, 928],
+            [0, 0, 0],
+            [3017, 2090, 928],
+        ];
+        assert_eq!(find(&rows), []);
+    }
+
+    #[test]
+    fn a_chance_sum_among_small_stations_is_kept() {
+        // Row 2 is rows 0 + 1 exactly, but among rows this small such sums are common.
+        let mut rows: Vec<[u32; 3]> = (0..200u32)
+            .map(|i| [10 + i % 17, 6 + i % 7, 4 + i % 5])
+            .collect();
+        rows[2] = [
+            rows[0][0] + rows[1][0],
+            rows[0][1] + rows[1][1],
+            rows[0][2] + rows[1][2],
+        ];
+        assert_eq!(find(&rows), []);
+        // The same sum among rows ten times larger, where it is rare, is a subtotal.
+        for r in rows.iter_mut().skip(3) {
+            *r = r.map(|v| v * 100 + 7);
+        }
+        rows[0] = [1013, 611, 409];
+        rows[1] = [1127, 719, 401];
+        rows[2] = [2140, 1330, 810];
+        assert_eq!(find(&rows), [(2, 0, 1, 2)]);
+    }
+}
