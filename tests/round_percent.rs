@@ -665,8 +665,9 @@ fn explore_shapes() {
 
 /// Rates near 100%, logit-normal in each of 10 regions as in the probe's `wl97s30` and
 /// `tl95s30`: the winner at 97% (share sd 0.3) and turnout at 95% (sd 0.3), 10,000
-/// stations of median 900. The beta null expected too many round winner's shares (mean
-/// z −1.75, 18 of 40 below 0.05); the logit-normal one: mean z +0.22, 3 of 40. Bounds:
+/// stations of median 900 (8 s). On this shape written by `elaudit simulate` (seeds 1–40)
+/// the beta null expected too many round winner's shares (mean z −1.75, 18 of 40 below
+/// 0.05); here the logit-normal one gives [2, 3] of 40 and mean z [+0.06, −0.19]. Bounds:
 /// at most 6 of 40 below 0.05 (binom.sf(6,40,.05) = 0.0034) and a mean z within ±0.6
 /// (2·norm.sf(0.6·√40) = 0.00015).
 #[test]
