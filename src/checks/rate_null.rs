@@ -4,25 +4,35 @@
 //! Plugging in k/n adds the binomial noise a second time, so the null's percentages are
 //! smoother than the data's: where every true rate sits on a multiple of 5% the null
 //! expects too few round percentages, and between multiples too many (issue #13). Instead
-//! the rates of a region are taken as p ~ Beta with the region's mean and spread, both
-//! estimated with the binomial noise taken out (moments, as in Kleinman 1973):
+//! the rates of a region are taken as logit-normal, logit p ~ N(μ_r, σ_r²), with the
+//! region's mean and variance, both estimated with the binomial noise taken out (moments,
+//! as in Kleinman 1973):
 //!
 //! - the spread is the intra-class correlation ρ (rate variance = ρ·m(1−m)), estimated from
 //!   the within-region weighted sum of squares Σ n (k/n − m_r)², whose expectation under the
-//!   beta-binomial is m_r(1−m_r)·[N_r − 1 + ρ·(Σn − N_r − Σn²/Σn + 1)];
+//!   beta-binomial is m_r(1−m_r)·[N_r − 1 + ρ·(Σn − N_r − Σn²/Σn + 1)] (it holds for any
+//!   spread of rates with that variance);
 //! - each region's own estimate of ρ is shrunk toward a spread common to all regions on the
 //!   logit scale (ρ_r ≈ m_r(1−m_r)·s²), by how far the regions' estimates scatter beyond
 //!   their sampling noise (empirical Bayes); see [`shrunk_rhos`];
 //! - each region's mean m_r = Σk/Σn is shrunk toward the mean of the regions' means by
 //!   the share of its variance that is between regions, so that many small regions of one
-//!   true rate do not each get a noisy mean of their own.
+//!   true rate do not each get a noisy mean of their own;
+//! - (μ_r, σ_r) are then solved for that mean and variance ([`LogitNormal::matching`]).
+//!
+//! Why logit-normal and not the beta of the same mean and variance (before 2026-12-07):
+//! near 100% the count depends on the shape at the scale of one percent, and the beta's
+//! shape there is not the rates' skewed one. On an independent probe's clean elections with
+//! logit-normal rates near 95% (turnout) and 97% (the winner) the beta was off by about one
+//! standard deviation of the count, rejecting 9–19 of 100 at 0.01; the logit-normal, 1–3.
+//! A region whose rates fill a flat box a few points wide (a uniform compulsory turnout) is
+//! neither: its edges put more rates near them than either shape does (docs/checks.md).
 //!
 //! Every parameter rests on many stations, so a station's own noise barely enters its null
 //! (it moves its region's estimates by about 1/N_r: a bias well under one station per
-//! region). A beta of the right mean and variance is not the true shape, but the count only
-//! depends on the shape at the scale of 5 points where the spread is that narrow; where it
-//! is wider every shape gives nearly the same share, except near 0% and 100%, where the
-//! spread itself decides how many stations the null puts at the end. Why not simpler fits:
+//! region). Where the spread is wider than a few points every shape gives nearly the same
+//! share, except near 0% and 100%, where the spread itself decides how many stations the
+//! null puts at the end. Why not simpler fits:
 //!
 //! - a pooled rate per region (no spread) is right only for flat elections and wrong for
 //!   ordinary ones, whose stations spread over many multiples of 5%;
@@ -36,6 +46,8 @@
 //! rates are then seen as one wide spread.
 
 use rayon::prelude::*;
+
+use crate::stats::logit_normal::LogitNormal;
 
 /// One region's sums over its stations.
 #[derive(Debug, Clone, Copy, Default)]
@@ -60,6 +72,8 @@ pub(crate) struct RateNull {
     /// Intra-class correlation per region: 0 is a binomial with the region's rate.
     rhos: Vec<f64>,
     means: Vec<f64>,
+    /// The logit-normal of each region's mean and variance.
+    shapes: Vec<LogitNormal>,
 }
 
 /// ρ is kept below this (a beta with a + b ≥ 1/99).
@@ -71,38 +85,59 @@ impl RateNull {
         let sums = group_sums(obs, groups);
         let rhos = shrunk_rhos(&sums);
         let means = shrunk_means(&sums, &rhos);
-        RateNull { rhos, means }
+        let shapes = means
+            .par_iter()
+            .zip(&rhos)
+            .map(|(&m, &rho)| LogitNormal::matching(m, rho))
+            .collect();
+        RateNull {
+            rhos,
+            means,
+            shapes,
+        }
     }
 
     /// The null's intra-class correlation in `group`.
+    #[cfg(test)]
     pub fn rho(&self, group: usize) -> f64 {
         self.rhos[group]
     }
 
     /// The null's mean rate of `group`.
+    #[cfg(test)]
     pub fn mean(&self, group: usize) -> f64 {
         self.means[group]
+    }
+
+    /// The null's spread of rates in `group`.
+    pub fn shape(&self, group: usize) -> LogitNormal {
+        self.shapes[group]
     }
 }
 
 /// Each observation's chance of landing in a set under the fitted null:
-/// `prob(n, mean rate, ρ)`, computed once per (group, n) pair. Observations are
-/// (group, k, n) with n > 0 and k ≤ n.
+/// `prob(n, the spreads of rates of the groups with stations of size n)`, one chance per
+/// spread, computed once per (n, group) pair. Observations are (group, k, n) with n > 0
+/// and k ≤ n.
 pub(crate) fn chances(
     obs: &[(usize, u64, u64)],
-    prob: impl Fn(u64, f64, f64) -> f64 + Sync,
+    prob: impl Fn(u64, &[LogitNormal]) -> Vec<f64> + Sync,
 ) -> Vec<f64> {
     let groups = obs.iter().map(|o| o.0 + 1).max().unwrap_or(1);
     let null = RateNull::fit(obs, groups);
-    let mut keys: Vec<(usize, u64)> = obs.iter().map(|&(g, _, n)| (g, n)).collect();
+    let mut keys: Vec<(u64, usize)> = obs.iter().map(|&(g, _, n)| (n, g)).collect();
     keys.par_sort_unstable();
     keys.dedup();
-    let probs: Vec<f64> = keys
+    let runs: Vec<&[(u64, usize)]> = keys.chunk_by(|a, b| a.0 == b.0).collect();
+    let probs: Vec<f64> = runs
         .par_iter()
-        .map(|&(g, n)| prob(n, null.mean(g), null.rho(g)))
+        .flat_map_iter(|run| {
+            let shapes: Vec<LogitNormal> = run.iter().map(|&(_, g)| null.shape(g)).collect();
+            prob(run[0].0, &shapes)
+        })
         .collect();
     obs.par_iter()
-        .map(|&(g, _, n)| probs[keys.binary_search(&(g, n)).expect("every pair has a key")])
+        .map(|&(g, _, n)| probs[keys.binary_search(&(n, g)).expect("every pair has a key")])
         .collect()
 }
 

@@ -9,6 +9,7 @@ pub mod dip;
 pub mod format;
 pub mod goodness;
 pub mod integer;
+pub mod logit_normal;
 pub mod quantile;
 pub mod smooth;
 pub mod tails;
