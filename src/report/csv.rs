@@ -1,13 +1,15 @@
 //! `--format csv`: one row per national result, then one per region (with `--by-region`),
 //! written with the csv crate. Columns: `region` (empty for national results), `id`,
 //! `subject`, `n`, `statistic`, `effect_measure`, `effect`, `p`, `p_adjusted`, `flag`
-//! (`flag`, `-`, `descriptive` or `not-applicable`). A region's row has id `region`, n its
-//! stations, p its Holm-combined p and p_adjusted that p adjusted across regions. Names
-//! from the input that a spreadsheet would run as a formula get a leading apostrophe.
+//! (`flag`, `-`, `descriptive` or `not-applicable`), then the run's `seed` and `alpha` on
+//! every row, so that a table read alone still says how to reproduce it. A region's row has
+//! id `region`, n its stations, p its Holm-combined p and p_adjusted that p adjusted across
+//! regions. Names from the input that a spreadsheet would run as a formula get a leading
+//! apostrophe.
 
 use super::{CheckResult, Family, Report, spreadsheet_text};
 
-const HEADER: [&str; 10] = [
+const HEADER: [&str; 12] = [
     "region",
     "id",
     "subject",
@@ -18,6 +20,8 @@ const HEADER: [&str; 10] = [
     "p",
     "p_adjusted",
     "flag",
+    "seed",
+    "alpha",
 ];
 
 fn opt(x: Option<f64>) -> String {
@@ -36,7 +40,8 @@ fn flag(c: &CheckResult) -> &'static str {
 /// The report's results as CSV.
 pub fn render_csv(r: &Report) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut rows: Vec<[String; 10]> = Vec::new();
+    let mut rows: Vec<[String; 12]> = Vec::new();
+    let (seed, alpha) = (r.seed.to_string(), r.alpha.to_string());
     for c in &r.checks {
         rows.push([
             String::new(),
@@ -52,6 +57,8 @@ pub fn render_csv(r: &Report) -> String {
             opt(c.p_value),
             opt(c.p_adjusted),
             flag(c).into(),
+            seed.clone(),
+            alpha.clone(),
         ]);
     }
     for g in r.regions.iter().flatten() {
@@ -66,6 +73,8 @@ pub fn render_csv(r: &Report) -> String {
             opt(g.p_value),
             opt(g.p_adjusted),
             if g.flagged { "flag" } else { "-" }.into(),
+            seed.clone(),
+            alpha.clone(),
         ]);
     }
     let written = w
