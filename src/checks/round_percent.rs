@@ -37,7 +37,6 @@ use super::rate_null::{chances, group_of};
 use super::{Check, CheckContext};
 use crate::data::Dataset;
 use crate::result::{CheckResult, Effect, Family};
-use crate::stats::beta_binomial::{CountRuns, beta_binomial_mass, beta_binomial_pmf};
 use crate::stats::binomial::{binomial_pmf, divergence};
 use crate::stats::logit_normal::{LogitNormal, binomial_mixtures};
 
@@ -75,54 +74,13 @@ impl RoundPercent {
             exact(n, rate)
         }
     }
-
-    /// The same for X ~ BetaBinomial(n, a, b) with mean rate `rate` = a/(a+b) and
-    /// intra-class correlation `rho` = 1/(a+b+1); `rho` = 0 is the binomial. Summed
-    /// exactly up to a variance of 10^8 (about 1e-12 relative); beyond, the normal
-    /// approximation with the beta-binomial's variance.
-    pub fn multiple_of_five_probability_mixed(n: u64, rate: f64, rho: f64) -> f64 {
-        if rho <= 0.0 || n <= 1 {
-            return Self::multiple_of_five_probability(n, rate);
-        }
-        if !(rate > 0.0 && rate < 1.0) {
-            return 1.0;
-        }
-        let nf = n as f64;
-        let variance = nf * rate * (1.0 - rate) * (1.0 + (nf - 1.0) * rho);
-        if variance > MIXED_MAX_VARIANCE || n > EXACT_MAX_N {
-            return normal_approximation(n, nf * rate, variance.sqrt());
-        }
-        let s = 1.0 / rho - 1.0;
-        beta_binomial_mass(n, rate * s, (1.0 - rate) * s, &FivePercentBins { n })
-    }
-}
-
-impl RoundPercent {
-    /// [`Self::multiple_of_five_probability_mixed`] given 0 < X < n:
-    /// (P(multiple of 5) − P(X = 0) − P(X = n)) / (1 − P(X = 0) − P(X = n)), as 0% and
-    /// 100% are both multiples of 5. With n ≤ 1 (no interior count) it is 1.
-    pub fn interior_probability(n: u64, rate: f64, rho: f64) -> f64 {
-        if n <= 1 || !(rate > 0.0 && rate < 1.0) {
-            return 1.0;
-        }
-        let nf = n as f64;
-        let ends = if rho > 0.0 {
-            let s = 1.0 / rho - 1.0;
-            let (a, b) = (rate * s, (1.0 - rate) * s);
-            beta_binomial_pmf(0, n, a, b) + beta_binomial_pmf(n, n, a, b)
-        } else {
-            (nf * (-rate).ln_1p()).exp() + (nf * rate.ln()).exp()
-        };
-        let all = Self::multiple_of_five_probability_mixed(n, rate, rho);
-        ((all - ends) / (1.0 - ends)).clamp(0.0, 1.0)
-    }
 }
 
 impl RoundPercent {
     /// The chance that round(100·X/n) is a multiple of 5 given 0 < X < n, for
     /// X ~ Binomial(n, p) with logit p ~ `rates`: both P(multiple of 5) and the ends'
-    /// P(X = 0) + P(X = n) averaged over the rates, then conditioned as in
-    /// [`Self::interior_probability`]. With n ≤ 1 (no interior count) it is 1.
+    /// P(X = 0) + P(X = n) averaged over the rates, then conditioned on 0 < X < n
+    /// (0% and 100% are both multiples of 5). With n ≤ 1 (no interior count) it is 1.
     pub fn interior_probability_logit_normal(n: u64, rates: LogitNormal) -> f64 {
         Self::interior_probabilities_logit_normal(n, &[rates])[0]
     }
@@ -149,30 +107,6 @@ impl RoundPercent {
                 }
             })
             .collect()
-    }
-}
-
-/// Above this beta-binomial variance (σ = 10,000 voters) the exact sum would visit
-/// hundreds of thousands of counts per station.
-const MIXED_MAX_VARIANCE: f64 = 1e8;
-/// Percentage bins of n, the multiples of 5 marked.
-struct FivePercentBins {
-    n: u64,
-}
-
-impl CountRuns for FivePercentBins {
-    fn run_up(&self, x: u64) -> (u64, bool) {
-        let percent = percent_u64(x, self.n);
-        let end = if percent >= 100 {
-            self.n
-        } else {
-            first_u64(percent + 1, self.n) - 1
-        };
-        (end, percent % 5 == 0)
-    }
-    fn run_down(&self, x: u64) -> (u64, bool) {
-        let percent = percent_u64(x, self.n);
-        (first_u64(percent, self.n), percent % 5 == 0)
     }
 }
 
@@ -520,95 +454,34 @@ mod tests {
         }
     }
 
-    // Beta-binomial with a = m(1/ρ − 1), b = (1 − m)(1/ρ − 1); each reference value:
-    // python3 -c "import numpy as np; from scipy.stats import betabinom; n=N; m=M; rho=R;
-    //   s=1/rho-1; x=np.arange(n+1); k=(200*x+n)//(2*n);
-    //   print(repr(betabinom.pmf(x[k%5==0], n, m*s, (1-m)*s).sum()))"
-    #[test]
-    fn mixed_probability_matches_scipy() {
-        let cases = [
-            (40, 0.7, 0.01, 0.5000000002178263),
-            (600, 0.5, 0.02, 0.20000000000005153),
-            (1000, 0.6, 0.0004, 0.226161427895998),
-            (7, 0.3, 0.1, 0.16040273924825196),
-            (3, 0.4, 0.9, 0.9279999999999999),
-            (150, 0.3, 0.5, 0.32197900673906815),
-            (333, 0.02, 0.2, 0.7788188810143742),
-        ];
-        for (n, m, rho, want) in cases {
-            let got = RoundPercent::multiple_of_five_probability_mixed(n, m, rho);
-            assert!(
-                (got - want).abs() <= 1e-9 * want,
-                "n={n} m={m} rho={rho}: {got} vs {want}"
-            );
-        }
-    }
-
-    // Where a + b is large scipy's betaln loses digits (5e-6 at a + b = 1e9), so these
-    // are summed in mpmath at 40 digits: python3 -c "import mpmath as mp; mp.mp.dps=40
-    // n=N; m=mp.mpf('M'); r=mp.mpf('R'); s=1/r-1; a=m*s; b=(1-m)*s; lg=mp.loggamma
-    // c=lg(n+1)-lg(a+b+n)+lg(a+b)-lg(a)-lg(b)
-    // print(repr(float(mp.fsum(mp.exp(c-lg(x+1)-lg(n-x+1)+lg(x+a)+lg(n-x+b))
-    //   for x in range(n+1) if ((200*x+n)//(2*n))%5==0))))"
-    #[test]
-    fn mixed_probability_matches_mpmath_near_the_binomial() {
-        let cases = [
-            (600, 0.5, 1e-4, 0.2113201891193184),
-            (5000, 0.5, 1e-9, 0.5204511825729743),
-            (1000, 0.525, 0.003, 0.1998850465537869),
-            (2345, 0.81, 0.05, 0.19858387839943717),
-            (99_999, 0.6944, 1e-6, 0.346954634303345),
-        ];
-        for (n, m, rho, want) in cases {
-            let got = RoundPercent::multiple_of_five_probability_mixed(n, m, rho);
-            assert!(
-                (got - want).abs() <= 1e-9 * want,
-                "n={n} m={m} rho={rho}: {got} vs {want}"
-            );
-        }
-    }
-
-    #[test]
-    fn mixed_probability_without_spread_is_the_binomial_one() {
-        for (n, m) in [(150, 0.63), (1000, 0.7123), (41_346, 0.3837372418129928)] {
-            assert_eq!(
-                RoundPercent::multiple_of_five_probability_mixed(n, m, 0.0),
-                RoundPercent::multiple_of_five_probability(n, m)
-            );
-            let near = RoundPercent::multiple_of_five_probability_mixed(n, m, 1e-16);
-            let want = RoundPercent::multiple_of_five_probability(n, m);
-            assert!((near - want).abs() < 1e-9 * want, "n={n}: {near} vs {want}");
-        }
-    }
-
-    // Given 0 < X < n; each reference value:
-    // python3 -c "import numpy as np; from scipy.stats import binom, betabinom; n=N; m=M; rho=R
-    //   x=np.arange(n+1); h=x[((200*x+n)//(2*n))%5==0]
-    //   d=binom(n,m) if rho==0 else betabinom(n, m*(1/rho-1), (1-m)*(1/rho-1))
+    // Given 0 < X < n, for a binomial (the logit-normal null with no spread); each value:
+    // python3 -c "import numpy as np; from scipy.stats import binom; n=N; m=M
+    //   x=np.arange(n+1); h=x[((200*x+n)//(2*n))%5==0]; d=binom(n,m)
     //   e=d.pmf(0)+d.pmf(n); print(repr((d.pmf(h).sum()-e)/(1-e)))"
     #[test]
-    fn interior_probability_matches_scipy() {
-        let cases = [
-            (40, 0.7, 0.01, 0.49999582353378247),
-            (60, 0.95, 0.02, 0.2592566724546329),
-            (33, 0.5, 0.05, 0.2342630590693252),
-            (150, 0.3, 0.5, 0.17189228425246897),
-            (333, 0.02, 0.2, 0.2782017993107323),
-            (1000, 0.6, 0.0004, 0.226161427895998),
-            (60, 0.95, 0.0, 0.2945815836263916),
-            (150, 0.003, 0.0, 1.215759182677226e-06),
-        ];
-        for (n, m, rho, want) in cases {
-            let got = RoundPercent::interior_probability(n, m, rho);
+    fn interior_probability_without_spread_matches_scipy() {
+        for (n, m, want) in [
+            (60, 0.95_f64, 0.2945815836263916),
+            (150, 0.003, 1.215759182677226e-06),
+        ] {
+            let rates = LogitNormal {
+                mu: (m / (1.0 - m)).ln(),
+                sigma: 0.0,
+            };
+            let got = RoundPercent::interior_probability_logit_normal(n, rates);
             assert!(
                 (got - want).abs() <= 1e-9 * want,
-                "n={n} m={m} rho={rho}: {got} vs {want}"
+                "n={n} m={m}: {got} vs {want}"
             );
         }
         // No interior count lands on a multiple of 5% out of 7 or 3; every one does out of
         // 20 or 2; n = 1 has none, and counts as certain.
+        let rates = LogitNormal {
+            mu: -0.4,
+            sigma: 0.5,
+        };
         for (n, want) in [(7, 0.0), (3, 0.0), (20, 1.0), (2, 1.0), (1, 1.0)] {
-            let got = RoundPercent::interior_probability(n, 0.4, 0.1);
+            let got = RoundPercent::interior_probability_logit_normal(n, rates);
             assert!((got - want).abs() < 1e-12, "n={n}: {got}");
         }
     }
@@ -651,14 +524,6 @@ mod tests {
         assert_eq!(
             RoundPercent::interior_probability_logit_normal(1, none),
             1.0
-        );
-        let flat = LogitNormal {
-            mu: 0.7,
-            sigma: 0.0,
-        };
-        assert_eq!(
-            RoundPercent::interior_probability_logit_normal(150, flat),
-            RoundPercent::interior_probability(150, crate::stats::logit_normal::expit(0.7), 0.0)
         );
     }
 

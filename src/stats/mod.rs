@@ -2,7 +2,6 @@
 
 pub mod adjust;
 pub mod anomaly;
-pub mod beta_binomial;
 pub mod binomial;
 pub mod digits;
 pub mod dip;
