@@ -397,13 +397,13 @@ fn rejected_caveat(data: &Dataset) -> String {
         ));
     }
     let mut hints: Vec<&str> = (data.rejected.iter())
-        .filter_map(|r| r.detail.split_once("; if ").map(|(_, hint)| hint))
+        .filter_map(|r| r.thousands_hint())
         .collect();
     hints.sort_unstable();
     let top = hints.chunk_by(|a, b| a == b).max_by_key(|c| c.len());
     if let Some(common) = top.filter(|c| c.len() * 2 >= n) {
         s.push_str(&format!(
-            " {} of them hold numbers that look grouped by thousands (if {}).",
+            " {} of them hold numbers that look grouped by thousands ({}).",
             common.len(),
             common[0]
         ));

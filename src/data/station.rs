@@ -150,6 +150,21 @@ pub struct RejectedRow {
     pub detail: String,
 }
 
+impl RejectedRow {
+    /// The `--thousands` advice the loader appended to a cell that looks grouped by
+    /// thousands. Only the loader's own suffix counts, so a cell whose text happens to hold
+    /// "; if " gives none.
+    pub fn thousands_hint(&self) -> Option<&str> {
+        if self.reason != "not-an-integer" {
+            return None;
+        }
+        let (_, hint) = self.detail.rsplit_once("; ")?;
+        let ours =
+            hint.starts_with("if ") && hint.contains(" group") && hint.contains("--thousands ");
+        ours.then_some(hint)
+    }
+}
+
 /// Rows left out on purpose: by an `--exclude COL=VALUE` rule, or by one of the
 /// loader's own rules (`blank line`, `repeated header line`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -396,5 +411,27 @@ mod tests {
         }
         assert_eq!(GroupRef::new(Some(u32::MAX)).get(), None);
         assert_eq!(format!("{:?}", GroupRef::new(Some(3))), "Some(3)");
+    }
+
+    fn rejected(reason: &str, detail: &str) -> RejectedRow {
+        RejectedRow {
+            line: 2,
+            last_line: None,
+            station: "S1".into(),
+            reason: reason.into(),
+            detail: detail.into(),
+        }
+    }
+
+    #[test]
+    fn only_the_loaders_own_suffix_is_a_thousands_hint() {
+        let hint = "if '.' groups thousands, pass --thousands .";
+        let grouped = rejected("not-an-integer", &format!("column A: '1.348'; {hint}"));
+        assert_eq!(grouped.thousands_hint(), Some(hint));
+        // A cell's own text that holds "; if " is not advice.
+        let text = rejected("not-an-integer", "column A: '12; if in doubt'");
+        assert_eq!(text.thousands_hint(), None);
+        let other = rejected("missing-value", &format!("column A: 'x'; {hint}"));
+        assert_eq!(other.thousands_hint(), None);
     }
 }

@@ -41,7 +41,7 @@ fn flag(c: &CheckResult) -> &'static str {
 pub fn render_csv(r: &Report) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut rows: Vec<[String; 12]> = Vec::new();
-    let (seed, alpha) = (r.seed.to_string(), r.alpha.to_string());
+    let (seed, alpha) = (r.seed.to_string(), super::alpha_text(r.alpha));
     for c in &r.checks {
         rows.push([
             String::new(),

@@ -123,14 +123,14 @@ fn verdict(o: &mut String, r: &Report) {
         let _ = writeln!(
             o,
             "<p><b>Nothing flagged</b> nationally at alpha {} after adjustment.</p>",
-            r.alpha
+            super::alpha_text(r.alpha)
         );
     } else {
         let _ = writeln!(
             o,
             "<p class=\"flag\">{} flagged at alpha {} after adjustment:</p><ul>",
             plural(flagged.len(), "result", "results"),
-            r.alpha
+            super::alpha_text(r.alpha)
         );
         for c in &flagged {
             let _ = writeln!(
@@ -448,7 +448,7 @@ fn reproduce(o: &mut String, r: &Report) {
         esc(&r.version),
         esc(&r.input.path),
         esc(&r.input.sha256),
-        r.alpha
+        super::alpha_text(r.alpha)
     );
 }
 

@@ -56,14 +56,14 @@ pub fn render_markdown(r: &Report) -> String {
         let _ = writeln!(
             o,
             "**Result:** nothing flagged nationally at alpha {} after adjustment.\n",
-            r.alpha
+            super::alpha_text(r.alpha)
         );
     } else {
         let _ = writeln!(
             o,
             "**Result:** {} flagged at alpha {} after adjustment:\n",
             plural(flagged.len(), "result", "results"),
-            r.alpha
+            super::alpha_text(r.alpha)
         );
         for c in &flagged {
             let _ = writeln!(

@@ -62,8 +62,25 @@ pub fn spreadsheet_text(text: &str) -> String {
     }
 }
 
+/// `alpha` as a reader would write it: `0.01` as is, but a tiny level as `1e-300`, not
+/// three hundred zeros (f64's `Display` never switches to an exponent).
+pub fn alpha_text(alpha: f64) -> String {
+    match alpha >= 1e-4 {
+        true => alpha.to_string(),
+        false => format!("{alpha:e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_tiny_alpha_is_written_with_an_exponent() {
+        assert_eq!(super::alpha_text(0.01), "0.01");
+        assert_eq!(super::alpha_text(0.0001), "0.0001");
+        assert_eq!(super::alpha_text(1e-300), "1e-300");
+        assert_eq!(super::alpha_text(2.5e-7), "2.5e-7");
+    }
+
     #[test]
     fn text_that_a_spreadsheet_would_run_is_marked_as_text() {
         assert_eq!(

@@ -27,7 +27,9 @@ pub fn render_text(r: &Report, options: TextOptions) -> String {
     let _ = writeln!(
         o,
         "  seed {}  alpha {}  command: {}",
-        r.seed, r.alpha, r.command
+        r.seed,
+        super::alpha_text(r.alpha),
+        r.command
     );
     let _ = writeln!(o);
 
@@ -92,7 +94,7 @@ fn write_verdict(o: &mut String, r: &Report) {
         let _ = writeln!(
             o,
             "  Result: nothing flagged nationally at alpha {} after adjustment ({} tested).",
-            r.alpha,
+            super::alpha_text(r.alpha),
             plural(holm, "result", "results")
         );
     } else {
@@ -101,7 +103,7 @@ fn write_verdict(o: &mut String, r: &Report) {
             "  Result: {} of {} flagged at alpha {} after adjustment:",
             flagged.len(),
             plural(holm, "result", "results"),
-            r.alpha
+            super::alpha_text(r.alpha)
         );
         for c in &flagged {
             let _ = writeln!(
