@@ -755,6 +755,136 @@ fn dot_grouped_thousands_without_the_flag_are_never_read_as_decimals() {
 }
 
 #[test]
+fn dot_grouping_that_first_shows_below_the_sample_still_rejects_dot_zero_rows() {
+    // The sample at the top holds plain counts only, so '3.000' first reads as 3; the
+    // '2.452' further down shows that '.' groups thousands in this file, and the rows
+    // read with '.000' as decimals must then go, not stay as stations 1,000 times too
+    // small (with or without ids).
+    for with_ids in [true, false] {
+        let mut csv = String::from(if with_ids {
+            "id,registered,ballots,A,B\n"
+        } else {
+            "registered,ballots,A,B\n"
+        });
+        for i in 0..1500 {
+            let id = if with_ids {
+                format!("s{i},")
+            } else {
+                String::new()
+            };
+            csv.push_str(&format!("{id}{},300,150,150\n", 500 + i));
+        }
+        let id = |s: &str| {
+            if with_ids {
+                format!("{s},")
+            } else {
+                String::new()
+            }
+        };
+        csv.push_str(&format!("{}3.000,1.000,500,500\n", id("big1")));
+        csv.push_str(&format!("{}2.452,1.500,800,700\n", id("big2")));
+        csv.push_str(&format!("{}400,200,100,100\n", id("small")));
+        let d = load_str(&csv);
+        assert_eq!(d.stations.len(), 1501, "with ids: {with_ids}");
+        let got: Vec<(u64, &str)> = d
+            .rejected
+            .iter()
+            .map(|r| (r.line, r.detail.as_str()))
+            .collect();
+        let hint = "if '.' groups thousands, pass --thousands .";
+        assert_eq!(
+            got,
+            [
+                (
+                    1502,
+                    &*format!(
+                        "column registered: '3.000' was read as 3, but other rows group \
+                         thousands with '.', so it may be 3000; {hint}"
+                    )
+                ),
+                (1503, &*format!("column registered: '2.452'; {hint}")),
+            ]
+        );
+        assert!(d.rejected.iter().all(|r| r.reason == "not-an-integer"));
+        assert_eq!(d.lines.used + d.lines.rejected + d.lines.header, 1504);
+    }
+    // Without such evidence anywhere, '3.000' below the sample stays 3.
+    let mut csv = String::from("id,registered,ballots,A,B\n");
+    for i in 0..1500 {
+        csv.push_str(&format!("s{i},{},300,150,150\n", 500 + i % 400));
+    }
+    csv.push_str("big1,3.000,1.000,500,500\n");
+    let d = load_str(&csv);
+    assert_eq!(d.stations.len(), 1501);
+    assert_eq!(d.stations[1500].registered, Some(3));
+}
+
+#[test]
+fn row_numbers_are_never_taken_as_candidates() {
+    // pandas' to_csv writes its index under a blank name; R and spreadsheets number rows
+    // under names such as 'V1' or '№ п/п'. Taken as a candidate, such a column "won" a
+    // 3,000-station file with 225% of the valid votes.
+    let mut csv = String::from(",V1,№ п/п,id,registered,ballots,A,B,Lp.\n");
+    let votes = [
+        (410, 220, 180),
+        (380, 190, 170),
+        (520, 300, 200),
+        (450, 200, 240),
+    ];
+    for i in 0..40 {
+        let (ballots, a, b) = votes[i % 4];
+        let ballots = ballots + i;
+        let a = a + i;
+        csv.push_str(&format!(
+            "{i},{},{},s{i},900,{ballots},{a},{b},{}\n",
+            i + 1,
+            i + 7,
+            i + 1
+        ));
+    }
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["A", "B"]);
+    let left: Vec<(&str, &str)> = (d.left_out.iter())
+        .map(|c| {
+            (
+                c.column.as_str(),
+                &c.why[..c.why.find(':').unwrap_or(c.why.len())],
+            )
+        })
+        .collect();
+    assert_eq!(
+        left,
+        [
+            ("", "holds whole numbers, but has no name"),
+            (
+                "V1",
+                "holds whole numbers that count up by one from row to row"
+            ),
+            (
+                "№ п/п",
+                "holds whole numbers that count up by one from row to row"
+            ),
+            (
+                "Lp.",
+                "holds whole numbers, but its name looks like an identifier or a code"
+            ),
+        ]
+    );
+    // Votes that rise from row to row but not by one (a file sorted by a candidate) stay.
+    let mut csv = String::from("id,registered,A,B\n");
+    for i in 0..40 {
+        csv.push_str(&format!("s{i},900,{},{}\n", 100 + 3 * i, 200 - i % 7));
+    }
+    assert_eq!(load_str(&csv).candidates, ["A", "B"]);
+    // A spreadsheet's empty columns, nameless and blank, are no candidates and no news;
+    // a named blank column still gets its note.
+    let d = load_str("id,registered,A,B,,,C\ns1,900,300,200,,,\ns2,800,250,250,,,\n");
+    assert_eq!(d.candidates, ["A", "B"]);
+    let left: Vec<&str> = d.left_out.iter().map(|c| c.column.as_str()).collect();
+    assert_eq!(left, ["C"]);
+}
+
+#[test]
 fn vote_columns_that_read_as_text_are_announced_not_dropped() {
     // Every value grouped by thousands, or a dash in every sampled row: no plain count,
     // yet votes that must not vanish without a word.
@@ -1219,7 +1349,7 @@ fn auto_detected_roles_and_candidates_from_the_documented_lists() {
 fn integer_detection_looks_at_the_first_thousand_rows_only() {
     let mut csv = String::from("id,A,B\n");
     for i in 0..1000 {
-        csv.push_str(&format!("s{i},{i},{}\n", i % 7));
+        csv.push_str(&format!("s{i},{},{}\n", (i * 37) % 1000, i % 7));
     }
     csv.push_str("late,1,oops\n");
     let d = load_str(&csv);
@@ -1231,7 +1361,7 @@ fn integer_detection_looks_at_the_first_thousand_rows_only() {
     );
     // One text value inside the sample does not change the column's role: its row is
     // rejected instead.
-    let one_bad = csv.replacen("s5,5,5", "s5,5,five", 1);
+    let one_bad = csv.replacen("s5,185,5", "s5,185,five", 1);
     let d = load_str(&one_bad);
     assert_eq!(d.candidates, ["A", "B"]);
     assert_eq!(
@@ -1246,7 +1376,7 @@ fn integer_detection_looks_at_the_first_thousand_rows_only() {
         } else {
             format!("x{i}")
         };
-        text.push_str(&format!("s{i},{i},{b}\n"));
+        text.push_str(&format!("s{i},{},{b}\n", (i * 37) % 100));
     }
     assert_eq!(load_str(&text).candidates, ["A"]);
 }

@@ -483,3 +483,77 @@ fn totals_without_a_total_word_are_found_by_their_sums() {
     assert_eq!(strict.code, 2);
     assert!(strict.stderr.contains("line 2"), "{}", strict.stderr);
 }
+
+#[test]
+fn a_data_frames_row_numbers_are_not_a_candidate() {
+    // pandas' to_csv writes its index as a first column with a blank name; taken as a
+    // candidate it put every station out of balance, and won larger files.
+    let v = json("pandas-index.csv", &[]);
+    assert_eq!(account(&v), (120, 0, 0));
+    assert_eq!(winner(&v), "Candidate A");
+    let names: Vec<&str> = (v["input"]["candidates"].as_array().unwrap().iter())
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Candidate A", "Candidate B", "Candidate C", "Candidate D"]
+    );
+    let left = &v["input"]["left_out"][0];
+    assert_eq!(left["column"], "");
+    assert!(
+        left["why"].as_str().unwrap().contains("has no name"),
+        "{left}"
+    );
+    let protocol = &v["checks"][0];
+    assert_eq!(protocol["id"], "protocol-arithmetic");
+    assert_eq!(protocol["statistic"].as_f64(), Some(0.0), "{protocol}");
+}
+
+#[test]
+fn dot_grouped_thousands_below_the_sample_reject_rows_read_with_dot_zeros() {
+    // Lines 1002-1201 group thousands with '.'; the first 1,000 rows do not. 145 of them
+    // hold a cell such as '1.348' (not a count), 55 only cells such as '1.000', which
+    // used to read as 1 and stay as stations 1,000 times too small.
+    let v = json("dot-thousands-below-sample.csv", &[]);
+    assert_eq!(account(&v), (1000, 200, 0));
+    let rows = v["rejected_rows"].as_array().unwrap();
+    assert!(rows.iter().all(|r| r["line"].as_u64().unwrap() >= 1002));
+    assert!(rows.iter().all(|r| r["reason"] == "not-an-integer"));
+    let zeros = rows
+        .iter()
+        .filter(|r| r["detail"].as_str().unwrap().contains("was read as"))
+        .count();
+    assert_eq!(zeros, 55);
+    let v = json("dot-thousands-below-sample.csv", &["--thousands", "."]);
+    assert_eq!(account(&v), (1200, 0, 0));
+    let r = run("dot-thousands-below-sample.csv", &["--strict"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("line 1002"), "{}", r.stderr);
+}
+
+#[test]
+fn a_spreadsheets_sep_line_names_the_delimiter_and_is_accounted_for() {
+    let v = json("excel-sep-line.csv", &[]);
+    assert_eq!(account(&v), (120, 0, 1));
+    let rule = &v["input"]["excluded_by_rule"][0];
+    assert_eq!(rule["rule"], "spreadsheet's sep= line");
+    assert_eq!(rule["lines"], serde_json::json!([1]));
+    assert_eq!(v["input"]["delimiter"], ";");
+}
+
+#[test]
+fn archives_double_gzip_and_utf32_are_named_with_the_fix() {
+    for (file, kind, fix) in [
+        ("archive.tar.gz", "tar archive", "tar -xf"),
+        ("gzip-twice.csv.gz", "gzip compressed twice", "gzip -dc"),
+        ("utf32le-bom.csv", "UTF-32", "iconv -f UTF-32"),
+    ] {
+        let r = run(file, &[]);
+        assert_eq!(r.code, 2, "{file}");
+        assert!(
+            r.stderr.contains(kind) && r.stderr.contains(fix),
+            "{file}: {}",
+            r.stderr
+        );
+    }
+}

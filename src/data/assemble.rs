@@ -133,7 +133,11 @@ pub(super) struct Merged {
     excluded_lines: u64,
     blank: Vec<u64>,
     repeated_header: Vec<u64>,
+    sep_line: Vec<u64>,
     multi_line: HashMap<u64, u32>,
+    /// Stations read with `2.000` as 2, and whether any row groups thousands with `.`.
+    dot_zero: Vec<(usize, String)>,
+    dot_grouped: bool,
     regions: Groups,
     localities: Groups,
     strata: Groups,
@@ -157,7 +161,10 @@ impl Merged {
             excluded_lines: 0,
             blank: Vec::new(),
             repeated_header: Vec::new(),
+            sep_line: Vec::new(),
             multi_line: HashMap::new(),
+            dot_zero: Vec::new(),
+            dot_grouped: false,
             regions: Groups::default(),
             localities: Groups::default(),
             strata: Groups::default(),
@@ -189,6 +196,24 @@ impl Merged {
         self.blank.extend(part.blank);
         self.repeated_header.extend(part.repeated_header);
         self.multi_line.extend(part.multi_line);
+        (self.dot_zero).extend(part.dot_zero.into_iter().map(|(i, d)| (first + i, d)));
+        self.dot_grouped |= part.dot_grouped;
+    }
+
+    /// Where some row groups thousands with `.` (`2.452`), rows that were read with
+    /// `2.000` as 2 go: the file's own evidence says it may be 2,000. The sample at the top
+    /// settles most files; this catches grouping that first shows further down.
+    fn drop_dot_zero_rows(&mut self, has_ids: bool) {
+        if !self.dot_grouped || self.dot_zero.is_empty() {
+            return;
+        }
+        let mut why: Vec<Option<(&'static str, String)>> = vec![None; self.stations.len()];
+        for (i, detail) in std::mem::take(&mut self.dot_zero) {
+            if let Some(w) = why.get_mut(i) {
+                *w = Some(("not-an-integer", detail));
+            }
+        }
+        self.reject_stations(&why, has_ids);
     }
 
     /// Every row carrying a repeated id goes, whichever came first, unless all of them
@@ -378,6 +403,11 @@ impl Merged {
         self.blank.extend(lines);
     }
 
+    /// A spreadsheet's `sep=;` line above the header, which named the delimiter.
+    pub fn sep_line(&mut self, line: u64) {
+        self.sep_line.push(line);
+    }
+
     /// Where every line went; `lines` and `header` come from the reader.
     fn account(&self, lines: u64, header: u64) -> LineAccount {
         let extra = |line: u64| u64::from(self.multi_line.get(&line).copied().unwrap_or(0));
@@ -386,7 +416,7 @@ impl Merged {
             false => self.stations.iter().map(|s| 1 + extra(s.line)).sum(),
         };
         let rejected = self.rejected.iter().map(|r| 1 + u64::from(r.extra)).sum();
-        let builtin = (self.blank.len() + self.repeated_header.len()) as u64;
+        let builtin = (self.blank.len() + self.repeated_header.len() + self.sep_line.len()) as u64;
         LineAccount {
             lines,
             header,
@@ -410,6 +440,7 @@ impl Merged {
         for (kind, lines) in [
             (Builtin::Blank, &mut self.blank),
             (Builtin::RepeatedHeader, &mut self.repeated_header),
+            (Builtin::SepLine, &mut self.sep_line),
         ] {
             if !lines.is_empty() {
                 lines.sort_unstable();
@@ -453,6 +484,7 @@ pub(super) fn assemble(
     file: FileLines,
 ) -> Result<Dataset, InputError> {
     let k = plan.candidate_names.len();
+    m.drop_dot_zero_rows(!plan.id.is_empty());
     if plan.id.is_empty() {
         m.drop_copied_blocks();
     } else {

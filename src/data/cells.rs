@@ -83,6 +83,12 @@ impl ValueFormat {
         self.decimal_zeros = false;
     }
 
+    /// Whether `2.000` reads as 2, so that a row read so must be checked once the whole
+    /// file has been seen.
+    pub fn reads_decimal_zeros(&self) -> bool {
+        self.decimal_zeros
+    }
+
     /// Reads one raw cell.
     #[inline]
     pub fn read(&self, raw: &[u8]) -> Cell {

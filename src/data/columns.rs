@@ -72,6 +72,7 @@ pub const LOCALITY_NAMES: &[&str] = &["locality", "municipality"];
 /// if any part equals one of these (case ignored), the column is not a candidate.
 pub const CODE_LIKE_WORDS: &[&str] = &[
     "id", "code", "no", "nr", "number", "num", "zip", "postcode", "lat", "lon", "x", "y", "year",
+    "index", "idx", "row", "rownum", "unnamed", "lp",
 ];
 
 /// Word parts that mark a column as a total, a rate or a ballot count, never a candidate,
@@ -498,6 +499,12 @@ pub fn is_tally_like(name: &str) -> bool {
         || word_parts(name)
             .iter()
             .any(|p| TALLY_WORDS.contains(&p.as_str()))
+}
+
+/// Whether a header has no letter or digit: blank, `#` or `№`, as a row number's or an
+/// empty column's is.
+fn is_nameless(name: &str) -> bool {
+    !name.chars().any(char::is_alphanumeric)
 }
 
 /// Whether a header looks like an identifier or code (never an automatic candidate).
@@ -956,7 +963,12 @@ impl ColumnPlan {
             if !sample.is_count() {
                 // A column of votes that is blank or patchy early on must not vanish
                 // without a word.
-                if let Some(why) = sample.undecided().filter(|_| !named_away) {
+                // A nameless column blank in the sample is a spreadsheet's empty column.
+                let blank_and_nameless = sample.counts + sample.other == 0 && is_nameless(name);
+                if let Some(why) = sample
+                    .undecided()
+                    .filter(|_| !named_away && !blank_and_nameless)
+                {
                     self.leave_out(name, &why);
                 }
             } else if self.recognised[i] {
@@ -974,6 +986,18 @@ impl ColumnPlan {
                     name,
                     "holds whole numbers, but its name reads as a total, a rate or a ballot \
                      count, not a candidate",
+                );
+            } else if is_nameless(name) {
+                self.leave_out(
+                    name,
+                    "holds whole numbers, but has no name: a row number or a spreadsheet's \
+                     index, not a candidate",
+                );
+            } else if sample.is_row_number() {
+                self.leave_out(
+                    name,
+                    "holds whole numbers that count up by one from row to row: a row number, \
+                     not a candidate's votes",
                 );
             } else {
                 picked.push(i);

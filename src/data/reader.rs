@@ -93,8 +93,10 @@ fn display_name(name: &str) -> &str {
 struct Head {
     delimiter: u8,
     headers: Headers,
-    /// The lines the header starts and ends on; any before it are blank.
+    /// The lines the header starts and ends on; any before it are blank, but for a
+    /// spreadsheet's `sep=` line on line 1.
     header_first: u64,
+    sep_line: bool,
     header_last: u64,
     /// Where the data start in the opening window.
     data_start: usize,
@@ -133,7 +135,14 @@ fn parse_stream<R: Read>(
             (n, false) => stream.consume(n),
         }
     }
-    merged.blank_lines(1..head.header_first);
+    let first_blank = match head.sep_line {
+        true => {
+            merged.sep_line(1);
+            2
+        }
+        false => 1,
+    };
+    merged.blank_lines(first_blank..head.header_first);
     let file = FileLines {
         lines: stream.lines_consumed(),
         header: head.header_last + 1 - head.header_first,
@@ -233,7 +242,12 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
             fix,
         });
     }
-    let delimiter = opts.delimiter.unwrap_or_else(|| detect_delimiter(text));
+    let sep = excel_sep_line(text);
+    let delimiter = match (opts.delimiter, sep) {
+        (Some(d), _) => d,
+        (None, Some((d, end))) => d.unwrap_or_else(|| detect_delimiter(&text[end..])),
+        (None, None) => detect_delimiter(text),
+    };
     check_utf8(path, w, delimiter, None)?;
     let mut rdr = reader(text, delimiter);
     let mut lines = LineCounter::new(text, 1);
@@ -245,7 +259,8 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
             .map_err(|e| unreadable(path, e))?;
         let end = rdr.position().byte() as usize;
         let span = lines.span(&rec, end);
-        if !read || !is_blank(&text[span.start..span.end]) {
+        let sep_line = sep.is_some() && span.first == 1;
+        if !read || !(sep_line || is_blank(&text[span.start..span.end])) {
             break (read, end, span);
         }
     };
@@ -290,6 +305,7 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
         delimiter,
         headers,
         header_first: span.first,
+        sep_line: sep.is_some(),
         header_last,
         data_start,
         plan,
@@ -445,6 +461,24 @@ fn no_sample(data: &[u8], delimiter: u8, plan: &ColumnPlan, header_last: u64) ->
     )
 }
 
+/// Excel's first line `sep=;`, which names the delimiter for the lines after it: the
+/// delimiter when it is one elaudit reads (`None` for another, which is then detected),
+/// and where the line ends.
+fn excel_sep_line(text: &[u8]) -> Option<(Option<u8>, usize)> {
+    let end = text
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| i + 1);
+    let line = text[..end].trim_ascii_end();
+    let rest = line.get(..4).filter(|p| p.eq_ignore_ascii_case(b"sep="))?;
+    let named = match &line[rest.len()..] {
+        [d @ (b',' | b';' | b'\t')] => Some(*d),
+        [_] => None,
+        _ => return None,
+    };
+    Some((named, end))
+}
+
 /// What a file that is not text is, by its opening bytes, and how to make it text.
 fn packed_format(text: &[u8]) -> Option<(&'static str, &'static str)> {
     const FORMATS: [(&[u8], &str, &str); 5] = [
@@ -474,6 +508,19 @@ fn packed_format(text: &[u8]) -> Option<(&'static str, &'static str)> {
             "export the sheet as CSV",
         ),
     ];
+    if text.starts_with(b"\x1f\x8b") {
+        // The gzip layer is already inflated: this is gzip inside gzip.
+        return Some((
+            "gzip compressed twice",
+            "decompress it once (`gzip -dc FILE > OUT`) and audit OUT",
+        ));
+    }
+    if text.get(257..262) == Some(b"ustar") {
+        return Some((
+            "a tar archive",
+            "unpack it first (`tar -xf FILE`) and audit each CSV inside",
+        ));
+    }
     let (_, kind, fix) = FORMATS.iter().find(|(magic, ..)| text.starts_with(magic))?;
     // bzip2's magic is text: only its block magic (digits of pi) after it makes it one.
     if kind.contains("bzip2") && text.get(4..10) != Some(b"1AY&SY") {

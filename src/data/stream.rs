@@ -13,6 +13,8 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 pub(super) const UTF8_BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 const UTF16LE_BOM: [u8; 2] = [0xFF, 0xFE];
 const UTF16BE_BOM: [u8; 2] = [0xFE, 0xFF];
+const UTF32LE_BOM: [u8; 4] = [0xFF, 0xFE, 0x00, 0x00];
+const UTF32BE_BOM: [u8; 4] = [0x00, 0x00, 0xFE, 0xFF];
 
 /// Bytes asked of the source per read.
 const BLOCK: usize = 1 << 20;
@@ -114,12 +116,20 @@ impl<R: Read> TextStream<R> {
             gzip,
             encoding: "utf-8",
         };
-        s.fill(UTF8_BOM.len())?;
+        s.fill(UTF32LE_BOM.len())?;
         s.decode_opening()?;
         Ok(s)
     }
 
     fn decode_opening(&mut self) -> Result<(), InputError> {
+        // UTF-32LE opens like UTF-16LE; its BOM's two NULs tell it apart.
+        if self.buf.starts_with(&UTF32LE_BOM) || self.buf.starts_with(&UTF32BE_BOM) {
+            return Err(InputError::NotText {
+                path: self.path.clone(),
+                kind: "UTF-32 text",
+                fix: "elaudit reads UTF-8 and UTF-16; re-encode it as UTF-8 (`iconv -f UTF-32 -t UTF-8 IN > OUT`)",
+            });
+        }
         if let Some(big) = utf16_order(&self.buf) {
             while !self.eof {
                 self.fill(self.buf.len() + BLOCK)?;

@@ -22,6 +22,12 @@ pub(super) struct ColumnSample {
     pub separator: Option<&'static str>,
     /// Of those, cells that are a dash (`-`, `–` or `—`).
     pub dashes: u32,
+    /// The last count read, and the steps between counts in consecutive sampled rows:
+    /// up by exactly one, up by more, and any other (down, equal, or over a blank).
+    pub last: Option<u64>,
+    pub steps_by_one: u32,
+    pub steps_up: u32,
+    pub steps_other: u32,
 }
 
 impl ColumnSample {
@@ -86,7 +92,32 @@ impl ColumnSample {
         self.separator.filter(|_| self.grouped * 2 >= self.other)
     }
 
+    /// Counts up from row to row, by one at almost every step: a row number (a
+    /// spreadsheet's or a data frame's index), which no candidate's votes do.
+    pub fn is_row_number(&self) -> bool {
+        let steps = self.steps_by_one + self.steps_up + self.steps_other;
+        self.steps_other == 0 && steps >= 4 && self.steps_by_one * 5 >= steps * 4
+    }
+
+    fn add_count(&mut self, v: u64) {
+        self.counts += 1;
+        match self.last {
+            Some(p) if v == p + 1 => self.steps_by_one += 1,
+            Some(p) if v > p => self.steps_up += 1,
+            Some(_) => self.steps_other += 1,
+            None => {}
+        }
+        self.last = Some(v);
+    }
+
+    fn break_steps(&mut self) {
+        if self.last.take().is_some() {
+            self.steps_other += 1;
+        }
+    }
+
     fn add_not_integer(&mut self, raw: &[u8]) {
+        self.break_steps();
         self.other += 1;
         if matches!(text(raw), "-" | "–" | "—") {
             self.dashes += 1;
@@ -174,9 +205,13 @@ pub(super) fn column_samples<R: Fields>(
         }
         for (k, s) in out.iter_mut().enumerate() {
             match format.read(row.field(k)) {
-                Cell::Missing => {}
+                Cell::Missing => s.break_steps(),
                 Cell::NotInteger => s.add_not_integer(row.field(k)),
-                _ => s.counts += 1,
+                Cell::Count(v) => s.add_count(v),
+                _ => {
+                    s.break_steps();
+                    s.counts += 1;
+                }
             }
         }
     }
@@ -293,6 +328,7 @@ enum Target {
 pub(super) enum Builtin {
     Blank,
     RepeatedHeader,
+    SepLine,
 }
 
 impl Builtin {
@@ -300,6 +336,7 @@ impl Builtin {
         match self {
             Builtin::Blank => "blank line",
             Builtin::RepeatedHeader => "repeated header line",
+            Builtin::SepLine => "spreadsheet's sep= line",
         }
     }
 }
@@ -323,6 +360,11 @@ pub(super) struct ChunkResult {
     pub repeated_header: Vec<u64>,
     /// Stations whose record spans lines: start line and lines beyond it.
     pub multi_line: HashMap<u64, u32>,
+    /// Stations (chunk-local index) read with a cell such as `2.000` taken as 2, each
+    /// with the detail it is rejected with should `.` turn out to group thousands.
+    pub dot_zero: Vec<(usize, String)>,
+    /// Whether some rejected count cell groups thousands with `.` (`2.452`).
+    pub dot_grouped: bool,
 }
 
 /// A sum of columns (a summed role or candidate) above [`MAX_COUNT`]; reported as
@@ -355,6 +397,19 @@ fn shown(raw: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Longest id a rejected row is listed with: longer ones are garbage (a file's NUL
+/// padding, text in the wrong encoding) and would fill every message they appear in.
+const MAX_LISTED_ID_CHARS: usize = 100;
+
+/// A rejected row's id as listed: shortened with `…` past [`MAX_LISTED_ID_CHARS`], and
+/// then kept out of the duplicate check, since it is no longer the id.
+fn listed_id(id: &str, id_read: bool) -> (String, bool) {
+    match id.char_indices().nth(MAX_LISTED_ID_CHARS) {
+        Some((cut, _)) => (format!("{}…", &id[..cut]), false),
+        None => (id.to_string(), id_read),
+    }
 }
 
 /// Chunk-local indices of a grouping role (region, locality): the key joins its
@@ -421,7 +476,7 @@ impl ChunkBuilder<'_> {
         self.out.rejected.push(Rejection {
             line,
             extra: 0,
-            station,
+            station: listed_id(&station, false).0,
             id_read: false,
             reason: "unbalanced-quote",
             detail,
@@ -447,13 +502,16 @@ impl ChunkBuilder<'_> {
             }
         }
         let (station, id_read) = parser.station_id(row, line);
-        let reject = |reason: &'static str, detail: String| Rejection {
-            line,
-            extra,
-            station: station.clone(),
-            id_read,
-            reason,
-            detail,
+        let reject = |reason: &'static str, detail: String| {
+            let (station, id_read) = listed_id(&station, id_read);
+            Rejection {
+                line,
+                extra,
+                station,
+                id_read,
+                reason,
+                detail,
+            }
         };
         if is_reordered_header(plan, row) {
             let detail = "the header again, with its columns in another order".to_string();
@@ -504,6 +562,10 @@ impl ChunkBuilder<'_> {
                         "column {name}: adding '{raw}' takes the sum of the columns summed \
                          with it above {MAX_COUNT}"
                     ),
+                    "not-an-integer" if grouping_separator(row.field(col)) == Some(".") => {
+                        out.dot_grouped = true;
+                        format!("column {name}: '{raw}'; {}", separator_hint("."))
+                    }
                     "not-an-integer" => match grouping_hint(raw.as_bytes()) {
                         Some(hint) => format!("column {name}: '{raw}'; {hint}"),
                         None => format!("column {name}: '{raw}'"),
@@ -532,6 +594,9 @@ impl ChunkBuilder<'_> {
         let stratum = self.strata.lookup(&plan.stratum, row, &mut out.strata);
         if extra > 0 {
             out.multi_line.insert(line, extra);
+        }
+        if let Some(detail) = parser.dot_zero_cell(row) {
+            out.dot_zero.push((out.stations.len(), detail));
         }
         out.ids.push(&station);
         out.stations.push(Station {
@@ -610,6 +675,25 @@ impl<'p> RowParser<'p> {
             }
         }
         (id, any)
+    }
+
+    /// For a row read while `2.000` reads as 2, the first cell so read, as the detail
+    /// of its rejection should other rows show that `.` groups thousands.
+    fn dot_zero_cell(&self, row: &impl Fields) -> Option<String> {
+        if !self.format.reads_decimal_zeros() {
+            return None;
+        }
+        let (col, raw) = (self.targets.iter())
+            .map(|&(col, _)| (col, row.field(col)))
+            .find(|(_, raw)| raw.contains(&b'.') && grouping_separator(raw) == Some("."))?;
+        let whole = String::from_utf8_lossy(trim(raw).split(|&b| b == b'.').next()?);
+        Some(format!(
+            "column {}: '{}' was read as {whole}, but other rows group thousands with '.', so \
+             it may be {whole}000; {}",
+            self.plan.name(col),
+            shown(raw),
+            separator_hint(".")
+        ))
     }
 
     /// Sums the count roles and reads the candidate cells into `votes`/`on_ballot`.
