@@ -49,6 +49,16 @@ pub enum InputError {
         title: String,
     },
     #[error(
+        "{path}: line {line} is {what}, not the header. {fix}, so that the header comes \
+         first"
+    )]
+    AboveHeader {
+        path: String,
+        line: u64,
+        what: &'static str,
+        fix: String,
+    },
+    #[error(
         "{path}: line {line} repeats the header with its columns in another order (two files \
          joined?), so the rows after it cannot be read with the first header's columns. Split \
          the file at line {line} and audit each part, or put the later rows' columns in the \

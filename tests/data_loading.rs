@@ -885,6 +885,27 @@ fn row_numbers_are_never_taken_as_candidates() {
 }
 
 #[test]
+fn comments_and_group_rows_above_the_header_are_named_with_the_fix() {
+    let comment = "# Results, export 2024-03-01\n# by the CEC\nid,registered,A,B\ns1,100,40,50\n";
+    let e = load_err(comment, ColumnSpec::default());
+    assert!(
+        e.contains("line 1 is a comment, not the header") && e.contains("grep -v '^#'"),
+        "{e}"
+    );
+    let group = "Station,,Voters,Votes for,\nid,region,registered,A,B\ns1,R1,100,40,50\n";
+    let e = load_err(group, ColumnSpec::default());
+    assert!(
+        e.contains("line 1 is a row that names groups of columns above the header")
+            && e.contains("tail -n +2 FILE > OUT"),
+        "{e}"
+    );
+    // A header whose first name opens with '#' is a header.
+    let d = load_str("#id,registered,A,B\ns1,100,40,50\ns2,120,50,60\n");
+    assert_eq!(d.stations.len(), 2);
+    assert_eq!(d.candidates, ["A", "B"]);
+}
+
+#[test]
 fn vote_columns_that_read_as_text_are_announced_not_dropped() {
     // Every value grouped by thousands, or a dash in every sampled row: no plain count,
     // yet votes that must not vanish without a word.

@@ -279,9 +279,21 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
         });
     }
     let data_start = after_terminator(text, end);
+    let data = &text[data_start..];
+    if let Some((what, fix)) = above_header(&headers, data, delimiter, header_last) {
+        return Err(InputError::AboveHeader {
+            path: path.into(),
+            line: header_last,
+            what,
+            fix,
+        });
+    }
+    let headers = match trailing_delimiter(data, delimiter, &headers.names) {
+        Some(names) => Headers::new(names),
+        None => headers,
+    };
     let mut format = ValueFormat::new(&opts.spec)?;
     let mut plan = ColumnPlan::resolve(&headers, &opts.spec, path)?;
-    let data = &text[data_start..];
     let sample = match opts.multiline_fields {
         true => sample_rows(data, delimiter, &plan, w.at_end),
         false => sample_lines(data, delimiter, &plan, w.at_end),
@@ -320,6 +332,53 @@ fn title_line(headers: &Headers) -> Option<String> {
     let first = named.next()?;
     let title = named.next().is_none() && (headers.len() == 1 || headers.len() >= 3);
     title.then(|| first.clone())
+}
+
+/// A line read as the header that is something else above it: a `#` comment, or a row
+/// naming groups of columns over blank cells (`Voters,,,Votes for,,`) with the real
+/// names on the line below. What it is, and how to remove it.
+fn above_header(
+    headers: &Headers,
+    data: &[u8],
+    delimiter: u8,
+    line: u64,
+) -> Option<(&'static str, String)> {
+    let first = headers.names.first()?;
+    let commented = first.starts_with('#') && first.trim_start_matches('#').trim().len() > 1;
+    if commented && !first_row_fits(data, delimiter, headers.len()) {
+        let fix = "Delete the comment lines, e.g. `grep -v '^#' FILE > OUT`".to_string();
+        return Some(("a comment", fix));
+    }
+    let blank = headers.names.iter().filter(|n| n.is_empty()).count();
+    if blank < 2 {
+        return None;
+    }
+    let mut rdr = reader(data, delimiter);
+    let mut next = csv::ByteRecord::new();
+    let names_below = matches!(rdr.read_byte_record(&mut next), Ok(true))
+        && next.len() == headers.len()
+        && next.iter().all(|f| {
+            let f = f.trim_ascii();
+            !f.is_empty() && !f.iter().all(u8::is_ascii_digit)
+        });
+    let fix = format!(
+        "Delete line {line} (e.g. `tail -n +{} FILE > OUT`)",
+        line + 1
+    );
+    names_below.then_some(("a row that names groups of columns above the header", fix))
+}
+
+/// Whether the first data row not opening with `#` has `n` fields, as it would under a
+/// header whose first name opens with `#` (`#id`).
+fn first_row_fits(data: &[u8], delimiter: u8, n: usize) -> bool {
+    let mut rdr = reader(data, delimiter);
+    let mut rec = csv::ByteRecord::new();
+    while matches!(rdr.read_byte_record(&mut rec), Ok(true)) {
+        if !rec.get(0).is_some_and(|f| f.starts_with(b"#")) {
+            return rec.len() == n;
+        }
+    }
+    false
 }
 
 /// A non-UTF-8 byte anywhere in the window is an error that names its line and column.
@@ -460,6 +519,37 @@ fn no_sample(data: &[u8], delimiter: u8, plan: &ColumnPlan, header_last: u64) ->
          line {line} has {fields}{hint}"
     )
 }
+
+/// The header's names mended for a delimiter that ends the header line but not the
+/// rows, or every row but not the header: a field that is empty on every line it is on
+/// holds nothing, and without the mend every row would have the wrong field count.
+/// `None` when the first data rows have the header's length, or disagree.
+fn trailing_delimiter(data: &[u8], delimiter: u8, names: &[String]) -> Option<Vec<String>> {
+    let n = names.len();
+    let mut rdr = reader(data, delimiter);
+    let mut rec = csv::ByteRecord::new();
+    let (mut shorter, mut longer, mut rows) = (0, 0, 0);
+    while rows < TRAILING_DELIMITER_ROWS && matches!(rdr.read_byte_record(&mut rec), Ok(true)) {
+        if rec.iter().all(|f| f.trim_ascii().is_empty()) {
+            continue;
+        }
+        rows += 1;
+        match rec.len() {
+            len if len == n => return None,
+            len if len + 1 == n => shorter += 1,
+            len if len == n + 1 && rec[n].trim_ascii().is_empty() => longer += 1,
+            _ => {}
+        }
+    }
+    let last_blank = names.last().is_some_and(|l| l.trim().is_empty());
+    if shorter * 2 > rows && last_blank {
+        return Some(names[..n - 1].to_vec());
+    }
+    (longer * 2 > rows).then(|| names.iter().cloned().chain([String::new()]).collect())
+}
+
+/// How many data rows [`trailing_delimiter`] reads.
+const TRAILING_DELIMITER_ROWS: usize = 50;
 
 /// Excel's first line `sep=;`, which names the delimiter for the lines after it: the
 /// delimiter when it is one elaudit reads (`None` for another, which is then detected),
