@@ -146,7 +146,7 @@ fn hostile_names_do_not_become_elements() {
             "S{i},\"{region}\",1000,{},{},0,{},250\n",
             600 + i,
             600 + i,
-            350 + i
+            350 + (i * 37) % 100
         ));
     }
     let input = dir.path().join("hostile.csv");

@@ -73,7 +73,13 @@ fn the_text_report_opens_with_the_verdict_and_never_cuts_a_name() {
     let csv = format!(
         "station,registered,ballots,valid,invalid,{long},Б\n{}",
         (0..150)
-            .map(|i| format!("S{i},1000,{},{},0,{},{}\n", 600 + i, 600 + i, 400 + i, 200))
+            .map(|i| format!(
+                "S{i},1000,{},{},0,{},{}\n",
+                600 + i,
+                600 + i,
+                400 + (i * 37) % 150,
+                200
+            ))
             .collect::<String>()
     );
     std::fs::write(dir.path().join("long.csv"), csv).unwrap();
