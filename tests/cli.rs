@@ -741,7 +741,7 @@ fn fingerprint_binning_is_auto_unless_asked() {
     let two = binning(&csv_of(&spec, 4), &[]);
     assert_eq!(two["kind"], "per-region", "{two}");
     assert_eq!(two["per_region_trial"]["kept"], true, "{two}");
-    assert_eq!(two["per_region_trial"]["max_ratio"].as_f64(), Some(1.25));
+    assert_eq!(two["per_region_trial"]["max_ratio"].as_f64(), Some(1.15));
     // The paper's procedure is national by definition.
     fails_with(
         &[

@@ -962,7 +962,7 @@ mod tests {
         let s = summary(&a);
         assert!(
             s.contains("compared region by region: the model fits each region")
-                && s.contains("deviance 1.02 times theirs, at most 1.25 allowed"),
+                && s.contains("deviance 1.02 times theirs, at most 1.15 allowed"),
             "{s}"
         );
         // Auto dropped it; the national fit misfits too.
@@ -991,7 +991,7 @@ mod tests {
         assert_eq!(b["chosen"], "auto");
         assert_eq!(
             b["per_region_trial"],
-            json!({"replicate_ratio": 5.16, "max_ratio": 1.25, "kept": false})
+            json!({"replicate_ratio": 5.16, "max_ratio": 1.15, "kept": false})
         );
     }
 

@@ -105,8 +105,12 @@ pub enum BinningChoice {
 /// national one. Compared region by region, a fair shape that is not logit-normal (a
 /// region that mixes town and country) reads as stuffing, and it shows as a deviance
 /// well above what the model's own elections give: 3.4 to 5.5 region by region on the
-/// real elections in ../shared/data, against 0.93 to 1.08 on the recovery suite's.
-pub const MISFIT_RATIO: f64 = 1.25;
+/// real elections in ../shared/data, against 0.93 to 1.08 on the recovery suite's and
+/// 1.01 to 1.11 on the heterogeneity suite's shapes that the model follows. It was 1.25
+/// until an honest second population unrelated to size (a fifth of the stations at +0.65
+/// logit on turnout and share, 10,000 stations) passed at 1.14 to 1.24 and was flagged
+/// as incremental stuffing (docs/fingerprint.md).
+pub const MISFIT_RATIO: f64 = 1.15;
 
 /// What [`BinningChoice::Auto`] saw in the per-region fit, and what it chose.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
