@@ -89,6 +89,17 @@ pub enum InputError {
         unit: u64,
     },
     #[error(
+        "{path}: line {line}: the file says it is {encoding} (its byte-order mark), but from \
+         here on its bytes are plain text read two at a time, as when a UTF-8 file is joined \
+         to a UTF-16 one. Convert each part to UTF-8 before joining them, e.g. `iconv -f \
+         UTF-16 -t UTF-8 PART1 > OUT`, then append the UTF-8 part"
+    )]
+    EncodingChanges {
+        path: String,
+        encoding: &'static str,
+        line: u64,
+    },
+    #[error(
         "{path}: lines {first}–{last}: a quoted header name spans several lines, which is \
          almost always a quote that was never closed. Close the quote on line {first}; if \
          the file really has line breaks inside quoted fields, pass --multiline-fields"

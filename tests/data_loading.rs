@@ -905,6 +905,50 @@ fn comments_and_group_rows_above_the_header_are_named_with_the_fix() {
     assert_eq!(d.candidates, ["A", "B"]);
 }
 
+fn utf16le(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    out
+}
+
+#[test]
+fn a_utf8_file_joined_to_a_utf16_one_is_an_error_at_the_join() {
+    let mut head = String::from("id,region,registered,A,B\n");
+    let mut tail = String::new();
+    for i in 0..40 {
+        let row = format!(
+            "s{i},R{},{},{},{}\n",
+            i % 3,
+            900 + i,
+            300 + i % 7,
+            200 + i % 5
+        );
+        match i < 20 {
+            true => head.push_str(&row),
+            false => tail.push_str(&row),
+        }
+    }
+    let mut bytes = utf16le(&head);
+    bytes.extend_from_slice(tail.as_bytes());
+    let e = match load_bytes(&bytes, ColumnSpec::default()) {
+        Ok(d) => panic!("expected an error, got {} stations", d.stations.len()),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        e.contains("line 22:") && e.contains("a UTF-8 file is joined to a UTF-16 one"),
+        "{e}"
+    );
+    // UTF-16 with long CJK names reads as it is.
+    let name = "上海市浦东新区陆家嘴街道第一居民委员会投票站".repeat(4);
+    let d = load_bytes(
+        &utf16le(&format!("{head}s99,{name},1000,500,400\n")),
+        ColumnSpec::default(),
+    )
+    .unwrap();
+    assert_eq!(d.stations.len(), 21);
+    assert!(d.regions.contains(&name));
+}
+
 #[test]
 fn vote_columns_that_read_as_text_are_announced_not_dropped() {
     // Every value grouped by thousands, or a dash in every sampled row: no plain count,

@@ -274,7 +274,26 @@ fn from_utf16(path: &str, body: &[u8], big: bool) -> Result<Vec<u8>, InputError>
         _ => 0xDC00,
     });
     let mut out = String::with_capacity(body.len() / 2);
+    let mut pairs = 0;
     for (i, unit) in char::decode_utf16(units).enumerate() {
+        pairs = match unit.as_ref().is_ok_and(|&c| is_text_pair(c)) {
+            true => pairs + 1,
+            false => 0,
+        };
+        if pairs == TEXT_PAIR_RUN {
+            let start = out.len()
+                - out
+                    .chars()
+                    .rev()
+                    .take(TEXT_PAIR_RUN - 1)
+                    .map(char::len_utf8)
+                    .sum::<usize>();
+            return Err(InputError::EncodingChanges {
+                path: path.into(),
+                encoding: utf16_name(big),
+                line: 1 + out[..start].matches('\n').count() as u64,
+            });
+        }
         match unit {
             Ok(c) => out.push(c),
             Err(_) => {
@@ -289,6 +308,19 @@ fn from_utf16(path: &str, body: &[u8], big: bool) -> Result<Vec<u8>, InputError>
         }
     }
     Ok(out.into_bytes())
+}
+
+/// Consecutive code units made of two text bytes each past which UTF-16 input is taken
+/// for 8-bit text read two bytes at a time. Real UTF-16 text has a NUL or a byte outside
+/// printable ASCII in most units: even CJK text, whose units are both printable in
+/// about one in seven, does not keep it up this long.
+const TEXT_PAIR_RUN: usize = 64;
+
+/// Whether both bytes of `c`'s code unit are printable ASCII, a tab or a line break.
+fn is_text_pair(c: char) -> bool {
+    let text = |b: u32| b == 0x09 || b == 0x0A || b == 0x0D || (0x20..0x7F).contains(&b);
+    let u = c as u32;
+    u > 0xFF && u <= 0xFFFF && text(u >> 8) && text(u & 0xFF)
 }
 
 /// UTF-16 text without a byte-order mark: NUL in every other byte of its opening.
