@@ -899,6 +899,9 @@ fn comments_and_group_rows_above_the_header_are_named_with_the_fix() {
             && e.contains("tail -n +2 FILE > OUT"),
         "{e}"
     );
+    // Blank names over numbers are a header with unnamed columns, not a group row.
+    let d = load_str("id,,,registered,A,B\ns1,1.5,2.5,100,40,50\ns2,0.5,7.25,120,50,60\n");
+    assert_eq!(d.candidates, ["A", "B"]);
     // A header whose first name opens with '#' is a header.
     let d = load_str("#id,registered,A,B\ns1,100,40,50\ns2,120,50,60\n");
     assert_eq!(d.stations.len(), 2);

@@ -357,10 +357,9 @@ fn above_header(
     let mut next = csv::ByteRecord::new();
     let names_below = matches!(rdr.read_byte_record(&mut next), Ok(true))
         && next.len() == headers.len()
-        && next.iter().all(|f| {
-            let f = f.trim_ascii();
-            !f.is_empty() && !f.iter().all(u8::is_ascii_digit)
-        });
+        && next
+            .iter()
+            .all(|f| String::from_utf8_lossy(f).chars().any(char::is_alphabetic));
     let fix = format!(
         "Delete line {line} (e.g. `tail -n +{} FILE > OUT`)",
         line + 1
