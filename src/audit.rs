@@ -396,7 +396,7 @@ fn rejected_caveat(data: &Dataset) -> String {
             100.0 * n as f64 / read as f64
         ));
     }
-    let mut hints: Vec<&str> = (data.rejected.iter())
+    let mut hints: Vec<String> = (data.rejected.iter())
         .filter_map(|r| r.thousands_hint())
         .collect();
     hints.sort_unstable();

@@ -53,6 +53,13 @@ fn totals(d: &Dataset) -> [u64; 4] {
     t
 }
 
+/// Each rejected row's line and detail.
+fn rejected_details(d: &Dataset) -> Vec<(u64, &str)> {
+    (d.rejected.iter())
+        .map(|r| (r.line, r.detail.as_str()))
+        .collect()
+}
+
 fn ids(d: &Dataset) -> Vec<&str> {
     d.ids.iter().collect()
 }
@@ -720,11 +727,7 @@ fn dot_grouped_thousands_without_the_flag_are_never_read_as_decimals() {
                s3;800;500;300;200\n";
     let d = load_str(csv);
     assert_eq!(ids(&d), ["s3"]);
-    let got: Vec<(u64, &str)> = d
-        .rejected
-        .iter()
-        .map(|r| (r.line, r.detail.as_str()))
-        .collect();
+    let got = rejected_details(&d);
     let hint = "if '.' groups thousands, pass --thousands .";
     assert_eq!(
         got,
@@ -786,11 +789,7 @@ fn dot_grouping_that_first_shows_below_the_sample_still_rejects_dot_zero_rows() 
         csv.push_str(&format!("{}400,200,100,100\n", id("small")));
         let d = load_str(&csv);
         assert_eq!(d.stations.len(), 1501, "with ids: {with_ids}");
-        let got: Vec<(u64, &str)> = d
-            .rejected
-            .iter()
-            .map(|r| (r.line, r.detail.as_str()))
-            .collect();
+        let got = rejected_details(&d);
         let hint = "if '.' groups thousands, pass --thousands .";
         assert_eq!(
             got,
@@ -856,14 +855,8 @@ fn row_numbers_are_never_taken_as_candidates() {
         left,
         [
             ("", "holds whole numbers, but has no name"),
-            (
-                "V1",
-                "holds whole numbers that count up by one from row to row"
-            ),
-            (
-                "№ п/п",
-                "holds whole numbers that count up by one from row to row"
-            ),
+            ("V1", "holds whole numbers that count up from row to row"),
+            ("№ п/п", "holds whole numbers that count up from row to row"),
             (
                 "Lp.",
                 "holds whole numbers, but its name looks like an identifier or a code"
@@ -977,7 +970,7 @@ fn vote_columns_that_read_as_text_are_announced_not_dropped() {
         "{}",
         why("Smith")
     );
-    assert!(why("Brown").contains("pass --na -"), "{}", why("Brown"));
+    assert!(why("Brown").contains("pass --na '-'"), "{}", why("Brown"));
     // A text column is still just text.
     let d = load_str("id,name,registered,A\ns1,Smith,100,5\n");
     assert!(d.left_out.is_empty(), "{:?}", d.left_out);
@@ -1804,4 +1797,134 @@ fn an_empty_key_in_a_columns_file_is_an_error_not_the_default() {
             "{text}: {e}"
         );
     }
+}
+
+/// The note a left-out column was given.
+fn left_out_why<'a>(d: &'a Dataset, column: &str) -> &'a str {
+    (d.left_out.iter())
+        .find(|c| c.column == column)
+        .map(|c| c.why.as_str())
+        .unwrap_or_else(|| panic!("{column} not left out: {:?}", d.left_out))
+}
+
+#[test]
+fn votes_in_other_scripts_are_read_and_other_number_forms_never_vanish() {
+    // Persian and Arabic-Indic digits are counts; U+2212 is a minus sign.
+    let d = load_str("id,registered,A,B\ns1,۱۰۰,۵۸,٣٠\ns2,200,١٢٠,60\ns3,90,\u{2212}4,10\n");
+    assert_eq!(d.candidates, ["A", "B"]);
+    assert_eq!(d.votes, [58, 30, 120, 60]);
+    assert_eq!(d.stations[0].registered, Some(100));
+    assert_eq!(d.rejected[0].reason, "negative-count");
+    // A winner's column exported in scientific or decimal-comma form is named, not lost.
+    for (a, sep) in [("5.80E+01", ','), ("58,0", ';')] {
+        let mut csv = format!("id{sep}registered{sep}A{sep}B\n");
+        for i in 0..20 {
+            let cell = if sep == ';' {
+                a.to_string()
+            } else {
+                format!("\"{a}\"")
+            };
+            csv.push_str(&format!("s{i}{sep}100{sep}{cell}{sep}{}\n", 20 + i % 3));
+        }
+        let d = load_str(&csv);
+        assert_eq!(d.candidates, ["B"]);
+        let why = left_out_why(&d, "A");
+        assert!(why.contains(&format!("written like '{a}'")), "{why}");
+        assert!(why.contains("export them as whole numbers"), "{why}");
+    }
+    // Dates are no such numbers, so a date column stays a text column without a note.
+    let d = load_str("id,date,registered,A,B\ns1,15.03.2024,100,50,40\ns2,15.03.2024,90,40,30\n");
+    assert!(d.left_out.is_empty(), "{:?}", d.left_out);
+    // A column of en dashes is told to pass the en dash itself.
+    let d = load_str("id,registered,A,B,C\ns1,100,50,40,–\ns2,90,40,30,–\n");
+    assert!(left_out_why(&d, "C").contains("pass --na '–'"));
+}
+
+#[test]
+fn rows_ending_in_empty_fields_read_as_their_first_fields() {
+    // Every seventh row ends with a delimiter; a TSV's rows end with two tabs.
+    let mut csv = String::from("id,registered,A,B\n");
+    for i in 0..30 {
+        let end = if i % 7 == 3 { "," } else { "" };
+        csv.push_str(&format!("s{i},100,{},{}{end}\n", 40 + i, 30 + i % 5));
+    }
+    let d = load_str(&csv);
+    assert_eq!((d.stations.len(), d.rejected.len()), (30, 0));
+    assert!(d.lines.balanced());
+    let tsv = "id\tregistered\tA\tB\ns1\t100\t40\t30\t\t\ns2\t90\t35\t30\t\t\n";
+    let d = load_str(tsv);
+    assert_eq!(d.candidates, ["A", "B"]);
+    assert_eq!(
+        (d.stations.len(), d.votes.as_slice()),
+        (2, &[40, 30, 35, 30][..])
+    );
+    // An extra field that holds something is still a row of the wrong length.
+    let d = load_str("id,registered,A,B\ns1,100,40,30\ns2,90,35,30,7\n");
+    assert_eq!(d.rejected[0].reason, "wrong-field-count");
+}
+
+#[test]
+fn tallies_and_station_numbers_among_the_counts_are_no_candidates() {
+    // 'Votes' holds the candidates' sum, 'Voted' and 'Blank votes' are ballot counts, and
+    // 'Komisja' numbers stations with gaps: none is a candidate.
+    let mut csv = String::from("Komisja,registered,Voted,Blank votes,A,B,C,Votes\n");
+    for i in 0..60 {
+        let (a, b, c) = (100 + (i * 37) % 90, 80 + (i * 11) % 50, 5 + i % 7);
+        let voted = a + b + c + 3;
+        csv.push_str(&format!(
+            "{},900,{voted},3,{a},{b},{c},{}\n",
+            1000 + 3 * i + i % 2,
+            a + b + c
+        ));
+    }
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["A", "B", "C"]);
+    assert!(
+        left_out_why(&d, "Votes").starts_with("equals the sum of the other candidates in 60 of 60")
+    );
+    assert!(left_out_why(&d, "Komisja").contains("count up"));
+    assert!(left_out_why(&d, "Blank votes").contains("ballot count"));
+    // A column at least the ballots cast while the others have votes is a tally too.
+    let mut csv = String::from("id,ballots,A,B,Envelopez\n");
+    for i in 0..10 {
+        let b = 40 + (i * 7) % 11;
+        csv.push_str(&format!("s{i},{},60,{b},{}\n", 102 + b, 103 + b));
+    }
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["A", "B"]);
+    assert!(
+        left_out_why(&d, "Envelopez")
+            .contains("in 10 of 10 sampled rows while other candidates have votes")
+    );
+    // A referendum's answers are candidates, 'No' included.
+    let d = load_str("id,registered,Yes,No\ns1,100,40,30\ns2,90,35,44\n");
+    assert_eq!(d.candidates, ["Yes", "No"]);
+}
+
+#[test]
+fn a_recognised_count_column_blank_throughout_is_derived_not_every_row_rejected() {
+    let d = load_str(
+        "id,registered,ballots,valid,invalid,A,B\ns1,100,72,NA,,40,30\ns2,90,66,NA,,35,30\n",
+    );
+    assert!(d.rejected.is_empty(), "{:?}", d.rejected);
+    assert_eq!((d.stations[0].valid, d.stations[0].invalid), (70, 2));
+    assert!(left_out_why(&d, "valid").contains("valid votes are read as the candidates' sum"));
+    assert!(left_out_why(&d, "invalid").contains("recognised as invalid"));
+    assert!(d.left_out.iter().all(|c| !c.fix.contains("--candidate")));
+}
+
+#[test]
+fn role_names_inside_longer_headers_are_recognised() {
+    let d = load_str(
+        "id,No. of registered voters,Number of ballots cast,Total valid votes,A,B\n\
+         s1,100,72,70,40,30\ns2,90,66,65,35,30\n",
+    );
+    assert_eq!(role_of(&d, "No. of registered voters"), "registered");
+    assert_eq!(role_of(&d, "Number of ballots cast"), "ballots");
+    assert_eq!(role_of(&d, "Total valid votes"), "valid");
+    assert_eq!(d.candidates, ["A", "B"]);
+    // An exact name wins over a longer one, which then stays out of the candidates.
+    let d = load_str("id,valid_votes,total_valid_votes,A,B\ns1,70,70,40,30\ns2,65,65,35,30\n");
+    assert_eq!(role_of(&d, "valid_votes"), "valid");
+    assert_eq!(d.candidates, ["A", "B"]);
 }

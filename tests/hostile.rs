@@ -105,8 +105,9 @@ fn a_quote_spanning_lines_never_merges_stations() {
 
 #[test]
 fn bad_cells_in_the_winners_column_reject_rows_not_the_column() {
+    // Full-width digits (line 36) read as digits; the other six cells are no counts.
     let v = json("bad-cells-in-winner-column.csv", &[]);
-    assert_eq!(account(&v), (113, 7, 0));
+    assert_eq!(account(&v), (114, 6, 0));
     assert!(
         rejected(&v).iter().all(|(_, r)| r == "not-an-integer"),
         "{:?}",
@@ -555,4 +556,24 @@ fn a_delimiter_that_ends_every_row_or_only_the_header_loses_nothing() {
     let v = json("header-trailing-delimiter.csv", &[]);
     assert_eq!(account(&v), (120, 0, 0));
     assert_eq!(v["input"]["candidates"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn rows_that_end_with_an_empty_field_here_and_there_are_all_read() {
+    // Every seventh row ends with a delimiter: 18 intact rows were rejected as
+    // wrong-field-count, since only a delimiter on every row (or none) was mended.
+    let v = json("some-rows-trailing-delimiter.csv", &[]);
+    assert_eq!(account(&v), (120, 0, 0));
+    assert_eq!(v["input"]["registered"], 135_193);
+}
+
+#[test]
+fn counts_in_persian_digits_are_read_not_dropped_in_silence() {
+    // Without a valid column, the winner's column in Persian digits was left out with no
+    // word and the runner-up "won".
+    let v = json("persian-digits.csv", &[]);
+    assert_eq!(account(&v), (120, 0, 0));
+    assert_eq!(winner(&v), "Candidate A");
+    assert_eq!(v["input"]["candidates"][0]["votes"], 35_405);
+    assert_eq!(v["input"]["registered"], 135_193);
 }

@@ -213,7 +213,7 @@ impl Merged {
                 *w = Some(("not-an-integer", detail));
             }
         }
-        self.reject_stations(&why, has_ids);
+        self.reject_stations(&why, has_ids, Some("."));
     }
 
     /// Every row carrying a repeated id goes, whichever came first, unless all of them
@@ -242,7 +242,7 @@ impl Merged {
                 }
             })
             .collect();
-        self.reject_stations(&why, true);
+        self.reject_stations(&why, true, None);
     }
 
     /// For each station whose id repeats, the first of its id's rows, when every row
@@ -296,7 +296,7 @@ impl Merged {
                 ),
             ));
         }
-        self.reject_stations(&why, has_ids);
+        self.reject_stations(&why, has_ids, None);
     }
 
     /// Without ids, rows in a block that repeats an earlier block row for row go.
@@ -326,7 +326,7 @@ impl Merged {
                 ),
             ));
         }
-        self.reject_stations(&why, false);
+        self.reject_stations(&why, false, None);
     }
 
     /// Station `i`'s counts: registered, ballots, valid, invalid and each candidate's.
@@ -338,7 +338,12 @@ impl Merged {
 
     /// Moves the stations with a reason in `why` to the rejected rows; `id_read` says
     /// whether their ids are real ones.
-    fn reject_stations(&mut self, why: &[Option<(&'static str, String)>], id_read: bool) {
+    fn reject_stations(
+        &mut self,
+        why: &[Option<(&'static str, String)>],
+        id_read: bool,
+        thousands: Option<&'static str>,
+    ) {
         let k = self.k;
         let mut kept = 0;
         for (i, reason) in why.iter().enumerate() {
@@ -353,6 +358,7 @@ impl Merged {
                     station: self.ids.get(i).to_string(),
                     id_read,
                     reason,
+                    thousands,
                 });
                 continue;
             }
@@ -545,6 +551,7 @@ fn published(rejected: Vec<Rejection>) -> Vec<RejectedRow> {
             station: r.station,
             reason: r.reason.into(),
             detail: r.detail,
+            thousands: r.thousands,
         })
         .collect()
 }

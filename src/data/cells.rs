@@ -27,6 +27,9 @@ pub(super) struct ValueFormat {
 pub(super) enum Cell {
     Missing,
     Count(u64),
+    /// A count written like `2.000`, read as 2 through its decimal zeros, though `.`
+    /// may group thousands there (1–3 digits, then exactly three zeros).
+    DotZeros(u64),
     NotInteger,
     Negative,
     Overflow,
@@ -83,12 +86,6 @@ impl ValueFormat {
         self.decimal_zeros = false;
     }
 
-    /// Whether `2.000` reads as 2, so that a row read so must be checked once the whole
-    /// file has been seen.
-    pub fn reads_decimal_zeros(&self) -> bool {
-        self.decimal_zeros
-    }
-
     /// Reads one raw cell.
     #[inline]
     pub fn read(&self, raw: &[u8]) -> Cell {
@@ -118,6 +115,9 @@ impl ValueFormat {
         if v.is_empty() || self.na.iter().any(|t| t.as_slice() == v) {
             return Cell::Missing;
         }
+        if let Some(ascii) = ascii_digits(v) {
+            return self.read_slow(&ascii);
+        }
         // Spreadsheets mark a number kept as text with a leading apostrophe ('500).
         let v = match v.split_first() {
             Some((b'\'', rest)) if rest.first().is_some_and(u8::is_ascii_digit) => rest,
@@ -125,8 +125,8 @@ impl ValueFormat {
         };
         match v.split_first() {
             Some((b'-', rest)) => match self.magnitude(rest) {
-                Cell::Count(0) => Cell::Count(0),
-                Cell::Count(_) | Cell::Overflow => Cell::Negative,
+                Cell::Count(0) | Cell::DotZeros(0) => Cell::Count(0),
+                Cell::Count(_) | Cell::DotZeros(_) | Cell::Overflow => Cell::Negative,
                 other => other,
             },
             Some((b'+', rest)) => self.magnitude(rest),
@@ -175,6 +175,9 @@ impl ValueFormat {
                 if group == 0 || frac.is_empty() || frac.iter().any(|&c| c != b'0') {
                     return Cell::NotInteger;
                 }
+                if !grouped && group <= 3 && frac.len() == 3 {
+                    return Cell::DotZeros(value);
+                }
                 break;
             } else {
                 return Cell::NotInteger;
@@ -207,6 +210,39 @@ fn digits_value(s: &[u8]) -> Cell {
     } else {
         Cell::Count(value)
     }
+}
+
+/// Digits of other scripts (Arabic-Indic, Persian, Devanagari, Bengali, full-width) and
+/// the minus sign U+2212 in their ASCII form; `None` when the cell holds none of them.
+/// Results published in Arabic or Persian script write counts so.
+fn ascii_digits(v: &[u8]) -> Option<Vec<u8>> {
+    if v.is_ascii() {
+        return None;
+    }
+    let s = std::str::from_utf8(v).ok()?;
+    let mut changed = false;
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let zero = match c {
+            '\u{0660}'..='\u{0669}' => 0x0660,
+            '\u{06F0}'..='\u{06F9}' => 0x06F0,
+            '\u{0966}'..='\u{096F}' => 0x0966,
+            '\u{09E6}'..='\u{09EF}' => 0x09E6,
+            '\u{FF10}'..='\u{FF19}' => 0xFF10,
+            '\u{2212}' => {
+                changed = true;
+                out.push('-');
+                continue;
+            }
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        changed = true;
+        out.push(char::from(b'0' + (c as u32 - zero) as u8));
+    }
+    changed.then(|| out.into_bytes())
 }
 
 /// Trims ASCII and Unicode white space (NBSP included).
@@ -242,16 +278,21 @@ pub(super) fn grouping_separator(raw: &[u8]) -> Option<&'static str> {
     all_groups.then_some(sep)
 }
 
-/// What to pass when a cell that is not a count looks grouped by thousands.
-pub(super) fn grouping_hint(raw: &[u8]) -> Option<String> {
-    grouping_separator(raw).map(separator_hint)
-}
-
 /// What to pass when cells group thousands with `sep`.
 pub(super) fn separator_hint(sep: &str) -> String {
     match sep {
-        "." | "," | "'" => format!("if '{sep}' groups thousands, pass --thousands {sep}"),
+        "." | "," => format!("if '{sep}' groups thousands, pass --thousands {sep}"),
+        // Quoted for the shell, where a lone ' opens a string.
+        "'" => "if \"'\" groups thousands, pass --thousands \"'\"".to_string(),
         _ => "if spaces group thousands, pass --thousands ' '".to_string(),
+    }
+}
+
+/// `s` cut to `max_chars` characters, with `…` where it was cut.
+pub(super) fn shorten(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s.to_string(),
     }
 }
 
@@ -294,14 +335,19 @@ mod tests {
         ] {
             assert_eq!(grouping_separator(not.as_bytes()), None, "{not}");
         }
-        assert!(grouping_hint(b"1.348").unwrap().ends_with("--thousands ."));
-        assert!(
-            grouping_hint(b"1 348")
-                .unwrap()
-                .ends_with("--thousands ' '")
-        );
+        assert_eq!(grouping_separator(b"1.348"), Some("."));
+        assert_eq!(grouping_separator(b"1 348"), Some(" "));
         let mut f = fmt(None, None);
-        assert_eq!(f.read(b"2.000"), Cell::Count(2));
+        assert_eq!(f.read(b"2.000"), Cell::DotZeros(2));
+        assert_eq!(f.read(b"2.00"), Cell::Count(2));
+        assert_eq!(f.read(b"1234.000"), Cell::Count(1234));
+        assert_eq!(f.read(b"-0.000"), Cell::Count(0));
+        assert_eq!(f.read(b"-2.000"), Cell::Negative);
+        assert_eq!(f.read("۵۸".as_bytes()), Cell::Count(58));
+        assert_eq!(f.read("١٢٣٠".as_bytes()), Cell::Count(1230));
+        assert_eq!(f.read("４２".as_bytes()), Cell::Count(42));
+        assert_eq!(f.read("\u{2212}222".as_bytes()), Cell::Negative);
+        assert_eq!(f.read("۵x".as_bytes()), Cell::NotInteger);
         f.refuse_decimal_zeros();
         assert_eq!(f.read(b"2.000"), Cell::NotInteger);
         assert_eq!(f.read(b"2"), Cell::Count(2));

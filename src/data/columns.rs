@@ -21,7 +21,8 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use super::validate::ColumnSample;
+use super::cells::shorten;
+use super::validate::{ColumnSample, SampledCounts};
 use super::{ColumnRole, LeftOutColumn};
 use crate::error::InputError;
 
@@ -33,6 +34,7 @@ pub const REGISTERED_NAMES: &[&str] = &[
     "electorate",
     "eligible",
     "registered_voters",
+    "eligible_voters",
     "voters",
 ];
 /// Headers recognised as ballots cast when `--ballots` is not given.
@@ -72,7 +74,7 @@ pub const LOCALITY_NAMES: &[&str] = &["locality", "municipality"];
 /// if any part equals one of these (case ignored), the column is not a candidate.
 pub const CODE_LIKE_WORDS: &[&str] = &[
     "id", "code", "no", "nr", "number", "num", "zip", "postcode", "lat", "lon", "x", "y", "year",
-    "index", "idx", "row", "rownum", "unnamed", "lp",
+    "index", "idx", "row", "rownum", "unnamed", "lp", "fips", "geoid", "kod", "teryt", "uik",
 ];
 
 /// Word parts that mark a column as a total, a rate or a ballot count, never a candidate,
@@ -103,6 +105,16 @@ pub const TALLY_WORDS: &[&str] = &[
     "canceled",
     "issued",
     "received",
+    "voted",
+    "abstentions",
+    "abstention",
+    "blank",
+    "blanks",
+    "null",
+    "nulls",
+    "void",
+    "envelopes",
+    "procent",
 ];
 
 /// How many data rows automatic candidate detection looks at.
@@ -535,6 +547,14 @@ impl Headers {
         self.lower[i] == name || self.keys[i] == name
     }
 
+    /// Whether column `i`'s word parts end with those of `name` after others.
+    fn ends_with(&self, i: usize, name: &str) -> bool {
+        let key = &self.keys[i];
+        key.len() > name.len()
+            && key.ends_with(name)
+            && key[..key.len() - name.len()].ends_with('_')
+    }
+
     pub fn len(&self) -> usize {
         self.names.len()
     }
@@ -666,13 +686,6 @@ fn edit_distance(a: &[char], b: &str) -> usize {
         }
     }
     row[a.len()]
-}
-
-fn shorten(s: &str, max_chars: usize) -> String {
-    match s.char_indices().nth(max_chars) {
-        Some((cut, _)) => format!("{}…", &s[..cut]),
-        None => s.to_string(),
-    }
 }
 
 /// The count roles, in the order the report lists them.
@@ -816,6 +829,16 @@ impl ColumnPlan {
                         }
                     }
                 }
+                // Then a longer name ending in a recognised one of several words ("No. of
+                // registered voters"), where only one column does.
+                for name in names.iter().filter(|n| n.contains('_')) {
+                    let hits: Vec<usize> = (0..n)
+                        .filter(|&i| headers.ends_with(i, name) && !used[i])
+                        .collect();
+                    if let [i] = hits.as_slice() {
+                        return Ok(vec![*i]);
+                    }
+                }
                 Ok(Vec::new())
             };
         if spec.id.is_empty() {
@@ -914,9 +937,12 @@ impl ColumnPlan {
         spec: &ColumnSpec,
         path: &str,
         samples: &[ColumnSample],
+        counts: &SampledCounts,
     ) -> Result<(), InputError> {
+        self.drop_blank_roles(headers, spec, samples);
         if spec.candidates.is_empty() {
             self.detect_candidates(headers, path, samples)?;
+            self.drop_tally_candidates(headers, counts);
         } else {
             self.candidate_names = self.labels(headers, spec);
             self.check_labels(path)?;
@@ -941,6 +967,41 @@ impl ColumnPlan {
         Ok(())
     }
 
+    /// A count role recognised from its name whose column is blank (or a missing-value
+    /// mark) in every sampled row is read as absent, and derived where it can be: read,
+    /// every row would be rejected for its missing value.
+    fn drop_blank_roles(&mut self, headers: &Headers, spec: &ColumnSpec, samples: &[ColumnSample]) {
+        for role in CountRole::ALL {
+            let &[i] = self.counts[role as usize].as_slice() else {
+                continue;
+            };
+            let blank = samples.get(i).is_some_and(|s| s.counts + s.other == 0);
+            if !role.given(spec).is_empty() || !blank {
+                continue;
+            }
+            self.counts[role as usize].clear();
+            let name = &headers.names[i];
+            let derived = match role {
+                CountRole::Registered => "the checks that need registered voters do not apply",
+                CountRole::Ballots => "ballots are read as valid + invalid",
+                CountRole::Valid => "valid votes are read as the candidates' sum",
+                CountRole::Invalid => "invalid ballots are read as ballots − valid, or 0",
+            };
+            self.left_out.push(LeftOutColumn {
+                column: name.clone(),
+                why: format!(
+                    "is recognised as {} but is blank in every sampled row, so {derived}",
+                    role.name()
+                ),
+                fix: format!(
+                    "pass --{} '{}' to read it",
+                    role.name(),
+                    name.replace('\'', r"'\''")
+                ),
+            });
+        }
+    }
+
     /// Candidates from the values: the unused columns that hold mostly whole numbers,
     /// except those whose names mark them as ids, codes or another role (listed in
     /// `left_out`, with the flag that brings them back).
@@ -952,12 +1013,16 @@ impl ColumnPlan {
     ) -> Result<(), InputError> {
         let used = self.used_columns();
         let excluded: Vec<usize> = self.exclude.iter().map(|&(c, _)| c).collect();
+        // A referendum's `No` column beside a `Yes` one is an answer, not a number.
+        let is_yes = |n: &String| n.trim().eq_ignore_ascii_case("yes");
+        let is_no = |n: &str| n.trim().eq_ignore_ascii_case("no");
+        let referendum = headers.names.iter().any(is_yes);
         let mut picked = Vec::new();
         for (i, &used) in used.iter().enumerate() {
             if used || excluded.contains(&i) {
                 continue;
             }
-            let sample = samples.get(i).copied().unwrap_or_default();
+            let sample = samples.get(i).cloned().unwrap_or_default();
             let name = &headers.names[i];
             let named_away = self.recognised[i] || is_code_like(name) || is_tally_like(name);
             if !sample.is_count() {
@@ -976,7 +1041,7 @@ impl ColumnPlan {
                     name,
                     "holds whole numbers, but its name is on a list of recognised role names",
                 );
-            } else if is_code_like(name) {
+            } else if is_code_like(name) && !(referendum && is_no(name)) {
                 self.leave_out(
                     name,
                     "holds whole numbers, but its name looks like an identifier or a code",
@@ -996,8 +1061,8 @@ impl ColumnPlan {
             } else if sample.is_row_number() {
                 self.leave_out(
                     name,
-                    "holds whole numbers that count up by one from row to row: a row number, \
-                     not a candidate's votes",
+                    "holds whole numbers that count up from row to row: a row or station \
+                     number, not a candidate's votes",
                 );
             } else {
                 picked.push(i);
@@ -1018,6 +1083,63 @@ impl ColumnPlan {
         self.candidate_names = picked.iter().map(|&c| headers.names[c].clone()).collect();
         self.candidates = picked;
         Ok(())
+    }
+
+    /// Detected candidates that the sampled rows show to be tallies: a column equal to
+    /// the other candidates' sum (the valid votes; with three candidates or more), or at
+    /// least the ballots cast (or the registered voters) while others have votes.
+    /// Neither is possible for a candidate at most stations.
+    fn drop_tally_candidates(&mut self, headers: &Headers, counts: &SampledCounts) {
+        if self.candidates.len() < 2 {
+            return;
+        }
+        // With two candidates, one equal to the other's "sum" is a tie.
+        let sums_tell = self.candidates.len() >= 3;
+        let cap = [CountRole::Ballots, CountRole::Registered]
+            .iter()
+            .find_map(|&r| self.counts[r as usize].first().copied());
+        let mut kept = Vec::new();
+        for &c in &self.candidates.clone() {
+            let (mut rows, mut sums, mut above) = (0, 0, 0);
+            for row in counts {
+                let Some(v) = row[c] else { continue };
+                let others: u64 = (self.candidates.iter())
+                    .filter(|&&o| o != c)
+                    .map(|&o| row[o].unwrap_or(0))
+                    .sum();
+                rows += 1;
+                sums += usize::from(others > 0 && v == others);
+                let over = cap.and_then(|b| row[b]).is_some_and(|b| b > 0 && v >= b);
+                above += usize::from(others > 0 && over);
+            }
+            let most = |hits: usize| rows >= 5 && hits * 5 >= rows * 4;
+            let name = &headers.names[c];
+            let shown = name.replace('\'', r"'\''");
+            if sums_tell && most(sums) {
+                self.left_out.push(LeftOutColumn {
+                    column: name.clone(),
+                    why: format!(
+                        "equals the sum of the other candidates in {sums} of {rows} sampled \
+                         rows: a total of the votes, not a candidate"
+                    ),
+                    fix: format!("if it is the valid votes, pass --valid '{shown}'"),
+                });
+            } else if most(above) {
+                self.leave_out(
+                    name,
+                    &format!(
+                        "holds at least the ballots cast (or the registered voters) in {above} \
+                         of {rows} sampled rows while other candidates have votes: a tally, not \
+                         a candidate"
+                    ),
+                );
+            } else {
+                kept.push(c);
+            }
+        }
+        self.candidate_of = (0..kept.len()).collect();
+        self.candidate_names = kept.iter().map(|&c| headers.names[c].clone()).collect();
+        self.candidates = kept;
     }
 
     fn leave_out(&mut self, name: &str, why: &str) {

@@ -7,11 +7,11 @@ use super::assemble::{FileLines, Merged, assemble};
 use super::cells::ValueFormat;
 use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, Headers};
 use super::records::{
-    Chunks, LineCounter, PIECE_BYTES, RecordChunk, RecordSource, Span, is_blank, parse_chunks,
-    parse_pieces, reader, wave_size,
+    Chunks, LineCounter, PIECE_BYTES, RecordChunk, RecordSource, Span, first_records, is_blank,
+    parse_chunks, parse_pieces, reader, wave_size,
 };
 use super::stream::{TextStream, UTF8_BOM, looks_like_utf16};
-use super::validate::{RowParser, column_samples, dots_group_thousands, is_excluded};
+use super::validate::{Fields, RowParser, column_samples, dots_group_thousands, is_excluded};
 use super::{ColumnSpec, Dataset};
 use crate::error::InputError;
 
@@ -308,8 +308,9 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
             headers: headers.listing(),
         });
     }
-    let samples = column_samples((0..sample.rows()).map(|r| sample.row(r)), &plan, &format);
-    plan.finish(&headers, &opts.spec, path, &samples)?;
+    let rows = (0..sample.rows()).map(|r| sample.row(r));
+    let (samples, counts) = column_samples(rows, &plan, &format);
+    plan.finish(&headers, &opts.spec, path, &samples, &counts)?;
     if opts.spec.thousands.is_none() && dots_group_thousands(&samples, &plan) {
         format.refuse_decimal_zeros();
     }
@@ -353,13 +354,10 @@ fn above_header(
     if blank < 2 {
         return None;
     }
-    let mut rdr = reader(data, delimiter);
-    let mut next = csv::ByteRecord::new();
-    let names_below = matches!(rdr.read_byte_record(&mut next), Ok(true))
-        && next.len() == headers.len()
-        && next
-            .iter()
-            .all(|f| String::from_utf8_lossy(f).chars().any(char::is_alphabetic));
+    let names_below = first_records(data, delimiter).next().is_some_and(|next| {
+        next.len() == headers.len()
+            && (next.iter()).all(|f| String::from_utf8_lossy(f).chars().any(char::is_alphabetic))
+    });
     let fix = format!(
         "Delete line {line} (e.g. `tail -n +{} FILE > OUT`)",
         line + 1
@@ -370,14 +368,9 @@ fn above_header(
 /// Whether the first data row not opening with `#` has `n` fields, as it would under a
 /// header whose first name opens with `#` (`#id`).
 fn first_row_fits(data: &[u8], delimiter: u8, n: usize) -> bool {
-    let mut rdr = reader(data, delimiter);
-    let mut rec = csv::ByteRecord::new();
-    while matches!(rdr.read_byte_record(&mut rec), Ok(true)) {
-        if !rec.get(0).is_some_and(|f| f.starts_with(b"#")) {
-            return rec.len() == n;
-        }
-    }
-    false
+    first_records(data, delimiter)
+        .find(|rec| !rec.get(0).is_some_and(|f| f.starts_with(b"#")))
+        .is_some_and(|rec| rec.len() == n)
 }
 
 /// A non-UTF-8 byte anywhere in the window is an error that names its line and column.
@@ -444,8 +437,7 @@ fn sample_rows(data: &[u8], delimiter: u8, plan: &ColumnPlan, at_end: bool) -> O
             break;
         }
         scanned += 1;
-        if rec.len() == plan.n_columns && !is_excluded(plan, &rec) && rows.push(&rec, 0, 0).is_err()
-        {
+        if rec.fits(plan.n_columns) && !is_excluded(plan, &rec) && rows.push(&rec, 0, 0).is_err() {
             break;
         }
     }
@@ -473,7 +465,7 @@ fn sample_lines(
         };
         let read = matches!(reader(line, delimiter).read_byte_record(&mut rec), Ok(true));
         if read
-            && rec.len() == plan.n_columns
+            && rec.fits(plan.n_columns)
             && !is_excluded(plan, &rec)
             && rows.push(&rec, 0, 0).is_err()
         {
@@ -501,7 +493,7 @@ fn no_sample(data: &[u8], delimiter: u8, plan: &ColumnPlan, header_last: u64) ->
     let Some((line, first)) = rows.peek().cloned() else {
         return ": the file has no data rows to detect them from".into();
     };
-    if rows.any(|(_, r)| r.len() == n_columns && is_excluded(plan, &r)) {
+    if rows.any(|(_, r)| r.fits(n_columns) && is_excluded(plan, &r)) {
         return format!(
             ": every data row read to detect them is left out by --exclude ({})",
             plan.exclude_labels.join(", ")
@@ -525,13 +517,11 @@ fn no_sample(data: &[u8], delimiter: u8, plan: &ColumnPlan, header_last: u64) ->
 /// `None` when the first data rows have the header's length, or disagree.
 fn trailing_delimiter(data: &[u8], delimiter: u8, names: &[String]) -> Option<Vec<String>> {
     let n = names.len();
-    let mut rdr = reader(data, delimiter);
-    let mut rec = csv::ByteRecord::new();
     let (mut shorter, mut longer, mut rows) = (0, 0, 0);
-    while rows < TRAILING_DELIMITER_ROWS && matches!(rdr.read_byte_record(&mut rec), Ok(true)) {
-        if rec.iter().all(|f| f.trim_ascii().is_empty()) {
-            continue;
-        }
+    let records = first_records(data, delimiter)
+        .filter(|rec| !rec.iter().all(|f| f.trim_ascii().is_empty()))
+        .take(TRAILING_DELIMITER_ROWS);
+    for rec in records {
         rows += 1;
         match rec.len() {
             len if len == n => return None,

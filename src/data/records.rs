@@ -25,6 +25,14 @@ pub(super) fn reader(text: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
         .from_reader(text)
 }
 
+/// The first records of `text`, read until one cannot be: for the header's checks that
+/// look at a few rows below it.
+pub(super) fn first_records(text: &[u8], delimiter: u8) -> impl Iterator<Item = csv::ByteRecord> {
+    reader(text, delimiter)
+        .into_byte_records()
+        .map_while(Result::ok)
+}
+
 /// Where a record sits: its first and last physical line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Span {

@@ -148,20 +148,15 @@ pub struct RejectedRow {
     pub reason: String,
     /// Human-readable detail, e.g. `column electorate: 'abc'`.
     pub detail: String,
+    /// The separator the rejected cell seems to group thousands with (`.` in `1.348`).
+    #[serde(skip)]
+    pub thousands: Option<&'static str>,
 }
 
 impl RejectedRow {
-    /// The `--thousands` advice the loader appended to a cell that looks grouped by
-    /// thousands. Only the loader's own suffix counts, so a cell whose text happens to hold
-    /// "; if " gives none.
-    pub fn thousands_hint(&self) -> Option<&str> {
-        if self.reason != "not-an-integer" {
-            return None;
-        }
-        let (_, hint) = self.detail.rsplit_once("; ")?;
-        let ours =
-            hint.starts_with("if ") && hint.contains(" group") && hint.contains("--thousands ");
-        ours.then_some(hint)
+    /// The `--thousands` advice for a row whose cell looks grouped by thousands.
+    pub fn thousands_hint(&self) -> Option<String> {
+        self.thousands.map(super::cells::separator_hint)
     }
 }
 
@@ -413,25 +408,36 @@ mod tests {
         assert_eq!(format!("{:?}", GroupRef::new(Some(3))), "Some(3)");
     }
 
-    fn rejected(reason: &str, detail: &str) -> RejectedRow {
+    fn rejected(detail: &str, thousands: Option<&'static str>) -> RejectedRow {
         RejectedRow {
             line: 2,
             last_line: None,
             station: "S1".into(),
-            reason: reason.into(),
+            reason: "not-an-integer".into(),
             detail: detail.into(),
+            thousands,
         }
     }
 
     #[test]
-    fn only_the_loaders_own_suffix_is_a_thousands_hint() {
-        let hint = "if '.' groups thousands, pass --thousands .";
-        let grouped = rejected("not-an-integer", &format!("column A: '1.348'; {hint}"));
-        assert_eq!(grouped.thousands_hint(), Some(hint));
-        // A cell's own text that holds "; if " is not advice.
-        let text = rejected("not-an-integer", "column A: '12; if in doubt'");
+    fn the_thousands_hint_comes_from_the_separator_not_the_detail_text() {
+        let grouped = rejected("column A: '1.348'", Some("."));
+        let hint = grouped.thousands_hint();
+        assert_eq!(
+            hint.as_deref(),
+            Some("if '.' groups thousands, pass --thousands .")
+        );
+        let spaced = rejected("column A: '1 348'", Some(" "));
+        let hint = spaced.thousands_hint();
+        assert_eq!(
+            hint.as_deref(),
+            Some("if spaces group thousands, pass --thousands ' '")
+        );
+        // A cell's own text that reads like advice is not advice.
+        let text = rejected(
+            "column A: '12; if '.' groups thousands, pass --thousands .'",
+            None,
+        );
         assert_eq!(text.thousands_hint(), None);
-        let other = rejected("missing-value", &format!("column A: 'x'; {hint}"));
-        assert_eq!(other.thousands_hint(), None);
     }
 }

@@ -4,13 +4,13 @@ use std::collections::HashMap;
 
 use super::assemble::FnvMap;
 use super::cells::{
-    Cell, MAX_COUNT, ValueFormat, grouping_hint, grouping_separator, separator_hint, text, trim,
+    Cell, MAX_COUNT, ValueFormat, grouping_separator, separator_hint, shorten, text, trim,
 };
 use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, CountRole};
 use super::{Station, StationIds};
 
 /// How the sampled values of one column read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct ColumnSample {
     /// Cells that read as counts (negative and too-large counts included).
     pub counts: u32,
@@ -20,8 +20,13 @@ pub(super) struct ColumnSample {
     /// separator.
     pub grouped: u32,
     pub separator: Option<&'static str>,
-    /// Of those, cells that are a dash (`-`, `–` or `—`).
+    /// Of those, cells that are a dash (`-`, `–` or `—`), and the first one.
     pub dashes: u32,
+    pub dash: Option<String>,
+    /// Of those, cells written as numbers in another form (`5.80E+01`, `58,5`,
+    /// `12%`), and the first one.
+    pub numeric: u32,
+    pub numeric_example: Option<String>,
     /// The last count read, and the steps between counts in consecutive sampled rows:
     /// up by exactly one, up by more, and any other (down, equal, or over a blank).
     pub last: Option<u64>,
@@ -70,13 +75,16 @@ impl ColumnSample {
     /// thousands, or a dash in every sampled row.
     fn no_plain_counts(&self) -> Option<String> {
         if self.dashes == self.other {
+            let dash = self.dash.as_deref().unwrap_or("-");
             return Some(format!(
                 "is a dash in every sampled row ({} of them); if a dash marks no votes, pass \
-                 --na -",
+                 --na '{dash}'",
                 self.dashes
             ));
         }
-        let sep = self.grouping()?;
+        let Some(sep) = self.grouping() else {
+            return self.other_numbers();
+        };
         Some(format!(
             "has no plain whole number among its {} sampled values, but {} of them look \
              grouped by thousands ({})",
@@ -86,17 +94,35 @@ impl ColumnSample {
         ))
     }
 
+    /// Numbers in a form that is no count (scientific notation, decimals, percents) in
+    /// most cells: a vote column exported in the wrong number format must not vanish.
+    fn other_numbers(&self) -> Option<String> {
+        let example = self
+            .numeric_example
+            .as_deref()
+            .filter(|_| self.numeric * 2 > self.other)?;
+        Some(format!(
+            "holds numbers, but no plain whole number among its {} sampled values ({} of them \
+             written like '{example}'); if it holds counts, export them as whole numbers (a \
+             spreadsheet's scientific or decimal format may have rounded them), or name it \
+             with --candidate to list each row it cannot read",
+            self.other, self.numeric
+        ))
+    }
+
     /// The separator that at least half of the cells that are not counts group
     /// thousands with.
     fn grouping(&self) -> Option<&'static str> {
         self.separator.filter(|_| self.grouped * 2 >= self.other)
     }
 
-    /// Counts up from row to row, by one at almost every step: a row number (a
-    /// spreadsheet's or a data frame's index), which no candidate's votes do.
+    /// Counts up from row to row, by one at almost every step, or up at every one of
+    /// many steps: a row number (a spreadsheet's or a data frame's index) or a station
+    /// number with gaps, which no candidate's votes do.
     pub fn is_row_number(&self) -> bool {
         let steps = self.steps_by_one + self.steps_up + self.steps_other;
-        self.steps_other == 0 && steps >= 4 && self.steps_by_one * 5 >= steps * 4
+        let by_one = steps >= 4 && self.steps_by_one * 5 >= steps * 4;
+        self.steps_other == 0 && (by_one || steps >= STRICTLY_UP_STEPS)
     }
 
     fn add_count(&mut self, v: u64) {
@@ -119,14 +145,43 @@ impl ColumnSample {
     fn add_not_integer(&mut self, raw: &[u8]) {
         self.break_steps();
         self.other += 1;
-        if matches!(text(raw), "-" | "–" | "—") {
+        let cell = text(raw);
+        if matches!(cell, "-" | "–" | "—") {
             self.dashes += 1;
+            self.dash.get_or_insert_with(|| cell.to_string());
+        } else if looks_numeric(cell) {
+            self.numeric += 1;
+            self.numeric_example.get_or_insert_with(|| shown(raw));
         }
         if let Some(sep) = grouping_separator(raw) {
             self.grouped += 1;
             self.separator.get_or_insert(sep);
         }
     }
+}
+
+/// Steps that a column must rise at, every one, to be read as a station number: votes
+/// sorted in ascending order would tie somewhere among so many.
+const STRICTLY_UP_STEPS: u32 = 50;
+
+/// A number in a form that is not a count: a sign, digits with at most one decimal
+/// point or comma, an exponent, a percent sign (`5.80E+01`, `58,5`, `-3`, `12 %`).
+/// Dates (`15.03.2024`, `2024-03-15`) and codes (`00-950`) are not.
+fn looks_numeric(cell: &str) -> bool {
+    let s = cell.strip_prefix(['+', '-']).unwrap_or(cell);
+    let s = s.strip_suffix('%').map_or(s, str::trim_end);
+    let (mantissa, exponent) = match s.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
+        None => (s, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let marks = mantissa.bytes().filter(|b| b".,".contains(b)).count();
+    mantissa.starts_with(|c: char| c.is_ascii_digit())
+        && mantissa
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b".,".contains(&b))
+        && marks <= 1
+        && exponent.is_none_or(|e| digits(e) && e.len() <= 3)
 }
 
 /// Words that mark a row as a total or subtotal of others when its id, region or
@@ -189,33 +244,42 @@ pub(super) fn dots_group_thousands(samples: &[ColumnSample], plan: &ColumnPlan) 
 /// be read as a count column.
 pub const COUNT_COLUMN_SHARE: f64 = 0.8;
 
+/// The counts of the sampled rows, row by row (`None` where a cell is no count).
+pub(super) type SampledCounts = Vec<Vec<Option<u64>>>;
+
 /// How each column's values read in the rows given, leaving out excluded rows, repeated
-/// headers and rows of the wrong length.
+/// headers and rows of the wrong length; with those rows' counts.
 pub(super) fn column_samples<R: Fields>(
     rows: impl IntoIterator<Item = R>,
     plan: &ColumnPlan,
     format: &ValueFormat,
-) -> Vec<ColumnSample> {
+) -> (Vec<ColumnSample>, SampledCounts) {
     let n = plan.n_columns;
     let mut out = vec![ColumnSample::default(); n];
+    let mut counts = Vec::new();
     for row in rows {
         let header = is_header(plan, &row) || is_reordered_header(plan, &row);
-        if row.count() != n || excluded_by(plan, &row).is_some() || header {
+        if !row.fits(n) || excluded_by(plan, &row).is_some() || header {
             continue;
         }
+        let mut values = vec![None; n];
         for (k, s) in out.iter_mut().enumerate() {
             match format.read(row.field(k)) {
                 Cell::Missing => s.break_steps(),
                 Cell::NotInteger => s.add_not_integer(row.field(k)),
-                Cell::Count(v) => s.add_count(v),
+                Cell::Count(v) | Cell::DotZeros(v) => {
+                    s.add_count(v);
+                    values[k] = Some(v);
+                }
                 _ => {
                     s.break_steps();
                     s.counts += 1;
                 }
             }
         }
+        counts.push(values);
     }
-    out
+    (out, counts)
 }
 
 /// Random access to the fields of one record.
@@ -223,6 +287,14 @@ pub(super) trait Fields {
     fn count(&self) -> usize;
     /// Field `k`, or empty past the end.
     fn field(&self, k: usize) -> &[u8];
+
+    /// Whether the record has `n` fields, or more whose extra ones are all blank: a
+    /// delimiter or several ending the line add no value, and the row reads as its
+    /// first `n` fields.
+    fn fits(&self, n: usize) -> bool {
+        self.count() == n
+            || (self.count() > n && (n..self.count()).all(|k| trim(self.field(k)).is_empty()))
+    }
 }
 
 impl Fields for csv::ByteRecord {
@@ -264,7 +336,7 @@ fn same_value(cell: &[u8], value: &[u8]) -> bool {
 /// Whether the row repeats the header (two files joined, or two gzip members each with
 /// its header).
 fn is_header(plan: &ColumnPlan, row: &impl Fields) -> bool {
-    row.count() == plan.n_columns
+    row.fits(plan.n_columns)
         && (0..plan.n_columns).all(|k| trim(row.field(k)) == plan.name(k).as_bytes())
 }
 
@@ -272,7 +344,7 @@ fn is_header(plan: &ColumnPlan, row: &impl Fields) -> bool {
 /// the rows after it would be read in the wrong columns.
 fn is_reordered_header(plan: &ColumnPlan, row: &impl Fields) -> bool {
     let n = plan.n_columns;
-    if n < 2 || row.count() != n {
+    if n < 2 || !row.fits(n) {
         return false;
     }
     let first = trim(row.field(0));
@@ -315,6 +387,8 @@ pub(super) struct Rejection {
     pub id_read: bool,
     pub reason: &'static str,
     pub detail: String,
+    /// The separator a `not-an-integer` cell seems to group thousands with.
+    pub thousands: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -367,6 +441,9 @@ pub(super) struct ChunkResult {
     pub dot_grouped: bool,
 }
 
+/// Why a row's cell is no count: the reason, its column, and the cell as shown.
+type BadCell = (&'static str, usize, String);
+
 /// A sum of columns (a summed role or candidate) above [`MAX_COUNT`]; reported as
 /// `count-overflow`, with a detail of its own.
 const SUM_OVERFLOW: &str = "sum-overflow";
@@ -384,13 +461,9 @@ pub(super) struct RowParser<'p> {
 /// Shows a raw cell in a message, shortened, with control characters (NUL, line
 /// breaks) escaped so that the report stays text.
 fn shown(raw: &[u8]) -> String {
-    let s = String::from_utf8_lossy(trim(raw));
+    let short = shorten(&String::from_utf8_lossy(trim(raw)), 40);
     let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i == 40 {
-            out.push('…');
-            break;
-        }
+    for c in short.chars() {
         match c.is_control() {
             true => out.extend(c.escape_default()),
             false => out.push(c),
@@ -406,10 +479,9 @@ const MAX_LISTED_ID_CHARS: usize = 100;
 /// A rejected row's id as listed: shortened with `…` past [`MAX_LISTED_ID_CHARS`], and
 /// then kept out of the duplicate check, since it is no longer the id.
 fn listed_id(id: &str, id_read: bool) -> (String, bool) {
-    match id.char_indices().nth(MAX_LISTED_ID_CHARS) {
-        Some((cut, _)) => (format!("{}…", &id[..cut]), false),
-        None => (id.to_string(), id_read),
-    }
+    let listed = shorten(id, MAX_LISTED_ID_CHARS);
+    let whole = listed == id;
+    (listed, id_read && whole)
 }
 
 /// Chunk-local indices of a grouping role (region, locality): the key joins its
@@ -480,6 +552,7 @@ impl ChunkBuilder<'_> {
             id_read: false,
             reason: "unbalanced-quote",
             detail,
+            thousands: None,
         });
     }
 
@@ -488,7 +561,7 @@ impl ChunkBuilder<'_> {
         let parser = self.parser;
         let plan = parser.plan;
         let out = &mut self.out;
-        if row.count() == plan.n_columns {
+        if row.fits(plan.n_columns) {
             if let Some(rule) = excluded_by(plan, row) {
                 if let Some(n) = out.excluded.get_mut(rule) {
                     *n += 1;
@@ -511,6 +584,7 @@ impl ChunkBuilder<'_> {
                 id_read,
                 reason,
                 detail,
+                thousands: None,
             }
         };
         if is_reordered_header(plan, row) {
@@ -518,7 +592,7 @@ impl ChunkBuilder<'_> {
             out.rejected.push(reject(REORDERED_HEADER, detail));
             return;
         }
-        if row.count() != plan.n_columns {
+        if !row.fits(plan.n_columns) {
             out.rejected.push(Rejection {
                 id_read: false,
                 ..reject(
@@ -550,9 +624,14 @@ impl ChunkBuilder<'_> {
             out.rejected.push(reject("total-row", detail));
             return;
         }
-        let sums = match parser.counts(row, &mut self.votes, &mut self.on_ballot) {
-            Ok(sums) => sums,
+        let (sums, dot_zero) = match parser.counts(row, &mut self.votes, &mut self.on_ballot) {
+            Ok(read) => read,
             Err((reason, col, raw)) => {
+                out.dot_grouped |= parser.dot_grouped(row);
+                let thousands = match reason {
+                    "not-an-integer" => grouping_separator(row.field(col)),
+                    _ => None,
+                };
                 let name = plan.name(col).to_string();
                 let detail = match reason {
                     "missing-value" if raw.is_empty() => format!("column {name}: empty"),
@@ -562,12 +641,8 @@ impl ChunkBuilder<'_> {
                         "column {name}: adding '{raw}' takes the sum of the columns summed \
                          with it above {MAX_COUNT}"
                     ),
-                    "not-an-integer" if grouping_separator(row.field(col)) == Some(".") => {
-                        out.dot_grouped = true;
-                        format!("column {name}: '{raw}'; {}", separator_hint("."))
-                    }
-                    "not-an-integer" => match grouping_hint(raw.as_bytes()) {
-                        Some(hint) => format!("column {name}: '{raw}'; {hint}"),
+                    "not-an-integer" => match thousands {
+                        Some(sep) => format!("column {name}: '{raw}'; {}", separator_hint(sep)),
                         None => format!("column {name}: '{raw}'"),
                     },
                     _ => format!("column {name}: '{raw}'"),
@@ -576,7 +651,10 @@ impl ChunkBuilder<'_> {
                     SUM_OVERFLOW => "count-overflow",
                     other => other,
                 };
-                out.rejected.push(reject(reason, detail));
+                out.rejected.push(Rejection {
+                    thousands,
+                    ..reject(reason, detail)
+                });
                 return;
             }
         };
@@ -595,7 +673,8 @@ impl ChunkBuilder<'_> {
         if extra > 0 {
             out.multi_line.insert(line, extra);
         }
-        if let Some(detail) = parser.dot_zero_cell(row) {
+        if let Some(col) = dot_zero {
+            let detail = parser.dot_zero_detail(col, row.field(col));
             out.dot_zero.push((out.stations.len(), detail));
         }
         out.ids.push(&station);
@@ -677,33 +756,40 @@ impl<'p> RowParser<'p> {
         (id, any)
     }
 
-    /// For a row read while `2.000` reads as 2, the first cell so read, as the detail
-    /// of its rejection should other rows show that `.` groups thousands.
-    fn dot_zero_cell(&self, row: &impl Fields) -> Option<String> {
-        if !self.format.reads_decimal_zeros() {
-            return None;
-        }
-        let (col, raw) = (self.targets.iter())
-            .map(|&(col, _)| (col, row.field(col)))
-            .find(|(_, raw)| raw.contains(&b'.') && grouping_separator(raw) == Some("."))?;
-        let whole = String::from_utf8_lossy(trim(raw).split(|&b| b == b'.').next()?);
-        Some(format!(
+    /// The detail a row read with `raw` (in `col`) as 2 through `2.000` is rejected
+    /// with, should other rows show that `.` groups thousands.
+    fn dot_zero_detail(&self, col: usize, raw: &[u8]) -> String {
+        let whole = text(raw).split('.').next().unwrap_or("");
+        format!(
             "column {}: '{}' was read as {whole}, but other rows group thousands with '.', so \
              it may be {whole}000; {}",
             self.plan.name(col),
             shown(raw),
             separator_hint(".")
-        ))
+        )
     }
 
-    /// Sums the count roles and reads the candidate cells into `votes`/`on_ballot`.
+    /// Whether some target cell of a rejected row is not a count and groups thousands
+    /// with `.` (`2.452`): evidence, whichever cell the row was rejected for.
+    fn dot_grouped(&self, row: &impl Fields) -> bool {
+        self.targets.iter().any(|&(col, _)| {
+            let raw = row.field(col);
+            raw.contains(&b'.')
+                && grouping_separator(raw) == Some(".")
+                && self.format.read(raw) == Cell::NotInteger
+        })
+    }
+
+    /// Sums the count roles and reads the candidate cells into `votes`/`on_ballot`;
+    /// with the first column read through `2.000`-like decimal zeros, if any.
     fn counts(
         &self,
         row: &impl Fields,
         votes: &mut [u64],
         on_ballot: &mut [bool],
-    ) -> Result<[u64; 4], (&'static str, usize, String)> {
+    ) -> Result<([u64; 4], Option<usize>), BadCell> {
         let mut sums = [0u64; 4];
+        let mut dot_zero = None;
         votes.fill(0);
         on_ballot.fill(false);
         for &(col, target) in &self.targets {
@@ -711,6 +797,10 @@ impl<'p> RowParser<'p> {
             let cell = self.format.read(raw);
             let value = match cell {
                 Cell::Count(v) => v,
+                Cell::DotZeros(v) => {
+                    dot_zero = dot_zero.or(Some(col));
+                    v
+                }
                 Cell::Missing => match target {
                     // Not on this station's ballot (a summed candidate is on it when any
                     // of its columns is filled in).
@@ -737,7 +827,7 @@ impl<'p> RowParser<'p> {
                 }
             }
         }
-        Ok(sums)
+        Ok((sums, dot_zero))
     }
 
     /// Fills the roles without columns: ballots = valid + invalid, valid = Σ candidates,
@@ -777,7 +867,26 @@ impl<'p> RowParser<'p> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ColumnSample, total_word};
+    use super::{ColumnSample, looks_numeric, total_word};
+
+    #[test]
+    fn numbers_in_another_form_are_told_from_dates_and_codes() {
+        for yes in ["5.80E+01", "58,5", "12%", "12 %", "-3", "1e3", "0.5"] {
+            assert!(looks_numeric(yes), "{yes}");
+        }
+        for no in [
+            "15.03.2024",
+            "2024-03-15",
+            "00-950",
+            "abc",
+            "12:30",
+            "E5",
+            "",
+            "1e",
+        ] {
+            assert!(!looks_numeric(no), "{no}");
+        }
+    }
 
     #[test]
     fn total_words_are_whole_words_in_any_case() {
