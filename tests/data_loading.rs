@@ -1928,3 +1928,83 @@ fn role_names_inside_longer_headers_are_recognised() {
     assert_eq!(role_of(&d, "valid_votes"), "valid");
     assert_eq!(d.candidates, ["A", "B"]);
 }
+
+/// Three regions of 30 stations, each followed by a subtotal with no total word; the
+/// station at `bad` of each region is written by `cell(i)` in column A, and every station
+/// carries a `postal` flag, 1 at `postal`.
+fn subtotalled(bad: usize, cell: impl Fn(u64) -> String, postal: usize) -> (String, u64) {
+    let mut csv = String::from("id,region,postal,registered,ballots,A,B,C\n");
+    let mut kept = 0;
+    for r in 0..3u64 {
+        let mut sum = [0u64; 5];
+        for i in 0..30u64 {
+            let reg = 600 + (i * 97 + r * 31) % 900;
+            let (a, b, c) = (reg / 4 + i % 7, reg / 5 + (i * 13) % 11, reg / 20 + i % 3);
+            let row = [reg, a + b + c + 4, a, b, c];
+            for (s, v) in sum.iter_mut().zip(row) {
+                *s += v;
+            }
+            let flag = u64::from(i as usize == postal);
+            let a_cell = if i as usize == bad {
+                cell(a)
+            } else {
+                a.to_string()
+            };
+            let (ballots, b, c) = (row[1], row[3], row[4]);
+            csv.push_str(&format!(
+                "s{r}-{i},R{r},{flag},{reg},{ballots},{a_cell},{b},{c}\n"
+            ));
+            if i as usize != bad && i as usize != postal {
+                kept += reg;
+            }
+        }
+        let s = sum.map(|v| v.to_string()).join(",");
+        csv.push_str(&format!("R{r}-all,R{r},0,{s}\n"));
+    }
+    (csv, kept)
+}
+
+#[test]
+fn a_subtotal_whose_run_holds_a_row_left_out_is_still_a_total() {
+    // One station per region has a bad cell: its subtotal no longer equals the stations
+    // kept, and was counted as a station (registered twice over).
+    let (csv, kept) = subtotalled(5, |a| format!("{a}.5"), 99);
+    let d = load_str(&csv);
+    assert_eq!(totals(&d)[0], kept);
+    let got: Vec<(u64, &str)> = (d.rejected.iter())
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    let bad = |r: u64| (2 + 31 * r + 5, "not-an-integer");
+    let total = |r: u64| (32 + 31 * r, "total-row");
+    assert_eq!(got, [bad(0), total(0), bad(1), total(1), bad(2), total(2)]);
+    assert!(
+        d.rejected[1].detail.contains("the row on line 7, left out"),
+        "{}",
+        d.rejected[1].detail
+    );
+    // A station left out by --exclude sits in the run the same way.
+    let (csv, kept) = subtotalled(99, |a| a.to_string(), 0);
+    let spec = ColumnSpec {
+        exclude: vec!["postal=1".parse().unwrap()],
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(totals(&d)[0], kept);
+    assert_eq!(d.rejected.len(), 3, "{:?}", d.rejected);
+    assert!(d.rejected.iter().all(|r| r.reason == "total-row"));
+    // A row left out that no subtotal holds changes nothing.
+    let d = load_str("id,registered,A,B\ns1,100,40,30\ns2,x,35,30\ns3,120,50,40\n");
+    assert_eq!(d.stations.len(), 2);
+}
+
+#[test]
+fn a_delimiter_inside_a_header_name_is_named_as_a_cause() {
+    let e = load_err(
+        "id,registered,Smith, John,Brown\ns1,100,40,30\n",
+        ColumnSpec::default(),
+    );
+    assert!(
+        e.contains("line 2 has 4") && e.contains("Quote such a name"),
+        "{e}"
+    );
+}

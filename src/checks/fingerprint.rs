@@ -407,7 +407,7 @@ fn reading(a: &Analysis) -> String {
         )
     } else {
         format!(
-            "The fingerprint needs no ballot stuffing (no-fraud test {}); the fit \
+            "The fingerprint needs no ballot stuffing (no-stuffing test {}); the fit \
              cannot rule out stuffing of up to {} of ballots ({:.0}); {caveat}.",
             format_p(a.test.p_value),
             pct(b.ci_high / total),

@@ -7,7 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rayon::prelude::*;
 
 use super::columns::{ColumnPlan, CountRole};
-use super::double_counts::{copied_blocks, sum_rows};
+use super::double_counts::{Hole, MAX_HOLES, copied_blocks, sum_rows, sum_rows_around_holes};
 use super::validate::Builtin;
 use super::validate::{ChunkResult, REORDERED_HEADER, Rejection};
 use super::{
@@ -138,6 +138,8 @@ pub(super) struct Merged {
     /// Stations read with `2.000` as 2, and whether any row groups thousands with `.`.
     dot_zero: Vec<(usize, String)>,
     dot_grouped: bool,
+    /// Rows left out that subtotals may hold: (line, counts).
+    holes: Vec<(u64, Vec<Option<u32>>)>,
     regions: Groups,
     localities: Groups,
     strata: Groups,
@@ -165,6 +167,7 @@ impl Merged {
             multi_line: HashMap::new(),
             dot_zero: Vec::new(),
             dot_grouped: false,
+            holes: Vec::new(),
             regions: Groups::default(),
             localities: Groups::default(),
             strata: Groups::default(),
@@ -198,6 +201,7 @@ impl Merged {
         self.multi_line.extend(part.multi_line);
         (self.dot_zero).extend(part.dot_zero.into_iter().map(|(i, d)| (first + i, d)));
         self.dot_grouped |= part.dot_grouped;
+        self.holes.extend(part.holes);
     }
 
     /// Where some row groups thousands with `.` (`2.452`), rows that were read with
@@ -281,22 +285,64 @@ impl Merged {
         let found = sum_rows(self.stations.len(), 4 + self.k, |i, buf| {
             self.counts(i, buf)
         });
-        if found.is_empty() {
+        let totals = found.iter().map(|f| {
+            let (a, b) = (self.stations[f.first].line, self.stations[f.last].line);
+            let detail = format!(
+                "its counts equal the sum of the {} rows on lines {a}-{b} in every column",
+                f.rows
+            );
+            (f.row, detail)
+        });
+        let totals: Vec<(usize, String)> = totals.collect();
+        self.reject_totals(totals, has_ids);
+    }
+
+    /// Rejects each (station, detail) as a `total-row`.
+    fn reject_totals(&mut self, totals: Vec<(usize, String)>, has_ids: bool) {
+        if totals.is_empty() {
             return;
         }
         let mut why: Vec<Option<(&'static str, String)>> = vec![None; self.stations.len()];
-        for f in found {
-            let (a, b) = (self.stations[f.first].line, self.stations[f.last].line);
-            why[f.row] = Some((
-                "total-row",
-                format!(
-                    "its counts equal the sum of the {} rows on lines {a}-{b} in every column: \
-                     a total or subtotal, whose votes would be counted twice",
-                    f.rows
-                ),
-            ));
+        for (row, detail) in totals {
+            let detail =
+                format!("{detail}: a total or subtotal, whose votes would be counted twice");
+            why[row] = Some(("total-row", detail));
         }
         self.reject_stations(&why, has_ids, None);
+    }
+
+    /// Subtotals whose run holds a row left out (rejected for a bad cell, or excluded):
+    /// they equal their run plus that row in the columns it could read.
+    fn drop_sum_rows_around_holes(&mut self, has_ids: bool) {
+        if self.holes.is_empty() || self.holes.len() > MAX_HOLES {
+            return;
+        }
+        // Stations before a hole shift as earlier sum rows go: place holes by line.
+        let lines: Vec<u64> = self.stations.iter().map(|s| s.line).collect();
+        let holes: Vec<Hole> = (self.holes.iter())
+            .map(|(line, counts)| Hole {
+                at: lines.partition_point(|&l| l < *line),
+                counts: counts.clone(),
+            })
+            .collect();
+        let found = sum_rows_around_holes(
+            self.stations.len(),
+            4 + self.k,
+            |i, buf| self.counts(i, buf),
+            &holes,
+        );
+        let totals = found.iter().map(|f| {
+            let (a, b) = (self.stations[f.first].line, self.stations[f.last].line);
+            let detail = format!(
+                "its counts equal the sum of the {} rows on lines {a}-{b} and the row on line \
+                 {}, left out, in every column that row could read",
+                f.last + 1 - f.first,
+                self.holes[f.hole].0
+            );
+            (f.row, detail)
+        });
+        let totals: Vec<(usize, String)> = totals.collect();
+        self.reject_totals(totals, has_ids);
     }
 
     /// Without ids, rows in a block that repeats an earlier block row for row go.
@@ -497,6 +543,7 @@ pub(super) fn assemble(
         m.drop_duplicates();
     }
     m.drop_sum_rows(!plan.id.is_empty());
+    m.drop_sum_rows_around_holes(!plan.id.is_empty());
     m.rejected.sort_by_key(|r| r.line);
     if let Some(r) = m.rejected.iter().find(|r| r.reason == REORDERED_HEADER) {
         return Err(InputError::ReorderedHeader {

@@ -21,6 +21,8 @@
 //! Runs are found through a linear hash of the running sums, so each row costs one
 //! lookup; a hit is confirmed by summing its run in full.
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
 /// A row found to be the sum of the rows `first..=last` (indices into the rows given).
@@ -209,6 +211,185 @@ impl Table<'_> {
         }
         let row = self.row(alive[p]);
         with_counts >= 2 && sum.iter().zip(&row).all(|(&s, &v)| s == u64::from(v))
+    }
+}
+
+/// A row left out of the stations (rejected for a bad cell, or excluded by a rule) that
+/// may still sit inside a subtotal's run: where it sits among the rows (the first row
+/// after it), and the counts it could read, in the rows' layout.
+pub(super) struct Hole {
+    pub at: usize,
+    pub counts: Vec<Option<u32>>,
+}
+
+/// A sum row whose run holds a hole: the row, its run `first..=last`, and the hole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct HoleSum {
+    pub row: usize,
+    pub first: usize,
+    pub last: usize,
+    pub hole: usize,
+}
+
+/// Rows a hole's subtotal may lie away from it, on either side.
+const HOLE_WINDOW: usize = 1_000;
+/// Holes searched around at most: each costs a pass over its window, and a file with
+/// more rows left out than this has larger troubles, which its rejected rows show.
+pub(super) const MAX_HOLES: usize = 5_000;
+
+/// The sum rows that [`sum_rows`] cannot see because a station of their run was left
+/// out: a row equal to the sum of a run of rows next to it plus the hole inside or at the
+/// edge of that run, in every column the hole could read, and at least that sum in the
+/// others; and too rare for chance, as there.
+pub(super) fn sum_rows_around_holes(
+    n: usize,
+    width: usize,
+    fill: impl Fn(usize, &mut [u32]) + Sync,
+    holes: &[Hole],
+) -> Vec<HoleSum> {
+    let table = Table {
+        fill: &fill,
+        n,
+        width,
+        sorted: Default::default(),
+    };
+    let mut found: Vec<HoleSum> = (0..holes.len())
+        .into_par_iter()
+        .filter_map(|h| table.around_hole(&holes[h], h))
+        .collect();
+    found.sort_by_key(|f| f.row);
+    found.dedup_by_key(|f| f.row);
+    found
+}
+
+/// The rows around one hole, `lo..hi`, with their running sums: `sum(i)` is the sum of
+/// rows `lo..lo + i`, laid out flat.
+struct Window {
+    lo: usize,
+    width: usize,
+    rows: Vec<u32>,
+    sums: Vec<u64>,
+}
+
+impl Window {
+    fn new(table: &Table, lo: usize, hi: usize) -> Window {
+        let width = table.width;
+        let mut rows = vec![0u32; (hi - lo) * width];
+        for (i, row) in rows.chunks_mut(width).enumerate() {
+            (table.fill)(lo + i, row);
+        }
+        let mut sums = vec![0u64; (hi - lo + 1) * width];
+        for i in 0..hi - lo {
+            for c in 0..width {
+                sums[(i + 1) * width + c] = sums[i * width + c] + u64::from(rows[i * width + c]);
+            }
+        }
+        Window {
+            lo,
+            width,
+            rows,
+            sums,
+        }
+    }
+
+    fn row(&self, p: usize) -> &[u32] {
+        &self.rows[(p - self.lo) * self.width..(p - self.lo + 1) * self.width]
+    }
+
+    /// The running sum before row `p`.
+    fn sum(&self, p: usize) -> &[u64] {
+        &self.sums[(p - self.lo) * self.width..(p - self.lo + 1) * self.width]
+    }
+}
+
+/// A linear hash of the known columns of a running sum.
+fn known_hash(v: impl Iterator<Item = (usize, u64)>) -> u64 {
+    v.fold(0u64, |h, (c, x)| {
+        h.wrapping_add(x.wrapping_mul(multiplier(c)))
+    })
+}
+
+impl Table<'_> {
+    /// The first sum row found around one hole: below its run (the run ends just before
+    /// it) or heading it (the run starts just after it).
+    fn around_hole(&self, hole: &Hole, h: usize) -> Option<HoleSum> {
+        let a = hole.at.min(self.n);
+        let (lo, hi) = (a.saturating_sub(HOLE_WINDOW), (a + HOLE_WINDOW).min(self.n));
+        let w = Window::new(self, lo, hi);
+        let known: Vec<(usize, u64)> = (0..self.width)
+            .filter_map(|c| hole.counts[c].map(|v| (c, u64::from(v))))
+            .collect();
+        let hash_at = |p: usize| known_hash(known.iter().map(|&(c, _)| (c, w.sum(p)[c])));
+        // Below: row p ≥ a sums rows j..p (j ≤ a) and the hole.
+        let starts: HashMap<u64, usize> = (lo..=a).rev().map(|j| (hash_at(j), j)).collect();
+        for p in a..hi {
+            let row = w.row(p);
+            let Some(target) = self.target(w.sum(p), row, &known, false) else {
+                continue;
+            };
+            let Some(&j) = starts.get(&target) else {
+                continue;
+            };
+            if j < p && self.holds(w.sum(j), w.sum(p), row, &known) {
+                return Some(HoleSum {
+                    row: p,
+                    first: j,
+                    last: p - 1,
+                    hole: h,
+                });
+            }
+        }
+        // Heading: row p < a sums rows p + 1..e (e ≥ a) and the hole.
+        let ends: HashMap<u64, usize> = (a..=hi).map(|e| (hash_at(e), e)).collect();
+        for p in lo..a {
+            let row = w.row(p);
+            let Some(target) = self.target(w.sum(p + 1), row, &known, true) else {
+                continue;
+            };
+            let Some(&e) = ends.get(&target) else {
+                continue;
+            };
+            if e > p + 1 && self.holds(w.sum(p + 1), w.sum(e), row, &known) {
+                return Some(HoleSum {
+                    row: p,
+                    first: p + 1,
+                    last: e - 1,
+                    hole: h,
+                });
+            }
+        }
+        None
+    }
+
+    /// The hash of the running sum, in the known columns, that the run's other end must
+    /// have for `row` to be the run plus the hole: `at − (row − hole)` below it, `at +
+    /// (row − hole)` heading it. `None` where the row is smaller than the hole.
+    fn target(&self, at: &[u64], row: &[u32], known: &[(usize, u64)], ahead: bool) -> Option<u64> {
+        let mut parts = Vec::with_capacity(known.len());
+        for &(c, h) in known {
+            let rest = u64::from(row[c]).checked_sub(h)?;
+            parts.push((
+                c,
+                if ahead {
+                    at[c] + rest
+                } else {
+                    at[c].checked_sub(rest)?
+                },
+            ));
+        }
+        Some(known_hash(parts.into_iter()))
+    }
+
+    /// Whether the run between two running sums, with the hole, makes `row`: exactly in
+    /// the known columns, at most in the others, with rows of counts in the run, and the
+    /// row too rare for chance.
+    fn holds(&self, start: &[u64], end: &[u64], row: &[u32], known: &[(usize, u64)]) -> bool {
+        let exact = known
+            .iter()
+            .all(|&(c, h)| end[c] - start[c] + h == u64::from(row[c]));
+        let fits = (0..self.width).all(|c| end[c] - start[c] <= u64::from(row[c]));
+        let any = end.iter().zip(start).any(|(e, s)| e > s);
+        exact && any && fits && self.too_rare_for_chance(row)
     }
 }
 

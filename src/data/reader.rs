@@ -501,8 +501,14 @@ fn no_sample(data: &[u8], delimiter: u8, plan: &ColumnPlan, header_last: u64) ->
     }
     let fields = first.len();
     let hint = match (fields + 1 == n_columns, fields == n_columns + 1) {
-        (true, _) => " (does the header end with a delimiter?)",
-        (_, true) => " (does each row end with a delimiter?)",
+        (true, _) => {
+            " (does the header end with a delimiter, or hold one unquoted inside a name, as \
+             in Smith, John? Quote such a name: \"Smith, John\")"
+        }
+        (_, true) => {
+            " (does each row end with a delimiter, or hold one unquoted inside a value? Quote \
+             such a value)"
+        }
         _ => "",
     };
     format!(

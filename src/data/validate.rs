@@ -439,6 +439,9 @@ pub(super) struct ChunkResult {
     pub dot_zero: Vec<(usize, String)>,
     /// Whether some rejected count cell groups thousands with `.` (`2.452`).
     pub dot_grouped: bool,
+    /// Rows rejected for a cell or excluded by a rule, with the counts they could read,
+    /// for the subtotals whose runs hold them: (line, counts).
+    pub holes: Vec<(u64, Vec<Option<u32>>)>,
 }
 
 /// Why a row's cell is no count: the reason, its column, and the cell as shown.
@@ -566,6 +569,9 @@ impl ChunkBuilder<'_> {
                 if let Some(n) = out.excluded.get_mut(rule) {
                     *n += 1;
                 }
+                if let Some(counts) = parser.partial_counts(row) {
+                    out.holes.push((line, counts));
+                }
                 out.excluded_lines += 1 + u64::from(extra);
                 return;
             }
@@ -628,6 +634,9 @@ impl ChunkBuilder<'_> {
             Ok(read) => read,
             Err((reason, col, raw)) => {
                 out.dot_grouped |= parser.dot_grouped(row);
+                if let Some(counts) = parser.partial_counts(row) {
+                    out.holes.push((line, counts));
+                }
                 let thousands = match reason {
                     "not-an-integer" => grouping_separator(row.field(col)),
                     _ => None,
@@ -778,6 +787,46 @@ impl<'p> RowParser<'p> {
                 && grouping_separator(raw) == Some(".")
                 && self.format.read(raw) == Cell::NotInteger
         })
+    }
+
+    /// The counts a row that is not a station could read (registered, ballots, valid,
+    /// invalid, then each candidate's, as stations are laid out): a role or candidate is
+    /// known where every cell feeding it reads, a missing candidate cell counting 0, and a
+    /// derived role where the row reads whole. `None` where under half are known.
+    fn partial_counts(&self, row: &impl Fields) -> Option<Vec<Option<u32>>> {
+        let k = self.plan.candidate_names.len();
+        let mut votes = vec![0u64; k];
+        let mut on_ballot = vec![false; k];
+        if let Ok((sums, _)) = self.counts(row, &mut votes, &mut on_ballot) {
+            let (reg, bal, val, inv) = self.derive(sums, &votes).ok()?;
+            let roles = [reg.unwrap_or(0), bal, val, inv];
+            return Some(
+                roles
+                    .iter()
+                    .chain(&votes)
+                    .map(|&v| Some(narrow(v)))
+                    .collect(),
+            );
+        }
+        let mut out: Vec<Option<u64>> = vec![Some(0); 4 + k];
+        for (r, has) in self.has.iter().enumerate() {
+            if !has && r > 0 {
+                out[r] = None;
+            }
+        }
+        for &(col, target) in &self.targets {
+            let slot = match target {
+                Target::Count(r) => r,
+                Target::Candidate(j) => 4 + j,
+            };
+            out[slot] = match (self.format.read(row.field(col)), target) {
+                (Cell::Count(v) | Cell::DotZeros(v), _) => out[slot].map(|s| s + v),
+                (Cell::Missing, Target::Candidate(_)) => out[slot],
+                _ => None,
+            };
+        }
+        let known = out.iter().filter(|v| v.is_some()).count();
+        (known * 2 >= out.len()).then(|| out.iter().map(|v| v.map(narrow)).collect())
     }
 
     /// Sums the count roles and reads the candidate cells into `votes`/`on_ballot`;
