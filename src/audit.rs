@@ -369,7 +369,98 @@ fn caveats(data: &Dataset) -> Vec<String> {
         out.push(rejected_caveat(data));
     }
     out.extend(data.unmatched_rules().map(unmatched_rule_note));
+    // A column of votes that was not read, or columns read in the wrong roles, change
+    // every share: they go first.
+    let mut first: Vec<String> = data
+        .left_out
+        .iter()
+        .filter_map(unread_votes_caveat)
+        .collect();
+    first.extend(mapping_caveat(data));
+    first.extend(blank_region_caveat(data));
+    out.splice(0..0, first);
     out
+}
+
+/// What it means when most stations' region is blank: a spreadsheet's merged cells,
+/// exported on the first row of each block only.
+fn blank_region_caveat(data: &Dataset) -> Option<String> {
+    let blank = (data.stations.iter())
+        .filter(|s| {
+            s.region
+                .get()
+                .is_some_and(|r| data.regions[r as usize].trim().is_empty())
+        })
+        .count();
+    let n = data.stations.len();
+    (n > 0 && blank * 2 >= n).then(|| {
+        format!(
+            "The region is blank in {blank} of {n} stations, so they form one region of their \
+             own in every regional reading. A spreadsheet's merged cells are exported so, on the \
+             first row of each block only: fill the region down before auditing."
+        )
+    })
+}
+
+/// Share of stations whose candidates' votes must add up to their valid votes, and do
+/// not, above which the mapping is likelier wrong than the protocols.
+const MISMAPPED_SHARE: f64 = 0.5;
+
+/// What it means when most stations' candidates do not add up to their valid votes, or
+/// when no count column was recognised and every whole-number column is a candidate.
+fn mapping_caveat(data: &Dataset) -> Option<String> {
+    let names = data.candidates.join("', '");
+    if data.candidates.len() == 1 {
+        return Some(format!(
+            "Only one candidate column was read ('{names}'), so the winner has every valid vote. \
+             If the file holds one row per station and candidate (a party or candidate column \
+             beside one count column), pivot it to one column per candidate; otherwise name the \
+             candidates with --candidate."
+        ));
+    }
+    let r = &data.roles;
+    if !(r.registered || r.ballots || r.valid || r.invalid) && data.candidates.len() > 1 {
+        return Some(format!(
+            "No registered, ballots, valid or invalid column was recognised, so every \
+             whole-number column was read as a candidate: '{names}'. If some hold counts, map \
+             them with --registered, --ballots, --valid and --invalid."
+        ));
+    }
+    if !r.valid || data.stations.is_empty() {
+        return None;
+    }
+    let off = (0..data.stations.len())
+        .filter(|&i| {
+            let sum: u64 = data.votes_of(i).iter().map(|&v| u64::from(v)).sum();
+            sum != u64::from(data.stations[i].valid)
+        })
+        .count();
+    let share = off as f64 / data.stations.len() as f64;
+    (share >= MISMAPPED_SHARE).then(|| {
+        format!(
+            "The candidates' votes differ from the valid votes in {:.0}% of stations: the \
+             columns are more likely mapped wrong than the protocols (a tally, a share or a code \
+             read as a candidate, or a candidate not read). The columns read as candidates are \
+             '{names}'; name them with --candidate, and the counts with --registered, \
+             --ballots, --valid and --invalid.",
+            100.0 * share
+        )
+    })
+}
+
+/// What a column that was not read, but holds many whole numbers, means for the result.
+fn unread_votes_caveat(c: &crate::data::LeftOutColumn) -> Option<String> {
+    let later = c.later?;
+    let stake = match later.above_winner {
+        true => "more than the winner's votes: the winner and every share may be wrong",
+        false => "enough to change every candidate's share",
+    };
+    Some(format!(
+        "Column '{}' was not read, since the first rows hold no counts in it, but {} stations \
+         hold whole numbers there, summing to {}, {stake}. If it holds a candidate's votes, name \
+         every candidate with --candidate.",
+        c.column, later.stations, later.sum
+    ))
 }
 
 /// What an `--exclude` rule that matched nothing means.

@@ -59,10 +59,10 @@ pub enum InputError {
         fix: String,
     },
     #[error(
-        "{path}: line {line} repeats the header with its columns in another order (two files \
-         joined?), so the rows after it cannot be read with the first header's columns. Split \
-         the file at line {line} and audit each part, or put the later rows' columns in the \
-         first header's order"
+        "{path}: line {line} repeats the header with its columns in another order or renamed \
+         (two files joined?), so the rows after it cannot be read with the first header's \
+         columns. Split the file at line {line} and audit each part, or put the later rows' \
+         columns in the first header's order and names"
     )]
     ReorderedHeader { path: String, line: u64 },
     #[error(

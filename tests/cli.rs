@@ -897,3 +897,95 @@ fn brief_text_keeps_rows_flags_and_caveats_and_drops_the_rest() {
     assert!(brief.contains("flagged at alpha") && brief.contains("not proof of fraud"));
     assert!(brief.lines().count() < full.lines().count());
 }
+
+#[test]
+fn caveats_say_first_when_the_columns_look_read_in_the_wrong_roles() {
+    let audit = |csv: String| {
+        let args = ["audit", "-", "--checks", "protocol-arithmetic"];
+        json_report(&args, Some(csv.into_bytes())).1
+    };
+    let first = |v: &Value| v["caveats"][0].as_str().unwrap().to_string();
+    // One row per station and party: one count column, read as the only candidate.
+    let mut long = String::from("station,region,party,votes\n");
+    for i in 0..40 {
+        for (p, v) in [("A", 40 + i % 9), ("B", 30 + i % 7)] {
+            long.push_str(&format!("s{i}-{p},R{},{p},{v}\n", i % 3));
+        }
+    }
+    assert!(first(&audit(long)).starts_with("Only one candidate column was read ('votes')"));
+    // A valid column that the candidates do not add up to at most stations.
+    let mut off = String::from("id,valid,A,B,C\n");
+    for i in 0..40 {
+        off.push_str(&format!(
+            "s{i},{},{},{},{}\n",
+            300 + i,
+            100 + i % 9,
+            90 + i % 5,
+            70 + i % 3
+        ));
+    }
+    let c = first(&audit(off));
+    assert!(
+        c.starts_with("The candidates' votes differ from the valid votes in 100% of stations"),
+        "{c}"
+    );
+    // No count column recognised.
+    let mut bare = String::from("id,Electeurs,Dupont,Martin\n");
+    for i in 0..40 {
+        bare.push_str(&format!(
+            "s{i},{},{},{}\n",
+            900 + i * 7 % 13,
+            300 + i % 9,
+            200 + i % 5
+        ));
+    }
+    let c = first(&audit(bare));
+    assert!(
+        c.starts_with("No registered, ballots, valid or invalid column was recognised"),
+        "{c}"
+    );
+    assert!(c.contains("'Electeurs', 'Dupont', 'Martin'"), "{c}");
+    // A region written on the first row of each block only.
+    let mut merged = String::from("id,region,registered,A,B\n");
+    for i in 0..40 {
+        let region = if i % 10 == 0 {
+            format!("R{}", i / 10)
+        } else {
+            String::new()
+        };
+        merged.push_str(&format!(
+            "s{i},{region},900,{},{}\n",
+            300 + i % 9,
+            200 + i % 5
+        ));
+    }
+    let c = first(&audit(merged));
+    assert!(
+        c.starts_with("The region is blank in 36 of 40 stations"),
+        "{c}"
+    );
+}
+
+#[test]
+fn a_column_of_votes_that_starts_below_the_sample_is_the_first_caveat() {
+    let mut csv = String::from("id,registered,A,B,C\n");
+    for i in 0..2500 {
+        let c = if i < 1000 {
+            "n/a".to_string()
+        } else {
+            (300 + i % 50).to_string()
+        };
+        csv.push_str(&format!("s{i},900,{},{},{c}\n", 100 + i % 37, 80 + i % 23));
+    }
+    let (_, v) = json_report(
+        &["audit", "-", "--checks", "protocol-arithmetic"],
+        Some(csv.into_bytes()),
+    );
+    let c = v["caveats"][0].as_str().unwrap();
+    assert!(c.starts_with("Column 'C' was not read"), "{c}");
+    assert!(
+        c.contains("more than the winner's votes: the winner and every share may be wrong"),
+        "{c}"
+    );
+    assert_eq!(v["input"]["left_out"][0]["later"]["stations"], 1500);
+}

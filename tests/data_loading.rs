@@ -2008,3 +2008,141 @@ fn a_delimiter_inside_a_header_name_is_named_as_a_cause() {
         "{e}"
     );
 }
+
+#[test]
+fn a_column_that_first_holds_no_counts_is_announced_with_the_votes_it_holds_later() {
+    // Candidate C is 'n/a' in the first 1,000 rows and wins the 1,500 after them.
+    let mut csv = String::from("id,registered,A,B,C\n");
+    for i in 0..2500 {
+        let c = if i < 1000 {
+            "n/a".to_string()
+        } else {
+            (300 + i % 50).to_string()
+        };
+        csv.push_str(&format!("s{i},900,{},{},{c}\n", 100 + i % 37, 80 + i % 23));
+    }
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["A", "B"]);
+    let c = d.left_out.iter().find(|c| c.column == "C").unwrap();
+    let later = c.later.unwrap();
+    assert_eq!((later.stations, later.above_winner), (1500, true));
+    assert!(
+        c.why
+            .contains("1500 of the 2500 stations hold whole numbers"),
+        "{}",
+        c.why
+    );
+    // A notes column with a number here and there is no such column.
+    let mut csv = String::from("id,registered,A,B,note\n");
+    for i in 0..2500 {
+        let note = if i % 100 == 7 { "3" } else { "ok" };
+        csv.push_str(&format!(
+            "s{i},900,{},{},{note}\n",
+            100 + i % 37,
+            80 + i % 23
+        ));
+    }
+    assert!(load_str(&csv).left_out.iter().all(|c| c.later.is_none()));
+}
+
+#[test]
+fn a_repeated_header_in_other_case_is_left_out_and_a_changed_one_ends_the_run() {
+    let d = load_str("id,registered,A,B\ns1,100,40,30\nID,REGISTERED,a,b\ns2,90,35,30\n");
+    assert_eq!((d.stations.len(), d.rejected.len()), (2, 0));
+    for header in ["id,registered,B,A", "ID,Registered,A,C"] {
+        let csv = format!("id,registered,A,B\ns1,100,40,30\n{header}\ns2,90,35,30\n");
+        let e = load_err(&csv, ColumnSpec::default());
+        assert!(
+            e.contains("line 3 repeats the header with its columns in another order or renamed"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn a_row_of_delimiters_alone_is_left_out_by_rule() {
+    let d = load_str("id,registered,A,B\ns1,100,40,30\n,,,\n , ,,\ns2,90,35,30\n");
+    assert_eq!((d.stations.len(), d.rejected.len()), (2, 0));
+    assert!(d.lines.balanced());
+    let rules: Vec<(&str, u64)> = d
+        .excluded
+        .iter()
+        .map(|e| (e.rule.as_str(), e.rows))
+        .collect();
+    assert_eq!(rules, [("empty row (delimiters only)", 2)]);
+}
+
+#[test]
+fn codes_of_areas_and_rounds_and_pandas_repeats_are_no_candidates() {
+    let mut csv = String::from("id,County,Electoral district,round,registered,A,B,A.1\n");
+    for i in 0..30 {
+        let (a, b) = (200 + (i * 37) % 90, 150 + (i * 11) % 70);
+        let pct = 100 * a / (a + b);
+        csv.push_str(&format!(
+            "s{i},{},{},{},900,{a},{b},{pct}\n",
+            7 + i / 10,
+            3 + i / 15,
+            1 + i % 2
+        ));
+    }
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["A", "B"]);
+    let left: Vec<&str> = d.left_out.iter().map(|c| c.column.as_str()).collect();
+    assert_eq!(left, ["County", "Electoral district", "round", "A.1"]);
+    assert!(left_out_why(&d, "A.1").contains("named 'A' again"));
+}
+
+#[test]
+fn count_columns_named_in_french_spanish_and_german_are_recognised() {
+    for (header, roles) in [
+        (
+            "Inscrits,Votants,Exprimés,Nuls",
+            ["registered", "ballots", "valid", "invalid"],
+        ),
+        (
+            "Electores,Votantes,Votos válidos,Votos nulos",
+            ["registered", "ballots", "valid", "invalid"],
+        ),
+        (
+            "Wahlberechtigte,Wähler,Gültige Stimmen,Ungültige Stimmen",
+            ["registered", "ballots", "valid", "invalid"],
+        ),
+    ] {
+        let csv = format!("id,{header},Dupont,Martin\ns1,100,72,70,2,40,30\ns2,90,66,65,1,35,30\n");
+        let d = load_str(&csv);
+        let names: Vec<&str> = header.split(',').collect();
+        for (name, role) in names.iter().zip(roles) {
+            assert_eq!(role_of(&d, name), role, "{header}");
+        }
+        assert_eq!(d.candidates, ["Dupont", "Martin"]);
+    }
+}
+
+#[test]
+fn a_column_above_the_valid_votes_is_a_tally_and_a_recognised_name_taken_twice_names_its_role() {
+    let mut csv = String::from("id,valid,A,B,C,Umschläge\n");
+    for i in 0..10 {
+        let (a, b, c) = (60 + (i * 7) % 11, 40 + (i * 5) % 9, 10 + i % 4);
+        csv.push_str(&format!(
+            "s{i},{},{a},{b},{c},{}\n",
+            a + b + c,
+            a + b + c + 30
+        ));
+    }
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["A", "B", "C"]);
+    assert!(left_out_why(&d, "Umschläge").contains("a tally"));
+    let d = load_str("id,ballots,votes_cast,A,B\ns1,72,72,40,30\ns2,66,66,35,30\n");
+    let c = d
+        .left_out
+        .iter()
+        .find(|c| c.column == "votes_cast")
+        .unwrap();
+    assert!(c.why.contains("named like the ballots column"), "{}", c.why);
+    assert!(
+        c.fix
+            .starts_with("if it holds the ballots, pass --ballots 'votes_cast'"),
+        "{}",
+        c.fix
+    );
+}

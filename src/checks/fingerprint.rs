@@ -216,7 +216,8 @@ fn alternative_note(a: &Analysis) -> String {
 
 /// Where the fit put more stuffing in the corner than the observed stations there hold.
 fn corner_cap_note(a: &Analysis) -> String {
-    let Some(fitted) = a.corner_overshoot else {
+    // Below half a hundredth of a percent the note would print 0.00% against 0.00%.
+    let Some(fitted) = a.corner_overshoot.filter(|&f| f >= 5e-5) else {
         return String::new();
     };
     format!(
@@ -226,7 +227,7 @@ fn corner_cap_note(a: &Analysis) -> String {
          and an honest high-turnout population (special stations such as hospitals, or a \
          high-turnout region without its own region column) can draw the same picture.",
         pct(fitted),
-        pct(a.corner_room)
+        pct(a.corner_room.max(0.0))
     )
 }
 

@@ -11,7 +11,8 @@ use super::double_counts::{Hole, MAX_HOLES, copied_blocks, sum_rows, sum_rows_ar
 use super::validate::Builtin;
 use super::validate::{ChunkResult, REORDERED_HEADER, Rejection};
 use super::{
-    Dataset, ExclusionCount, GroupRef, LineAccount, RejectedRow, RolePresence, Station, StationIds,
+    Dataset, ExclusionCount, GroupRef, LaterCounts, LeftOutColumn, LineAccount, RejectedRow,
+    RolePresence, Station, StationIds,
 };
 use crate::error::InputError;
 
@@ -133,11 +134,14 @@ pub(super) struct Merged {
     excluded_lines: u64,
     blank: Vec<u64>,
     repeated_header: Vec<u64>,
+    empty_row: Vec<u64>,
     sep_line: Vec<u64>,
     multi_line: HashMap<u64, u32>,
     /// Stations read with `2.000` as 2, and whether any row groups thousands with `.`.
     dot_zero: Vec<(usize, String)>,
     dot_grouped: bool,
+    /// Stations with a whole number, and their sum, per watched column.
+    watched: Vec<(u64, u64)>,
     /// Rows left out that subtotals may hold: (line, counts).
     holes: Vec<(u64, Vec<Option<u32>>)>,
     regions: Groups,
@@ -163,11 +167,13 @@ impl Merged {
             excluded_lines: 0,
             blank: Vec::new(),
             repeated_header: Vec::new(),
+            empty_row: Vec::new(),
             sep_line: Vec::new(),
             multi_line: HashMap::new(),
             dot_zero: Vec::new(),
             dot_grouped: false,
             holes: Vec::new(),
+            watched: vec![(0, 0); plan.watched.len()],
             regions: Groups::default(),
             localities: Groups::default(),
             strata: Groups::default(),
@@ -198,10 +204,14 @@ impl Merged {
         self.excluded_lines += part.excluded_lines;
         self.blank.extend(part.blank);
         self.repeated_header.extend(part.repeated_header);
+        self.empty_row.extend(part.empty_row);
         self.multi_line.extend(part.multi_line);
         (self.dot_zero).extend(part.dot_zero.into_iter().map(|(i, d)| (first + i, d)));
         self.dot_grouped |= part.dot_grouped;
         self.holes.extend(part.holes);
+        for (w, p) in self.watched.iter_mut().zip(part.watched) {
+            *w = (w.0 + p.0, w.1 + p.1);
+        }
     }
 
     /// Where some row groups thousands with `.` (`2.452`), rows that were read with
@@ -309,6 +319,62 @@ impl Merged {
             why[row] = Some(("total-row", detail));
         }
         self.reject_stations(&why, has_ids, None);
+    }
+
+    /// The plan's left-out columns, with each watched column whose whole numbers below
+    /// the sample could change the result: in 5% of the stations or more, and at least 1%
+    /// of the candidates' votes. Such a column is a candidate written `n/a` or left blank
+    /// in the first rows.
+    fn left_out(&self, plan: &ColumnPlan) -> Vec<LeftOutColumn> {
+        let mut out = plan.left_out.clone();
+        let n = self.stations.len() as u64;
+        let mut totals = vec![0u64; self.k];
+        for (j, &v) in self.votes.iter().enumerate() {
+            totals[j % self.k] += u64::from(v);
+        }
+        let top = totals.iter().copied().max().unwrap_or(0);
+        let all: u64 = totals.iter().sum();
+        for (&col, &(stations, sum)) in plan.watched.iter().zip(&self.watched) {
+            if stations < 10 || stations * 20 < n || sum * 100 < all {
+                continue;
+            }
+            let name = plan.name(col);
+            let above_winner = sum > top;
+            let compare = match above_winner {
+                true => format!("more than the winner's {top}"),
+                false => format!(
+                    "{:.1}% of the candidates' votes",
+                    100.0 * sum as f64 / all as f64
+                ),
+            };
+            let found = format!(
+                "{stations} of the {n} stations hold whole numbers there, summing to {sum} \
+                 ({compare})"
+            );
+            let later = Some(LaterCounts {
+                stations,
+                sum,
+                above_winner,
+            });
+            if let Some(c) = out.iter_mut().find(|c| c.column == name) {
+                c.why = format!("{}; across the whole file, {found}", c.why);
+                c.later = later;
+                continue;
+            }
+            out.push(LeftOutColumn {
+                column: name.to_string(),
+                why: format!(
+                    "was not read as votes, since the first rows hold no counts in it, but {found}"
+                ),
+                fix: format!(
+                    "if it holds a candidate's votes, name every candidate with --candidate \
+                     (e.g. --candidate '{}')",
+                    name.replace('\'', r"'\''")
+                ),
+                later,
+            });
+        }
+        out
     }
 
     /// Subtotals whose run holds a row left out (rejected for a bad cell, or excluded):
@@ -468,7 +534,8 @@ impl Merged {
             false => self.stations.iter().map(|s| 1 + extra(s.line)).sum(),
         };
         let rejected = self.rejected.iter().map(|r| 1 + u64::from(r.extra)).sum();
-        let builtin = (self.blank.len() + self.repeated_header.len() + self.sep_line.len()) as u64;
+        let builtin = self.blank.len() + self.repeated_header.len() + self.sep_line.len();
+        let builtin = (builtin + self.empty_row.len()) as u64;
         LineAccount {
             lines,
             header,
@@ -493,6 +560,7 @@ impl Merged {
             (Builtin::Blank, &mut self.blank),
             (Builtin::RepeatedHeader, &mut self.repeated_header),
             (Builtin::SepLine, &mut self.sep_line),
+            (Builtin::EmptyRow, &mut self.empty_row),
         ] {
             if !lines.is_empty() {
                 lines.sort_unstable();
@@ -564,6 +632,7 @@ pub(super) fn assemble(
     }
     let lines = m.account(file.lines, file.header);
     let excluded = m.exclusions(plan);
+    let left_out = m.left_out(plan);
     Ok(Dataset {
         source: Default::default(),
         columns: plan.column_roles(),
@@ -585,7 +654,7 @@ pub(super) fn assemble(
         on_ballot: m.on_ballot,
         excluded,
         lines,
-        left_out: plan.left_out.clone(),
+        left_out,
     })
 }
 

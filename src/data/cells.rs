@@ -216,7 +216,11 @@ fn digits_value(s: &[u8]) -> Cell {
 /// the minus sign U+2212 in their ASCII form; `None` when the cell holds none of them.
 /// Results published in Arabic or Persian script write counts so.
 fn ascii_digits(v: &[u8]) -> Option<Vec<u8>> {
-    if v.is_ascii() {
+    // The lead bytes of those digits and the sign: other text (Cyrillic, accents) skips.
+    if !v
+        .iter()
+        .any(|b| matches!(b, 0xD9 | 0xDB | 0xE0 | 0xE2 | 0xEF))
+    {
         return None;
     }
     let s = std::str::from_utf8(v).ok()?;

@@ -36,11 +36,40 @@ pub const REGISTERED_NAMES: &[&str] = &[
     "registered_voters",
     "eligible_voters",
     "voters",
+    // French, Spanish, Portuguese, German, Italian.
+    "inscrits",
+    "electores",
+    "inscritos",
+    "eleitores",
+    "wahlberechtigte",
+    "elettori",
 ];
 /// Headers recognised as ballots cast when `--ballots` is not given.
-pub const BALLOTS_NAMES: &[&str] = &["ballots", "cast", "ballots_cast", "votes_cast"];
+pub const BALLOTS_NAMES: &[&str] = &[
+    "ballots",
+    "cast",
+    "ballots_cast",
+    "votes_cast",
+    "votants",
+    "votantes",
+    "wähler",
+    "votanti",
+];
 /// Headers recognised as valid ballots when `--valid` is not given.
-pub const VALID_NAMES: &[&str] = &["valid", "valid_votes", "valid_ballots"];
+pub const VALID_NAMES: &[&str] = &[
+    "valid",
+    "valid_votes",
+    "valid_ballots",
+    "exprimés",
+    "exprimes",
+    "votos_válidos",
+    "votos_validos",
+    "válidos",
+    "validos",
+    "gültige",
+    "gültige_stimmen",
+    "voti_validi",
+];
 /// Headers recognised as invalid ballots when `--invalid` is not given.
 pub const INVALID_NAMES: &[&str] = &[
     "invalid",
@@ -51,6 +80,11 @@ pub const INVALID_NAMES: &[&str] = &[
     "spoiled_ballots",
     "spoilt_ballots",
     "rejected_ballots",
+    "nuls",
+    "votos_nulos",
+    "nulos",
+    "ungültige",
+    "ungültige_stimmen",
 ];
 /// Headers recognised as the station id when `--id` is not given.
 pub const ID_NAMES: &[&str] = &[
@@ -73,8 +107,47 @@ pub const LOCALITY_NAMES: &[&str] = &["locality", "municipality"];
 /// letter, and between letters and digits (`PS CODE`, `station_id`, `zipCode`, `lat2`);
 /// if any part equals one of these (case ignored), the column is not a candidate.
 pub const CODE_LIKE_WORDS: &[&str] = &[
-    "id", "code", "no", "nr", "number", "num", "zip", "postcode", "lat", "lon", "x", "y", "year",
-    "index", "idx", "row", "rownum", "unnamed", "lp", "fips", "geoid", "kod", "teryt", "uik",
+    "id",
+    "code",
+    "no",
+    "nr",
+    "number",
+    "num",
+    "zip",
+    "postcode",
+    "lat",
+    "lon",
+    "x",
+    "y",
+    "year",
+    "index",
+    "idx",
+    "row",
+    "rownum",
+    "unnamed",
+    "lp",
+    "fips",
+    "geoid",
+    "kod",
+    "teryt",
+    "uik",
+    // Geography and election codes: numbered areas and stacked rounds are no candidates.
+    "county",
+    "ward",
+    "constituency",
+    "oblast",
+    "wahlkreis",
+    "department",
+    "departement",
+    "circonscription",
+    "district",
+    "commune",
+    "gemeinde",
+    "round",
+    "tour",
+    "runde",
+    "wahlgang",
+    "election",
 ];
 
 /// Word parts that mark a column as a total, a rate or a ballot count, never a candidate,
@@ -115,6 +188,10 @@ pub const TALLY_WORDS: &[&str] = &[
     "void",
     "envelopes",
     "procent",
+    "blancs",
+    "blancos",
+    "brancos",
+    "bianche",
 ];
 
 /// How many data rows automatic candidate detection looks at.
@@ -513,6 +590,18 @@ pub fn is_tally_like(name: &str) -> bool {
             .any(|p| TALLY_WORDS.contains(&p.as_str()))
 }
 
+/// The other header that `name` repeats with `.1`, `.2`… added, pandas' mark for a
+/// repeated column name.
+fn repeated_name<'h>(headers: &'h Headers, name: &str) -> Option<&'h str> {
+    let (base, n) = name.rsplit_once('.')?;
+    let numbered = !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+    let base = base.trim();
+    (numbered && !base.is_empty())
+        .then(|| headers.names.iter().find(|h| h.as_str() == base))
+        .flatten()
+        .map(String::as_str)
+}
+
 /// Whether a header has no letter or digit: blank, `#` or `№`, as a row number's or an
 /// empty column's is.
 fn is_nameless(name: &str) -> bool {
@@ -755,6 +844,9 @@ pub(super) struct ColumnPlan {
     /// Index into `candidates` of an explicit `--winner`.
     pub winner: Option<usize>,
     /// Whole-number columns left out of automatic candidates for their names.
+    /// Columns not read as counts from the sample, whose whole numbers further down are
+    /// tallied: a candidate written `n/a` in the first rows must not vanish in silence.
+    pub watched: Vec<usize>,
     pub left_out: Vec<LeftOutColumn>,
     /// Columns whose names are on a recognised-role list; never automatic candidates.
     recognised: Vec<bool>,
@@ -998,6 +1090,7 @@ impl ColumnPlan {
                     role.name(),
                     name.replace('\'', r"'\''")
                 ),
+                later: None,
             });
         }
     }
@@ -1026,6 +1119,9 @@ impl ColumnPlan {
             let name = &headers.names[i];
             let named_away = self.recognised[i] || is_code_like(name) || is_tally_like(name);
             if !sample.is_count() {
+                if !named_away {
+                    self.watched.push(i);
+                }
                 // A column of votes that is blank or patchy early on must not vanish
                 // without a word.
                 // A nameless column blank in the sample is a spreadsheet's empty column.
@@ -1037,9 +1133,15 @@ impl ColumnPlan {
                     self.leave_out(name, &why);
                 }
             } else if self.recognised[i] {
+                self.leave_out_recognised(headers, i);
+            } else if let Some(base) = repeated_name(headers, name) {
                 self.leave_out(
                     name,
-                    "holds whole numbers, but its name is on a list of recognised role names",
+                    &format!(
+                        "holds whole numbers, but is named '{base}' again with a number added, \
+                         as pandas marks a repeated column name: a second column about the same \
+                         candidate (a share, a rank), not another candidate"
+                    ),
                 );
             } else if is_code_like(name) && !(referendum && is_no(name)) {
                 self.leave_out(
@@ -1095,9 +1197,10 @@ impl ColumnPlan {
         }
         // With two candidates, one equal to the other's "sum" is a tie.
         let sums_tell = self.candidates.len() >= 3;
-        let cap = [CountRole::Ballots, CountRole::Registered]
+        let caps: Vec<usize> = [CountRole::Ballots, CountRole::Registered, CountRole::Valid]
             .iter()
-            .find_map(|&r| self.counts[r as usize].first().copied());
+            .filter_map(|&r| self.counts[r as usize].first().copied())
+            .collect();
         let mut kept = Vec::new();
         for &c in &self.candidates.clone() {
             let (mut rows, mut sums, mut above) = (0, 0, 0);
@@ -1109,7 +1212,7 @@ impl ColumnPlan {
                     .sum();
                 rows += 1;
                 sums += usize::from(others > 0 && v == others);
-                let over = cap.and_then(|b| row[b]).is_some_and(|b| b > 0 && v >= b);
+                let over = (caps.iter()).any(|&b| row[b].is_some_and(|b| b > 0 && v >= b));
                 above += usize::from(others > 0 && over);
             }
             let most = |hits: usize| rows >= 5 && hits * 5 >= rows * 4;
@@ -1123,14 +1226,15 @@ impl ColumnPlan {
                          rows: a total of the votes, not a candidate"
                     ),
                     fix: format!("if it is the valid votes, pass --valid '{shown}'"),
+                    later: None,
                 });
             } else if most(above) {
                 self.leave_out(
                     name,
                     &format!(
-                        "holds at least the ballots cast (or the registered voters) in {above} \
-                         of {rows} sampled rows while other candidates have votes: a tally, not \
-                         a candidate"
+                        "holds at least the ballots cast, the registered voters or the valid \
+                         votes in {above} of {rows} sampled rows while other candidates have \
+                         votes: a tally, not a candidate"
                     ),
                 );
             } else {
@@ -1142,6 +1246,34 @@ impl ColumnPlan {
         self.candidates = kept;
     }
 
+    /// A whole-number column named like a role that another column took: the fix names
+    /// that role's flag first, since that is what the name says it holds.
+    fn leave_out_recognised(&mut self, headers: &Headers, i: usize) {
+        let name = &headers.names[i];
+        let role = CountRole::ALL
+            .into_iter()
+            .find(|r| r.recognised().iter().any(|n| headers.spells(i, n)));
+        let Some(role) = role else {
+            let why = "holds whole numbers, but its name is on a list of recognised role names";
+            return self.leave_out(name, why);
+        };
+        let quoted = name.replace('\'', r"'\''");
+        self.left_out.push(LeftOutColumn {
+            column: name.clone(),
+            why: format!(
+                "holds whole numbers and is named like the {} column, which another column \
+                 already is",
+                role.name()
+            ),
+            fix: format!(
+                "if it holds the {0}, pass --{0} '{quoted}' (or name the other column); if it \
+                 holds a candidate's votes, pass --candidate '{quoted}'",
+                role.name()
+            ),
+            later: None,
+        });
+    }
+
     fn leave_out(&mut self, name: &str, why: &str) {
         self.left_out.push(LeftOutColumn {
             column: name.to_string(),
@@ -1151,6 +1283,7 @@ impl ColumnPlan {
                  under candidates in the --columns file",
                 name.replace('\'', r"'\''")
             ),
+            later: None,
         });
     }
 

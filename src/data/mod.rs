@@ -29,7 +29,7 @@ pub use columns::{
 };
 pub use reader::{LoadOptions, detect_delimiter, load, load_reader};
 pub use station::{
-    ColumnRole, Dataset, ExclusionCount, GroupRef, LeftOutColumn, LineAccount, RejectedRow,
-    RolePresence, Source, Station, StationIds,
+    ColumnRole, Dataset, ExclusionCount, GroupRef, LaterCounts, LeftOutColumn, LineAccount,
+    RejectedRow, RolePresence, Source, Station, StationIds,
 };
 pub use validate::COUNT_COLUMN_SHARE;

@@ -216,6 +216,19 @@ pub struct LeftOutColumn {
     pub why: String,
     /// The flag that makes it a candidate.
     pub fix: String,
+    /// Whole numbers the column turned out to hold below the sampled rows, when they are
+    /// enough to change the result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub later: Option<LaterCounts>,
+}
+
+/// Whole numbers found in a column that was not read: in how many stations, their sum,
+/// and whether that sum is above the winner's votes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LaterCounts {
+    pub stations: u64,
+    pub sum: u64,
+    pub above_winner: bool,
 }
 
 /// One input column and the role it took.

@@ -337,25 +337,29 @@ fn same_value(cell: &[u8], value: &[u8]) -> bool {
 /// its header).
 fn is_header(plan: &ColumnPlan, row: &impl Fields) -> bool {
     row.fits(plan.n_columns)
-        && (0..plan.n_columns).all(|k| trim(row.field(k)) == plan.name(k).as_bytes())
+        && (0..plan.n_columns).all(|k| same_name(trim(row.field(k)), plan.name(k)))
 }
 
-/// Whether the row is the header with its columns in another order (two files joined):
-/// the rows after it would be read in the wrong columns.
+/// Whether a cell spells a header name, case ignored (a header repeated in upper case).
+fn same_name(cell: &[u8], name: &str) -> bool {
+    if cell.eq_ignore_ascii_case(name.as_bytes()) {
+        return true;
+    }
+    let plain = cell.is_ascii() && name.is_ascii();
+    !plain && cell.len() == name.len() && text(cell).to_lowercase() == name.to_lowercase()
+}
+
+/// Whether the row is the header changed: three quarters of its cells name the header's
+/// columns, but not in their order (two files joined, one with its columns reordered or
+/// one renamed). The rows after it would be read in the wrong columns.
 fn is_reordered_header(plan: &ColumnPlan, row: &impl Fields) -> bool {
     let n = plan.n_columns;
     if n < 2 || !row.fits(n) {
         return false;
     }
-    let first = trim(row.field(0));
-    if !(0..n).any(|k| plan.name(k).as_bytes() == first) {
-        return false;
-    }
-    let mut names: Vec<&[u8]> = (0..n).map(|k| plan.name(k).as_bytes()).collect();
-    let mut fields: Vec<&[u8]> = (0..n).map(|k| trim(row.field(k))).collect();
-    names.sort_unstable();
-    fields.sort_unstable();
-    names == fields
+    let names = || (0..n).map(|k| plan.name(k));
+    let named = |k: usize| names().any(|name| same_name(trim(row.field(k)), name));
+    named(0) && (0..n).filter(|&k| named(k)).count() * 4 >= n * 3
 }
 
 /// The reason of a row that repeats the header in another order; such a row ends the run.
@@ -403,6 +407,7 @@ pub(super) enum Builtin {
     Blank,
     RepeatedHeader,
     SepLine,
+    EmptyRow,
 }
 
 impl Builtin {
@@ -411,6 +416,7 @@ impl Builtin {
             Builtin::Blank => "blank line",
             Builtin::RepeatedHeader => "repeated header line",
             Builtin::SepLine => "spreadsheet's sep= line",
+            Builtin::EmptyRow => "empty row (delimiters only)",
         }
     }
 }
@@ -429,9 +435,10 @@ pub(super) struct ChunkResult {
     /// Rows per `--exclude` rule, and the lines they spanned.
     pub excluded: Vec<u64>,
     pub excluded_lines: u64,
-    /// Lines of blank lines and of repeated headers.
+    /// Lines of blank lines, of repeated headers and of rows of delimiters alone.
     pub blank: Vec<u64>,
     pub repeated_header: Vec<u64>,
+    pub empty_row: Vec<u64>,
     /// Stations whose record spans lines: start line and lines beyond it.
     pub multi_line: HashMap<u64, u32>,
     /// Stations (chunk-local index) read with a cell such as `2.000` taken as 2, each
@@ -439,6 +446,8 @@ pub(super) struct ChunkResult {
     pub dot_zero: Vec<(usize, String)>,
     /// Whether some rejected count cell groups thousands with `.` (`2.452`).
     pub dot_grouped: bool,
+    /// Stations with a whole number, and their sum, in each of the plan's watched columns.
+    pub watched: Vec<(u64, u64)>,
     /// Rows rejected for a cell or excluded by a rule, with the counts they could read,
     /// for the subtotals whose runs hold them: (line, counts).
     pub holes: Vec<(u64, Vec<Option<u32>>)>,
@@ -564,6 +573,11 @@ impl ChunkBuilder<'_> {
         let parser = self.parser;
         let plan = parser.plan;
         let out = &mut self.out;
+        // A spreadsheet's empty row is delimiters alone: left out by rule, not a station.
+        if extra == 0 && (0..row.count()).all(|k| trim(row.field(k)).is_empty()) {
+            out.empty_row.push(line);
+            return;
+        }
         if row.fits(plan.n_columns) {
             if let Some(rule) = excluded_by(plan, row) {
                 if let Some(n) = out.excluded.get_mut(rule) {
@@ -594,7 +608,8 @@ impl ChunkBuilder<'_> {
             }
         };
         if is_reordered_header(plan, row) {
-            let detail = "the header again, with its columns in another order".to_string();
+            let detail =
+                "the header again, with its columns in another order or renamed".to_string();
             out.rejected.push(reject(REORDERED_HEADER, detail));
             return;
         }
@@ -686,6 +701,7 @@ impl ChunkBuilder<'_> {
             let detail = parser.dot_zero_detail(col, row.field(col));
             out.dot_zero.push((out.stations.len(), detail));
         }
+        parser.tally_watched(row, &mut out.watched);
         out.ids.push(&station);
         out.stations.push(Station {
             line,
@@ -734,6 +750,7 @@ impl<'p> RowParser<'p> {
             parser: self,
             out: ChunkResult {
                 excluded: vec![0; self.plan.exclude.len()],
+                watched: vec![(0, 0); self.plan.watched.len()],
                 ..Default::default()
             },
             regions: GroupIndex::default(),
@@ -787,6 +804,24 @@ impl<'p> RowParser<'p> {
                 && grouping_separator(raw) == Some(".")
                 && self.format.read(raw) == Cell::NotInteger
         })
+    }
+
+    /// Adds a station's whole numbers in the watched columns; text is passed over at its
+    /// first letter, so a column of names costs a byte per row.
+    fn tally_watched(&self, row: &impl Fields, tally: &mut [(u64, u64)]) {
+        for (&col, t) in self.plan.watched.iter().zip(tally) {
+            let raw = row.field(col);
+            if raw
+                .trim_ascii_start()
+                .first()
+                .is_some_and(u8::is_ascii_alphabetic)
+            {
+                continue;
+            }
+            if let Cell::Count(v) | Cell::DotZeros(v) = self.format.read(raw) {
+                *t = (t.0 + 1, t.1 + v);
+            }
+        }
     }
 
     /// The counts a row that is not a station could read (registered, ballots, valid,

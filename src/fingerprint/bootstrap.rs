@@ -1438,9 +1438,14 @@ fn reconcile(a: &mut Analysis) {
     }
     // And the interval is at least as wide as the test's spread: an interval far above
     // the margin cannot stand beside a test that finds the amount not clearly above it.
-    let half = NORMAL_95 * a.material.sd * total;
-    if a.material.share > 0.0 && half.is_finite() {
-        let iv = &mut a.ballots_added;
+    if a.material.share > 0.0 {
+        widen(&mut a.ballots_added, NORMAL_95 * a.material.sd * total);
+    }
+}
+
+/// Widens `iv` to at least its estimate ± `half`, never below 0.
+fn widen(iv: &mut Interval, half: f64) {
+    if half.is_finite() {
         iv.ci_low = iv.ci_low.min((iv.estimate - half).max(0.0));
         iv.ci_high = iv.ci_high.max(iv.estimate + half);
     }
@@ -1480,6 +1485,12 @@ fn read_corner_only(a: &mut Analysis, total: f64) {
     let mut whole = a.ballots_added;
     whole.estimate = whole.estimate.max(corner);
     whole.ci_high = whole.ci_high.max(whole.estimate);
+    // The whole fit's reading is as uncertain as its materiality test says, at least.
+    let calibrated = a.calibration.get(Q_BALLOTS_ADDED).map_or(0.0, |c| c.sd);
+    widen(
+        &mut whole,
+        NORMAL_95 * (a.material.sd * total).max(calibrated),
+    );
     a.ballots_added_unread = Some(whole);
     a.ballots_added = corner_part(corner, sd, &a.ballots_added);
     let pairs: Vec<(f64, f64)> = a.replicates.iter().map(|r| r.corner_votes).collect();
@@ -1661,6 +1672,33 @@ mod tests {
         a.calibration[Q_BALLOTS_ADDED].sd = 10.0;
         reconcile(&mut a);
         assert_eq!(a.material.sd, 0.013);
+    }
+
+    /// The whole fit's reading kept beside a misfit's corner is as wide as its own
+    /// materiality test: a skewed clean election read 15.8% there with an interval
+    /// starting at its estimate, beside a test whose sd was 10% of the ballots.
+    #[test]
+    fn a_misfits_whole_fit_reading_is_as_wide_as_its_test() {
+        let mut a = tiny_analysis();
+        a.fraud_selected = true;
+        a.goodness_of_fit.ratio = Some(MISFIT_RATIO + 0.5);
+        a.ballots_added = Interval {
+            estimate: 500.0,
+            ci_low: 500.0,
+            ci_high: 900.0,
+        };
+        a.total_ballots = 10_000.0;
+        a.material = MaterialTest::with_sd(0.05, 0.03, 0.005);
+        a.material_extreme = MaterialTest::with_sd(0.0, 0.001, 0.005);
+        a.corner_room = 0.02;
+        reconcile(&mut a);
+        let whole = a.ballots_added_unread.unwrap();
+        // 500 ± 1.96 × 0.03 × 10,000 = 500 ± 588.
+        assert_eq!(whole.ci_low, 0.0);
+        assert!(
+            (whole.ci_high - (500.0 + NORMAL_95 * 300.0)).abs() < 1e-9,
+            "{whole:?}"
+        );
     }
 
     /// The corner's votes moved read off the replicates as the ballots do: with no
