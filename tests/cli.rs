@@ -4,7 +4,7 @@ mod common;
 
 use std::io::Write;
 
-use common::{elaudit, stdout_of_success};
+use common::{csv_rows, elaudit, late_candidate_csv, stdout_of_success};
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -914,31 +914,24 @@ fn caveats_say_first_when_the_columns_look_read_in_the_wrong_roles() {
     }
     assert!(first(&audit(long)).starts_with("Only one candidate column was read ('votes')"));
     // A valid column that the candidates do not add up to at most stations.
-    let mut off = String::from("id,valid,A,B,C\n");
-    for i in 0..40 {
-        off.push_str(&format!(
-            "s{i},{},{},{},{}\n",
+    let off = csv_rows("id,valid,A,B,C", 40, |i| {
+        format!(
+            "s{i},{},{},{},{}",
             300 + i,
             100 + i % 9,
             90 + i % 5,
             70 + i % 3
-        ));
-    }
+        )
+    });
     let c = first(&audit(off));
     assert!(
         c.starts_with("The candidates' votes differ from the valid votes in 100% of stations"),
         "{c}"
     );
     // No count column recognised.
-    let mut bare = String::from("id,Electeurs,Dupont,Martin\n");
-    for i in 0..40 {
-        bare.push_str(&format!(
-            "s{i},{},{},{}\n",
-            900 + i * 7 % 13,
-            300 + i % 9,
-            200 + i % 5
-        ));
-    }
+    let bare = csv_rows("id,Electeurs,Dupont,Martin", 40, |i| {
+        format!("s{i},{},{},{}", 900 + i * 7 % 13, 300 + i % 9, 200 + i % 5)
+    });
     let c = first(&audit(bare));
     assert!(
         c.starts_with("No registered, ballots, valid or invalid column was recognised"),
@@ -946,19 +939,14 @@ fn caveats_say_first_when_the_columns_look_read_in_the_wrong_roles() {
     );
     assert!(c.contains("'Electeurs', 'Dupont', 'Martin'"), "{c}");
     // A region written on the first row of each block only.
-    let mut merged = String::from("id,region,registered,A,B\n");
-    for i in 0..40 {
+    let merged = csv_rows("id,region,registered,A,B", 40, |i| {
         let region = if i % 10 == 0 {
             format!("R{}", i / 10)
         } else {
             String::new()
         };
-        merged.push_str(&format!(
-            "s{i},{region},900,{},{}\n",
-            300 + i % 9,
-            200 + i % 5
-        ));
-    }
+        format!("s{i},{region},900,{},{}", 300 + i % 9, 200 + i % 5)
+    });
     let c = first(&audit(merged));
     assert!(
         c.starts_with("The region is blank in 36 of 40 stations"),
@@ -968,15 +956,7 @@ fn caveats_say_first_when_the_columns_look_read_in_the_wrong_roles() {
 
 #[test]
 fn a_column_of_votes_that_starts_below_the_sample_is_the_first_caveat() {
-    let mut csv = String::from("id,registered,A,B,C\n");
-    for i in 0..2500 {
-        let c = if i < 1000 {
-            "n/a".to_string()
-        } else {
-            (300 + i % 50).to_string()
-        };
-        csv.push_str(&format!("s{i},900,{},{},{c}\n", 100 + i % 37, 80 + i % 23));
-    }
+    let csv = late_candidate_csv();
     let (_, v) = json_report(
         &["audit", "-", "--checks", "protocol-arithmetic"],
         Some(csv.into_bytes()),

@@ -2012,15 +2012,7 @@ fn a_delimiter_inside_a_header_name_is_named_as_a_cause() {
 #[test]
 fn a_column_that_first_holds_no_counts_is_announced_with_the_votes_it_holds_later() {
     // Candidate C is 'n/a' in the first 1,000 rows and wins the 1,500 after them.
-    let mut csv = String::from("id,registered,A,B,C\n");
-    for i in 0..2500 {
-        let c = if i < 1000 {
-            "n/a".to_string()
-        } else {
-            (300 + i % 50).to_string()
-        };
-        csv.push_str(&format!("s{i},900,{},{},{c}\n", 100 + i % 37, 80 + i % 23));
-    }
+    let csv = common::late_candidate_csv();
     let d = load_str(&csv);
     assert_eq!(d.candidates, ["A", "B"]);
     let c = d.left_out.iter().find(|c| c.column == "C").unwrap();

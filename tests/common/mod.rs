@@ -138,3 +138,25 @@ pub fn degenerate_shape(kind: usize, stations: usize) -> ElectionSpec {
 
 /// Names of [`degenerate_shape`]'s kinds, in order.
 pub const DEGENERATE_NAMES: [&str; 4] = ["example", "flat", "between", "flat-regions"];
+
+/// A CSV of `header` and `rows` rows, row `i` written by `row(i)` (no line break).
+pub fn csv_rows(header: &str, rows: usize, row: impl Fn(usize) -> String) -> String {
+    let mut csv = format!("{header}\n");
+    for i in 0..rows {
+        csv.push_str(&row(i));
+        csv.push('\n');
+    }
+    csv
+}
+
+/// 2,500 stations whose candidate C is `n/a` in the first 1,000 rows and wins the 1,500
+/// below them: a column the sample cannot see as votes.
+pub fn late_candidate_csv() -> String {
+    csv_rows("id,registered,A,B,C", 2500, |i| {
+        let c = match i < 1000 {
+            true => "n/a".to_string(),
+            false => (300 + i % 50).to_string(),
+        };
+        format!("s{i},900,{},{},{c}", 100 + i % 37, 80 + i % 23)
+    })
+}
