@@ -2138,3 +2138,21 @@ fn a_column_above_the_valid_votes_is_a_tally_and_a_recognised_name_taken_twice_n
         c.fix
     );
 }
+
+#[test]
+fn a_column_patchy_with_a_placeholder_names_the_placeholder() {
+    let csv = common::csv_rows("id,registered,A,B", 40, |i| {
+        let b = if i % 3 == 0 {
+            "#N/A".to_string()
+        } else {
+            (30 + i % 7).to_string()
+        };
+        format!("s{i},100,{},{b}", 40 + i % 5)
+    });
+    let d = load_str(&csv);
+    let why = left_out_why(&d, "B");
+    assert!(
+        why.contains("the others are mostly '#N/A': if it marks no votes, pass --na '#N/A'"),
+        "{why}"
+    );
+}

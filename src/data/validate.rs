@@ -27,6 +27,9 @@ pub(super) struct ColumnSample {
     /// `12%`), and the first one.
     pub numeric: u32,
     pub numeric_example: Option<String>,
+    /// The first other text (`#N/A`, `x`), and how many cells repeat it.
+    pub token: Option<String>,
+    pub token_count: u32,
     /// The last count read, and the steps between counts in consecutive sampled rows:
     /// up by exactly one, up by more, and any other (down, equal, or over a blank).
     pub last: Option<u64>,
@@ -56,13 +59,18 @@ impl ColumnSample {
         if self.counts == 0 {
             return self.no_plain_counts();
         }
-        let grouped = self.grouping().map_or(String::new(), |sep| {
-            format!(
+        let grouped = match (self.grouping(), self.placeholder()) {
+            (Some(sep), _) => format!(
                 "; {} of them look grouped by thousands ({})",
                 self.grouped,
                 separator_hint(sep)
-            )
-        });
+            ),
+            (None, Some(token)) => format!(
+                "; the others are mostly '{token}': if it marks no votes, pass --na '{}'",
+                token.replace('\'', r"'\''")
+            ),
+            _ => String::new(),
+        };
         Some(format!(
             "has whole numbers in only {:.0}% of its {present} sampled values (a count column \
              needs {:.0}%){grouped}",
@@ -110,6 +118,13 @@ impl ColumnSample {
         ))
     }
 
+    /// The text that most cells that are not counts repeat (`#N/A`), a placeholder.
+    fn placeholder(&self) -> Option<&str> {
+        self.token
+            .as_deref()
+            .filter(|_| self.token_count * 2 > self.other)
+    }
+
     /// The separator that at least half of the cells that are not counts group
     /// thousands with.
     fn grouping(&self) -> Option<&'static str> {
@@ -152,6 +167,9 @@ impl ColumnSample {
         } else if looks_numeric(cell) {
             self.numeric += 1;
             self.numeric_example.get_or_insert_with(|| shown(raw));
+        } else {
+            let first = self.token.get_or_insert_with(|| cell.to_string());
+            self.token_count += u32::from(first == cell);
         }
         if let Some(sep) = grouping_separator(raw) {
             self.grouped += 1;
