@@ -39,13 +39,15 @@ pub enum InputError {
     },
     #[error(
         "{path}: line {line} looks like a title, not a header: it holds one name, '{title}'. \
-         Delete the lines down to it so that the header comes first, e.g. \
-         `tail -n +{} FILE > OUT`",
-        .line + 1
+         Delete the lines down to line {last} (the title lines) so that the header comes first, \
+         e.g. `tail -n +{} FILE > OUT`",
+        .last + 1
     )]
     TitleLine {
         path: String,
         line: u64,
+        /// The last of the title lines that follow it.
+        last: u64,
         title: String,
     },
     #[error(

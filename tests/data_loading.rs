@@ -1051,6 +1051,13 @@ fn a_title_line_above_the_header_says_which_lines_to_delete() {
         assert!(e.contains("line 1 looks like a title"), "{e}");
         assert!(e.contains("tail -n +2"), "{e}");
     }
+    // Two title lines, then a blank one (which the loader passes over): both titles go.
+    let csv = "Presidential election 2011\nRound 1\n\nid,registered,A\n1,100,50\n";
+    let e = load_err(csv, ColumnSpec::default());
+    assert!(
+        e.contains("down to line 2") && e.contains("tail -n +3"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -271,15 +271,16 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
         return Err(InputError::EmptyInput { path: path.into() });
     }
     let (headers, header_last) = header_of(path, &rec, span, opts)?;
+    let data_start = after_terminator(text, end);
+    let data = &text[data_start..];
     if let Some(title) = title_line(&headers) {
         return Err(InputError::TitleLine {
             path: path.into(),
             line: header_last,
+            last: header_last + more_title_lines(data, delimiter),
             title,
         });
     }
-    let data_start = after_terminator(text, end);
-    let data = &text[data_start..];
     if let Some((what, fix)) = above_header(&headers, data, delimiter, header_last) {
         return Err(InputError::AboveHeader {
             path: path.into(),
@@ -334,6 +335,30 @@ fn title_line(headers: &Headers) -> Option<String> {
     let title = named.next().is_none() && (headers.len() == 1 || headers.len() >= 3);
     title.then(|| first.clone())
 }
+
+/// How many physical lines after a title line are titles too (one name each) or blank,
+/// up to the last title: a spreadsheet's title block can span several.
+fn more_title_lines(data: &[u8], delimiter: u8) -> u64 {
+    let mut last = 0;
+    for (i, line) in (1..).zip(data.split(|&b| b == b'\n').take(TITLE_LINES_SEEN)) {
+        if is_blank(line) {
+            continue;
+        }
+        let names = first_records(line, delimiter).next().map(|r| {
+            r.iter()
+                .map(|f| String::from_utf8_lossy(f).trim().to_string())
+                .collect::<Vec<_>>()
+        });
+        match names.map(Headers::new).as_ref().and_then(title_line) {
+            Some(_) => last = i,
+            None => break,
+        }
+    }
+    last
+}
+
+/// Lines below a title line that [`more_title_lines`] looks at.
+const TITLE_LINES_SEEN: usize = 20;
 
 /// A line read as the header that is something else above it: a `#` comment, or a row
 /// naming groups of columns over blank cells (`Voters,,,Votes for,,`) with the real
