@@ -328,10 +328,7 @@ impl Merged {
     fn left_out(&self, plan: &ColumnPlan) -> Vec<LeftOutColumn> {
         let mut out = plan.left_out.clone();
         let n = self.stations.len() as u64;
-        let mut totals = vec![0u64; self.k];
-        for (j, &v) in self.votes.iter().enumerate() {
-            totals[j % self.k] += u64::from(v);
-        }
+        let totals = candidate_totals(&self.votes, self.k);
         let top = totals.iter().copied().max().unwrap_or(0);
         let all: u64 = totals.iter().sum();
         for (&col, &(stations, sum)) in plan.watched.iter().zip(&self.watched) {
@@ -573,12 +570,7 @@ impl Merged {
 
 /// The candidate with the most votes, the first of equals.
 fn top_candidate(votes: &[u32], k: usize) -> usize {
-    let mut totals = vec![0u128; k];
-    for row in votes.chunks_exact(k.max(1)) {
-        for (t, &v) in totals.iter_mut().zip(row) {
-            *t += u128::from(v);
-        }
-    }
+    let totals = candidate_totals(votes, k);
     let mut best = 0;
     for (j, &t) in totals.iter().enumerate() {
         if t > totals[best] {
@@ -586,6 +578,18 @@ fn top_candidate(votes: &[u32], k: usize) -> usize {
         }
     }
     best
+}
+
+/// Each candidate's votes over the stations (every count is below 2^32, so the sums of
+/// up to 2^32 stations fit).
+fn candidate_totals(votes: &[u32], k: usize) -> Vec<u64> {
+    let mut totals = vec![0u64; k];
+    for row in votes.chunks_exact(k.max(1)) {
+        for (t, &v) in totals.iter_mut().zip(row) {
+            *t += u64::from(v);
+        }
+    }
+    totals
 }
 
 /// What the reader knows of the file beyond its records.
