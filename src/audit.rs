@@ -302,14 +302,13 @@ fn summarize(data: &Dataset) -> InputSummary {
             0.0
         }
     };
-    let candidates: Vec<CandidateTotal> = data
-        .candidates
-        .iter()
-        .zip(&totals)
-        .map(|(name, &votes)| CandidateTotal {
+    let off = off_ballot_counts(data);
+    let candidates: Vec<CandidateTotal> = (data.candidates.iter().zip(&totals).zip(off))
+        .map(|((name, &votes), off_ballot)| CandidateTotal {
             name: name.clone(),
             votes,
             share: share(votes),
+            off_ballot,
         })
         .collect();
     let winner_votes = totals.get(data.winner).copied().unwrap_or(0);
@@ -324,6 +323,7 @@ fn summarize(data: &Dataset) -> InputSummary {
         excluded_by_rule: data.excluded.clone(),
         lines: data.lines,
         left_out: data.left_out.clone(),
+        repeated_rows: data.repeated_rows.len() as u64,
         registered: has_registered.then_some(registered),
         ballots,
         valid,
@@ -368,6 +368,8 @@ fn caveats(data: &Dataset) -> Vec<String> {
     if !data.rejected.is_empty() {
         out.push(rejected_caveat(data));
     }
+    out.extend(off_ballot_caveat(data));
+    out.extend(repeated_rows_caveat(data));
     out.extend(data.unmatched_rules().map(unmatched_rule_note));
     // A column of votes that was not read, or columns read in the wrong roles, change
     // every share: they go first.
@@ -380,6 +382,68 @@ fn caveats(data: &Dataset) -> Vec<String> {
     first.extend(blank_region_caveat(data));
     out.splice(0..0, first);
     out
+}
+
+/// Rows kept that repeat an earlier row: a station entered twice, or two small stations
+/// alike, which only an id column tells apart.
+fn repeated_rows_caveat(data: &Dataset) -> Option<String> {
+    let first = data.repeated_rows.first()?;
+    let n = data.repeated_rows.len();
+    let (rows, them) = match n {
+        1 => ("row repeats an earlier row", "it is"),
+        _ => ("rows repeat an earlier row", "they are"),
+    };
+    Some(format!(
+        "{n} {rows} in every value (line {} repeats line {}{}) and {them} kept: with no id \
+         column, two stations alike cannot be told from one entered twice. Map an id column \
+         with --id to tell them apart.",
+        first.line,
+        first.first,
+        if n > 1 { ", …" } else { "" }
+    ))
+}
+
+/// For each candidate, the stations whose cell was empty or a missing-value mark.
+fn off_ballot_counts(data: &Dataset) -> Vec<usize> {
+    let k = data.candidates.len();
+    let mut off = vec![0; k];
+    for (i, &on) in data.on_ballot.iter().enumerate() {
+        off[i % k] += usize::from(!on);
+    }
+    off
+}
+
+/// Candidates whose cell is blank at a minority of stations: a candidate standing in
+/// some districts only is blank at most of them, so a few blanks are likelier missing
+/// counts, read as 0 votes.
+fn off_ballot_caveat(data: &Dataset) -> Option<String> {
+    let n = data.stations.len();
+    let k = data.candidates.len();
+    let off = off_ballot_counts(data);
+    let few: Vec<usize> = (0..k).filter(|&j| off[j] > 0 && off[j] * 2 < n).collect();
+    let &first = few.first()?;
+    let lines: Vec<String> = (0..n)
+        .filter(|&i| !data.on_ballot[i * k + first])
+        .take(5)
+        .map(|i| data.stations[i].line.to_string())
+        .collect();
+    let more = match off[first] > lines.len() {
+        true => ", …",
+        false => "",
+    };
+    let each: Vec<String> = (few.iter().take(6))
+        .map(|&j| format!("'{}' at {}", data.candidates[j], off[j]))
+        .collect();
+    let others = match few.len() > 6 {
+        true => format!(" and {} more candidates", few.len() - 6),
+        false => String::new(),
+    };
+    Some(format!(
+        "Candidate cells that are empty or a missing-value mark were read as 0 votes (not on          that station's ballot): {}{others} of {n} stations ('{}' at lines {}{more}). If they          are missing counts, those totals and every share are short: fill them in, or leave          those rows out.",
+        each.join(", "),
+        data.candidates[first],
+        lines.join(", ")
+    ))
 }
 
 /// What it means when most stations' region is blank: a spreadsheet's merged cells,

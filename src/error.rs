@@ -29,8 +29,9 @@ pub enum InputError {
     EmptyInput { path: String },
     #[error(
         "{path}: line {line}, column '{column}': bytes that are not UTF-8. Re-encode the \
-         file as UTF-8 first, e.g. `iconv -f cp1251 -t utf-8 IN > OUT` (name the file's \
-         real encoding after -f)"
+         file as UTF-8 first, e.g. `iconv -f WINDOWS-1252 -t utf-8 IN > OUT` for Western \
+         European text, or -f CP1251 for Cyrillic (name the file's real encoding after -f; \
+         `file -i FILE` may tell it)"
     )]
     NotUtf8 {
         path: String,
@@ -49,6 +50,34 @@ pub enum InputError {
         /// The last of the title lines that follow it.
         last: u64,
         title: String,
+    },
+    #[error(
+        "{path}: line {line} looks like a station, not a header: each of its cells has the form \
+         of the values below it ({cells}). Add a header line naming the columns, e.g. \
+         `(echo '{names}'; cat FILE) > OUT`, then map them (--id c1 --registered c3 …), or \
+         rename them to id, region, registered, ballots, valid, invalid and the candidates' \
+         names"
+    )]
+    NoHeader {
+        path: String,
+        line: u64,
+        /// The line's first cells, quoted.
+        cells: String,
+        /// Placeholder names, one per column, joined by the delimiter.
+        names: String,
+    },
+    #[error(
+        "{path}: the header (line {line}) does not split at the delimiter given, {given}: it is \
+         one column. It splits at {found} into {columns} columns: drop --delimiter, or pass \
+         --delimiter {found_name}"
+    )]
+    DelimiterNotInHeader {
+        path: String,
+        line: u64,
+        given: String,
+        found: String,
+        found_name: &'static str,
+        columns: usize,
     },
     #[error(
         "{path}: line {line} is {what}, not the header. {fix}, so that the header comes \

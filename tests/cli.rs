@@ -969,3 +969,41 @@ fn a_column_of_votes_that_starts_below_the_sample_is_the_first_caveat() {
     );
     assert_eq!(v["input"]["left_out"][0]["later"]["stations"], 1500);
 }
+
+#[test]
+fn blank_candidate_cells_at_a_few_stations_are_counted_and_told() {
+    // A's cell is NA at stations 3 and 7 and B's is empty at station 5; C stands only at
+    // the first two stations of forty (a district candidate), which is no caveat.
+    let csv = common::csv_rows("id,registered,A,B,C", 40, |i| {
+        let a = if i == 3 || i == 7 {
+            "NA".into()
+        } else {
+            (50 + i % 9).to_string()
+        };
+        let b = if i == 5 {
+            String::new()
+        } else {
+            (30 + i % 4).to_string()
+        };
+        let c = if i < 2 { "4" } else { "" };
+        format!("s{i},120,{a},{b},{c}")
+    });
+    let (_, v) = json_report(
+        &["audit", "-", "--checks", "protocol-arithmetic"],
+        Some(csv.into_bytes()),
+    );
+    let off: Vec<u64> = (0..3)
+        .map(|j| v["input"]["candidates"][j]["off_ballot"].as_u64().unwrap())
+        .collect();
+    assert_eq!(off, [2, 1, 38]);
+    let caveats = v["caveats"].as_array().unwrap();
+    let c = caveats
+        .iter()
+        .filter_map(|c| c.as_str())
+        .find(|c| c.starts_with("Candidate cells that are empty"))
+        .expect("a caveat on the blank cells");
+    assert!(
+        c.contains("'A' at 2, 'B' at 1 of 40 stations ('A' at lines 5, 9)"),
+        "{c}"
+    );
+}

@@ -261,6 +261,11 @@ fn without_ids_a_block_of_rows_entered_twice_is_rejected_once() {
         .collect();
     let want: Vec<(u64, &str)> = (32..38).map(|l| (l, "duplicate-row")).collect();
     assert_eq!(got, want);
+    // The lone repeat is kept, and told.
+    assert_eq!(
+        d.repeated_rows,
+        [elaudit::data::RepeatedRow { line: 38, first: 5 }]
+    );
     assert!(
         d.rejected[0].detail.contains("repeats line 12"),
         "{}",
@@ -499,7 +504,7 @@ fn non_utf8_bytes_are_an_error_naming_line_and_column() {
         "line 3",
         "'A'",
         "UTF-8",
-        "iconv -f cp1251 -t utf-8",
+        "iconv -f WINDOWS-1252 -t utf-8",
     ] {
         assert!(msg.contains(part), "{part} not in {msg}");
     }
@@ -2162,4 +2167,96 @@ fn a_column_patchy_with_a_placeholder_names_the_placeholder() {
         why.contains("the others are mostly '#N/A': if it marks no votes, pass --na '#N/A'"),
         "{why}"
     );
+}
+
+#[test]
+fn a_candidate_is_compared_with_a_summed_role_as_its_sum_whatever_the_order() {
+    // The winner A holds more than `early` alone but less than early + inside.
+    let csv = common::csv_rows("id,early,inside,A,B,C", 20, |i| {
+        let (a, b, c) = (300 + i % 13, 120 + i % 7, 40 + i % 5);
+        format!("s{i},100,{},{a},{b},{c}", a + b + c - 100)
+    });
+    for order in [["early", "inside"], ["inside", "early"]] {
+        let spec = ColumnSpec {
+            ballots: strings(&order),
+            ..Default::default()
+        };
+        let d = load_bytes(csv.as_bytes(), spec).unwrap();
+        assert_eq!(d.candidates, ["A", "B", "C"], "{order:?}");
+        assert!(d.left_out.is_empty(), "{:?}", d.left_out);
+    }
+}
+
+#[test]
+fn without_ids_a_lone_row_too_rare_for_chance_is_rejected_as_entered_twice() {
+    let csv = common::csv_rows("region,registered,ballots,A,B,C", 50, |i| {
+        let (a, b, c) = (200 + 37 * i % 311, 90 + 53 * i % 173, 20 + 11 * i % 41);
+        format!(
+            "R{},{},{},{a},{b},{c}",
+            i % 4,
+            900 + 97 * i % 1013,
+            a + b + c
+        )
+    });
+    let mut lines: Vec<&str> = csv.lines().collect();
+    let copy = lines[8];
+    lines.insert(30, copy);
+    let d = load_str(&(lines.join("\n") + "\n"));
+    assert_eq!(d.stations.len(), 50);
+    assert_eq!(rejected_details(&d).len(), 1);
+    let (line, detail) = rejected_details(&d)[0];
+    assert_eq!(line, 31);
+    assert!(
+        detail.starts_with("repeats line 9 in every value, too rare"),
+        "{detail}"
+    );
+    assert!(d.repeated_rows.is_empty());
+}
+
+#[test]
+fn a_file_without_a_header_is_an_error_not_a_station_lost() {
+    let csv = common::csv_rows("S000000,R01,312,150,70,80", 20, |i| {
+        format!(
+            "S{:06},R0{},{},{},{},{}",
+            i + 1,
+            i % 3,
+            300 + i,
+            150 + i,
+            70 + i,
+            80
+        )
+    });
+    let err = load_bytes(csv.as_bytes(), ColumnSpec::default()).unwrap_err();
+    assert!(
+        matches!(err, InputError::NoHeader { line: 1, .. }),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("('S000000', 'R01', '312', '150', …)"), "{msg}");
+    assert!(
+        msg.contains("(echo 'c1,c2,c3,c4,c5,c6'; cat FILE) > OUT"),
+        "{msg}"
+    );
+    // Party numbers as candidates' names, beside text names, are a header.
+    let d = load_str("Gmina,Powiat,registered,1,2,3\nA,b,100,40,30,20\nC,d,90,30,30,20\n");
+    assert_eq!(d.candidates, ["1", "2", "3"]);
+    let d = load_str("Gmina,Powiat,1,2,3\nAa,bb,40,30,20\nCc,dd,30,30,20\n");
+    assert_eq!(d.candidates, ["1", "2", "3"]);
+}
+
+#[test]
+fn a_delimiter_that_does_not_split_the_header_is_named_not_read_as_a_title() {
+    let csv = "id;registered;A;B\ns1;100;50;40\ns2;90;45;40\n";
+    let opts = LoadOptions {
+        delimiter: Some(b','),
+        ..Default::default()
+    };
+    let err = load_reader("test.csv", csv.as_bytes(), &opts).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("does not split at the delimiter given, ','")
+            && msg.contains("pass --delimiter semicolon"),
+        "{msg}"
+    );
+    assert!(!msg.contains("tail -n"), "{msg}");
 }

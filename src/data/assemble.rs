@@ -7,12 +7,12 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rayon::prelude::*;
 
 use super::columns::{ColumnPlan, CountRole};
-use super::double_counts::{Hole, MAX_HOLES, copied_blocks, sum_rows, sum_rows_around_holes};
+use super::double_counts::{Hole, MAX_HOLES, repeated_rows, sum_rows, sum_rows_around_holes};
 use super::validate::Builtin;
 use super::validate::{ChunkResult, REORDERED_HEADER, Rejection};
 use super::{
     Dataset, ExclusionCount, GroupRef, LaterCounts, LeftOutColumn, LineAccount, RejectedRow,
-    RolePresence, Station, StationIds,
+    RepeatedRow, RolePresence, Station, StationIds,
 };
 use crate::error::InputError;
 
@@ -144,6 +144,8 @@ pub(super) struct Merged {
     watched: Vec<(u64, u64)>,
     /// Rows left out that subtotals may hold: (line, counts).
     holes: Vec<(u64, Vec<Option<u32>>)>,
+    /// Rows kept that repeat an earlier row in every value, without ids: (line, its line).
+    repeats: Vec<(u64, u64)>,
     regions: Groups,
     localities: Groups,
     strata: Groups,
@@ -173,6 +175,7 @@ impl Merged {
             dot_zero: Vec::new(),
             dot_grouped: false,
             holes: Vec::new(),
+            repeats: Vec::new(),
             watched: vec![(0, 0); plan.watched.len()],
             regions: Groups::default(),
             localities: Groups::default(),
@@ -408,34 +411,42 @@ impl Merged {
         self.reject_totals(totals, has_ids);
     }
 
-    /// Without ids, rows in a block that repeats an earlier block row for row go.
-    fn drop_copied_blocks(&mut self) {
-        let width = 4 + self.k + 3;
-        let found = copied_blocks(self.stations.len(), width, |i, buf| {
-            self.counts(i, &mut buf[..width - 3]);
+    /// Without ids, rows that repeat an earlier row in every value go when they sit in a
+    /// block that repeats an earlier block row for row, or are too rare to be chance;
+    /// the others are kept and listed, since two small stations can be alike.
+    fn drop_repeated_rows(&mut self) {
+        let counts = 4 + self.k;
+        let found = repeated_rows(self.stations.len(), counts + 3, counts, |i, buf| {
+            self.counts(i, &mut buf[..counts]);
             let s = &self.stations[i];
-            for (b, g) in buf[width - 3..]
+            for (b, g) in buf[counts..]
                 .iter_mut()
                 .zip([s.region, s.locality, s.stratum])
             {
                 *b = g.get().map_or(u32::MAX, |g| g);
             }
         });
-        if found.is_empty() {
-            return;
-        }
         let mut why: Vec<Option<(&'static str, String)>> = vec![None; self.stations.len()];
-        for (i, first) in found {
-            why[i] = Some((
+        for r in found {
+            let (line, first) = (self.stations[r.row].line, self.stations[r.first].line);
+            let cause = match (r.in_block, r.rare) {
+                (true, _) => "in a block of rows that repeats an earlier block row for row",
+                (false, true) => "too rare a row for two stations to share by chance",
+                (false, false) => {
+                    self.repeats.push((line, first));
+                    continue;
+                }
+            };
+            why[r.row] = Some((
                 "duplicate-row",
                 format!(
-                    "repeats line {} in every value, in a block of rows that repeats an \
-                     earlier block row for row: the same stations entered twice",
-                    self.stations[first].line
+                    "repeats line {first} in every value, {cause}: the same station entered twice"
                 ),
             ));
         }
-        self.reject_stations(&why, false, None);
+        if why.iter().any(Option::is_some) {
+            self.reject_stations(&why, false, None);
+        }
     }
 
     /// Station `i`'s counts: registered, ballots, valid, invalid and each candidate's.
@@ -610,7 +621,7 @@ pub(super) fn assemble(
     let k = plan.candidate_names.len();
     m.drop_dot_zero_rows(!plan.id.is_empty());
     if plan.id.is_empty() {
-        m.drop_copied_blocks();
+        m.drop_repeated_rows();
     } else {
         m.drop_duplicates();
     }
@@ -659,6 +670,9 @@ pub(super) fn assemble(
         excluded,
         lines,
         left_out,
+        repeated_rows: (m.repeats.iter())
+            .map(|&(line, first)| RepeatedRow { line, first })
+            .collect(),
     })
 }
 

@@ -1197,9 +1197,11 @@ impl ColumnPlan {
         }
         // With two candidates, one equal to the other's "sum" is a tie.
         let sums_tell = self.candidates.len() >= 3;
-        let caps: Vec<usize> = [CountRole::Ballots, CountRole::Registered, CountRole::Valid]
+        // A role summed from several columns is compared as its sum (early + inside).
+        let caps: Vec<Vec<usize>> = [CountRole::Ballots, CountRole::Registered, CountRole::Valid]
             .iter()
-            .filter_map(|&r| self.counts[r as usize].first().copied())
+            .map(|&r| self.counts[r as usize].clone())
+            .filter(|cols| !cols.is_empty())
             .collect();
         let mut kept = Vec::new();
         for &c in &self.candidates.clone() {
@@ -1212,7 +1214,10 @@ impl ColumnPlan {
                     .sum();
                 rows += 1;
                 sums += usize::from(others > 0 && v == others);
-                let over = (caps.iter()).any(|&b| row[b].is_some_and(|b| b > 0 && v >= b));
+                let over = (caps.iter()).any(|cols| {
+                    let cap: Option<u64> = cols.iter().map(|&b| row[b]).sum();
+                    cap.is_some_and(|b| b > 0 && v >= b)
+                });
                 above += usize::from(others > 0 && over);
             }
             let most = |hits: usize| rows >= 5 && hits * 5 >= rows * 4;

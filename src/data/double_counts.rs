@@ -393,15 +393,75 @@ impl Table<'_> {
     }
 }
 
-/// Rows that sit in a block of at least [`MIN_BLOCK`] consecutive rows repeating an
-/// earlier block row for row, as (row, the row it repeats). `fill(i, buf)` writes row `i`
-/// whole (counts and groups); empty rows (all zero) are passed over. One repeated row
-/// can be chance, for tiny stations or files of few columns; a block of them is not.
-pub(super) fn copied_blocks(
+/// A row that repeats an earlier row in every value, in a file without ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Repeat {
+    pub row: usize,
+    /// The earliest row it repeats.
+    pub first: usize,
+    /// In a block of at least [`MIN_BLOCK`] rows repeating an earlier block row for row.
+    pub in_block: bool,
+    /// Too rare a row for two stations to share by chance.
+    pub rare: bool,
+}
+
+/// The rows that repeat an earlier row in every value. `fill(i, buf)` writes row `i`
+/// whole, its `counts` counts (as for [`sum_rows`]) first, then its groups; empty rows
+/// (all zero) are passed over. One repeated row can be chance, for tiny stations or
+/// files of few columns; a block of them, or a row too rare for chance, is not.
+pub(super) fn repeated_rows(
     n: usize,
     width: usize,
+    counts: usize,
     fill: impl Fn(usize, &mut [u32]) + Sync,
-) -> Vec<(usize, usize)> {
+) -> Vec<Repeat> {
+    let earlier = earlier_equal_rows(n, width, &fill);
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let mut end = start;
+        while end < n
+            && earlier[end] != NOWHERE
+            && earlier[end] == earlier[start] + (end - start) as u32
+        {
+            end += 1;
+        }
+        let in_block = end - start >= MIN_BLOCK;
+        out.extend((start..end).map(|i| Repeat {
+            row: i,
+            first: earlier[i] as usize,
+            in_block,
+            rare: false,
+        }));
+        start = end.max(start + 1);
+    }
+    let singles = out.iter().any(|r| !r.in_block);
+    if singles {
+        let count_fill = |i: usize, buf: &mut [u32]| {
+            let mut whole = vec![0; width];
+            fill(i, &mut whole);
+            buf.copy_from_slice(&whole[..counts]);
+        };
+        let table = Table {
+            fill: &count_fill,
+            n,
+            width: counts,
+            sorted: Default::default(),
+        };
+        let limit = CHANCE / n as f64;
+        for r in out.iter_mut().filter(|r| !r.in_block) {
+            r.rare = table.rarer_than(&table.row(r.row as u32), limit);
+        }
+    }
+    out
+}
+
+/// Each row's earliest equal row before it, or [`NOWHERE`].
+fn earlier_equal_rows(
+    n: usize,
+    width: usize,
+    fill: &(impl Fn(usize, &mut [u32]) + Sync),
+) -> Vec<u32> {
     let row = |i: usize| {
         let mut buf = vec![0; width];
         fill(i, &mut buf);
@@ -419,7 +479,6 @@ pub(super) fn copied_blocks(
         .filter(|&(h, _)| h != 0)
         .collect();
     keys.par_sort_unstable();
-    // Each row's earliest equal row before it.
     let mut earlier = vec![NOWHERE; n];
     for same in keys.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
         let first = row(same[0].1 as usize);
@@ -429,22 +488,7 @@ pub(super) fn copied_blocks(
             }
         }
     }
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < n {
-        let mut end = start;
-        while end < n
-            && earlier[end] != NOWHERE
-            && earlier[end] == earlier[start] + (end - start) as u32
-        {
-            end += 1;
-        }
-        if end - start >= MIN_BLOCK {
-            out.extend((start..end).map(|i| (i, earlier[i] as usize)));
-        }
-        start = end.max(start + 1);
-    }
-    out
+    earlier
 }
 
 /// A linear hash, so that the hash of a run is a difference of running hashes.

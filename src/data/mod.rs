@@ -30,6 +30,6 @@ pub use columns::{
 pub use reader::{LoadOptions, detect_delimiter, load, load_reader};
 pub use station::{
     ColumnRole, Dataset, ExclusionCount, GroupRef, LaterCounts, LeftOutColumn, LineAccount,
-    RejectedRow, RolePresence, Source, Station, StationIds,
+    RejectedRow, RepeatedRow, RolePresence, Source, Station, StationIds,
 };
 pub use validate::COUNT_COLUMN_SHARE;

@@ -273,6 +273,18 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
     let (headers, header_last) = header_of(path, &rec, span, opts)?;
     let data_start = after_terminator(text, end);
     let data = &text[data_start..];
+    if let Some(given) = opts.delimiter.filter(|_| headers.len() == 1) {
+        delimiter_not_in_header(path, &text[span.start..span.end], given, header_last)?;
+    }
+    if let Some(cells) = header_is_data(&headers, data, delimiter) {
+        let names: Vec<String> = (1..=headers.len()).map(|i| format!("c{i}")).collect();
+        return Err(InputError::NoHeader {
+            path: path.into(),
+            line: header_last,
+            cells,
+            names: names.join(&char::from(delimiter).to_string()),
+        });
+    }
     if let Some(title) = title_line(&headers) {
         return Err(InputError::TitleLine {
             path: path.into(),
@@ -325,6 +337,84 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
         plan,
         format,
     }))
+}
+
+/// A header of one column under `--delimiter` that another delimiter splits: the
+/// delimiter given is wrong, and the advice for a title line would delete data.
+fn delimiter_not_in_header(path: &str, line: &[u8], given: u8, at: u64) -> Result<(), InputError> {
+    let counts = delimiter_counts(line);
+    let found = (0..3).filter(|&i| counts[i] > 0).max_by_key(|&i| counts[i]);
+    let Some(i) = found else {
+        return Ok(());
+    };
+    let (found, found_name) = [(",", "comma"), ("tab", "tab"), (";", "semicolon")][i];
+    Err(InputError::DelimiterNotInHeader {
+        path: path.into(),
+        line: at,
+        given: match given {
+            b'\t' => "tab".to_string(),
+            b => format!("'{}'", char::from(b)),
+        },
+        found: match found {
+            "tab" => "tab".to_string(),
+            f => format!("'{f}'"),
+        },
+        found_name,
+        columns: counts[i] + 1,
+    })
+}
+
+/// The header's cells quoted, when the header is a station's row: a file without a
+/// header. It is when every cell has the form (see [`cell_form`]) that most of its
+/// column's first rows take, and it holds both numbers and text. A header of party
+/// numbers (`1,2,3`) beside text names counts up by one, and stays a header.
+fn header_is_data(headers: &Headers, data: &[u8], delimiter: u8) -> Option<String> {
+    let names = &headers.names;
+    let numbers: Vec<u64> = names.iter().filter_map(|n| n.parse().ok()).collect();
+    let labels = numbers.windows(2).all(|w| w[1] == w[0] + 1);
+    if numbers.is_empty() || numbers.len() == names.len() || labels {
+        return None;
+    }
+    let rows: Vec<Vec<String>> = first_records(data, delimiter)
+        .take(HEADER_FORM_ROWS)
+        .filter(|r| r.len() == names.len())
+        .map(|r| {
+            r.iter()
+                .map(|f| cell_form(&String::from_utf8_lossy(f)))
+                .collect()
+        })
+        .collect();
+    if rows.len() < 2 {
+        return None;
+    }
+    let fits = names.iter().enumerate().all(|(c, name)| {
+        let form = cell_form(name);
+        let same = rows.iter().filter(|r| r[c] == form).count();
+        same * 2 > rows.len()
+    });
+    let shown: Vec<String> = names.iter().take(4).map(|n| format!("'{n}'")).collect();
+    let more = if names.len() > 4 { ", …" } else { "" };
+    fits.then(|| format!("{}{more}", shown.join(", ")))
+}
+
+/// Data rows that [`header_is_data`] compares the header with.
+const HEADER_FORM_ROWS: usize = 50;
+
+/// A cell's form: each run of digits becomes `9`, each run of letters `a`, other
+/// characters stay (`S000001` and `R01` are `a9`, `1,234` is `9,9`, `North` is `a`).
+fn cell_form(cell: &str) -> String {
+    let mut out = String::new();
+    for ch in cell.trim().chars() {
+        let c = match ch {
+            _ if ch.is_ascii_digit() => '9',
+            _ if ch.is_alphabetic() => 'a',
+            _ => ch,
+        };
+        if !(out.ends_with(c) && (c == '9' || c == 'a')) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The name of a header that is a title line, not a header: one name, alone or beside

@@ -282,6 +282,16 @@ pub struct Dataset {
     pub lines: LineAccount,
     /// Whole-number columns left out of the candidates because of their names.
     pub left_out: Vec<LeftOutColumn>,
+    /// Rows kept that repeat an earlier row in every value, in a file without ids.
+    pub repeated_rows: Vec<RepeatedRow>,
+}
+
+/// A row kept although it repeats an earlier row in every value (no id tells them apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct RepeatedRow {
+    pub line: u64,
+    /// The line it repeats.
+    pub first: u64,
 }
 
 impl Dataset {

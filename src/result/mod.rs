@@ -113,6 +113,9 @@ pub struct CandidateTotal {
     pub votes: u64,
     /// Share of valid votes.
     pub share: f64,
+    /// Stations whose cell for this candidate was empty or a missing-value mark, read as
+    /// "not on the ballot" with 0 votes.
+    pub off_ballot: usize,
 }
 
 /// What was read, and what was left out.
@@ -133,6 +136,8 @@ pub struct InputSummary {
     pub lines: LineAccount,
     /// Whole-number columns left out of the candidates for their names.
     pub left_out: Vec<LeftOutColumn>,
+    /// Rows kept although they repeat an earlier row in every value (a file without ids).
+    pub repeated_rows: u64,
     /// `None` when no registered-voters column is mapped.
     pub registered: Option<u64>,
     pub ballots: u64,

@@ -342,6 +342,7 @@ fn assemble(spec: ElectionSpec, seed: u64, batches: Vec<Batch>, mut fair: FairTr
         ids,
         votes,
         rejected: Vec::new(),
+        repeated_rows: Vec::new(),
         excluded: Vec::new(),
         lines: LineAccount {
             lines: n as u64 + 1,
