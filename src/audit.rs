@@ -530,8 +530,9 @@ fn unread_votes_caveat(c: &crate::data::LeftOutColumn) -> Option<String> {
 /// What an `--exclude` rule that matched nothing means.
 pub fn unmatched_rule_note(rule: &str) -> String {
     format!(
-        "--exclude {rule} matched no row, so it left nothing out: values are compared as \
-         written, case included (a whole number also matches when written with zero decimals)."
+        "--exclude {rule} left no row out: no row matched it, or an earlier --exclude rule \
+         had left out every row it matched. Values are compared as written, case included (a \
+         whole number also matches when written with zero decimals)."
     )
 }
 

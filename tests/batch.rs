@@ -358,6 +358,29 @@ fn shards_merge_into_the_bytes_of_one_run() {
         }
     }
 
+    // The merge names the election that failed, as the batch does.
+    let out = elaudit()
+        .arg("merge")
+        .args((0..3).map(|i| d.join(format!("n3-shard{i}"))))
+        .arg("--output")
+        .arg(d.join("again"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("election 'missing' failed"), "{err}");
+    // A shard's own folder is no output.
+    let out = elaudit()
+        .arg("merge")
+        .args((0..3).map(|i| d.join(format!("n3-shard{i}"))))
+        .arg("--output")
+        .arg(d.join("n3-shard0"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is one of the shard folders"), "{err}");
+
     // A missing shard is refused, naming it.
     let out = elaudit()
         .arg("merge")

@@ -326,10 +326,10 @@ fn caveats_say_how_much_was_rejected_and_the_fix_most_rejections_share() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let c = caveat(&v, "1 row could not be read");
     assert!(c.contains("1 of them hold numbers that look grouped by thousands (if '.' groups thousands, pass --thousands .)"), "{c}");
-    assert!(caveat(&v, "--exclude id=S9 matched no row").contains("case included"));
+    assert!(caveat(&v, "--exclude id=S9 left no row out").contains("case included"));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("note: --exclude id=S9 matched no row"),
+        stderr.contains("note: --exclude id=S9 left no row out"),
         "{stderr}"
     );
 }

@@ -349,5 +349,13 @@ fn an_empty_value_is_refused_not_read_as_the_default() {
             stderr.contains(&format!("{flag}: the value is empty")),
             "{flag} {value:?}: {stderr}"
         );
+        let what = match flag {
+            "--thousands" => "give the separator",
+            "--winner" => "give a candidate's name",
+            _ => "give a column name",
+        };
+        assert!(stderr.contains(what), "{flag} {value:?}: {stderr}");
     }
+    let stderr = refused(&["audit", "-", "--skip", ""]);
+    assert!(stderr.contains("--skip names no check"), "{stderr}");
 }

@@ -2189,13 +2189,16 @@ fn a_candidate_is_compared_with_a_summed_role_as_its_sum_whatever_the_order() {
 
 #[test]
 fn without_ids_a_lone_row_too_rare_for_chance_is_rejected_as_entered_twice() {
-    let csv = common::csv_rows("region,registered,ballots,A,B,C", 50, |i| {
+    // Stations of 300–700 ballots and five candidates: a second station that matches one
+    // in every count is far rarer than 1 in 1,000 among 50.
+    let csv = common::csv_rows("region,registered,ballots,A,B,C,D,E", 50, |i| {
         let (a, b, c) = (200 + 37 * i % 311, 90 + 53 * i % 173, 20 + 11 * i % 41);
+        let (d, e) = (30 + 7 * i % 29, 25 + 13 * i % 31);
         format!(
-            "R{},{},{},{a},{b},{c}",
+            "R{},{},{},{a},{b},{c},{d},{e}",
             i % 4,
             900 + 97 * i % 1013,
-            a + b + c
+            a + b + c + d + e
         )
     });
     let mut lines: Vec<&str> = csv.lines().collect();
@@ -2259,4 +2262,65 @@ fn a_delimiter_that_does_not_split_the_header_is_named_not_read_as_a_title() {
         "{msg}"
     );
     assert!(!msg.contains("tail -n"), "{msg}");
+}
+
+#[test]
+fn a_column_numbering_areas_in_runs_is_no_candidate_whatever_its_name() {
+    // `Foo` numbers sections in runs of five, starting again in each region of 40 rows;
+    // `Fringe` is a small candidate whose votes (0–3) also repeat and step by one.
+    let csv = common::csv_rows("id,region,Foo,registered,A,B,Fringe", 120, |i| {
+        let fringe = [0, 0, 1, 0, 2, 0, 1, 3, 0, 0, 1][i % 11];
+        let (a, b) = (200 + (i * 37) % 101, 150 + (i * 53) % 89);
+        format!("s{i},R{},{},900,{a},{b},{fringe}", i / 40, (i % 40) / 5 + 1)
+    });
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["A", "B", "Fringe"]);
+    assert!(left_out_why(&d, "Foo").contains("the number of an area"));
+    // Named as an area, with too few rows for the pattern to tell.
+    let d = load_str("id,Section,registered,A,B\ns1,1,100,40,30\ns2,1,90,30,30\ns3,2,90,35,30\n");
+    assert_eq!(d.candidates, ["A", "B"]);
+}
+
+#[test]
+fn a_region_joined_into_the_id_is_still_the_region() {
+    let csv = "region,station,registered,A,B\nN,1,100,40,30\nS,1,90,30,30\nS,2,80,30,20\n";
+    let spec = ColumnSpec {
+        id: strings(&["region", "station"]),
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(d.stations.len(), 3);
+    assert_eq!(d.regions, ["N", "S"]);
+}
+
+#[test]
+fn invisible_characters_around_a_cell_are_no_part_of_it() {
+    let mut csv = common::csv_rows("id,registered,A,B", 20, |i| {
+        format!("s{i},100,{},30", 40 + i)
+    });
+    // `s2` + a zero-width space, with a word joiner after a count: `s2` again.
+    csv.push_str("s2\u{200B},100,42\u{2060},30\n");
+    csv.push_str("s30,80,3\u{200B}0,30\n");
+    let d = load_str(&csv);
+    assert_eq!(d.stations.len(), 20);
+    let got = rejected_details(&d);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got[0].1.contains("exact copy of line 4"), "{got:?}");
+    // Inside a number it is shown, not hidden.
+    assert_eq!(got[1], (23, "column A: '3\\u{200b}0'"));
+}
+
+#[test]
+fn a_name_typed_composed_finds_a_header_written_decomposed() {
+    // The header writes `é` and `ñ` as a letter and a combining mark (NFD).
+    let header = "id,registered,Jose\u{301} Pen\u{303}a,B";
+    let csv = common::csv_rows(header, 10, |i| format!("s{i},100,{},30", 40 + i));
+    let spec = ColumnSpec {
+        candidates: cands(&["José Peña", "B"]),
+        winner: Some("josé peña".into()),
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(d.candidates.len(), 2);
+    assert_eq!(d.winner, 0);
 }

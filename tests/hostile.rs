@@ -577,3 +577,28 @@ fn counts_in_persian_digits_are_read_not_dropped_in_silence() {
     assert_eq!(v["input"]["candidates"][0]["votes"], 35_405);
     assert_eq!(v["input"]["registered"], 135_193);
 }
+
+#[test]
+fn a_file_without_a_header_is_refused_with_the_fix() {
+    let r = run("no-header.csv", &[]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("line 1 looks like a station, not a header")
+            && r.stderr.contains("Add a header line"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_row_entered_twice_in_a_file_without_ids_is_rejected() {
+    let v = json("no-id-row-twice.csv", &[]);
+    assert_eq!(account(&v), (120, 1, 0));
+    assert_eq!(rejected(&v), [(61, "duplicate-row".to_string())]);
+    let detail = v["rejected_rows"][0]["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("repeats line 10 in every value"),
+        "{detail}"
+    );
+}

@@ -878,3 +878,19 @@ fn bad_heterogeneity_names_its_field() {
     // simulate() clamps instead of failing.
     assert_consistent(&simulate(&spec, 1));
 }
+
+#[test]
+fn the_largest_sizes_the_spec_allows_give_counts_that_fit() {
+    let spec = ElectionSpec {
+        size: elaudit::simulate::SizeModel::LogNormal {
+            median: 1e9,
+            sigma: 5.0,
+        },
+        ..ElectionSpec::clean(200)
+    };
+    let d = simulate(&spec, 3).dataset;
+    for s in &d.stations {
+        let r = s.registered.unwrap();
+        assert!(r <= 1_000_000_000 && s.ballots <= r, "{s:?}");
+    }
+}

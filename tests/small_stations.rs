@@ -276,3 +276,21 @@ fn clean_controls_are_not_flagged() {
         assert!(!r.flagged);
     }
 }
+
+#[test]
+fn stations_of_one_size_have_no_small_ones() {
+    // Every station with 1,000 registered voters: no size tells small from large.
+    let spec = ElectionSpec {
+        size: elaudit::simulate::SizeModel::Fixed(vec![1000]),
+        ..clean(3000, 0)
+    };
+    let d = simulate(&spec, 14).dataset;
+    assert!(d.stations.iter().all(|s| s.registered == Some(1000)));
+    let r = run(&d, 1);
+    assert!(!r.applicable);
+    assert!(
+        r.not_applicable
+            .unwrap()
+            .contains("do not tell small from large")
+    );
+}

@@ -9,6 +9,7 @@ use crate::error::Error;
 
 /// Merges the shards found in `dirs` into `output` and returns the exit status.
 pub fn merge(dirs: &[PathBuf], output: &Path) -> Result<u8, Error> {
+    refuse_input_as_output(dirs, output)?;
     let shards = read_shards(dirs)?;
     let first = &shards[0].1;
     check_complete(&shards)?;
@@ -27,6 +28,13 @@ pub fn merge(dirs: &[PathBuf], output: &Path) -> Result<u8, Error> {
         rows.extend(s.rows.iter().cloned());
     }
     rows.sort_by(|a, b| a.name.cmp(&b.name));
+    for row in &rows {
+        if let Some(err) = &row.error {
+            // As `batch` does: a failure must not pass unseen.
+            let line = format!("elaudit: election '{}' failed: {err}", row.name);
+            eprintln!("{}", crate::report::printable(line));
+        }
+    }
     let status = exit_status(&rows);
     let whole = ShardFile {
         tool: first.tool.clone(),
@@ -38,6 +46,22 @@ pub fn merge(dirs: &[PathBuf], output: &Path) -> Result<u8, Error> {
     };
     finish(output, &whole)?;
     Ok(status)
+}
+
+/// A shard's own folder as the output would mix the merged comparison into the shard,
+/// and the next merge of the shards would fail.
+fn refuse_input_as_output(dirs: &[PathBuf], output: &Path) -> Result<(), BatchError> {
+    let same = |d: &PathBuf| match (d.canonicalize(), output.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => d == output,
+    };
+    match dirs.iter().find(|d| same(d)) {
+        Some(d) => Err(BatchError::Merge(format!(
+            "--output {} is one of the shard folders being merged: give a new folder",
+            d.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Every `shard-I-of-N.json` in the folders, with its folder.

@@ -231,41 +231,42 @@ fn corner_cap_note(a: &Analysis) -> String {
     )
 }
 
-/// The reading when the fair model misfits: only the extreme part may flag.
+/// The reading when the fair model misfits: only the extreme part may flag, and the
+/// verdict comes before the whole fit's amount, which is no finding here.
 fn misfit_reading(a: &Analysis) -> String {
     let total = a.total_ballots.max(1.0);
     let b = a.ballots_added_unread.as_ref().unwrap_or(&a.ballots_added);
     let e = &a.material_extreme;
     let ratio = a.goodness_of_fit.ratio.unwrap_or(f64::NAN);
-    let extreme = if a.material_p() < SELECT_P {
+    let corner = "Stuffing that puts stations in the corner (at least 95% turnout: nearly every \
+                  registered voter's ballot cast), where few honest stations sit,";
+    let whole = format!(
+        "the fair model fits the data {ratio:.1} times worse than its own simulated elections, \
+         so incremental stuffing cannot be told apart from the election's own heterogeneity \
+         (town and country, station size, regional differences) and is not flagged: read as \
+         stuffing, the whole fit would add {} of ballots ({:.0}, 95% CI {:.0}–{:.0})",
+        pct(b.estimate / total),
+        b.estimate,
+        b.ci_low,
+        b.ci_high,
+    );
+    let caveat = "a model-based reading (Klimek et al. 2012), not proof of fraud";
+    if a.material_p() < SELECT_P {
         format!(
-            "Stuffing that puts stations in the corner (at least 95% turnout: nearly every \
-             registered voter's ballot cast), where few honest stations sit, would add {} of \
-             ballots (bootstrap sd {}), above the {} margin: that alone is what is flagged",
+            "{corner} would add {} of ballots (bootstrap sd {}), above the {} margin: that \
+             alone is what is flagged. Beyond the corner, {whole}; {caveat}.",
             pct(e.share),
             pct(e.sd),
             pct(e.margin)
         )
     } else {
         format!(
-            "Stuffing that puts stations in the corner (at least 95% turnout: nearly every \
-             registered voter's ballot cast), where few honest stations sit, would add {} of \
-             ballots, not clearly above the {} margin, so nothing is flagged",
+            "Not flagged: {whole}. {corner} would add {} of ballots, not clearly above the {} \
+             margin, so nothing is flagged; {caveat}.",
             pct(e.share.max(0.0)),
             pct(e.margin)
         )
-    };
-    format!(
-        "The fitted stuffing would add {} of ballots ({:.0}, 95% CI {:.0}–{:.0}), but the fair \
-         model fits the data {ratio:.1} times worse than its own simulated elections, so \
-         incremental stuffing cannot be told apart from the election's own heterogeneity \
-         (town and country, station size, regional differences) and is not flagged. \
-         {extreme}; a model-based reading (Klimek et al. 2012), not proof of fraud.",
-        pct(b.estimate / total),
-        b.estimate,
-        b.ci_low,
-        b.ci_high,
-    )
+    }
 }
 
 /// Turnout and the winner's share from which a station counts as in the corner.
@@ -317,6 +318,16 @@ fn misfit_note(a: &Analysis) -> String {
 
 /// Why the histograms were compared as they were, when the data let it matter.
 fn binning_note(a: &Analysis) -> String {
+    if let [name] = a.group_names.as_slice() {
+        if !name.starts_with('(') {
+            // A region column naming one region: the file's regions are not in it.
+            return format!(
+                " Every station is in one region ('{name}'), so the stations were compared as \
+                 one group: parts of it that differ (town and country, districts) can read as \
+                 stuffing, so map a finer region column, or --stratum, where the file has one."
+            );
+        }
+    }
     if a.group_names.len() <= 1 {
         // One group: nothing was compared region by region.
         return match a.per_region_trial {
@@ -370,16 +381,16 @@ fn reading(a: &Analysis) -> String {
         b.ci_high
     );
     let departs = format!(
-        "The fingerprint departs from the fair model (no-stuffing test {})",
+        "Not flagged: the fingerprint departs from the fair model (no-stuffing test {})",
         format_p(a.test.p_value)
     );
     if a.fraud_selected && a.material_p() >= SELECT_P && m.share > m.margin {
         format!(
-            "{departs}, and the fitted stuffing would add {amount}, but so poorly determined \
-             (bootstrap sd {}, calibrated for how little the fit follows more stuffing of this \
-             shape) that it is not clearly above the {} materiality margin: the departure \
-             cannot be told apart from the election's own structure (urban/rural mixes, \
-             regional differences), and is not flagged; {caveat}.",
+            "{departs}, but the departure cannot be told apart from the election's own \
+             structure (urban/rural mixes, regional differences). Read as stuffing, it would \
+             add {amount}, so poorly determined (bootstrap sd {}, calibrated for how little \
+             the fit follows more stuffing of this shape) that it is not clearly above the {} \
+             materiality margin; {caveat}.",
             pct(m.sd),
             pct(m.margin),
         )
@@ -1039,6 +1050,17 @@ mod tests {
         a.material.p_value = 0.8;
         a.material_extreme.p_value = 0.9;
         assert_eq!(a.material_p(), 1.0);
+    }
+
+    #[test]
+    fn one_region_named_is_not_called_no_region_column() {
+        let mut a = analysis();
+        a.group_names = vec!["R01".into()];
+        let s = summary(&a);
+        assert!(s.contains("Every station is in one region ('R01')"), "{s}");
+        assert!(!s.contains("no region column"), "{s}");
+        a.group_names = vec!["(no region)".into()];
+        assert!(summary(&a).contains("With no region column"));
     }
 
     #[test]

@@ -106,14 +106,19 @@ struct Groups {
     coef: [f64; 3],
     /// Neighbourhoods with too few stations to compare.
     skipped: usize,
+    /// Small stations as large as their neighbourhood's smallest large one: ties that
+    /// size cannot order.
+    tied: usize,
 }
 
 /// One station's figures: (neighbourhood, registered, turnout, share, valid ÷ ballots).
 type Row = (u32, u32, f64, f64, f64);
 
 /// The stations every figure is defined at, with their neighbourhood's rank by name,
-/// sorted by neighbourhood, then size, turnout and share: an order that does not depend on
-/// the file's, so neither the small set (ties included) nor the permutations do.
+/// sorted by neighbourhood, then size, then a hash of turnout and share: an order that does
+/// not depend on the file's, so neither the small set (ties included) nor the permutations
+/// do. Ties in size go in an order unrelated to turnout: ordered by turnout, a file of
+/// equal stations had its lowest-turnout third read as "small", a large made-up effect.
 fn rows(data: &Dataset, level: Level) -> Vec<Row> {
     let names = match level {
         Level::Locality => &data.localities,
@@ -130,8 +135,17 @@ fn rows(data: &Dataset, level: Level) -> Vec<Row> {
         .filter_map(|r| Some((*rank.get(r.0 as usize)?, r.1, r.2, r.3, r.4)))
         .collect();
     // The figures are finite and non-negative, so their bits sort as the numbers do.
-    rows.sort_unstable_by_key(|r| (r.0, r.1, r.2.to_bits(), r.3.to_bits(), r.4.to_bits()));
+    let scramble = |r: &Row| mix(r.2.to_bits() ^ mix(r.3.to_bits() ^ mix(r.4.to_bits())));
+    rows.sort_unstable_by_key(|r| (r.0, r.1, scramble(r), r.2.to_bits(), r.3.to_bits()));
     rows
+}
+
+/// splitmix64's finaliser: a bijection that scatters nearby values.
+fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// Each station's row, with its neighbourhood's index, in file order.
@@ -186,6 +200,7 @@ impl Groups {
         let start = self.z.len();
         self.starts.push(start);
         self.small.push(m);
+        self.tied += part[..m].iter().filter(|r| r.1 == part[m].1).count();
         (self.z).extend(part.iter().map(|r| [(r.2 - mt) / st, (r.3 - ms) / ss]));
         // Sorted by size already: the first m are the small ones.
         for (i, &(_, reg, t, s, vb)) in part.iter().enumerate().take(m) {
@@ -298,6 +313,15 @@ pub fn small_stations_result(data: &Dataset, settings: &SmallStations, seed: u64
         );
         return na(g.z.len(), &why);
     }
+    if g.tied * 2 > g.n_small() {
+        let why = format!(
+            "station sizes do not tell small from large: {} of the {} small stations have as \
+             many registered voters as their neighbourhood's smallest large one",
+            g.tied,
+            g.n_small()
+        );
+        return na(g.z.len(), &why);
+    }
     let sum = |k: usize| g.observed_small.iter().map(|&i| g.z[i][k]).sum::<f64>();
     let observed = g.shifts(sum(0), sum(1));
     let perms = permutations(&g, seed, settings.replicates);
@@ -390,24 +414,28 @@ fn summary(
     let range = interval
         .map(|(a, b)| format!(" (95% interval {a:.0} to {b:.0})"))
         .unwrap_or_default();
+    let one = g.starts.len() == 1;
     let (word, warn) = match level {
-        Level::Locality => ("localities", ""),
+        Level::Locality => (if one { "locality" } else { "localities" }, ""),
         Level::Region => (
-            "regions",
+            if one { "region" } else { "regions" },
             " Neighbourhoods are regions, as no locality column is mapped: inside a region \
              small stations are also rural ones, so size is confounded with town and country \
              (give --locality).",
         ),
     };
+    let scope = match one {
+        true => format!("the one {word}"),
+        false => format!("each of {} {word}", g.starts.len()),
+    };
     format!(
-        "Small stations (the smallest {:.0}% by registered voters in each of {} {word}) sit \
+        "Small stations (the smallest {:.0}% by registered voters in {scope}) sit \
          {dt:+.3} sd in turnout and {ds:+.3} sd in the winner's share from their larger \
          neighbours, which implies {implied:.0} votes for the winner{range}; {} by \
-         permuting size labels within {word}. Descriptive only: small stations also differ \
+         permuting size labels within the {word}. Descriptive only: small stations also differ \
          honestly (villages inside a municipality), so this is compatible with voter coercion, \
          not proof of it.{warn}",
         100.0 * settings.quantile,
-        g.starts.len(),
         format_p(p)
     )
 }

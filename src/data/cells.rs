@@ -259,10 +259,19 @@ pub(super) fn trim(raw: &[u8]) -> &[u8] {
     }
     if t.first().is_some_and(|b| !b.is_ascii()) || t.last().is_some_and(|b| !b.is_ascii()) {
         if let Ok(s) = std::str::from_utf8(t) {
-            return s.trim().as_bytes();
+            return s
+                .trim_matches(|c: char| c.is_whitespace() || is_invisible(c))
+                .as_bytes();
         }
     }
     t
+}
+
+/// Characters that take no room on screen (zero-width spaces and joiners, the word
+/// joiner, a byte-order mark): pasted from web pages, they make `S6` and `S6\u{200B}` two
+/// stations that look the same.
+pub(super) fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
 }
 
 /// The separator a cell seems to group thousands with, as in `1.348`, `12,500` or

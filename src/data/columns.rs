@@ -21,6 +21,8 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
+use unicode_normalization::UnicodeNormalization;
+
 use super::cells::shorten;
 use super::validate::{ColumnSample, SampledCounts};
 use super::{ColumnRole, LeftOutColumn};
@@ -148,6 +150,35 @@ pub const CODE_LIKE_WORDS: &[&str] = &[
     "runde",
     "wahlgang",
     "election",
+    "zone",
+    "section",
+    "sektion",
+    "township",
+    "booth",
+    "circuit",
+    "bezirk",
+    "stimmbezirk",
+    "wahllokal",
+    "mesa",
+    "bureau",
+    "seccion",
+    "sección",
+    "casilla",
+    "obwod",
+    "obwód",
+    "okrug",
+    "raion",
+    "rayon",
+    "parish",
+    "precinct",
+    "polling",
+    "station",
+    "municipality",
+    "locality",
+    "region",
+    "province",
+    "canton",
+    "kanton",
 ];
 
 /// Word parts that mark a column as a total, a rate or a ballot count, never a candidate,
@@ -665,7 +696,15 @@ impl Headers {
     /// The column a flag names: exact match, else the unique case-insensitive match.
     fn find(&self, path: &str, flag: &str, name: &str) -> Result<usize, InputError> {
         let name = name.trim();
-        let exact: Vec<usize> = (0..self.len()).filter(|&i| self.names[i] == name).collect();
+        let mut exact: Vec<usize> = (0..self.len()).filter(|&i| self.names[i] == name).collect();
+        if exact.is_empty() {
+            // `é` typed as one character names a header that writes `e` + a combining accent.
+            let composed = |s: &str| s.nfc().collect::<String>();
+            let want = composed(name);
+            exact = (0..self.len())
+                .filter(|&i| composed(&self.names[i]) == want)
+                .collect();
+        }
         let hits = if exact.is_empty() {
             let lower = name.to_lowercase();
             let ci: Vec<usize> = (0..self.len())
@@ -907,7 +946,14 @@ impl ColumnPlan {
         }
         let auto =
             |plan: &ColumnPlan, role: &str, names: &[&str]| -> Result<Vec<usize>, InputError> {
-                let used = plan.used_columns();
+                let mut used = plan.used_columns();
+                // A region that is part of a joined id (`--id region --id station`, as
+                // the duplicate-id advice says) is still the region.
+                if matches!(role, "region" | "locality") && plan.id.len() > 1 {
+                    for &c in &plan.id {
+                        used[c] = false;
+                    }
+                }
                 for name in names {
                     let hits: Vec<usize> = (0..n)
                         .filter(|&i| headers.spells(i, name) && !used[i])
@@ -1166,6 +1212,13 @@ impl ColumnPlan {
                     "holds whole numbers that count up from row to row: a row or station \
                      number, not a candidate's votes",
                 );
+            } else if sample.is_area_code() {
+                self.leave_out(
+                    name,
+                    "holds whole numbers that stay the same for runs of rows and step up by \
+                     one between them (1,1,2,2,…): the number of an area or a section, not a \
+                     candidate's votes",
+                );
             } else {
                 picked.push(i);
             }
@@ -1333,8 +1386,10 @@ impl ColumnPlan {
                 },
             )
             .collect();
-        let lower = w.to_lowercase();
-        let same = |n: &str| n.to_lowercase() == lower;
+        // Case and Unicode composition aside (`é` as one character or two).
+        let blind = |n: &str| n.nfc().collect::<String>().to_lowercase();
+        let lower = blind(w);
+        let same = |n: &str| blind(n) == lower;
         // A candidate's own name before another's column (a label may reuse a column's
         // name), and exact spellings before case-blind ones.
         let stages: [&dyn Fn(usize) -> bool; 4] = [

@@ -435,25 +435,71 @@ pub(super) fn repeated_rows(
         }));
         start = end.max(start + 1);
     }
-    let singles = out.iter().any(|r| !r.in_block);
-    if singles {
-        let count_fill = |i: usize, buf: &mut [u32]| {
+    let singles: Vec<usize> = (0..out.len()).filter(|&k| !out[k].in_block).collect();
+    if !singles.is_empty() {
+        let row = |i: usize| {
             let mut whole = vec![0; width];
             fill(i, &mut whole);
-            buf.copy_from_slice(&whole[..counts]);
+            whole.truncate(counts);
+            whole
         };
-        let table = Table {
-            fill: &count_fill,
-            n,
-            width: counts,
-            sorted: Default::default(),
-        };
+        let sizes = size_counts(n, |i| size_key(&row(i)));
         let limit = CHANCE / n as f64;
-        for r in out.iter_mut().filter(|r| !r.in_block) {
-            r.rare = table.rarer_than(&table.row(r.row as u32), limit);
+        for k in singles {
+            let r = row(out[k].row);
+            let alike = sizes
+                .get(&size_key(&r))
+                .copied()
+                .unwrap_or(1)
+                .saturating_sub(1);
+            out[k].rare = f64::from(alike.max(1)) * twin_chance(&r) < limit;
         }
     }
     out
+}
+
+/// The size a twin must share: registered voters, or the ballots where there are none.
+fn size_key(row: &[u32]) -> u32 {
+    if row[0] > 0 { row[0] } else { row[1] }
+}
+
+/// How many rows have each size.
+fn size_counts(n: usize, key: impl Fn(usize) -> u32) -> HashMap<u32, u32> {
+    let mut out = HashMap::new();
+    for i in 0..n {
+        *out.entry(key(i)).or_insert(0) += 1;
+    }
+    out
+}
+
+/// At most the chance that another station of the same size, with the same expected
+/// turnout and shares, takes exactly this row's counts: votes are at least as noisy as
+/// binomial draws, whose single value has at most 1/√(2π·x·(1 − x/N)) of the mass.
+/// Ballots given registered, invalid given ballots, and every candidate but the largest
+/// given the valid votes (the largest follows from the others).
+fn twin_chance(row: &[u32]) -> f64 {
+    // The normal approximation holds the binomial's mode only away from the ends, so a
+    // count within 5 of 0 or of its total tells nothing.
+    let point = |x: u32, of: u32| -> f64 {
+        if x < 5 || of.saturating_sub(x) < 5 {
+            return 1.0;
+        }
+        let (x, of) = (f64::from(x), f64::from(of));
+        (1.0 / (std::f64::consts::TAU * x * (1.0 - x / of)).sqrt()).min(1.0)
+    };
+    let (reg, bal, val, inv) = (row[0], row[1], row[2], row[3]);
+    let cands = &row[4..];
+    let largest = (0..cands.len()).max_by_key(|&j| cands[j]);
+    let mut p = point(inv, bal);
+    if reg > 0 {
+        p *= point(bal, reg);
+    }
+    for (j, &x) in cands.iter().enumerate() {
+        if Some(j) != largest {
+            p *= point(x, val);
+        }
+    }
+    p
 }
 
 /// Each row's earliest equal row before it, or [`NOWHERE`].
@@ -575,7 +621,17 @@ fn multiplier(c: usize) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{SumRow, sum_rows};
+    use super::{SumRow, sum_rows, twin_chance};
+
+    #[test]
+    fn a_twin_is_bounded_by_binomial_point_masses() {
+        // python3: pt = lambda x, n: min(1, 1/sqrt(2*pi*x*(1-x/n)));
+        // pt(10,600)*pt(600,1000)*pt(200,590)*pt(90,590)
+        let p = twin_chance(&[1000, 600, 590, 10, 300, 200, 90]);
+        assert!((p - 5.192574248375471e-06).abs() < 1e-15, "{p}");
+        // Tiny stations give no bound at all: two of them alike is no sign of a copy.
+        assert_eq!(twin_chance(&[3, 1, 1, 0, 1, 0, 0]), 1.0);
+    }
 
     /// Rows of (registered, A, B), with ballots = valid = A + B and no invalid.
     fn find(rows: &[[u32; 3]]) -> Vec<(usize, usize, usize, usize)> {

@@ -31,10 +31,13 @@ pub(super) struct ColumnSample {
     pub token: Option<String>,
     pub token_count: u32,
     /// The last count read, and the steps between counts in consecutive sampled rows:
-    /// up by exactly one, up by more, and any other (down, equal, or over a blank).
+    /// up by exactly one, up by more, equal, down to 0 or 1 (a code starting again), and
+    /// any other (down further, or over a blank).
     pub last: Option<u64>,
     pub steps_by_one: u32,
     pub steps_up: u32,
+    pub steps_same: u32,
+    pub steps_restart: u32,
     pub steps_other: u32,
 }
 
@@ -135,9 +138,25 @@ impl ColumnSample {
     /// many steps: a row number (a spreadsheet's or a data frame's index) or a station
     /// number with gaps, which no candidate's votes do.
     pub fn is_row_number(&self) -> bool {
-        let steps = self.steps_by_one + self.steps_up + self.steps_other;
+        let other = self.steps_other + self.steps_same + self.steps_restart;
+        let steps = self.steps_by_one + self.steps_up + other;
         let by_one = steps >= 4 && self.steps_by_one * 5 >= steps * 4;
-        self.steps_other == 0 && (by_one || steps >= STRICTLY_UP_STEPS)
+        other == 0 && (by_one || steps >= STRICTLY_UP_STEPS)
+    }
+
+    /// Stays the same for runs of rows and steps up by one between them, over many
+    /// steps, starting again at 0 or 1 now and then: the number of an area or a section
+    /// (1,1,1,2,2,3,…), which no candidate's votes do. A candidate's votes step by more
+    /// than one now and then, or drop to other values.
+    pub fn is_area_code(&self) -> bool {
+        let steps = self.steps_by_one + self.steps_up + self.steps_same;
+        let steps = steps + self.steps_restart + self.steps_other;
+        steps >= STRICTLY_UP_STEPS
+            && self.steps_up == 0
+            && self.steps_other == 0
+            && self.steps_by_one >= 2
+            && self.steps_same * 2 >= steps
+            && self.steps_restart * 10 <= steps
     }
 
     fn add_count(&mut self, v: u64) {
@@ -145,6 +164,8 @@ impl ColumnSample {
         match self.last {
             Some(p) if v == p + 1 => self.steps_by_one += 1,
             Some(p) if v > p => self.steps_up += 1,
+            Some(p) if v == p => self.steps_same += 1,
+            Some(_) if v <= 1 => self.steps_restart += 1,
             Some(_) => self.steps_other += 1,
             None => {}
         }
@@ -494,7 +515,7 @@ fn shown(raw: &[u8]) -> String {
     let short = shorten(&String::from_utf8_lossy(trim(raw)), 40);
     let mut out = String::new();
     for c in short.chars() {
-        match c.is_control() {
+        match c.is_control() || super::cells::is_invisible(c) {
             true => out.extend(c.escape_default()),
             false => out.push(c),
         }

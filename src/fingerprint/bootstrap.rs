@@ -1526,7 +1526,7 @@ pub(crate) mod fixtures {
             min_simulated: 50,
             ..Settings::default()
         };
-        let st = Stations::alike(n, [500, 300, 290, 150], "all");
+        let st = Stations::alike(n, [500, 300, 290, 150], "(no region)");
         analyse(&st, &settings, 1)
     }
 }

@@ -105,8 +105,14 @@ fn check_selection(checks: Option<&str>, skip: Option<&str>) -> Result<Selection
         .transpose()?;
     let skipped = skip
         .map(|list| check_ids("--skip", list, &known))
-        .transpose()?
-        .unwrap_or_default();
+        .transpose()?;
+    if skipped.as_ref().is_some_and(Vec::is_empty) {
+        // An empty value is a slip (a shell variable left unset), not "skip nothing".
+        return Err(OptionError::EmptySkip {
+            known: known.join(", "),
+        });
+    }
+    let skipped = skipped.unwrap_or_default();
     let runs = |id: &&str| {
         only.as_ref().is_none_or(|o| o.iter().any(|x| x == id)) && !skipped.iter().any(|x| x == id)
     };
@@ -224,8 +230,13 @@ fn check_not_empty(args: &AuditArgs, flags: &ColumnSpec) -> Result<(), OptionErr
         .or(candidates.then(|| "--candidates".into()))
         .or((args.winner.as_deref().is_some_and(blank)).then(|| "--winner".into()))
         .or((args.thousands.as_deref() == Some("")).then(|| "--thousands".into()));
+    let what = match flag.as_deref() {
+        Some("--thousands") => "the separator, e.g. '.', ',' or ' '",
+        Some("--winner") => "a candidate's name",
+        _ => "a column name",
+    };
     match flag {
-        Some(flag) => Err(OptionError::EmptyValue { flag }),
+        Some(flag) => Err(OptionError::EmptyValue { flag, what }),
         None => Ok(()),
     }
 }
@@ -310,6 +321,10 @@ mod tests {
             assert!(e.to_string().contains("second-digit, last-digit"), "{e}");
         }
         assert!(check_selection(Some("last-digit"), Some("first-digit")).is_ok());
+        for skip in ["", " ", ","] {
+            let e = check_selection(None, Some(skip)).unwrap_err();
+            assert!(matches!(e, OptionError::EmptySkip { .. }), "{e}");
+        }
         assert!(check_selection(None, None).is_ok());
     }
 }

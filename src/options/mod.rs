@@ -25,6 +25,8 @@ pub enum OptionError {
         id: String,
         known: String,
     },
+    #[error("--skip names no check: give the ids of the checks to skip ({known}), or leave it out")]
+    EmptySkip { known: String },
     #[error(
         "{why}, so there is nothing to run. The checks are: {known} \
          (`elaudit checks` describes them)"
@@ -52,11 +54,8 @@ pub enum OptionError {
         second: &'static str,
         path: String,
     },
-    #[error(
-        "{flag}: the value is empty; give a column name (or drop the flag to use the \
-         default)"
-    )]
-    EmptyValue { flag: String },
+    #[error("{flag}: the value is empty; give {what} (or drop the flag to use the default)")]
+    EmptyValue { flag: String, what: &'static str },
     #[error("--exclude: {0}")]
     Exclude(#[source] InputError),
     #[error("--sizes: {0}")]

@@ -6,6 +6,10 @@ use rand_distr::{Binomial, Distribution, StandardNormal};
 use super::count;
 use super::shapes::Subpopulation;
 use super::spec::{ElectionSpec, MIN_REGISTERED, SizeModel};
+
+/// The largest station a draw gives: the spec's own limit on sizes, so that every count
+/// fits the 32 bits the loader stores (a lognormal tail at sigma 5 reaches far beyond).
+const MAX_DRAWN_SIZE: f64 = 1e9;
 use super::truth::{KindTruth, Planted};
 use crate::data::{GroupRef, Station, StationIds};
 use crate::fingerprint::stuffing::{extreme_intensity, incremental_intensity, steal_share};
@@ -261,14 +265,14 @@ impl Model<'_> {
         let registered = match &spec.size {
             SizeModel::LogNormal { median, sigma } => {
                 let n = (median * local.size * (sigma * normal(rng) - bump).exp()).round();
-                (n.min(1e12) as u64).max(MIN_REGISTERED)
+                (n.min(MAX_DRAWN_SIZE) as u64).max(MIN_REGISTERED)
             }
             SizeModel::Fixed(v) => {
                 let n = v.get(i % v.len().max(1)).copied().unwrap_or(0);
                 if local.size == 1.0 {
                     n
                 } else {
-                    (n as f64 * local.size).round().min(1e12) as u64
+                    (n as f64 * local.size).round().min(MAX_DRAWN_SIZE) as u64
                 }
             }
         };
