@@ -2279,6 +2279,16 @@ fn a_column_numbering_areas_in_runs_is_no_candidate_whatever_its_name() {
     // Named as an area, with too few rows for the pattern to tell.
     let d = load_str("id,Section,registered,A,B\ns1,1,100,40,30\ns2,1,90,30,30\ns3,2,90,35,30\n");
     assert_eq!(d.candidates, ["A", "B"]);
+    // A fringe candidate's zeros and ones, in runs, stay a candidate.
+    let csv = common::csv_rows("id,registered,A,B,Fringe", 120, |i| {
+        let fringe = usize::from(i % 17 > 12);
+        format!(
+            "s{i},900,{},{},{fringe}",
+            200 + (i * 37) % 101,
+            150 + (i * 53) % 89
+        )
+    });
+    assert_eq!(load_str(&csv).candidates, ["A", "B", "Fringe"]);
 }
 
 #[test]

@@ -406,8 +406,8 @@ pub(super) struct Repeat {
 }
 
 /// The rows that repeat an earlier row in every value. `fill(i, buf)` writes row `i`
-/// whole, its `counts` counts (as for [`sum_rows`]) first, then its groups; empty rows
-/// (all zero) are passed over. One repeated row can be chance, for tiny stations or
+/// whole, its `counts` counts (as for [`sum_rows`]) first, then its groups; rows without
+/// a count above zero are passed over. One repeated row can be chance, for tiny stations or
 /// files of few columns; a block of them, or a row too rare for chance, is not.
 pub(super) fn repeated_rows(
     n: usize,
@@ -435,6 +435,12 @@ pub(super) fn repeated_rows(
         }));
         start = end.max(start + 1);
     }
+    // Lone rows of no counts at all (districts that held no vote) are alike by nature.
+    let mut whole = vec![0; width];
+    out.retain(|r| {
+        fill(r.row, &mut whole);
+        r.in_block || whole[..counts].iter().any(|&v| v > 0)
+    });
     let singles: Vec<usize> = (0..out.len()).filter(|&k| !out[k].in_block).collect();
     if !singles.is_empty() {
         let row = |i: usize| {

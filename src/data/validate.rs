@@ -39,6 +39,8 @@ pub(super) struct ColumnSample {
     pub steps_same: u32,
     pub steps_restart: u32,
     pub steps_other: u32,
+    /// The largest count read.
+    pub max: u64,
 }
 
 impl ColumnSample {
@@ -147,7 +149,8 @@ impl ColumnSample {
     /// Stays the same for runs of rows and steps up by one between them, over many
     /// steps, starting again at 0 or 1 now and then: the number of an area or a section
     /// (1,1,1,2,2,3,…), which no candidate's votes do. A candidate's votes step by more
-    /// than one now and then, or drop to other values.
+    /// than one now and then, or drop to other values; a 0/1 flag, or a fringe candidate's
+    /// zeros and ones, is not taken for one.
     pub fn is_area_code(&self) -> bool {
         let steps = self.steps_by_one + self.steps_up + self.steps_same;
         let steps = steps + self.steps_restart + self.steps_other;
@@ -155,12 +158,14 @@ impl ColumnSample {
             && self.steps_up == 0
             && self.steps_other == 0
             && self.steps_by_one >= 2
+            && self.max >= 2
             && self.steps_same * 2 >= steps
             && self.steps_restart * 10 <= steps
     }
 
     fn add_count(&mut self, v: u64) {
         self.counts += 1;
+        self.max = self.max.max(v);
         match self.last {
             Some(p) if v == p + 1 => self.steps_by_one += 1,
             Some(p) if v > p => self.steps_up += 1,
