@@ -2245,6 +2245,8 @@ fn a_file_without_a_header_is_an_error_not_a_station_lost() {
     assert_eq!(d.candidates, ["1", "2", "3"]);
     let d = load_str("Gmina,Powiat,1,2,3\nAa,bb,40,30,20\nCc,dd,30,30,20\n");
     assert_eq!(d.candidates, ["1", "2", "3"]);
+    let d = load_str("Okrug,1,3,7\nNorth,40,30,20\nSouth,30,30,20\n");
+    assert_eq!(d.candidates, ["1", "3", "7"]);
 }
 
 #[test]
@@ -2333,4 +2335,20 @@ fn a_name_typed_composed_finds_a_header_written_decomposed() {
     let d = load_bytes(csv.as_bytes(), spec).unwrap();
     assert_eq!(d.candidates.len(), 2);
     assert_eq!(d.winner, 0);
+}
+
+#[test]
+fn a_winner_matching_two_candidates_up_to_case_names_both() {
+    let csv = common::csv_rows("id,registered,Candidate A,CANDIDATE a,B", 10, |i| {
+        format!("s{i},100,{},20,30", 40 + (i * 7) % 13)
+    });
+    let spec = ColumnSpec {
+        winner: Some("candidate A".into()),
+        ..Default::default()
+    };
+    let msg = load_err(&csv, spec);
+    assert!(
+        msg.contains("matches several columns when case is ignored ('Candidate A', 'CANDIDATE a')"),
+        "{msg}"
+    );
 }

@@ -1405,7 +1405,18 @@ impl ColumnPlan {
         });
         match found {
             Some((j, true)) => Ok(j),
-            _ => Err(InputError::UnknownWinner {
+            // Two candidates spelled alike up to case: say so, not "no such candidate".
+            Some(_) => Err(InputError::AmbiguousColumn {
+                path: path.into(),
+                flag: "--winner".into(),
+                column: w.into(),
+                matches: (0..names.len())
+                    .filter(|&j| same(names[j]))
+                    .map(|j| format!("'{}'", names[j]))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+            None => Err(InputError::UnknownWinner {
                 path: path.into(),
                 winner: w.into(),
                 candidates: names

@@ -367,11 +367,12 @@ fn delimiter_not_in_header(path: &str, line: &[u8], given: u8, at: u64) -> Resul
 /// The header's cells quoted, when the header is a station's row: a file without a
 /// header. It is when every cell has the form (see [`cell_form`]) that most of its
 /// column's first rows take, and it holds both numbers and text. A header of party
-/// numbers (`1,2,3`) beside text names counts up by one, and stays a header.
+/// numbers (`1,2,3` or `1,3,7`) beside text names rises, and stays a header.
 fn header_is_data(headers: &Headers, data: &[u8], delimiter: u8) -> Option<String> {
     let names = &headers.names;
     let numbers: Vec<u64> = names.iter().filter_map(|n| n.parse().ok()).collect();
-    let labels = numbers.windows(2).all(|w| w[1] == w[0] + 1);
+    // Party numbers rise along the header (`1,3,7`); a station's counts seldom all do.
+    let labels = numbers.windows(2).all(|w| w[1] > w[0]);
     if numbers.is_empty() || numbers.len() == names.len() || labels {
         return None;
     }
