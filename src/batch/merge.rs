@@ -30,9 +30,7 @@ pub fn merge(dirs: &[PathBuf], output: &Path) -> Result<u8, Error> {
     rows.sort_by(|a, b| a.name.cmp(&b.name));
     for row in &rows {
         if let Some(err) = &row.error {
-            // As `batch` does: a failure must not pass unseen.
-            let line = format!("elaudit: election '{}' failed: {err}", row.name);
-            eprintln!("{}", crate::report::printable(line));
+            eprintln!("{}", super::failure_line(&row.name, err));
         }
     }
     let status = exit_status(&rows);

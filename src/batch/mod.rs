@@ -134,6 +134,12 @@ pub struct BatchRun {
 }
 
 /// Exit status over rows: 2 if any failed, else 1 if any was flagged, else 0.
+/// The line a failed election prints, in `batch` as in `merge`: a failure must not pass
+/// unseen.
+pub(crate) fn failure_line(name: &str, err: &str) -> String {
+    crate::report::printable(format!("elaudit: election '{name}' failed: {err}"))
+}
+
 pub fn exit_status(rows: &[Row]) -> u8 {
     if rows.iter().any(|r| r.error.is_some()) {
         2

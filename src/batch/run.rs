@@ -42,9 +42,9 @@ pub fn run_batch(run: &BatchRun) -> Result<u8, Error> {
         bar.set_message(e.name.clone());
         let row = pool.install(|| audit_one(e, &output));
         if let Some(err) = &row.error {
-            // The comparison records it too, but a failure must not pass unseen.
-            let line = format!("elaudit: election '{}' failed: {err}", e.name);
-            bar.suspend(|| eprintln!("{}", crate::report::printable(line)));
+            // The comparison records it too.
+            let line = super::failure_line(&e.name, err);
+            bar.suspend(|| eprintln!("{line}"));
         }
         rows.push(row);
         bar.inc(1);

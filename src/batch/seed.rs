@@ -18,15 +18,7 @@ pub fn election_seed(seed: u64, name: &str) -> u64 {
         .fold(FNV_OFFSET, |h, &b| {
             (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
         });
-    splitmix64_finalise(hash)
-}
-
-/// SplitMix64's output function (Steele, Lea and Flood 2014).
-fn splitmix64_finalise(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    crate::montecarlo::splitmix64(hash)
 }
 
 #[cfg(test)]
@@ -46,7 +38,7 @@ mod tests {
         //     for b in bs: h=((h^b)*0x100000001B3)%M
         //     return h
         //   sm(0); sm(fnv((42).to_bytes(8,'little')+b'poland-2020'))
-        assert_eq!(splitmix64_finalise(0), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(crate::montecarlo::splitmix64(0), 0xE220_A839_7B1D_CDAF);
         assert_eq!(election_seed(42, "poland-2020"), 12_580_849_502_985_563_609);
         assert_eq!(election_seed(7, "Łódź"), 8_264_517_880_007_692_301);
         assert_eq!(election_seed(42, "a"), election_seed(42, "a"));

@@ -27,6 +27,7 @@ use serde_json::json;
 use super::{Check, CheckContext};
 use crate::data::Dataset;
 use crate::montecarlo::batch_rng;
+use crate::montecarlo::splitmix64 as mix;
 use crate::montecarlo::tail::GammaTail;
 use crate::result::{CheckResult, Effect, Family};
 use crate::stats::format::format_p;
@@ -135,17 +136,10 @@ fn rows(data: &Dataset, level: Level) -> Vec<Row> {
         .filter_map(|r| Some((*rank.get(r.0 as usize)?, r.1, r.2, r.3, r.4)))
         .collect();
     // The figures are finite and non-negative, so their bits sort as the numbers do.
+    // SplitMix64 is a bijection that scatters nearby values.
     let scramble = |r: &Row| mix(r.2.to_bits() ^ mix(r.3.to_bits() ^ mix(r.4.to_bits())));
     rows.sort_unstable_by_key(|r| (r.0, r.1, scramble(r), r.2.to_bits(), r.3.to_bits()));
     rows
-}
-
-/// splitmix64's finaliser: a bijection that scatters nearby values.
-fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 /// Each station's row, with its neighbourhood's index, in file order.

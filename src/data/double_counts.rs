@@ -443,22 +443,16 @@ pub(super) fn repeated_rows(
     });
     let singles: Vec<usize> = (0..out.len()).filter(|&k| !out[k].in_block).collect();
     if !singles.is_empty() {
-        let row = |i: usize| {
-            let mut whole = vec![0; width];
+        let sizes = size_counts(n, |i| {
             fill(i, &mut whole);
-            whole.truncate(counts);
-            whole
-        };
-        let sizes = size_counts(n, |i| size_key(&row(i)));
+            size_key(&whole)
+        });
         let limit = CHANCE / n as f64;
         for k in singles {
-            let r = row(out[k].row);
-            let alike = sizes
-                .get(&size_key(&r))
-                .copied()
-                .unwrap_or(1)
-                .saturating_sub(1);
-            out[k].rare = f64::from(alike.max(1)) * twin_chance(&r) < limit;
+            fill(out[k].row, &mut whole);
+            let r = &whole[..counts];
+            let alike = sizes.get(&size_key(r)).copied().unwrap_or(1);
+            out[k].rare = f64::from(alike.saturating_sub(1).max(1)) * twin_chance(r) < limit;
         }
     }
     out
@@ -470,7 +464,7 @@ fn size_key(row: &[u32]) -> u32 {
 }
 
 /// How many rows have each size.
-fn size_counts(n: usize, key: impl Fn(usize) -> u32) -> HashMap<u32, u32> {
+fn size_counts(n: usize, mut key: impl FnMut(usize) -> u32) -> HashMap<u32, u32> {
     let mut out = HashMap::new();
     for i in 0..n {
         *out.entry(key(i)).or_insert(0) += 1;

@@ -1612,25 +1612,32 @@ mod tests {
 
     /// A misfit reads the corner's part as the ballots added, keeps the whole fit's
     /// reading beside it, and keeps the whole fit's upper bound.
+    /// A stuffing fit whose fair model misfits, reading `estimate` ballots added (interval
+    /// from `ci_low` to 900) of 10,000, with room for 2% in the corner.
+    fn misfit_adding(estimate: f64, ci_low: f64) -> Analysis {
+        let mut a = tiny_analysis();
+        a.fraud_selected = true;
+        a.goodness_of_fit.ratio = Some(MISFIT_RATIO + 0.5);
+        a.ballots_added = Interval {
+            estimate,
+            ci_low,
+            ci_high: 900.0,
+        };
+        a.total_ballots = 10_000.0;
+        a.corner_room = 0.02;
+        a
+    }
+
     #[test]
     fn a_misfit_reads_only_the_corner_as_ballots_added() {
-        let mut a = tiny_analysis();
+        let mut a = misfit_adding(500.0, 100.0);
         let whole_votes = Interval {
             estimate: 200.0,
             ci_low: 50.0,
             ci_high: 600.0,
         };
         a.votes_moved = whole_votes;
-        a.fraud_selected = true;
-        a.goodness_of_fit.ratio = Some(MISFIT_RATIO + 0.5);
-        a.ballots_added = Interval {
-            estimate: 500.0,
-            ci_low: 100.0,
-            ci_high: 900.0,
-        };
-        a.total_ballots = 10_000.0;
         a.material_extreme = MaterialTest::with_sd(0.01, 0.002, 0.005);
-        a.corner_room = 0.02;
         reconcile(&mut a);
         assert_eq!(a.corner_overshoot, None);
         let b = a.ballots_added;
@@ -1679,18 +1686,9 @@ mod tests {
     /// starting at its estimate, beside a test whose sd was 10% of the ballots.
     #[test]
     fn a_misfits_whole_fit_reading_is_as_wide_as_its_test() {
-        let mut a = tiny_analysis();
-        a.fraud_selected = true;
-        a.goodness_of_fit.ratio = Some(MISFIT_RATIO + 0.5);
-        a.ballots_added = Interval {
-            estimate: 500.0,
-            ci_low: 500.0,
-            ci_high: 900.0,
-        };
-        a.total_ballots = 10_000.0;
+        let mut a = misfit_adding(500.0, 500.0);
         a.material = MaterialTest::with_sd(0.05, 0.03, 0.005);
         a.material_extreme = MaterialTest::with_sd(0.0, 0.001, 0.005);
-        a.corner_room = 0.02;
         reconcile(&mut a);
         let whole = a.ballots_added_unread.unwrap();
         // 500 ± 1.96 × 0.03 × 10,000 = 500 ± 588.

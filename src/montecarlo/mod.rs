@@ -13,7 +13,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 pub type Rng = Xoshiro256PlusPlus;
 
 /// SplitMix64 step: a fixed, documented mixer (Steele, Lea and Flood 2014).
-fn splitmix64(mut z: u64) -> u64 {
+pub fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
