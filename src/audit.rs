@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use rand::RngExt as _;
 
 use crate::checks::{Check, CheckContext, CheckOptions, registry_for};
-use crate::data::Dataset;
+use crate::data::{Dataset, Station};
 use crate::montecarlo::batch_rng;
 use crate::result::charts::fingerprint_heatmap;
 use crate::result::{CandidateTotal, CheckResult, Family, InputSummary, RegionReport, Report};
@@ -370,6 +370,7 @@ fn caveats(data: &Dataset) -> Vec<String> {
     }
     out.extend(off_ballot_caveat(data));
     out.extend(repeated_rows_caveat(data));
+    out.extend(named_like_totals_caveat(data));
     out.extend(data.unmatched_rules().map(unmatched_rule_note));
     // A column of votes that was not read, or columns read in the wrong roles, change
     // every share: they go first.
@@ -400,6 +401,26 @@ fn repeated_rows_caveat(data: &Dataset) -> Option<String> {
         first.line,
         first.first,
         if n > 1 { ", …" } else { "" }
+    ))
+}
+
+/// Stations named like totals but no larger than other stations, kept as stations.
+fn named_like_totals_caveat(data: &Dataset) -> Option<String> {
+    let first = data.named_like_totals.first()?;
+    let (n, more) = (
+        data.named_like_totals.len(),
+        data.named_like_totals.len() > 1,
+    );
+    Some(format!(
+        "{n} row{} named like a total (line {first}{}) {} kept as {}: {} no more \
+         voters than other stations. If {} a subtotal, leave {} out with --exclude.",
+        if more { "s" } else { "" },
+        if more { ", …" } else { "" },
+        if more { "are" } else { "is" },
+        if more { "stations" } else { "a station" },
+        if more { "they hold" } else { "it holds" },
+        if more { "one is" } else { "it is" },
+        if more { "them" } else { "it" },
     ))
 }
 
@@ -439,7 +460,10 @@ fn off_ballot_caveat(data: &Dataset) -> Option<String> {
         false => String::new(),
     };
     Some(format!(
-        "Candidate cells that are empty or a missing-value mark were read as 0 votes (not on          that station's ballot): {}{others} of {n} stations ('{}' at lines {}{more}). If they          are missing counts, those totals and every share are short: fill them in, or leave          those rows out.",
+        "Candidate cells that are empty or a missing-value mark were read as 0 votes (not on \
+         that station's ballot): {}{others} of {n} stations ('{}' at lines {}{more}). If they \
+         are missing counts, those totals and every share are short: fill them in, or leave \
+         those rows out.",
         each.join(", "),
         data.candidates[first],
         lines.join(", ")
@@ -490,6 +514,9 @@ fn mapping_caveat(data: &Dataset) -> Option<String> {
              them with --registered, --ballots, --valid and --invalid."
         ));
     }
+    if let Some(over) = over_registered_caveat(data, &names) {
+        return Some(over);
+    }
     if !r.valid || data.stations.is_empty() {
         return None;
     }
@@ -510,6 +537,33 @@ fn mapping_caveat(data: &Dataset) -> Option<String> {
             100.0 * share
         )
     })
+}
+
+/// More ballots than registered voters at most stations: a count (ballots issued, a
+/// tally) read as a candidate, or registered mapped to the wrong column.
+fn over_registered_caveat(data: &Dataset, names: &str) -> Option<String> {
+    let with: Vec<&Station> = (data.stations.iter())
+        .filter(|s| s.registered.is_some_and(|r| r > 0))
+        .collect();
+    let over = (with.iter())
+        .filter(|s| s.registered.is_some_and(|r| s.ballots > r))
+        .count();
+    let share = over as f64 / with.len().max(1) as f64;
+    if with.is_empty() || share < MISMAPPED_SHARE {
+        return None;
+    }
+    let from = match data.roles.ballots {
+        true => "ballots",
+        false => "ballots (the candidates' votes plus invalid)",
+    };
+    Some(format!(
+        "The {from} exceed the registered voters at {:.0}% of stations: the columns are more \
+         likely mapped wrong than the protocols (ballots issued, a tally or a code read as a \
+         candidate, or registered mapped to the wrong column). The columns read as candidates \
+         are '{names}'; name them with --candidate, and the counts with --registered, \
+         --ballots, --valid and --invalid.",
+        100.0 * share
+    ))
 }
 
 /// What a column that was not read, but holds many whole numbers, means for the result.
@@ -540,10 +594,13 @@ pub fn unmatched_rule_note(rule: &str) -> String {
 /// with the fix most of them share.
 fn rejected_caveat(data: &Dataset) -> String {
     let n = data.rejected.len();
-    let rows = if n == 1 { "row" } else { "rows" };
+    let (rows, are, they) = match n {
+        1 => ("row", "is", "it is listed with its line number"),
+        _ => ("rows", "are", "they are listed with their line numbers"),
+    };
     let mut s = format!(
-        "{n} {rows} could not be read and are left out of every check; they are listed with \
-         their line numbers. Use --strict to make them fatal."
+        "{n} {rows} {are} left out of every check (unreadable, totals or duplicates); {they} \
+         and reason. Use --strict to make them fatal."
     );
     let read = n + data.stations.len();
     if n * 10 >= read {

@@ -313,7 +313,7 @@ fn caveats_say_how_much_was_rejected_and_the_fix_most_rejections_share() {
                North,1,100,30,20\nNorth,2,100,30,20\nSouth,1,100,30,20\nSouth,2,100,30,20\n\
                South,3,100,30,20\n";
     let (_, v) = json_report(&["audit", "-"], Some(csv.as_bytes().to_vec()));
-    let c = caveat(&v, "4 rows could not be read");
+    let c = caveat(&v, "4 rows are left out of every check");
     assert!(c.contains("That is 80% of the rows read"), "{c}");
     assert!(c.contains("--id 'region' --id 'station'"), "{c}");
     // '.' between thousands without --thousands; and a rule that matched nothing.
@@ -324,7 +324,7 @@ fn caveats_say_how_much_was_rejected_and_the_fix_most_rejections_share() {
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let c = caveat(&v, "1 row could not be read");
+    let c = caveat(&v, "1 row is left out of every check");
     assert!(c.contains("1 of them hold numbers that look grouped by thousands (if '.' groups thousands, pass --thousands .)"), "{c}");
     assert!(caveat(&v, "--exclude id=S9 left no row out").contains("case included"));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -928,6 +928,20 @@ fn caveats_say_first_when_the_columns_look_read_in_the_wrong_roles() {
         c.starts_with("The candidates' votes differ from the valid votes in 100% of stations"),
         "{c}"
     );
+    // Registered named, ballots issued and valid under codes: read as candidates.
+    let coded = csv_rows("id,registered,P5,P6,A,B", 40, |i| {
+        let (a, b) = (300 + i % 9, 200 + i % 5);
+        format!("s{i},{},{},{},{a},{b}", 900 + i, a + b + 8, a + b)
+    });
+    let c = first(&audit(coded));
+    assert!(
+        c.starts_with(
+            "The ballots (the candidates' votes plus invalid) exceed the registered voters at \
+             100% of stations"
+        ),
+        "{c}"
+    );
+    assert!(c.contains("'P5', 'P6', 'A', 'B'"), "{c}");
     // No count column recognised.
     let bare = csv_rows("id,Electeurs,Dupont,Martin", 40, |i| {
         format!("s{i},{},{},{}", 900 + i * 7 % 13, 300 + i % 9, 200 + i % 5)
@@ -1006,4 +1020,5 @@ fn blank_candidate_cells_at_a_few_stations_are_counted_and_told() {
         c.contains("'A' at 2, 'B' at 1 of 40 stations ('A' at lines 5, 9)"),
         "{c}"
     );
+    assert!(!c.contains("  "), "a run of spaces: {c}");
 }

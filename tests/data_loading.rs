@@ -1006,6 +1006,80 @@ fn role_names_with_spaces_are_recognised_and_tallies_are_never_candidates() {
     assert_eq!(totals(&d), [1000, 610, 600, 10]);
 }
 
+/// 30 stations `s0`… and, where `total` says, a last row `name` holding the sum of the
+/// rows read, moved by `off` votes for A.
+fn with_total(name: &str, bad: &[usize], off: i64) -> String {
+    let mut csv = String::from("station,registered,A,B\n");
+    let mut sum = [0i64; 3];
+    for i in 0..30i64 {
+        let row = [500 + 7 * i, 200 + (i * 13) % 50, 150 + (i * 7) % 40];
+        match bad.contains(&(i as usize)) {
+            true => csv.push_str(&format!("s{i},{},x,{}\n", row[0], row[2])),
+            false => csv.push_str(&format!("s{i},{},{},{}\n", row[0], row[1], row[2])),
+        }
+        for c in 0..3 {
+            sum[c] += row[c];
+        }
+    }
+    csv.push_str(&format!("{name},{},{},{}\n", sum[0], sum[1] + off, sum[2]));
+    csv
+}
+
+#[test]
+fn a_grand_total_off_the_sum_by_rows_left_out_or_a_correction_is_a_total() {
+    // Two rows left out make the total no exact sum; a word no list holds names it.
+    let d = load_str(&with_total("Overall result", &[3, 17], 0));
+    assert_eq!(d.stations.len(), 28);
+    let got: Vec<(u64, &str)> = (d.rejected.iter())
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (5, "not-an-integer"),
+            (19, "not-an-integer"),
+            (32, "total-row")
+        ]
+    );
+    // No word, a published correction of one vote: within the tolerance of the sum.
+    let d = load_str(&with_total("s30", &[], 1));
+    assert_eq!(d.stations.len(), 30);
+    assert_eq!(d.rejected[0].reason, "total-row");
+    let detail = &d.rejected[0].detail;
+    assert!(
+        detail.contains("within 0.0% of the sum of the 30 other rows"),
+        "{detail}"
+    );
+    // Words of other languages name a total too, and a station as large as the rest
+    // but unlike their sum is a station.
+    for word in ["Σ", "Razem", "合计", "Gesamtergebnis", "Összesen"] {
+        let d = load_str(&with_total(word, &[3, 17, 20, 21, 22], 0));
+        assert_eq!(d.stations.len(), 25, "{word}");
+    }
+    let d = load_str(&with_total("s30", &[], 3000));
+    assert_eq!(d.stations.len(), 31);
+}
+
+#[test]
+fn a_station_named_like_a_total_is_kept_when_no_larger_than_other_stations() {
+    // Uganda 2011 has stations named 'TOTAL B- MUKONO BOARDING'.
+    let d = load_str(
+        "station,registered,A,B\n\
+         s1,800,300,200\n\
+         TOTAL B- MUKONO BOARDING,836,310,240\n\
+         s3,900,400,200\n\
+         Total,9000,1010,640\n",
+    );
+    assert_eq!(ids(&d), ["s1", "TOTAL B- MUKONO BOARDING", "s3"]);
+    assert_eq!(d.named_like_totals, [3]);
+    assert_eq!(d.rejected.len(), 1);
+    let detail = &d.rejected[0].detail;
+    assert!(
+        detail.contains("('total'), and holds more voters than any other row"),
+        "{detail}"
+    );
+}
+
 #[test]
 fn total_rows_are_rejected_not_counted_as_stations() {
     let d = load_str(
@@ -1827,8 +1901,9 @@ fn votes_in_other_scripts_are_read_and_other_number_forms_never_vanish() {
     assert_eq!(d.votes, [58, 30, 120, 60]);
     assert_eq!(d.stations[0].registered, Some(100));
     assert_eq!(d.rejected[0].reason, "negative-count");
-    // A winner's column exported in scientific or decimal-comma form is named, not lost.
-    for (a, sep) in [("5.80E+01", ','), ("58,0", ';')] {
+    // A winner's column exported in scientific form is named, not lost; a decimal
+    // comma's zeros are read (whole_numbers_with_a_decimal_comma_read_as_counts).
+    for (a, sep) in [("5.80E+01", ','), ("5,80E+01", ';')] {
         let mut csv = format!("id{sep}registered{sep}A{sep}B\n");
         for i in 0..20 {
             let cell = if sep == ';' {
@@ -2074,6 +2149,66 @@ fn a_row_of_delimiters_alone_is_left_out_by_rule() {
         .map(|e| (e.rule.as_str(), e.rows))
         .collect();
     assert_eq!(rules, [("empty row (delimiters only)", 2)]);
+}
+
+#[test]
+fn german_role_names_shares_and_a_state_number_are_no_candidates() {
+    // Germany's Wahlbezirk file, unmapped: 'Land' holds one state's number all the way
+    // through the first rows, and shares sit beside the counts.
+    let mut csv = String::from(
+        "Land,Wahlbezirk,Wahlberechtigte,Wählende,ungültig,gültig,CDU,SPD,CDU Prozent,SPD Anteil\n",
+    );
+    for i in 0..60u32 {
+        let (a, b) = (200 + (i * 37) % 90, 150 + (i * 11) % 70);
+        let pct = 100 * a / (a + b);
+        csv.push_str(&format!(
+            "1,{i},{},{},3,{},{a},{b},{pct},{}\n",
+            900 + i,
+            a + b + 3,
+            a + b,
+            100 - pct
+        ));
+    }
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["CDU", "SPD"]);
+    assert!(d.roles.registered && d.roles.ballots && d.roles.valid && d.roles.invalid);
+    assert_eq!(d.stations[0].ballots, 200 + 150 + 3);
+}
+
+#[test]
+fn whole_numbers_with_a_decimal_comma_read_as_counts() {
+    let d = load_str("id;registered;A;B\ns1;100,0;40,00;30,0\ns2;90;35,0;30\n");
+    assert_eq!(d.rejected.len(), 0);
+    assert_eq!(totals(&d)[0], 190);
+    assert_eq!(d.votes, [40, 30, 35, 30]);
+    // A decimal that is not zero, and three digits after the comma (thousands).
+    let mut csv = String::from("id;registered;A;B\ns1;100;40,5;30\ns2;90;35;1,000\n");
+    csv.extend((3..12).map(|i| format!("s{i};90;35;30\n")));
+    let d = load_str(&csv);
+    let got: Vec<(u64, &str)> = (d.rejected.iter())
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    assert_eq!(got, [(2, "not-an-integer"), (3, "not-an-integer")]);
+}
+
+#[test]
+fn a_row_numbering_the_columns_is_left_out_by_rule() {
+    for numbers in ["1,2,3,4", "(1),(2),(3),(4)", " 3, 4, 5, 6"] {
+        let rows: String = (0..10)
+            .map(|i| format!("s{i},{},40,30\n", 90 + i))
+            .collect();
+        let d = load_str(&format!("id,registered,A,B\n{numbers}\n{rows}"));
+        assert_eq!((d.stations.len(), d.rejected.len()), (10, 0), "{numbers}");
+        assert!(d.lines.balanced());
+        assert_eq!(
+            d.excluded[0].rule,
+            "column-number row (1, 2, 3, … along the line)"
+        );
+        assert_eq!(d.excluded[0].rows, 1);
+    }
+    // A station whose counts rise by other steps, or that has a name, is a station.
+    let d = load_str("id,registered,A,B\n1,2,4,5\ns1,100,40,30\n");
+    assert_eq!(d.stations.len(), 2);
 }
 
 #[test]

@@ -602,3 +602,38 @@ fn a_row_entered_twice_in_a_file_without_ids_is_rejected() {
         "{detail}"
     );
 }
+
+#[test]
+fn a_grand_total_off_the_sum_of_the_rows_read_is_a_total() {
+    let v = json("total-off-the-sum.csv", &[]);
+    assert_eq!(account(&v), (118, 3, 0));
+    let got = rejected(&v);
+    assert_eq!(got[2], (122, "total-row".to_string()));
+    // The stations read sum to the total less the two rows left out.
+    assert_eq!(v["input"]["registered"], 135_193 - registered_on(&[11, 41]));
+}
+
+/// Registered voters written on `lines` of `total-off-the-sum.csv`.
+fn registered_on(lines: &[u64]) -> u64 {
+    let text = std::fs::read_to_string(corpus("total-off-the-sum.csv")).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    lines
+        .iter()
+        .map(|&l| {
+            rows[l as usize - 1]
+                .split(',')
+                .nth(2)
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        })
+        .sum()
+}
+
+#[test]
+fn a_row_numbering_the_columns_is_left_out_by_rule() {
+    let v = json("column-numbers.csv", &[]);
+    assert_eq!(account(&v), (120, 0, 1));
+    let rule = v["input"]["excluded_by_rule"][0]["rule"].as_str().unwrap();
+    assert!(rule.starts_with("column-number row"), "{rule}");
+}

@@ -7,7 +7,8 @@
 //! station's own chance is computed exactly from the pmf of its count (summed over the
 //! counts that round to a multiple of 5), and the observed count is compared with the sum
 //! of those chances (a Poisson-binomial count):
-//! z = (observed − Σp) / √Σp(1−p), with a two-sided normal p-value.
+//! z = (observed − Σp) / √Σp(1−p), with a one-sided (upper) normal p-value: Kobak et al.
+//! look for an excess of round shares, and a shortfall is no sign of rounding them up.
 //!
 //! The count's null is not Binomial(n, k/n): the station's observed rate carries its own
 //! binomial noise, and drawing around it adds that noise twice, which flagged clean
@@ -302,7 +303,7 @@ fn result(subject: &str, what: &str, t: Tally) -> CheckResult {
     let sd = t.variance.sqrt();
     let (z, p) = if sd > 0.0 {
         let z = (t.observed as f64 - t.expected) / sd;
-        (z, (2.0 * Normal::standard().sf(z.abs())).min(1.0))
+        (z, Normal::standard().sf(z))
     } else {
         // Every station was certain to land on a multiple of 5, and did.
         (0.0, 1.0)

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use super::columns::{ColumnPlan, CountRole};
 use super::double_counts::{Hole, MAX_HOLES, repeated_rows, sum_rows, sum_rows_around_holes};
+use super::totals::{near_grand_total, oversized_named};
 use super::validate::Builtin;
 use super::validate::{ChunkResult, REORDERED_HEADER, Rejection};
 use super::{
@@ -135,6 +136,7 @@ pub(super) struct Merged {
     blank: Vec<u64>,
     repeated_header: Vec<u64>,
     empty_row: Vec<u64>,
+    column_numbers: Vec<u64>,
     sep_line: Vec<u64>,
     multi_line: HashMap<u64, u32>,
     /// Stations read with `2.000` as 2, and whether any row groups thousands with `.`.
@@ -146,6 +148,9 @@ pub(super) struct Merged {
     holes: Vec<(u64, Vec<Option<u32>>)>,
     /// Rows kept that repeat an earlier row in every value, without ids: (line, its line).
     repeats: Vec<(u64, u64)>,
+    /// Stations named like totals (line, detail), and the lines of those kept as stations.
+    named_totals: Vec<(u64, String)>,
+    named_kept: Vec<u64>,
     regions: Groups,
     localities: Groups,
     strata: Groups,
@@ -170,12 +175,15 @@ impl Merged {
             blank: Vec::new(),
             repeated_header: Vec::new(),
             empty_row: Vec::new(),
+            column_numbers: Vec::new(),
             sep_line: Vec::new(),
             multi_line: HashMap::new(),
             dot_zero: Vec::new(),
             dot_grouped: false,
             holes: Vec::new(),
             repeats: Vec::new(),
+            named_totals: Vec::new(),
+            named_kept: Vec::new(),
             watched: vec![(0, 0); plan.watched.len()],
             regions: Groups::default(),
             localities: Groups::default(),
@@ -208,10 +216,12 @@ impl Merged {
         self.blank.extend(part.blank);
         self.repeated_header.extend(part.repeated_header);
         self.empty_row.extend(part.empty_row);
+        self.column_numbers.extend(part.column_numbers);
         self.multi_line.extend(part.multi_line);
         (self.dot_zero).extend(part.dot_zero.into_iter().map(|(i, d)| (first + i, d)));
         self.dot_grouped |= part.dot_grouped;
         self.holes.extend(part.holes);
+        self.named_totals.extend(part.named_totals);
         for (w, p) in self.watched.iter_mut().zip(part.watched) {
             *w = (w.0 + p.0, w.1 + p.1);
         }
@@ -308,6 +318,56 @@ impl Merged {
         });
         let totals: Vec<(usize, String)> = totals.collect();
         self.reject_totals(totals, has_ids);
+    }
+
+    /// Stations named like totals go when they hold more voters than every other
+    /// station; the others are kept and listed (see [`super::totals`]).
+    fn drop_named_totals(&mut self, has_ids: bool) {
+        if self.named_totals.is_empty() {
+            return;
+        }
+        let details: HashMap<u64, String> =
+            std::mem::take(&mut self.named_totals).into_iter().collect();
+        let sizes: Vec<u64> = (self.stations.iter())
+            .map(|s| u64::from(s.registered.unwrap_or(0).max(s.ballots)))
+            .collect();
+        let named: Vec<bool> = (self.stations.iter())
+            .map(|s| details.contains_key(&s.line))
+            .collect();
+        let oversized = oversized_named(&sizes, &named);
+        let mut totals = Vec::new();
+        for (i, s) in self.stations.iter().enumerate() {
+            match (named[i], oversized[i]) {
+                (true, true) => {
+                    let d = &details[&s.line];
+                    totals.push((i, format!("{d}, and holds more voters than any other row")));
+                }
+                (true, false) => self.named_kept.push(s.line),
+                _ => {}
+            }
+        }
+        self.reject_totals(totals, has_ids);
+    }
+
+    /// A grand total that is off the stations' sum by a little (rows left out, a
+    /// correction) goes.
+    fn drop_near_grand_total(&mut self, has_ids: bool) {
+        let found = near_grand_total(self.stations.len(), 4 + self.k, |i, buf| {
+            self.counts(i, buf)
+        });
+        let Some((rows, worst)) = found else {
+            return;
+        };
+        let others = self.stations.len() - rows.len();
+        let detail = format!(
+            "its counts are within {:.1}% of the sum of the {others} other rows in every \
+             column",
+            100.0 * worst
+        );
+        self.reject_totals(
+            rows.into_iter().map(|r| (r, detail.clone())).collect(),
+            has_ids,
+        );
     }
 
     /// Rejects each (station, detail) as a `total-row`.
@@ -543,7 +603,7 @@ impl Merged {
         };
         let rejected = self.rejected.iter().map(|r| 1 + u64::from(r.extra)).sum();
         let builtin = self.blank.len() + self.repeated_header.len() + self.sep_line.len();
-        let builtin = (builtin + self.empty_row.len()) as u64;
+        let builtin = (builtin + self.empty_row.len() + self.column_numbers.len()) as u64;
         LineAccount {
             lines,
             header,
@@ -569,6 +629,7 @@ impl Merged {
             (Builtin::RepeatedHeader, &mut self.repeated_header),
             (Builtin::SepLine, &mut self.sep_line),
             (Builtin::EmptyRow, &mut self.empty_row),
+            (Builtin::ColumnNumbers, &mut self.column_numbers),
         ] {
             if !lines.is_empty() {
                 lines.sort_unstable();
@@ -627,6 +688,8 @@ pub(super) fn assemble(
     }
     m.drop_sum_rows(!plan.id.is_empty());
     m.drop_sum_rows_around_holes(!plan.id.is_empty());
+    m.drop_named_totals(!plan.id.is_empty());
+    m.drop_near_grand_total(!plan.id.is_empty());
     m.rejected.sort_by_key(|r| r.line);
     if let Some(r) = m.rejected.iter().find(|r| r.reason == REORDERED_HEADER) {
         return Err(InputError::ReorderedHeader {
@@ -670,6 +733,7 @@ pub(super) fn assemble(
         excluded,
         lines,
         left_out,
+        named_like_totals: m.named_kept,
         repeated_rows: (m.repeats.iter())
             .map(|&(line, first)| RepeatedRow { line, first })
             .collect(),

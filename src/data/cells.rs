@@ -179,6 +179,14 @@ impl ValueFormat {
                     return Cell::DotZeros(value);
                 }
                 break;
+            } else if b == b',' {
+                // A decimal comma's zeros (`58,0`, `58,00`); three digits would be
+                // thousands, which only --thousands ',' reads.
+                let frac = &s[i + 1..];
+                if group == 0 || !(1..=2).contains(&frac.len()) || frac.iter().any(|&c| c != b'0') {
+                    return Cell::NotInteger;
+                }
+                break;
             } else {
                 return Cell::NotInteger;
             }
@@ -371,6 +379,11 @@ mod tests {
         let f = fmt(None, None);
         assert_eq!(f.read(b" 42 "), Cell::Count(42));
         assert_eq!(f.read(b"42.00"), Cell::Count(42));
+        assert_eq!(f.read(b"58,0"), Cell::Count(58));
+        assert_eq!(f.read(b"58,00"), Cell::Count(58));
+        assert_eq!(f.read(b"58,000"), Cell::NotInteger);
+        assert_eq!(f.read(b"58,5"), Cell::NotInteger);
+        assert_eq!(f.read(b",0"), Cell::NotInteger);
         assert_eq!(f.read(b"42.5"), Cell::NotInteger);
         assert_eq!(f.read(b".0"), Cell::NotInteger);
         assert_eq!(f.read(b"42."), Cell::NotInteger);
@@ -404,6 +417,8 @@ mod tests {
         assert_eq!(dot.read(b"1.5"), Cell::NotInteger);
         assert_eq!(dot.read(b"1413.0"), Cell::NotInteger);
         assert_eq!(dot.read(b"1234.567"), Cell::NotInteger);
+        assert_eq!(dot.read(b"1.234,00"), Cell::Count(1234));
+        assert_eq!(dot.read(b"1.23,00"), Cell::NotInteger);
         assert_eq!(dot.read(b"-"), Cell::Missing);
         assert_eq!(dot.read(b""), Cell::Missing);
         assert_eq!(dot.read(b"NA"), Cell::NotInteger);

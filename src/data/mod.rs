@@ -19,6 +19,7 @@ mod reader;
 mod records;
 mod station;
 mod stream;
+mod totals;
 mod validate;
 
 pub use cells::MAX_COUNT;

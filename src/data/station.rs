@@ -284,6 +284,9 @@ pub struct Dataset {
     pub left_out: Vec<LeftOutColumn>,
     /// Rows kept that repeat an earlier row in every value, in a file without ids.
     pub repeated_rows: Vec<RepeatedRow>,
+    /// Lines of stations named like totals ('Total', 'Итого') kept: no larger than
+    /// other stations.
+    pub named_like_totals: Vec<u64>,
 }
 
 /// A row kept although it repeats an earlier row in every value (no id tells them apart).

@@ -151,9 +151,15 @@ impl ColumnSample {
     /// (1,1,1,2,2,3,…), which no candidate's votes do. A candidate's votes step by more
     /// than one now and then, or drop to other values; a 0/1 flag, or a fringe candidate's
     /// zeros and ones, is not taken for one.
+    /// So is a small number that never changes from one row to the next (a file sorted
+    /// by state starts with one state's number), unless it is 0: a candidate standing
+    /// only further down the file.
     pub fn is_area_code(&self) -> bool {
         let steps = self.steps_by_one + self.steps_up + self.steps_same;
         let steps = steps + self.steps_restart + self.steps_other;
+        if steps >= STRICTLY_UP_STEPS && self.steps_same == steps && (1..100).contains(&self.max) {
+            return true;
+        }
         steps >= STRICTLY_UP_STEPS
             && self.steps_up == 0
             && self.steps_other == 0
@@ -229,7 +235,8 @@ fn looks_numeric(cell: &str) -> bool {
 }
 
 /// Words that mark a row as a total or subtotal of others when its id, region or
-/// locality holds one as a whole word (case ignored).
+/// locality holds one as a whole word (case ignored). A row so named is a total only
+/// when its counts are too large for one station (see `super::totals`).
 const TOTAL_WORDS: &[&str] = &[
     "total",
     "totals",
@@ -242,6 +249,31 @@ const TOTAL_WORDS: &[&str] = &[
     "ogółem",
     "totaal",
     "totale",
+    "totales",
+    "totaux",
+    "totalt",
+    "sum",
+    "suma",
+    "razem",
+    "gesamtergebnis",
+    "overall",
+    "итог",
+    "всього",
+    "усього",
+    "разом",
+    "összesen",
+    "toplam",
+    "celkem",
+    "spolu",
+    "yhteensä",
+    "ukupno",
+    "skupaj",
+    "kokku",
+    "σ",
+    "合计",
+    "總計",
+    "总计",
+    "合計",
 ];
 
 /// Why a row reads as a total of other rows, whose counts would be counted twice.
@@ -251,8 +283,7 @@ fn total_row(plan: &ColumnPlan, row: &impl Fields) -> Option<String> {
         let value = text(row.field(c));
         let word = total_word(value)?;
         Some(format!(
-            "column {}: '{}' reads as a total or subtotal row ('{word}'); its counts would \
-             count the stations twice",
+            "column {}: '{}' reads as a total or subtotal row ('{word}')",
             plan.name(c),
             shown(value.as_bytes())
         ))
@@ -263,7 +294,7 @@ fn total_row(plan: &ColumnPlan, row: &impl Fields) -> Option<String> {
 /// every row asks.
 fn total_word(value: &str) -> Option<&'static str> {
     // Most ids hold digits, which no total word does: they are passed over at once.
-    let candidate = |w: &&str| w.len() >= 5 && !w.bytes().any(|b| b.is_ascii_digit());
+    let candidate = |w: &&str| w.len() >= 2 && !w.bytes().any(|b| b.is_ascii_digit());
     value
         .split(|c: char| !c.is_alphanumeric())
         .filter(candidate)
@@ -452,6 +483,7 @@ pub(super) enum Builtin {
     RepeatedHeader,
     SepLine,
     EmptyRow,
+    ColumnNumbers,
 }
 
 impl Builtin {
@@ -461,6 +493,7 @@ impl Builtin {
             Builtin::RepeatedHeader => "repeated header line",
             Builtin::SepLine => "spreadsheet's sep= line",
             Builtin::EmptyRow => "empty row (delimiters only)",
+            Builtin::ColumnNumbers => "column-number row (1, 2, 3, … along the line)",
         }
     }
 }
@@ -483,6 +516,8 @@ pub(super) struct ChunkResult {
     pub blank: Vec<u64>,
     pub repeated_header: Vec<u64>,
     pub empty_row: Vec<u64>,
+    /// Lines numbering the columns (`1,2,3,…`), as tables printed from reports have.
+    pub column_numbers: Vec<u64>,
     /// Stations whose record spans lines: start line and lines beyond it.
     pub multi_line: HashMap<u64, u32>,
     /// Stations (chunk-local index) read with a cell such as `2.000` taken as 2, each
@@ -495,6 +530,9 @@ pub(super) struct ChunkResult {
     /// Rows rejected for a cell or excluded by a rule, with the counts they could read,
     /// for the subtotals whose runs hold them: (line, counts).
     pub holes: Vec<(u64, Vec<Option<u32>>)>,
+    /// Stations whose label reads as a total's ('Total', 'Итого'), by line, each with
+    /// the detail it is rejected with should its counts be too large for one station.
+    pub named_totals: Vec<(u64, String)>,
 }
 
 /// Why a row's cell is no count: the reason, its column, and the cell as shown.
@@ -622,6 +660,10 @@ impl ChunkBuilder<'_> {
             out.empty_row.push(line);
             return;
         }
+        if extra == 0 && numbers_columns(row) {
+            out.column_numbers.push(line);
+            return;
+        }
         if row.fits(plan.n_columns) {
             if let Some(rule) = excluded_by(plan, row) {
                 if let Some(n) = out.excluded.get_mut(rule) {
@@ -685,12 +727,17 @@ impl ChunkBuilder<'_> {
             out.rejected.push(reject("missing-id", detail));
             return;
         }
-        if let Some(detail) = total_row(plan, row) {
-            out.rejected.push(reject("total-row", detail));
-            return;
-        }
+        // A row named like a total is read; whether its counts are a total's is
+        // settled once every row is in (`Merged::drop_named_totals`).
+        let named_total = total_row(plan, row);
         let (sums, dot_zero) = match parser.counts(row, &mut self.votes, &mut self.on_ballot) {
             Ok(read) => read,
+            Err((_, _, _)) if named_total.is_some() => {
+                let detail = named_total.unwrap_or_default();
+                let detail = format!("{detail}; its counts would count the stations twice");
+                out.rejected.push(reject("total-row", detail));
+                return;
+            }
             Err((reason, col, raw)) => {
                 out.dot_grouped |= parser.dot_grouped(row);
                 if let Some(counts) = parser.partial_counts(row) {
@@ -745,6 +792,9 @@ impl ChunkBuilder<'_> {
             let detail = parser.dot_zero_detail(col, row.field(col));
             out.dot_zero.push((out.stations.len(), detail));
         }
+        if let Some(detail) = named_total {
+            out.named_totals.push((line, detail));
+        }
         parser.tally_watched(row, &mut out.watched);
         out.ids.push(&station);
         out.stations.push(Station {
@@ -760,6 +810,23 @@ impl ChunkBuilder<'_> {
         out.votes.extend(self.votes.iter().map(|&v| narrow(v)));
         out.on_ballot.extend_from_slice(&self.on_ballot);
     }
+}
+
+/// Whether every cell of a row of four or more is a whole number, bare or in
+/// parentheses, one more than the cell before: the column numbers that tables printed
+/// from reports carry under the header. No station's counts rise so.
+fn numbers_columns(row: &impl Fields) -> bool {
+    let number = |k: usize| {
+        let cell = trim(row.field(k));
+        let cell = (cell.strip_prefix(b"(").and_then(|c| c.strip_suffix(b")"))).unwrap_or(cell);
+        std::str::from_utf8(cell).ok()?.parse::<u64>().ok()
+    };
+    let n = row.count();
+    n >= 4
+        && (0..n)
+            .map(number)
+            .collect::<Option<Vec<u64>>>()
+            .is_some_and(|v| v.windows(2).all(|w| w[1] == w[0] + 1))
 }
 
 /// A validated count as stored: every count and sum was checked against [`MAX_COUNT`].
@@ -1022,6 +1089,8 @@ mod tests {
         assert_eq!(total_word("North SUBTOTAL"), Some("subtotal"));
         assert_eq!(total_word("ИТОГО по округу"), Some("итого"));
         assert_eq!(total_word("Wahlkreis insgesamt"), Some("insgesamt"));
+        assert_eq!(total_word("Σ"), Some("σ"));
+        assert_eq!(total_word("Razem gmina"), Some("razem"));
         for not in ["Totalizer School", "Sumy", "S0000001", "total2", "R01", ""] {
             assert_eq!(total_word(not), None, "{not}");
         }

@@ -343,6 +343,7 @@ fn assemble(spec: ElectionSpec, seed: u64, batches: Vec<Batch>, mut fair: FairTr
         votes,
         rejected: Vec::new(),
         repeated_rows: Vec::new(),
+        named_like_totals: Vec::new(),
         excluded: Vec::new(),
         lines: LineAccount {
             lines: n as u64 + 1,
