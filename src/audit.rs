@@ -412,15 +412,14 @@ fn named_like_totals_caveat(data: &Dataset) -> Option<String> {
         data.named_like_totals.len() > 1,
     );
     Some(format!(
-        "{n} row{} named like a total (line {first}{}) {} kept as {}: {} no more \
-         voters than other stations. If {} a subtotal, leave {} out with --exclude.",
+        "{n} row{} named like a total (line {first}{}) {} kept as {}: no larger than other \
+         stations, or named so at too many rows to be totals (a place's name). If {} a \
+         subtotal, leave it out with --exclude on its id.",
         if more { "s" } else { "" },
         if more { ", …" } else { "" },
         if more { "are" } else { "is" },
         if more { "stations" } else { "a station" },
-        if more { "they hold" } else { "it holds" },
         if more { "one is" } else { "it is" },
-        if more { "them" } else { "it" },
     ))
 }
 

@@ -1061,6 +1061,46 @@ fn a_grand_total_off_the_sum_by_rows_left_out_or_a_correction_is_a_total() {
 }
 
 #[test]
+fn named_subtotals_beside_an_unnamed_grand_total_are_all_totals() {
+    // Each region's subtotal holds postal votes too (no exact sum); the grand total has
+    // a plain id and no total word, and is no station to compare the subtotals with.
+    let mut csv = String::from("id,region,registered,A,B\n");
+    let (mut all, mut stations) = ([0u32; 3], 0u64);
+    for r in 0..3u32 {
+        let mut sub = [0u32; 3];
+        for i in 0..15u32 {
+            let row = [900 + 7 * i + r, 300 + (i * 13) % 50, 200 + (i * 7) % 40];
+            csv.push_str(&format!(
+                "P{r}{i:02},R{r},{},{},{}\n",
+                row[0], row[1], row[2]
+            ));
+            for c in 0..3 {
+                sub[c] += row[c];
+            }
+            stations += u64::from(row[0]);
+        }
+        sub[1] += 40; // postal votes
+        csv.push_str(&format!(
+            "Total R{r},R{r},{},{},{}\n",
+            sub[0], sub[1], sub[2]
+        ));
+        for c in 0..3 {
+            all[c] += sub[c];
+        }
+    }
+    csv.push_str(&format!("99999,Country,{},{},{}\n", all[0], all[1], all[2]));
+    let d = load_str(&csv);
+    assert_eq!(d.stations.len(), 45);
+    assert_eq!(totals(&d)[0], stations);
+    assert!(
+        d.rejected.iter().all(|r| r.reason == "total-row"),
+        "{:?}",
+        d.rejected
+    );
+    assert_eq!(d.rejected.len(), 4);
+}
+
+#[test]
 fn a_station_named_like_a_total_is_kept_when_no_larger_than_other_stations() {
     // Uganda 2011 has stations named 'TOTAL B- MUKONO BOARDING'.
     let d = load_str(
@@ -1078,6 +1118,11 @@ fn a_station_named_like_a_total_is_kept_when_no_larger_than_other_stations() {
         detail.contains("('total'), and holds more voters than any other row"),
         "{detail}"
     );
+    // Such a station with a bad cell is rejected for the cell, not as a total.
+    let mut csv = String::from("station,registered,A,B\nTOTAL A- AT KATIMBA,817,12a,240\n");
+    csv.extend((0..10).map(|i| format!("s{i},{},300,200\n", 800 + i)));
+    let d = load_str(&csv);
+    assert_eq!(d.rejected[0].reason, "not-an-integer");
 }
 
 #[test]
@@ -2152,6 +2197,31 @@ fn a_row_of_delimiters_alone_is_left_out_by_rule() {
 }
 
 #[test]
+fn a_web_page_or_a_pdf_saved_as_csv_is_named_with_the_fix() {
+    let page = "\n<!DOCTYPE html>\n<html><body><table><tr><td>id</td></tr></table></body></html>\n";
+    let e = load_err(page, ColumnSpec::default());
+    assert!(
+        e.contains("this is a web page (HTML), not CSV or TSV text"),
+        "{e}"
+    );
+    assert!(e.contains("download the CSV file itself"), "{e}");
+    let e = load_err("%PDF-1.7\n1 0 obj\n", ColumnSpec::default());
+    assert!(e.contains("this is a PDF document"), "{e}");
+}
+
+#[test]
+fn a_space_before_a_quoted_value_is_named_as_the_cause() {
+    let csv = "id, region, registered, A, B\n\"s1\", \"R1, N\", 100, 40, 30\n";
+    let e = load_err(csv, ColumnSpec::default());
+    assert!(e.contains("line 2 has 6"), "{e}");
+    assert!(
+        e.contains("a space follows the delimiter before a quote"),
+        "{e}"
+    );
+    assert!(e.contains(r#"sed 's/, "/,"/g'"#), "{e}");
+}
+
+#[test]
 fn german_role_names_shares_and_a_state_number_are_no_candidates() {
     // Germany's Wahlbezirk file, unmapped: 'Land' holds one state's number all the way
     // through the first rows, and shares sit beside the counts.
@@ -2171,6 +2241,7 @@ fn german_role_names_shares_and_a_state_number_are_no_candidates() {
     }
     let d = load_str(&csv);
     assert_eq!(d.candidates, ["CDU", "SPD"]);
+    assert!(left_out_why(&d, "Land").contains("the same small whole number in every sampled row"));
     assert!(d.roles.registered && d.roles.ballots && d.roles.valid && d.roles.invalid);
     assert_eq!(d.stations[0].ballots, 200 + 150 + 3);
 }

@@ -423,7 +423,13 @@ fn control_characters_in_ids_are_escaped_in_the_text_report_and_errors() {
 fn inputs_with_no_station_to_audit_are_errors_that_say_why() {
     let r = run("header-only.csv", &[]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("no data rows"), "{}", r.stderr);
+    // Not "name the candidates": that would not help a file of no rows.
+    assert!(
+        r.stderr
+            .contains("no station to audit: the file has a header but no data rows"),
+        "{}",
+        r.stderr
+    );
     let named = ["--candidates", "Candidate A,Candidate B"];
     let r = run("header-only.csv", &named);
     assert_eq!(r.code, 2);

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::columns::{ColumnPlan, CountRole};
 use super::double_counts::{Hole, MAX_HOLES, repeated_rows, sum_rows, sum_rows_around_holes};
-use super::totals::{near_grand_total, oversized_named};
+use super::totals::{near_grand_totals, oversized_named};
 use super::validate::Builtin;
 use super::validate::{ChunkResult, REORDERED_HEADER, Rejection};
 use super::{
@@ -352,7 +352,7 @@ impl Merged {
     /// A grand total that is off the stations' sum by a little (rows left out, a
     /// correction) goes.
     fn drop_near_grand_total(&mut self, has_ids: bool) {
-        let found = near_grand_total(self.stations.len(), 4 + self.k, |i, buf| {
+        let found = near_grand_totals(self.stations.len(), 4 + self.k, |i, buf| {
             self.counts(i, buf)
         });
         let Some((rows, worst)) = found else {

@@ -1241,6 +1241,12 @@ impl ColumnPlan {
                     "holds whole numbers that count up from row to row: a row or station \
                      number, not a candidate's votes",
                 );
+            } else if sample.is_constant_code() {
+                self.leave_out(
+                    name,
+                    "holds the same small whole number in every sampled row: a code (a state's \
+                     number in a file sorted by state, a month), not a candidate's votes",
+                );
             } else if sample.is_area_code() {
                 self.leave_out(
                     name,

@@ -315,10 +315,17 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
         return Ok(None);
     };
     if sample.rows() == 0 && opts.spec.candidates.is_empty() {
-        return Err(InputError::NoCandidates {
-            path: path.into(),
-            why: no_sample(data, delimiter, &plan, header_last),
-            headers: headers.listing(),
+        return Err(match no_sample(data, delimiter, &plan, header_last) {
+            // Naming the candidates would not help a file of no rows.
+            None => InputError::NoStations {
+                path: path.into(),
+                why: "the file has a header but no data rows".into(),
+            },
+            Some(why) => InputError::NoCandidates {
+                path: path.into(),
+                why,
+                headers: headers.listing(),
+            },
         });
     }
     let rows = (0..sample.rows()).map(|r| sample.row(r));
@@ -592,7 +599,7 @@ fn sample_lines(
 }
 
 /// Why candidate detection had no row to read, for [`InputError::NoCandidates`].
-fn no_sample(data: &[u8], delimiter: u8, plan: &ColumnPlan, header_last: u64) -> String {
+fn no_sample(data: &[u8], delimiter: u8, plan: &ColumnPlan, header_last: u64) -> Option<String> {
     let n_columns = plan.n_columns;
     let lines = (header_last + 1..).zip(data.split(|&b| b == b'\n'));
     let mut rows = lines
@@ -603,34 +610,40 @@ fn no_sample(data: &[u8], delimiter: u8, plan: &ColumnPlan, header_last: u64) ->
             if !matches!(reader(l, delimiter).read_byte_record(&mut rec), Ok(true)) {
                 rec = csv::ByteRecord::from(vec![l]);
             }
-            (n, rec)
+            (n, l, rec)
         })
         .peekable();
-    let Some((line, first)) = rows.peek().cloned() else {
-        return ": the file has no data rows to detect them from".into();
-    };
-    if rows.any(|(_, r)| r.fits(n_columns) && is_excluded(plan, &r)) {
-        return format!(
+    let (line, raw, first) = rows.peek().cloned()?;
+    if rows.any(|(_, _, r)| r.fits(n_columns) && is_excluded(plan, &r)) {
+        return Some(format!(
             ": every data row read to detect them is left out by --exclude ({})",
             plan.exclude_labels.join(", ")
-        );
+        ));
     }
     let fields = first.len();
-    let hint = match (fields + 1 == n_columns, fields == n_columns + 1) {
+    // `a, "b, c"`: after a space, a quote opens no quoted field, and the value splits.
+    let spaced_quote = raw.windows(3).any(|w| w == [delimiter, b' ', b'"']);
+    let hint = match (fields + 1 == n_columns, fields > n_columns) {
+        _ if spaced_quote && fields > n_columns => &*format!(
+            " (a space follows the delimiter before a quote, so the quote opens no quoted \
+             value and the value splits at its delimiter: remove the spaces after the \
+             delimiters, e.g. sed 's/{d} \"/{d}\"/g')",
+            d = char::from(delimiter)
+        ),
         (true, _) => {
             " (does the header end with a delimiter, or hold one unquoted inside a name, as \
              in Smith, John? Quote such a name: \"Smith, John\")"
         }
-        (_, true) => {
+        (_, true) if fields == n_columns + 1 => {
             " (does each row end with a delimiter, or hold one unquoted inside a value? Quote \
              such a value)"
         }
         _ => "",
     };
-    format!(
+    Some(format!(
         ": no data row has as many fields as the header ({n_columns}) to detect them from; \
          line {line} has {fields}{hint}"
-    )
+    ))
 }
 
 /// The header's names mended for a delimiter that ends the header line but not the
@@ -714,6 +727,20 @@ fn packed_format(text: &[u8]) -> Option<(&'static str, &'static str)> {
         return Some((
             "gzip compressed twice",
             "decompress it once (`gzip -dc FILE > OUT`) and audit OUT",
+        ));
+    }
+    if text.starts_with(b"%PDF-") {
+        return Some((
+            "a PDF document",
+            "extract its tables to CSV (`pdftotext -layout`, or Tabula), and check the counts",
+        ));
+    }
+    let opening = text.trim_ascii_start().get(..14).unwrap_or_default();
+    let opening = opening.to_ascii_lowercase();
+    if opening.starts_with(b"<!doctype html") || opening.starts_with(b"<html") {
+        return Some((
+            "a web page (HTML)",
+            "download the CSV file itself, or save the page's table as CSV",
         ));
     }
     if text.get(257..262) == Some(b"ustar") {

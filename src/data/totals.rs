@@ -7,71 +7,98 @@
 //! names too. So a row named like a total is a total only when it holds more voters than
 //! every station not so named; one of ordinary size is kept and told.
 
-/// Relative tolerance of [`near_grand_total`] in each column.
+/// Relative tolerance of [`near_grand_totals`] in each column.
 pub(super) const GRAND_TOLERANCE: f64 = 0.05;
 /// Other rows a grand total must sum at least: one station as large as a few others
 /// in every column is a real (urban) station as often as a total.
 pub(super) const GRAND_MIN_OTHERS: usize = 20;
+/// Grand totals looked for at once (with and without postal votes, at the top and the
+/// bottom).
+const MAX_GRAND_TOTALS: usize = 4;
+/// A row this many times the median row is no station to compare named rows with: an
+/// unnamed grand total would make every subtotal look like a station.
+const OUTSIZED: u64 = 20;
 
-/// Which of the named rows are totals: those larger than every row not named, by
-/// `size`. Without any row not named, every named row is one.
+/// Which of the named rows are totals: those larger than every row not named (leaving
+/// out rows [`OUTSIZED`] times their median). Where most rows are named, the word is a
+/// place's name: totals of two rows or more are never most of the rows.
 pub(super) fn oversized_named(sizes: &[u64], named: &[bool]) -> Vec<bool> {
-    let largest = (sizes.iter().zip(named))
+    let n_named = named.iter().filter(|&&n| n).count();
+    if n_named * 2 > sizes.len() {
+        return vec![false; sizes.len()];
+    }
+    let mut unnamed: Vec<u64> = (sizes.iter().zip(named))
         .filter(|(_, n)| !**n)
         .map(|(s, _)| *s)
-        .max();
+        .collect();
+    unnamed.sort_unstable();
+    let ceiling = unnamed[unnamed.len() / 2].max(1).saturating_mul(OUTSIZED);
+    let largest = unnamed.iter().rev().find(|&&s| s <= ceiling).copied();
     (sizes.iter().zip(named))
         .map(|(&s, &n)| n && largest.is_none_or(|l| s > l))
         .collect()
 }
 
-/// A grand total off the stations' sum: the largest row (with any exact copies of it,
-/// a total at the top and the bottom) when, in every column, it is within
-/// [`GRAND_TOLERANCE`] of the sum of all other rows, over at least [`GRAND_MIN_OTHERS`]
-/// of them. Returns those rows and the largest relative difference.
-pub(super) fn near_grand_total(
+/// Grand totals off the stations' sum: the largest `m` rows (up to
+/// [`MAX_GRAND_TOTALS`]: a total with and without postal votes, or at the top and the
+/// bottom) when each is within [`GRAND_TOLERANCE`] of the sum of the other rows in every
+/// column, over at least [`GRAND_MIN_OTHERS`] of them, and each sits among the first or
+/// last `m` rows, where totals are printed. Returns those rows and the largest relative
+/// difference.
+pub(super) fn near_grand_totals(
     n: usize,
     width: usize,
     fill: impl Fn(usize, &mut [u32]),
 ) -> Option<(Vec<usize>, f64)> {
     let mut buf = vec![0u32; width];
     let mut sums = vec![0u64; width];
-    let (mut top, mut top_size) = (None, 0u64);
+    let mut by_size: Vec<(u64, usize)> = Vec::with_capacity(n);
     for i in 0..n {
         fill(i, &mut buf);
-        let size: u64 = buf.iter().map(|&v| u64::from(v)).sum();
+        by_size.push((buf.iter().map(|&v| u64::from(v)).sum(), i));
         for (s, &v) in sums.iter_mut().zip(&buf) {
             *s += u64::from(v);
         }
-        if size > top_size {
-            (top, top_size) = (Some(i), size);
-        }
     }
-    let top = top?;
-    let mut total = vec![0u32; width];
-    fill(top, &mut total);
-    let copies: Vec<usize> = (0..n)
-        .filter(|&i| {
-            fill(i, &mut buf);
-            buf == total
+    by_size.sort_unstable_by(|a, b| b.cmp(a));
+    let rows = |m: usize| -> Vec<Vec<u32>> {
+        (by_size.iter().take(m))
+            .map(|&(_, i)| {
+                let mut r = vec![0u32; width];
+                fill(i, &mut r);
+                r
+            })
+            .collect()
+    };
+    (1..=MAX_GRAND_TOTALS.min(n.saturating_sub(GRAND_MIN_OTHERS)))
+        .rev()
+        .find_map(|m| {
+            let at_ends = (by_size.iter().take(m)).all(|&(_, i)| i < m || i >= n - m);
+            let worst = at_ends.then(|| worst_difference(&rows(m), &sums))??;
+            let mut found: Vec<usize> = by_size.iter().take(m).map(|&(_, i)| i).collect();
+            found.sort_unstable();
+            (worst <= GRAND_TOLERANCE).then_some((found, worst))
         })
-        .collect();
-    if n - copies.len() < GRAND_MIN_OTHERS {
-        return None;
-    }
+}
+
+/// The largest relative difference, over the rows and columns, between each of `totals`
+/// and the sum of every other row (`sums` less the totals); `None` where fewer than two
+/// columns hold counts.
+fn worst_difference(totals: &[Vec<u32>], sums: &[u64]) -> Option<f64> {
     let mut worst = 0.0f64;
     let mut nonzero = 0;
-    for (&t, &s) in total.iter().zip(&sums) {
-        let t = u64::from(t);
-        let others = s - t * copies.len() as u64;
-        let (hi, lo) = (t.max(others), t.min(others));
-        if hi == 0 {
-            continue;
+    for (c, &s) in sums.iter().enumerate() {
+        let others = s - totals.iter().map(|t| u64::from(t[c])).sum::<u64>();
+        for t in totals {
+            let t = u64::from(t[c]);
+            let (hi, lo) = (t.max(others), t.min(others));
+            if hi > 0 {
+                worst = worst.max((hi - lo) as f64 / hi as f64);
+            }
         }
-        nonzero += 1;
-        worst = worst.max((hi - lo) as f64 / hi as f64);
+        nonzero += usize::from(others > 0);
     }
-    (nonzero >= 2 && worst <= GRAND_TOLERANCE).then_some((copies, worst))
+    (nonzero >= 2).then_some(worst)
 }
 
 #[cfg(test)]
@@ -85,7 +112,7 @@ mod tests {
     }
 
     fn run(rows: &[[u32; 3]]) -> Option<(Vec<usize>, f64)> {
-        near_grand_total(rows.len(), 3, |i, b| b.copy_from_slice(&rows[i]))
+        near_grand_totals(rows.len(), 3, |i, b| b.copy_from_slice(&rows[i]))
     }
 
     fn sum(rows: &[[u32; 3]]) -> [u32; 3] {
@@ -113,11 +140,26 @@ mod tests {
     }
 
     #[test]
-    fn a_large_station_unlike_the_sum_is_kept() {
+    fn two_different_totals_at_the_bottom_are_both_found() {
+        let mut r = rows();
+        let t = sum(&r);
+        let mut postal = t;
+        postal[1] += 30;
+        postal[2] += 20;
+        r.push(t);
+        r.push(postal);
+        assert_eq!(run(&r).expect("two").0, vec![30, 31]);
+    }
+
+    #[test]
+    fn a_large_station_unlike_the_sum_or_amid_the_rows_is_kept() {
         let mut r = rows();
         let mut t = sum(&r);
         t[2] = t[2] * 8 / 10;
         r.push(t);
+        assert_eq!(run(&r), None);
+        let mut r = rows();
+        r.insert(12, sum(&r)); // like the sum, but amid the stations
         assert_eq!(run(&r), None);
         let few: Vec<[u32; 3]> = rows().into_iter().take(GRAND_MIN_OTHERS - 1).collect();
         let mut few2 = few.clone();
@@ -127,12 +169,20 @@ mod tests {
 
     #[test]
     fn a_named_row_is_a_total_only_when_larger_than_every_station() {
-        let sizes = [800, 600, 5000, 850, 700];
-        let named = [false, true, true, false, false];
+        let mut sizes = vec![800, 600, 5000, 850, 700, 900, 750];
+        let mut named = vec![false, true, true, false, false, false, false];
+        let want = [false, false, true, false, false, false, false];
+        assert_eq!(oversized_named(&sizes, &named), want);
+        // An unnamed grand total is no station to compare the subtotals with.
+        sizes.push(60_000);
+        named.push(false);
+        assert!(oversized_named(&sizes, &named)[2]);
+        // Named at most rows: a place's name.
         assert_eq!(
-            oversized_named(&sizes, &named),
-            [false, false, true, false, false]
+            oversized_named(&[10, 20, 5000], &[true, false, true]),
+            [false; 3]
         );
-        assert_eq!(oversized_named(&[10, 20], &[true, true]), [true, true]);
+        assert!(oversized_named(&[10, 20, 5000], &[false, false, true])[2]);
+        assert_eq!(oversized_named(&[10, 20], &[true, true]), [false, false]);
     }
 }

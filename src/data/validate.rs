@@ -151,15 +151,8 @@ impl ColumnSample {
     /// (1,1,1,2,2,3,…), which no candidate's votes do. A candidate's votes step by more
     /// than one now and then, or drop to other values; a 0/1 flag, or a fringe candidate's
     /// zeros and ones, is not taken for one.
-    /// So is a small number that never changes from one row to the next (a file sorted
-    /// by state starts with one state's number), unless it is 0: a candidate standing
-    /// only further down the file.
     pub fn is_area_code(&self) -> bool {
-        let steps = self.steps_by_one + self.steps_up + self.steps_same;
-        let steps = steps + self.steps_restart + self.steps_other;
-        if steps >= STRICTLY_UP_STEPS && self.steps_same == steps && (1..100).contains(&self.max) {
-            return true;
-        }
+        let steps = self.steps();
         steps >= STRICTLY_UP_STEPS
             && self.steps_up == 0
             && self.steps_other == 0
@@ -167,6 +160,19 @@ impl ColumnSample {
             && self.max >= 2
             && self.steps_same * 2 >= steps
             && self.steps_restart * 10 <= steps
+    }
+
+    /// A small number that never changes from one row to the next (a file sorted by
+    /// state starts with one state's number), unless it is 0: a candidate standing only
+    /// further down the file.
+    pub fn is_constant_code(&self) -> bool {
+        let steps = self.steps();
+        steps >= STRICTLY_UP_STEPS && self.steps_same == steps && (1..100).contains(&self.max)
+    }
+
+    fn steps(&self) -> u32 {
+        let steps = self.steps_by_one + self.steps_up + self.steps_same;
+        steps + self.steps_restart + self.steps_other
     }
 
     fn add_count(&mut self, v: u64) {
@@ -252,8 +258,6 @@ const TOTAL_WORDS: &[&str] = &[
     "totales",
     "totaux",
     "totalt",
-    "sum",
-    "suma",
     "razem",
     "gesamtergebnis",
     "overall",
@@ -660,7 +664,7 @@ impl ChunkBuilder<'_> {
             out.empty_row.push(line);
             return;
         }
-        if extra == 0 && numbers_columns(row) {
+        if extra == 0 && row.fits(plan.n_columns) && numbers_columns(row) {
             out.column_numbers.push(line);
             return;
         }
@@ -732,12 +736,6 @@ impl ChunkBuilder<'_> {
         let named_total = total_row(plan, row);
         let (sums, dot_zero) = match parser.counts(row, &mut self.votes, &mut self.on_ballot) {
             Ok(read) => read,
-            Err((_, _, _)) if named_total.is_some() => {
-                let detail = named_total.unwrap_or_default();
-                let detail = format!("{detail}; its counts would count the stations twice");
-                out.rejected.push(reject("total-row", detail));
-                return;
-            }
             Err((reason, col, raw)) => {
                 out.dot_grouped |= parser.dot_grouped(row);
                 if let Some(counts) = parser.partial_counts(row) {
