@@ -416,9 +416,8 @@ fn sizes_errors_name_the_file_and_the_fix() {
 
     let header_only = write(dir.path(), "header.csv", b"station,registered,A,B\n");
     let stderr = simulate_fails(&["--sizes", header_only.to_str().unwrap()]);
-    // Candidates are detected from the rows, so a header alone has none.
     assert!(
-        stderr.contains("header.csv: no candidate columns"),
+        stderr.contains("header.csv: no station to audit: the file has a header but no data rows"),
         "{stderr}"
     );
 

@@ -1697,6 +1697,10 @@ fn russia_2012_totals_match_the_readme() {
     assert_eq!(putin, 45_602_075);
     assert!((share(putin, valid) - 0.6435).abs() < 5e-5);
     assert_eq!(d.regions.len(), 85);
+    // Unmapped, the protocol's lines are recognised by their names: the same figures.
+    let plain = load(path.to_str().unwrap(), &LoadOptions::default()).unwrap();
+    assert_eq!(totals(&plain), totals(&d));
+    assert_eq!(plain.candidates, d.candidates);
 }
 
 #[test]
@@ -1741,6 +1745,19 @@ fn poland_2020_round1_totals_match_the_readme() {
     );
     assert_eq!(d.candidates[d.winner], "Andrzej Sebastian DUDA");
     assert_eq!(d.candidate_totals()[d.winner], 10_440_388);
+    // Unmapped, the protocol's lines are recognised by their names (invalid derived as
+    // ballots − valid, the map's two invalid lines together): the same figures.
+    let plain = LoadOptions {
+        spec: ColumnSpec {
+            na: Some(vec!["-".into()]),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let plain = load(path.to_str().unwrap(), &plain).unwrap();
+    assert_eq!(totals(&plain), totals(&d));
+    assert_eq!(plain.candidates, d.candidates);
+    assert_eq!(plain.regions.len(), 16);
 }
 
 #[test]
@@ -2244,6 +2261,34 @@ fn german_role_names_shares_and_a_state_number_are_no_candidates() {
     assert!(left_out_why(&d, "Land").contains("the same small whole number in every sampled row"));
     assert!(d.roles.registered && d.roles.ballots && d.roles.valid && d.roles.invalid);
     assert_eq!(d.stations[0].ballots, 200 + 150 + 3);
+}
+
+#[test]
+fn the_russian_protocol_lines_are_read_by_their_names() {
+    let mut csv = String::from(
+        "region,uik,Число избирателей, включенных в список избирателей,\
+         Число избирательных бюллетеней, полученных участковой избирательной комиссией,\
+         Число недействительных избирательных бюллетеней,\
+         Число действительных избирательных бюллетеней,\
+         Число утраченных открепительных удостоверений,Иванов Иван,Петров Пётр\n",
+    )
+    .replace(", в", " в")
+    .replace(", п", " п");
+    for i in 0..30u32 {
+        let (a, b) = (300 + i % 7, 200 + i % 5);
+        csv.push_str(&format!(
+            "R1,{i},{},{},4,{},{},{a},{b}\n",
+            900 + i,
+            950 + i,
+            a + b,
+            i % 3
+        ));
+    }
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["Иванов Иван", "Петров Пётр"]);
+    assert!(d.roles.registered && d.roles.valid && d.roles.invalid && !d.roles.ballots);
+    assert_eq!(d.stations[0].registered, Some(900));
+    assert_eq!(d.stations[0].ballots, 300 + 200 + 4);
 }
 
 #[test]

@@ -45,6 +45,11 @@ pub const REGISTERED_NAMES: &[&str] = &[
     "eleitores",
     "wahlberechtigte",
     "elettori",
+    // The Russian protocol's line 1 (and its older wording).
+    "число_избирателей_включенных_в_список_избирателей",
+    "число_избирателей_внесенных_в_список_избирателей",
+    // Poland's protocol.
+    "liczba_wyborców_uprawnionych_do_głosowania",
 ];
 /// Headers recognised as ballots cast when `--ballots` is not given.
 pub const BALLOTS_NAMES: &[&str] = &[
@@ -57,6 +62,7 @@ pub const BALLOTS_NAMES: &[&str] = &[
     "wähler",
     "wählende",
     "votanti",
+    "liczba_kart_wyjętych_z_urny",
 ];
 /// Headers recognised as valid ballots when `--valid` is not given.
 pub const VALID_NAMES: &[&str] = &[
@@ -73,6 +79,9 @@ pub const VALID_NAMES: &[&str] = &[
     "gültig",
     "gültige_stimmen",
     "voti_validi",
+    "число_действительных_избирательных_бюллетеней",
+    "число_действительных_бюллетеней",
+    "liczba_głosów_ważnych_oddanych_łącznie_na_wszystkich_kandydatów",
 ];
 /// Headers recognised as invalid ballots when `--invalid` is not given.
 pub const INVALID_NAMES: &[&str] = &[
@@ -90,6 +99,8 @@ pub const INVALID_NAMES: &[&str] = &[
     "ungültige",
     "ungültig",
     "ungültige_stimmen",
+    "число_недействительных_избирательных_бюллетеней",
+    "число_недействительных_бюллетеней",
 ];
 /// Headers recognised as the station id when `--id` is not given.
 pub const ID_NAMES: &[&str] = &[
@@ -101,7 +112,7 @@ pub const ID_NAMES: &[&str] = &[
     "polling_station",
 ];
 /// Headers recognised as the region when `--region` is not given.
-pub const REGION_NAMES: &[&str] = &["region", "province", "state", "district"];
+pub const REGION_NAMES: &[&str] = &["region", "province", "state", "district", "województwo"];
 /// Headers recognised as the locality (the town or municipality whose stations are
 /// neighbours) when `--locality` is not given.
 pub const LOCALITY_NAMES: &[&str] = &["locality", "municipality"];
@@ -166,6 +177,7 @@ pub const CODE_LIKE_WORDS: &[&str] = &[
     "landkreis",
     "verbandsgemeinde",
     "kennziffer",
+    "numer",
     "stimmbezirk",
     "wahllokal",
     "mesa",
@@ -244,6 +256,17 @@ pub const TALLY_WORDS: &[&str] = &[
     "wahlberechtigte",
     "wählende",
     "wahlschein",
+    // The Russian protocol's other lines ("Число …": ballots received, issued,
+    // cancelled, lost; absentee certificates).
+    "число",
+    "бюллетеней",
+    "избирателей",
+    "удостоверений",
+    // Poland's ("Liczba …": ballot cards, envelopes, voters by proxy).
+    "liczba",
+    "kart",
+    "kopert",
+    "wyborców",
     "gültige",
     "gültig",
     "ungültige",
