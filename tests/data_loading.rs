@@ -2292,6 +2292,36 @@ fn the_russian_protocol_lines_are_read_by_their_names() {
 }
 
 #[test]
+fn mexican_and_brazilian_count_columns_are_recognised() {
+    // INE's casilla files: LISTA_NOMINAL is the register, the rest tallies or parties.
+    let mut csv = String::from(
+        "CLAVE_CASILLA,ID_ESTADO,LISTA_NOMINAL,PAN,PRI,MORENA,NUM_VOTOS_NULOS,TOTAL_VOTOS_CALCULADOS\n",
+    );
+    for i in 0..30u32 {
+        let (a, b, c) = (100 + i % 7, 80 + i % 5, 150 + i % 3);
+        let total = a + b + c + 6;
+        csv.push_str(&format!(
+            "C{i},{},{},{a},{b},{c},6,{total}\n",
+            1 + i / 10,
+            500 + i
+        ));
+    }
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["PAN", "PRI", "MORENA"]);
+    assert_eq!(d.stations[0].registered, Some(500));
+    assert_eq!(d.stations[0].invalid, 6);
+    // TSE's: QT_APTOS and QT_COMPARECIMENTO; abstentions are no candidate.
+    let mut csv = String::from("NR_SECAO,QT_APTOS,QT_COMPARECIMENTO,QT_ABSTENCOES,A,B\n");
+    for i in 0..30u32 {
+        let (a, b) = (120 + i % 7, 90 + i % 5);
+        csv.push_str(&format!("{i},400,{},{},{a},{b}\n", a + b, 400 - a - b));
+    }
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["A", "B"]);
+    assert!(d.roles.registered && d.roles.ballots);
+}
+
+#[test]
 fn whole_numbers_with_a_decimal_comma_read_as_counts() {
     let d = load_str("id;registered;A;B\ns1;100,0;40,00;30,0\ns2;90;35,0;30\n");
     assert_eq!(d.rejected.len(), 0);

@@ -50,6 +50,10 @@ pub const REGISTERED_NAMES: &[&str] = &[
     "число_избирателей_внесенных_в_список_избирателей",
     // Poland's protocol.
     "liczba_wyborców_uprawnionych_do_głosowania",
+    // Mexico's INE, Brazil's TSE.
+    "lista_nominal",
+    "qt_aptos",
+    "aptos",
 ];
 /// Headers recognised as ballots cast when `--ballots` is not given.
 pub const BALLOTS_NAMES: &[&str] = &[
@@ -63,6 +67,9 @@ pub const BALLOTS_NAMES: &[&str] = &[
     "wählende",
     "votanti",
     "liczba_kart_wyjętych_z_urny",
+    "votos_emitidos",
+    "qt_comparecimento",
+    "comparecimento",
 ];
 /// Headers recognised as valid ballots when `--valid` is not given.
 pub const VALID_NAMES: &[&str] = &[
@@ -275,6 +282,9 @@ pub const TALLY_WORDS: &[&str] = &[
     "blancos",
     "brancos",
     "bianche",
+    "abstencoes",
+    "abstenções",
+    "abstenciones",
 ];
 
 /// How many data rows automatic candidate detection looks at.
