@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use rand::RngExt as _;
 
 use crate::checks::{Check, CheckContext, CheckOptions, registry_for};
-use crate::data::{Dataset, Station};
+use crate::data::Dataset;
 use crate::montecarlo::batch_rng;
 use crate::result::charts::fingerprint_heatmap;
 use crate::result::{CandidateTotal, CheckResult, Family, InputSummary, RegionReport, Report};
@@ -541,14 +541,14 @@ fn mapping_caveat(data: &Dataset) -> Option<String> {
 /// More ballots than registered voters at most stations: a count (ballots issued, a
 /// tally) read as a candidate, or registered mapped to the wrong column.
 fn over_registered_caveat(data: &Dataset, names: &str) -> Option<String> {
-    let with: Vec<&Station> = (data.stations.iter())
-        .filter(|s| s.registered.is_some_and(|r| r > 0))
-        .collect();
-    let over = (with.iter())
-        .filter(|s| s.registered.is_some_and(|r| s.ballots > r))
-        .count();
-    let share = over as f64 / with.len().max(1) as f64;
-    if with.is_empty() || share < MISMAPPED_SHARE {
+    let (with, over) = data.stations.iter().fold((0usize, 0usize), |(w, o), s| {
+        match s.registered.filter(|&r| r > 0) {
+            Some(r) => (w + 1, o + usize::from(s.ballots > r)),
+            None => (w, o),
+        }
+    });
+    let share = over as f64 / with.max(1) as f64;
+    if with == 0 || share < MISMAPPED_SHARE {
         return None;
     }
     let from = match data.roles.ballots {
