@@ -819,12 +819,12 @@ fn numbers_columns(row: &impl Fields) -> bool {
         let cell = (cell.strip_prefix(b"(").and_then(|c| c.strip_suffix(b")"))).unwrap_or(cell);
         std::str::from_utf8(cell).ok()?.parse::<u64>().ok()
     };
+    // Every row asks, so no allocation: most fail at their first or second cell.
+    let Some(first) = number(0) else {
+        return false;
+    };
     let n = row.count();
-    n >= 4
-        && (0..n)
-            .map(number)
-            .collect::<Option<Vec<u64>>>()
-            .is_some_and(|v| v.windows(2).all(|w| w[1] == w[0] + 1))
+    n >= 4 && (1..n).all(|k| number(k) == first.checked_add(k as u64))
 }
 
 /// A validated count as stored: every count and sum was checked against [`MAX_COUNT`].
