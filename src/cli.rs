@@ -612,7 +612,7 @@ pub enum FingerprintModelArg {
 /// The fingerprint's histograms, as `--fingerprint-binning` spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FingerprintBinningArg {
-    /// Per region when that fit's deviance is at most 1.25 times its replicates', else national.
+    /// Per region when that fit's deviance is at most 1.15 times its replicates', else national.
     Auto,
     /// One national 50×50 grid.
     National,
