@@ -110,6 +110,15 @@ pub enum InputError {
         fix: &'static str,
     },
     #[error(
+        "{path}: line {line}: the file ends in half a {encoding} character (an odd number of \
+         bytes): it was cut short, in a download or a copy; fetch it again"
+    )]
+    TruncatedUtf16 {
+        path: String,
+        encoding: &'static str,
+        line: u64,
+    },
+    #[error(
         "{path}: line {line}: the file says it is {encoding} (its byte-order mark) but code \
          unit {unit} is not valid {encoding}; re-encode it as UTF-8"
     )]
@@ -176,14 +185,13 @@ pub enum InputError {
         first: String,
         second: String,
     },
-    #[error(
-        "{path}: no candidate columns{why}. Name them with --candidate NAME (repeatable) or \
-         --candidates A,B,C. The columns are: {headers}"
-    )]
+    #[error("{path}: no candidate columns{why}. {fix} The columns are: {headers}")]
     NoCandidates {
         path: String,
         /// Why detection found none, with a leading separator, or empty.
         why: String,
+        /// What to do, as a sentence: naming the candidates cannot mend ragged rows.
+        fix: String,
         headers: String,
     },
     #[error("{path}: no station to audit: {why}")]

@@ -2236,6 +2236,9 @@ fn a_space_before_a_quoted_value_is_named_as_the_cause() {
         "{e}"
     );
     assert!(e.contains(r#"sed 's/, "/,"/g'"#), "{e}");
+    // Naming the candidates would not mend the rows' length.
+    assert!(!e.contains("--candidate"), "{e}");
+    assert!(e.contains("Mend the rows"), "{e}");
 }
 
 #[test]

@@ -28,6 +28,10 @@ use super::validate::{ColumnSample, SampledCounts};
 use super::{ColumnRole, LeftOutColumn};
 use crate::error::InputError;
 
+/// The fix for [`InputError::NoCandidates`] where detection, not the rows, failed.
+pub(crate) const NAME_CANDIDATES: &str =
+    "Name them with --candidate NAME (repeatable) or --candidates A,B,C.";
+
 /// Headers recognised as registered voters when `--registered` is not given
 /// (case ignored; spaces, hyphens and case breaks read as `_`, so `Registered Voters` and
 /// `RegisteredVoters` are `registered_voters`).
@@ -1158,6 +1162,7 @@ impl ColumnPlan {
             return Err(InputError::NoCandidates {
                 path: path.into(),
                 why: why.into(),
+                fix: NAME_CANDIDATES.into(),
                 headers: headers.listing(),
             });
         }

@@ -5,7 +5,7 @@ use std::io::Read;
 
 use super::assemble::{FileLines, Merged, assemble};
 use super::cells::ValueFormat;
-use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, Headers};
+use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, Headers, NAME_CANDIDATES};
 use super::records::{
     Chunks, LineCounter, PIECE_BYTES, RecordChunk, RecordSource, Span, first_records, is_blank,
     parse_chunks, parse_pieces, reader, wave_size,
@@ -321,9 +321,10 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
                 path: path.into(),
                 why: "the file has a header but no data rows".into(),
             },
-            Some(why) => InputError::NoCandidates {
+            Some((why, fix)) => InputError::NoCandidates {
                 path: path.into(),
                 why,
+                fix,
                 headers: headers.listing(),
             },
         });
@@ -598,8 +599,14 @@ fn sample_lines(
     Some(rows)
 }
 
-/// Why candidate detection had no row to read, for [`InputError::NoCandidates`].
-fn no_sample(data: &[u8], delimiter: u8, plan: &ColumnPlan, header_last: u64) -> Option<String> {
+/// Why candidate detection had no row to read, and the fix, for
+/// [`InputError::NoCandidates`].
+fn no_sample(
+    data: &[u8],
+    delimiter: u8,
+    plan: &ColumnPlan,
+    header_last: u64,
+) -> Option<(String, String)> {
     let n_columns = plan.n_columns;
     let lines = (header_last + 1..).zip(data.split(|&b| b == b'\n'));
     let mut rows = lines
@@ -615,10 +622,11 @@ fn no_sample(data: &[u8], delimiter: u8, plan: &ColumnPlan, header_last: u64) ->
         .peekable();
     let (line, raw, first) = rows.peek().cloned()?;
     if rows.any(|(_, _, r)| r.fits(n_columns) && is_excluded(plan, &r)) {
-        return Some(format!(
+        let why = format!(
             ": every data row read to detect them is left out by --exclude ({})",
             plan.exclude_labels.join(", ")
-        ));
+        );
+        return Some((why, NAME_CANDIDATES.into()));
     }
     let fields = first.len();
     // `a, "b, c"`: after a space, a quote opens no quoted field, and the value splits.
@@ -640,10 +648,13 @@ fn no_sample(data: &[u8], delimiter: u8, plan: &ColumnPlan, header_last: u64) ->
         }
         _ => "",
     };
-    Some(format!(
+    let why = format!(
         ": no data row has as many fields as the header ({n_columns}) to detect them from; \
          line {line} has {fields}{hint}"
-    ))
+    );
+    // Named candidates would not help: every row would be rejected for its length.
+    let fix = "Mend the rows (or the header) so that they have the same number of fields.";
+    Some((why, fix.into()))
 }
 
 /// The header's names mended for a delimiter that ends the header line but not the

@@ -267,11 +267,9 @@ fn utf16_name(big: bool) -> &'static str {
 }
 
 fn from_utf16(path: &str, body: &[u8], big: bool) -> Result<Vec<u8>, InputError> {
-    let units = body.chunks(2).map(|c| match (c, big) {
-        ([a, b], false) => u16::from_le_bytes([*a, *b]),
-        ([a, b], true) => u16::from_be_bytes([*a, *b]),
-        // Half a code unit at the end: a lone low surrogate makes it the error it is.
-        _ => 0xDC00,
+    let units = body.chunks_exact(2).map(|c| match big {
+        false => u16::from_le_bytes([c[0], c[1]]),
+        true => u16::from_be_bytes([c[0], c[1]]),
     });
     let mut out = String::with_capacity(body.len() / 2);
     let mut pairs = 0;
@@ -306,6 +304,13 @@ fn from_utf16(path: &str, body: &[u8], big: bool) -> Result<Vec<u8>, InputError>
                 });
             }
         }
+    }
+    if body.len() % 2 == 1 {
+        return Err(InputError::TruncatedUtf16 {
+            path: path.into(),
+            encoding: utf16_name(big),
+            line: 1 + out.matches('\n').count() as u64,
+        });
     }
     Ok(out.into_bytes())
 }
@@ -404,7 +409,11 @@ mod tests {
         bytes.extend("id,A\ns1,5\n".encode_utf16().flat_map(u16::to_le_bytes));
         bytes.push(b'x');
         let err = TextStream::open("x", &bytes[..]).err().expect("an error");
-        assert!(matches!(err, InputError::BadUtf16 { line: 3, .. }), "{err}");
+        assert!(
+            matches!(err, InputError::TruncatedUtf16 { line: 3, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("cut short"), "{err}");
     }
 
     /// The hash is of the stored bytes, gzip or not, read a block at a time.
