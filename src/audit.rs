@@ -516,6 +516,9 @@ fn mapping_caveat(data: &Dataset) -> Option<String> {
     if let Some(over) = over_registered_caveat(data, &names) {
         return Some(over);
     }
+    if let Some(over) = over_ballots_caveat(data, &names) {
+        return Some(over);
+    }
     if !r.valid || data.stations.is_empty() {
         return None;
     }
@@ -563,6 +566,31 @@ fn over_registered_caveat(data: &Dataset, names: &str) -> Option<String> {
          --ballots, --valid and --invalid.",
         100.0 * share
     ))
+}
+
+/// More candidates' votes than ballots cast at most stations, where both are read: a
+/// count (abstentions, non-voters, the register) read as a candidate.
+fn over_ballots_caveat(data: &Dataset, names: &str) -> Option<String> {
+    if !data.roles.ballots || data.stations.is_empty() {
+        return None;
+    }
+    let over = (0..data.stations.len())
+        .filter(|&i| {
+            let sum: u64 = data.votes_of(i).iter().map(|&v| u64::from(v)).sum();
+            sum > u64::from(data.stations[i].ballots)
+        })
+        .count();
+    let share = over as f64 / data.stations.len() as f64;
+    (share >= MISMAPPED_SHARE).then(|| {
+        format!(
+            "The candidates' votes add up to more than the ballots cast at {:.0}% of \
+             stations: the columns are more likely mapped wrong than the protocols (a count \
+             such as abstentions, non-voters or the register read as a candidate). The columns \
+             read as candidates are '{names}'; name them with --candidate, and the counts with \
+             --registered, --ballots, --valid and --invalid.",
+            100.0 * share
+        )
+    })
 }
 
 /// What a column that was not read, but holds many whole numbers, means for the result.

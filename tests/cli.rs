@@ -942,6 +942,17 @@ fn caveats_say_first_when_the_columns_look_read_in_the_wrong_roles() {
         "{c}"
     );
     assert!(c.contains("'P5', 'P6', 'A', 'B'"), "{c}");
+    // Ballots named, abstentions under a code read as a candidate: more votes than ballots.
+    let abstentions = csv_rows("id,registered,ballots,K7,A,B", 40, |i| {
+        let (a, b) = (300 + i % 9, 200 + i % 5);
+        format!("s{i},{},{},{},{a},{b}", 900 + i, a + b + 4, 900 + i - (a + b + 4))
+    });
+    let c = first(&audit(abstentions));
+    assert!(
+        c.starts_with("The candidates' votes add up to more than the ballots cast at 100% of"),
+        "{c}"
+    );
+    assert!(c.contains("'K7', 'A', 'B'"), "{c}");
     // No count column recognised.
     let bare = csv_rows("id,Electeurs,Dupont,Martin", 40, |i| {
         format!("s{i},{},{},{}", 900 + i * 7 % 13, 300 + i % 9, 200 + i % 5)

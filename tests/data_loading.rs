@@ -802,8 +802,8 @@ fn dot_grouping_that_first_shows_below_the_sample_still_rejects_dot_zero_rows() 
                 (
                     1502,
                     &*format!(
-                        "column registered: '3.000' was read as 3, but other rows group \
-                         thousands with '.', so it may be 3000; {hint}"
+                        "column registered: '3.000' may be 3 or 3000, and no other count \
+                         settles whether '.' groups thousands or marks decimals; {hint}"
                     )
                 ),
                 (1503, &*format!("column registered: '2.452'; {hint}")),
@@ -812,15 +812,35 @@ fn dot_grouping_that_first_shows_below_the_sample_still_rejects_dot_zero_rows() 
         assert!(d.rejected.iter().all(|r| r.reason == "not-an-integer"));
         assert_eq!(d.lines.used + d.lines.rejected + d.lines.header, 1504);
     }
-    // Without such evidence anywhere, '3.000' below the sample stays 3.
+    // Without evidence either way '3.000' is a guess: rejected, not read as 3.
     let mut csv = String::from("id,registered,ballots,A,B\n");
     for i in 0..1500 {
         csv.push_str(&format!("s{i},{},300,150,150\n", 500 + i % 400));
     }
     csv.push_str("big1,3.000,1.000,500,500\n");
     let d = load_str(&csv);
-    assert_eq!(d.stations.len(), 1501);
+    assert_eq!(d.stations.len(), 1500);
+    assert_eq!(d.rejected[0].line, 1502);
+    assert!(d.rejected[0].detail.contains("may be 3 or 3000"));
+    // A decimal point that cannot group thousands ('1500.000') settles it: 3.
+    csv.push_str("big2,1500.000,700,350,350\n");
+    let d = load_str(&csv);
+    assert_eq!(d.stations.len(), 1502);
     assert_eq!(d.stations[1500].registered, Some(3));
+    assert_eq!(d.stations[1501].registered, Some(1500));
+}
+
+#[test]
+fn counts_written_with_three_decimal_zeros_throughout_read_as_counts() {
+    // Thousands would make every count a whole thousand: the zeros are decimals.
+    let mut csv = String::from("id,registered,ballots,A,B\n");
+    for i in 0..40 {
+        csv.push_str(&format!("s{i},{}.000,300.000,150.000,150.000\n", 500 + i));
+    }
+    let d = load_str(&csv);
+    assert_eq!(d.stations.len(), 40);
+    assert_eq!(d.stations[0].registered, Some(500));
+    assert_eq!(d.stations[0].ballots, 300);
 }
 
 #[test]
@@ -1656,11 +1676,14 @@ fn large_quote_free_input_reads_the_same_in_parallel_pieces() {
         (fast.lines.used + 1, fast.lines.rejected),
         (slow.lines.used, 10)
     );
-    // A bare carriage return ends a record for the CSV reader too.
-    let cr = format!("station,region,registered,A,B\n{body}s_x,r1,1,1,1\rs_y,r1,1,1,1\n");
+    // A stray carriage return in a file of line-feed lines is no line break (as for
+    // `wc -l`): the row it sits in stays one station, on the line `sed` shows.
+    let cr = format!("station,region,registered,A,B\n{body}s_x,r1\rr1,1,1,1\n");
     let d = load_str(&cr);
-    assert_eq!(d.stations.len(), fast.stations.len() + 2);
+    assert_eq!(d.stations.len(), fast.stations.len() + 1);
     assert!(d.lines.balanced(), "{:?}", d.lines);
+    assert_eq!(d.lines.lines, fast.lines.lines + 1);
+    assert_eq!(d.stations.last().unwrap().line, d.lines.lines);
 }
 
 fn share(part: u64, whole: u64) -> f64 {
@@ -2635,4 +2658,69 @@ fn a_winner_matching_two_candidates_up_to_case_names_both() {
         msg.contains("matches several columns when case is ignored ('Candidate A', 'CANDIDATE a')"),
         "{msg}"
     );
+}
+
+/// Writes `n` rows of `row(i)` under `header` (semicolons) and loads them.
+fn load_rows(header: &str, n: u32, row: impl Fn(u32) -> String) -> Dataset {
+    let mut csv = format!("{header}\n");
+    for i in 0..n {
+        csv.push_str(&row(i));
+        csv.push('\n');
+    }
+    load_str(&csv)
+}
+
+#[test]
+fn turkish_ukrainian_polish_and_brazilian_protocol_names_are_read_as_their_roles() {
+    // Each: registered, ballots or issued, valid, invalid, then two candidates.
+    let row = |i: u32| {
+        let b = 296 + (i * 37) % 90;
+        format!(
+            "{i};R{};{};{};{};4;300;{b}",
+            i % 3,
+            900 + i,
+            304 + b,
+            300 + b
+        )
+    };
+    let headers = [
+        "Sandık No;İl;Kayıtlı Seçmen;Oy Kullanan;Geçerli Oy;Geçersiz Oy;Erdoğan;Kılıçdaroğlu",
+        "Nr;Область;Кількість виборців;Кількість виданих бюлетенів;Дійсні;Недійсні;Зеленський;Порошенко",
+        "Nr;Województwo;Liczba wyborców;Liczba wydanych kart;Głosy ważne;Głosy nieważne;Duda;Trzaskowski",
+        "Nr;Estado;Eleitores aptos;Comparecimento;Votos válidos;Votos nulos;LULA;BOLSONARO",
+        "Nr;District;Electorate;Voted;Valid;Rejected;Alpha;Beta",
+    ];
+    for header in headers {
+        let d = load_rows(header, 30, row);
+        assert_eq!(d.candidates.len(), 2, "{header}: {:?}", d.candidates);
+        assert!(
+            d.roles.registered && d.roles.valid && d.roles.invalid,
+            "{header}"
+        );
+        assert_eq!(d.stations[0].registered, Some(900), "{header}");
+        assert_eq!(d.stations[0].valid, 596, "{header}");
+        assert_eq!(d.stations[1].valid, 633, "{header}");
+    }
+}
+
+#[test]
+fn abstentions_and_non_voters_are_no_candidates() {
+    for name in [
+        "Did not vote",
+        "Abstained",
+        "Non-voters",
+        "Absent",
+        "Not voted",
+    ] {
+        let header = format!("id;region;registered;{name};A;B");
+        let d = load_rows(&header, 30, |i| {
+            format!("s{i};R1;{};300;400;{}", 900 + i, 200 + (i * 37) % 90)
+        });
+        assert_eq!(d.candidates, ["A", "B"], "{name}");
+    }
+    // A party whose name merely holds 'not' or 'no' stays a candidate.
+    let d = load_rows("id;region;registered;Not Me Party;B", 30, |i| {
+        format!("s{i};R1;{};300;{}", 900 + i, 200 + (i * 37) % 90)
+    });
+    assert_eq!(d.candidates, ["Not Me Party", "B"]);
 }

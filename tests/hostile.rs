@@ -506,7 +506,12 @@ fn dot_grouped_thousands_below_the_sample_reject_rows_read_with_dot_zeros() {
     assert!(rows.iter().all(|r| r["reason"] == "not-an-integer"));
     let zeros = rows
         .iter()
-        .filter(|r| r["detail"].as_str().unwrap().contains("was read as"))
+        .filter(|r| {
+            r["detail"]
+                .as_str()
+                .unwrap()
+                .contains("no other count settles")
+        })
         .count();
     assert_eq!(zeros, 55);
     let v = json("dot-thousands-below-sample.csv", &["--thousands", "."]);

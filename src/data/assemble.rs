@@ -142,6 +142,7 @@ pub(super) struct Merged {
     /// Stations read with `2.000` as 2, and whether any row groups thousands with `.`.
     dot_zero: Vec<(usize, String)>,
     dot_grouped: bool,
+    dot_decimal: bool,
     /// Stations with a whole number, and their sum, per watched column.
     watched: Vec<(u64, u64)>,
     /// Rows left out that subtotals may hold: (line, counts).
@@ -180,6 +181,7 @@ impl Merged {
             multi_line: HashMap::new(),
             dot_zero: Vec::new(),
             dot_grouped: false,
+            dot_decimal: false,
             holes: Vec::new(),
             repeats: Vec::new(),
             named_totals: Vec::new(),
@@ -220,6 +222,7 @@ impl Merged {
         self.multi_line.extend(part.multi_line);
         (self.dot_zero).extend(part.dot_zero.into_iter().map(|(i, d)| (first + i, d)));
         self.dot_grouped |= part.dot_grouped;
+        self.dot_decimal |= part.dot_decimal;
         self.holes.extend(part.holes);
         self.named_totals.extend(part.named_totals);
         for (w, p) in self.watched.iter_mut().zip(part.watched) {
@@ -227,11 +230,13 @@ impl Merged {
         }
     }
 
-    /// Where some row groups thousands with `.` (`2.452`), rows that were read with
-    /// `2.000` as 2 go: the file's own evidence says it may be 2,000. The sample at the top
-    /// settles most files; this catches grouping that first shows further down.
+    /// Rows read with `2.000` as 2 go unless the file shows that `.` marks decimals: where
+    /// some row groups thousands with `.` (`2.452`) it may be 2,000, and where nothing
+    /// tells, either reading is a guess. Decimals show as `58.0` or `1234.000`, or as most
+    /// rows written so (thousands would make all their counts whole thousands).
     fn drop_dot_zero_rows(&mut self, has_ids: bool) {
-        if !self.dot_grouped || self.dot_zero.is_empty() {
+        let decimals = self.dot_decimal || 2 * self.dot_zero.len() >= self.stations.len();
+        if self.dot_zero.is_empty() || (decimals && !self.dot_grouped) {
             return;
         }
         let mut why: Vec<Option<(&'static str, String)>> = vec![None; self.stations.len()];

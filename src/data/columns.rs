@@ -58,6 +58,14 @@ pub const REGISTERED_NAMES: &[&str] = &[
     "lista_nominal",
     "qt_aptos",
     "aptos",
+    "eleitores_aptos",
+    // Turkey's YSK, Ukraine's CEC, Poland's short form.
+    "kayıtlı_seçmen",
+    "kayıtlı_seçmen_sayısı",
+    "seçmen_sayısı",
+    "кількість_виборців",
+    "кількість_виборців_внесених_до_списку",
+    "liczba_wyborców",
 ];
 /// Headers recognised as ballots cast when `--ballots` is not given.
 pub const BALLOTS_NAMES: &[&str] = &[
@@ -74,6 +82,10 @@ pub const BALLOTS_NAMES: &[&str] = &[
     "votos_emitidos",
     "qt_comparecimento",
     "comparecimento",
+    "voted",
+    "oy_kullanan",
+    "oy_kullanan_seçmen",
+    "oy_kullanan_seçmen_sayısı",
 ];
 /// Headers recognised as valid ballots when `--valid` is not given.
 pub const VALID_NAMES: &[&str] = &[
@@ -93,6 +105,11 @@ pub const VALID_NAMES: &[&str] = &[
     "число_действительных_избирательных_бюллетеней",
     "число_действительных_бюллетеней",
     "liczba_głosów_ważnych_oddanych_łącznie_na_wszystkich_kandydatów",
+    "głosy_ważne",
+    "geçerli_oy",
+    "geçerli_oy_sayısı",
+    "дійсні",
+    "действительные",
 ];
 /// Headers recognised as invalid ballots when `--invalid` is not given.
 pub const INVALID_NAMES: &[&str] = &[
@@ -112,6 +129,13 @@ pub const INVALID_NAMES: &[&str] = &[
     "ungültige_stimmen",
     "число_недействительных_избирательных_бюллетеней",
     "число_недействительных_бюллетеней",
+    // The United Kingdom's count sheets say "rejected".
+    "rejected",
+    "głosy_nieważne",
+    "geçersiz_oy",
+    "geçersiz_oy_sayısı",
+    "недійсні",
+    "недействительные",
 ];
 /// Headers recognised as the station id when `--id` is not given.
 pub const ID_NAMES: &[&str] = &[
@@ -123,7 +147,22 @@ pub const ID_NAMES: &[&str] = &[
     "polling_station",
 ];
 /// Headers recognised as the region when `--region` is not given.
-pub const REGION_NAMES: &[&str] = &["region", "province", "state", "district", "województwo"];
+pub const REGION_NAMES: &[&str] = &[
+    "region",
+    "province",
+    "state",
+    "district",
+    "województwo",
+    "région",
+    "regione",
+    "provincia",
+    "estado",
+    "departamento",
+    "bundesland",
+    "oblast",
+    "область",
+    "регион",
+];
 /// Headers recognised as the locality (the town or municipality whose stations are
 /// neighbours) when `--locality` is not given.
 pub const LOCALITY_NAMES: &[&str] = &["locality", "municipality"];
@@ -244,6 +283,11 @@ pub const TALLY_WORDS: &[&str] = &[
     "voted",
     "abstentions",
     "abstention",
+    "abstained",
+    "abstainers",
+    "absent",
+    "absentees",
+    "nonvoters",
     "blank",
     "blanks",
     "null",
@@ -273,6 +317,10 @@ pub const TALLY_WORDS: &[&str] = &[
     "бюллетеней",
     "избирателей",
     "удостоверений",
+    // Ukraine's ("Кількість …").
+    "кількість",
+    "бюлетенів",
+    "виборців",
     // Poland's ("Liczba …": ballot cards, envelopes, voters by proxy).
     "liczba",
     "kart",
@@ -679,12 +727,24 @@ pub fn word_parts(name: &str) -> Vec<String> {
     parts
 }
 
+/// Runs of word parts that mark a column as a tally where no single part does.
+pub const TALLY_PHRASES: &[&[&str]] = &[
+    &["did", "not", "vote"],
+    &["not", "voted"],
+    &["non", "voters"],
+    &["no", "vote"],
+];
+
 /// Whether a header names a total, a rate or a ballot count (never an automatic candidate).
 pub fn is_tally_like(name: &str) -> bool {
+    let parts = word_parts(name);
     name.contains('%')
-        || word_parts(name)
-            .iter()
-            .any(|p| TALLY_WORDS.contains(&p.as_str()))
+        || parts.iter().any(|p| TALLY_WORDS.contains(&p.as_str()))
+        || TALLY_PHRASES.iter().any(|phrase| {
+            parts
+                .windows(phrase.len())
+                .any(|w| w.iter().zip(phrase.iter()).all(|(a, b)| a == b))
+        })
 }
 
 /// The other header that `name` repeats with `.1`, `.2`… added, pandas' mark for a

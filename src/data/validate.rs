@@ -529,6 +529,9 @@ pub(super) struct ChunkResult {
     pub dot_zero: Vec<(usize, String)>,
     /// Whether some rejected count cell groups thousands with `.` (`2.452`).
     pub dot_grouped: bool,
+    /// Whether some count cell was read through a decimal point that cannot group
+    /// thousands (`58.0`, `1234.000`): the file writes decimals with `.`.
+    pub dot_decimal: bool,
     /// Stations with a whole number, and their sum, in each of the plan's watched columns.
     pub watched: Vec<(u64, u64)>,
     /// Rows rejected for a cell or excluded by a rule, with the counts they could read,
@@ -790,6 +793,9 @@ impl ChunkBuilder<'_> {
             let detail = parser.dot_zero_detail(col, row.field(col));
             out.dot_zero.push((out.stations.len(), detail));
         }
+        if !out.dot_decimal {
+            out.dot_decimal = parser.dot_decimal(row);
+        }
         if let Some(detail) = named_total {
             out.named_totals.push((line, detail));
         }
@@ -892,16 +898,25 @@ impl<'p> RowParser<'p> {
     }
 
     /// The detail a row read with `raw` (in `col`) as 2 through `2.000` is rejected
-    /// with, should other rows show that `.` groups thousands.
+    /// with, should other rows show that `.` groups thousands, or show nothing either way.
     fn dot_zero_detail(&self, col: usize, raw: &[u8]) -> String {
         let whole = text(raw).split('.').next().unwrap_or("");
         format!(
-            "column {}: '{}' was read as {whole}, but other rows group thousands with '.', so \
-             it may be {whole}000; {}",
+            "column {}: '{}' may be {whole} or {whole}000, and no other count settles whether \
+             '.' groups thousands or marks decimals; {}",
             self.plan.name(col),
             shown(raw),
             separator_hint(".")
         )
+    }
+
+    /// Whether a count cell of a read row has a decimal point that cannot group thousands
+    /// (`58.0`, `58.00`, `1234.000`): only decimal zeros read so, as `.` is no separator.
+    fn dot_decimal(&self, row: &impl Fields) -> bool {
+        self.targets.iter().any(|&(col, _)| {
+            let raw = row.field(col);
+            raw.contains(&b'.') && matches!(self.format.read(raw), Cell::Count(_))
+        })
     }
 
     /// Whether some target cell of a rejected row is not a count and groups thousands
