@@ -945,7 +945,12 @@ fn caveats_say_first_when_the_columns_look_read_in_the_wrong_roles() {
     // Ballots named, abstentions under a code read as a candidate: more votes than ballots.
     let abstentions = csv_rows("id,registered,ballots,K7,A,B", 40, |i| {
         let (a, b) = (300 + i % 9, 200 + i % 5);
-        format!("s{i},{},{},{},{a},{b}", 900 + i, a + b + 4, 900 + i - (a + b + 4))
+        format!(
+            "s{i},{},{},{},{a},{b}",
+            900 + i,
+            a + b + 4,
+            900 + i - (a + b + 4)
+        )
     });
     let c = first(&audit(abstentions));
     assert!(

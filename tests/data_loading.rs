@@ -1202,6 +1202,13 @@ fn a_title_line_above_the_header_says_which_lines_to_delete() {
         e.contains("down to line 2") && e.contains("tail -n +3"),
         "{e}"
     );
+    // A note of two fields under the title (a source and a date) belongs to the block.
+    let csv = "Presidential election 2024\nSource: CEC, 2024-05-01\n\nid,registered,A\n1,100,50\n";
+    let e = load_err(csv, ColumnSpec::default());
+    assert!(
+        e.contains("down to line 2") && e.contains("tail -n +3"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -2723,4 +2730,16 @@ fn abstentions_and_non_voters_are_no_candidates() {
         format!("s{i};R1;{};300;{}", 900 + i, 200 + (i * 37) % 90)
     });
     assert_eq!(d.candidates, ["Not Me Party", "B"]);
+}
+
+#[test]
+fn spreadsheet_text_guards_around_ids_and_counts_are_read_through() {
+    let csv = "station,region,registered,A,B\n\
+               =\"001\",=\"North\",=\"1814\",=\"682\",=\"882\"\n\
+               =\"002\",=\"North\",=\"1941\",=\"607\",=\"879\"\n";
+    let d = load_str(csv);
+    assert_eq!(ids(&d), ["001", "002"]);
+    assert_eq!(d.regions, ["North"]);
+    assert_eq!(d.stations[1].registered, Some(1941));
+    assert_eq!(d.votes_of(0), [682, 882]);
 }

@@ -265,6 +265,10 @@ pub(super) fn trim(raw: &[u8]) -> &[u8] {
     while let Some(rest) = t.strip_prefix(b"\xEF\xBB\xBF") {
         t = rest.trim_ascii();
     }
+    // A spreadsheet's guard that keeps `001` as text: `="001"`.
+    if let Some(inner) = t.strip_prefix(b"=\"").and_then(|r| r.strip_suffix(b"\"")) {
+        t = inner.trim_ascii();
+    }
     if t.first().is_some_and(|b| !b.is_ascii()) || t.last().is_some_and(|b| !b.is_ascii()) {
         if let Ok(s) = std::str::from_utf8(t) {
             return s
@@ -273,6 +277,14 @@ pub(super) fn trim(raw: &[u8]) -> &[u8] {
         }
     }
     t
+}
+
+#[cfg(test)]
+#[test]
+fn a_spreadsheet_text_guard_is_no_part_of_the_value() {
+    assert_eq!(trim(br#"="001""#), b"001");
+    assert_eq!(trim(br#" ="1 348" "#), b"1 348");
+    assert_eq!(trim(br#"=A1"#), b"=A1");
 }
 
 /// Characters that take no room on screen (zero-width spaces and joiners, the word

@@ -732,7 +732,6 @@ pub const TALLY_PHRASES: &[&[&str]] = &[
     &["did", "not", "vote"],
     &["not", "voted"],
     &["non", "voters"],
-    &["no", "vote"],
 ];
 
 /// Whether a header names a total, a rate or a ballot count (never an automatic candidate).
@@ -1316,16 +1315,17 @@ impl ColumnPlan {
                          candidate (a share, a rank), not another candidate"
                     ),
                 );
-            } else if is_code_like(name) && !(referendum && is_no(name)) {
-                self.leave_out(
-                    name,
-                    "holds whole numbers, but its name looks like an identifier or a code",
-                );
             } else if is_tally_like(name) {
+                // Before codes: 'Registered voters added on election day' is a count.
                 self.leave_out(
                     name,
                     "holds whole numbers, but its name reads as a total, a rate or a ballot \
                      count, not a candidate",
+                );
+            } else if is_code_like(name) && !(referendum && is_no(name)) {
+                self.leave_out(
+                    name,
+                    "holds whole numbers, but its name looks like an identifier or a code",
                 );
             } else if is_nameless(name) {
                 self.leave_out(
@@ -1389,15 +1389,16 @@ impl ColumnPlan {
             .map(|&r| self.counts[r as usize].clone())
             .filter(|cols| !cols.is_empty())
             .collect();
+        // Each row's sum over all candidates, so that "the others" costs one subtraction.
+        let totals: Vec<u64> = (counts.iter())
+            .map(|row| self.candidates.iter().map(|&o| row[o].unwrap_or(0)).sum())
+            .collect();
         let mut kept = Vec::new();
         for &c in &self.candidates.clone() {
             let (mut rows, mut sums, mut above) = (0, 0, 0);
-            for row in counts {
+            for (row, total) in counts.iter().zip(&totals) {
                 let Some(v) = row[c] else { continue };
-                let others: u64 = (self.candidates.iter())
-                    .filter(|&&o| o != c)
-                    .map(|&o| row[o].unwrap_or(0))
-                    .sum();
+                let others = total - v;
                 rows += 1;
                 sums += usize::from(others > 0 && v == others);
                 let over = (caps.iter()).any(|cols| {

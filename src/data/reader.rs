@@ -435,25 +435,33 @@ fn title_line(headers: &Headers) -> Option<String> {
     title.then(|| first.clone())
 }
 
-/// How many physical lines after a title line are titles too (one name each) or blank,
-/// up to the last title: a spreadsheet's title block can span several.
+/// How many physical lines after a title line belong to the title block, up to its last
+/// line: a spreadsheet's title block can span several, blank lines and notes such as
+/// `Source: CEC, 2024-05-01` among them. The block ends before the first line of three
+/// names or more (a station file has an id and two counts at least); without one in
+/// sight, it holds the lines of one name alone.
 fn more_title_lines(data: &[u8], delimiter: u8) -> u64 {
-    let mut last = 0;
+    let (mut titles, mut short, mut in_titles) = (0, 0, true);
     for (i, line) in (1..).zip(data.split(|&b| b == b'\n').take(TITLE_LINES_SEEN)) {
         if is_blank(line) {
             continue;
         }
-        let names = first_records(line, delimiter).next().map(|r| {
-            r.iter()
+        let names: Vec<String> = match first_records(line, delimiter).next() {
+            Some(r) => (r.iter())
                 .map(|f| String::from_utf8_lossy(f).trim().to_string())
-                .collect::<Vec<_>>()
-        });
-        match names.map(Headers::new).as_ref().and_then(title_line) {
-            Some(_) => last = i,
-            None => break,
+                .collect(),
+            None => Vec::new(),
+        };
+        if names.iter().filter(|n| !n.is_empty()).count() >= 3 {
+            return short;
+        }
+        short = i;
+        in_titles = in_titles && title_line(&Headers::new(names)).is_some();
+        if in_titles {
+            titles = i;
         }
     }
-    last
+    titles
 }
 
 /// Lines below a title line that [`more_title_lines`] looks at.
