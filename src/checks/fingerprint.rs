@@ -220,15 +220,27 @@ fn corner_cap_note(a: &Analysis) -> String {
     let Some(fitted) = a.corner_overshoot.filter(|&f| f >= 5e-5) else {
         return String::new();
     };
-    format!(
+    let mut out = format!(
         " The fit put {} of ballots in the corner (at least 95% turnout), more than the \
-         stations observed there hold above the other stations' turnout ({}), so the corner's \
-         reading is cut to that: the model places its stuffing at stations of ordinary size, \
-         and an honest high-turnout population (special stations such as hospitals, or a \
-         high-turnout region without its own region column) can draw the same picture.",
+         stations observed there with at least 95% for the winner hold above the other \
+         stations' turnout ({}), so the corner's reading is cut to that: the model places its \
+         stuffing at stations of ordinary size, and an honest high-turnout population (special \
+         stations such as hospitals, or a high-turnout region without its own region column) \
+         can draw the same picture.",
         pct(fitted),
         pct(a.corner_room.max(0.0))
-    )
+    );
+    if a.high_turnout_mixed >= 5e-5 {
+        out.push_str(&format!(
+            " Stations at 95% turnout or more with less than 95% for the winner hold {} of \
+             ballots above the other stations' turnout; they are not counted as the corner's \
+             room: extreme stuffing that moves none of the other candidates' votes, and an \
+             honest high-turnout population (barracks, hospitals, prisons, ships) draw them \
+             alike. Look at those stations (--stations-out) before reading them as stuffing.",
+            pct(a.high_turnout_mixed)
+        ));
+    }
+    out
 }
 
 /// The reading when the fair model misfits: only the extreme part may flag, and the
@@ -238,8 +250,9 @@ fn misfit_reading(a: &Analysis) -> String {
     let b = a.ballots_added_unread.as_ref().unwrap_or(&a.ballots_added);
     let e = &a.material_extreme;
     let ratio = a.goodness_of_fit.ratio.unwrap_or(f64::NAN);
-    let corner = "Stuffing that puts stations in the corner (at least 95% turnout: nearly every \
-                  registered voter's ballot cast), where few honest stations sit,";
+    let corner = "Stuffing that puts stations in the corner (at least 95% turnout and 95% for \
+                  the winner: nearly every registered voter's ballot cast, nearly all for one \
+                  candidate), where few honest stations sit,";
     let whole = format!(
         "the fair model fits the data {ratio:.1} times worse than its own simulated elections, \
          so incremental stuffing cannot be told apart from the election's own heterogeneity \
@@ -435,8 +448,9 @@ fn extreme_reading(a: &Analysis) -> String {
         return String::new();
     }
     format!(
-        " Stuffing in the corner (at least 95% turnout) alone adds {} of ballots (bootstrap \
-         sd {}), which is what shows the stuffing to be above the {} materiality margin.",
+        " Stuffing in the corner (at least 95% turnout and 95% for the winner) alone adds {} of \
+         ballots (bootstrap sd {}), which is what shows the stuffing to be above the {} \
+         materiality margin.",
         pct(e.share),
         pct(e.sd),
         pct(e.margin),
@@ -520,6 +534,7 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
             "all_stuffing": material(&a.material),
             "extreme_stuffing": material(&a.material_extreme),
             "corner_room": num(a.corner_room),
+            "high_turnout_mixed": num(a.high_turnout_mixed),
             "corner_fitted_before_cut": a.corner_overshoot.map(num),
         },
         "no_fraud_test": no_fraud_detail(a),
@@ -1134,8 +1149,8 @@ mod tests {
         let s = summary(&a);
         assert!(
             s.contains(
-                "Stuffing in the corner (at least 95% turnout) alone adds 1.22% of ballots \
-                 (bootstrap sd 0.06%)"
+                "Stuffing in the corner (at least 95% turnout and 95% for the winner) alone adds \
+                 1.22% of ballots (bootstrap sd 0.06%)"
             ),
             "{s}"
         );

@@ -381,8 +381,12 @@ pub struct Analysis {
     pub material_extreme: MaterialTest,
     /// The most the corner can hold, as a share of the ballots: the ballots above the
     /// other stations' turnout at the observed stations with at least
-    /// [`EXTREME_TURNOUT`] turnout ([`Stations::corner_excess`]).
+    /// [`EXTREME_TURNOUT`] turnout and as much for the winner ([`Stations::corner_excess`]).
     pub corner_room: f64,
+    /// The same at the stations with that turnout but less for the winner, which the
+    /// corner does not count: no fair model reaches them either, but an honest
+    /// high-turnout population draws them as well as stuffing that moves no votes.
+    pub high_turnout_mixed: f64,
     /// Where the fitted stuffing put more ballots in the corner than that: its reading
     /// before it was cut to `corner_room` (a share of the ballots).
     pub corner_overshoot: Option<f64>,
@@ -1349,6 +1353,7 @@ fn analyse_gated(
     );
     let r = Readings::of(&cal, fraud_selected, &fits.fair_only, &proc_);
     let total_ballots = st.total_ballots().max(1.0);
+    let room = st.corner_excess(EXTREME_TURNOUT);
     let (material, material_extreme) = material_tests(
         &fits.full,
         &reps,
@@ -1387,7 +1392,8 @@ fn analyse_gated(
         test,
         material,
         material_extreme,
-        corner_room: st.corner_excess(EXTREME_TURNOUT) / total_ballots,
+        corner_room: room.0 / total_ballots,
+        high_turnout_mixed: room.1 / total_ballots,
         corner_overshoot: None,
         calibration: cal,
         replicates: reps,
@@ -1601,13 +1607,15 @@ mod tests {
             registered: vec![1000, 1000, 200, 100],
             ballots: vec![600, 500, 198, 96],
             valid: vec![590, 490, 195, 95],
-            winner: vec![300, 250, 150, 80],
+            winner: vec![300, 250, 150, 92],
             group: vec![0; 4],
             group_names: vec!["all".into()],
             region: Vec::new(),
         };
-        // The rest turn out 1100 / 2000 = 0.55: (198 − 110) + (96 − 55).
-        assert!((st.corner_excess(0.95) - 129.0).abs() < 1e-9);
+        // The rest turn out 1100 / 2000 = 0.55: 96 − 55 with the winner at 97%, and
+        // 198 − 110 with the winner under 95% (77%).
+        let (unanimous, mixed) = st.corner_excess(0.95);
+        assert!((unanimous - 41.0).abs() < 1e-9 && (mixed - 88.0).abs() < 1e-9);
     }
 
     /// A misfit reads the corner's part as the ballots added, keeps the whole fit's

@@ -250,25 +250,31 @@ impl Stations {
     }
 
     /// The ballots above the other stations' turnout at the stations with turnout
-    /// `corner` or more: the most that stuffing which took them there can have added
-    /// (unless their honest turnout was below the rest's), whatever a fitted model reads
-    /// into the corner. A model that fits badly can put stuffing in a corner the data
-    /// leave empty.
-    pub fn corner_excess(&self, corner: f64) -> f64 {
-        let in_corner =
-            |i: usize| f64::from(self.ballots[i]) >= corner * f64::from(self.registered[i]);
+    /// `corner` or more, split by the winner's share: (at least `corner` for the winner,
+    /// less). The first is the most that extreme stuffing can have added (unless their
+    /// honest turnout was below the rest's), whatever a fitted model reads into the
+    /// corner: a model that fits badly can put stuffing in a corner the data leave
+    /// empty. The second is no room for it: stuffing that moves no votes and an honest
+    /// high-turnout population (barracks, hospitals, prisons) both put stations there.
+    pub fn corner_excess(&self, corner: f64) -> (f64, f64) {
+        let high = |i: usize| f64::from(self.ballots[i]) >= corner * f64::from(self.registered[i]);
         let (mut rest_b, mut rest_r) = (0.0, 0.0);
-        for i in (0..self.len()).filter(|&i| !in_corner(i)) {
+        for i in (0..self.len()).filter(|&i| !high(i)) {
             rest_b += f64::from(self.ballots[i]);
             rest_r += f64::from(self.registered[i]);
         }
         let rest_turnout = if rest_r > 0.0 { rest_b / rest_r } else { 0.0 };
-        (0..self.len())
-            .filter(|&i| in_corner(i))
-            .map(|i| {
-                (f64::from(self.ballots[i]) - rest_turnout * f64::from(self.registered[i])).max(0.0)
-            })
-            .sum()
+        let (mut unanimous, mut mixed) = (0.0, 0.0);
+        for i in (0..self.len()).filter(|&i| high(i)) {
+            let excess = (f64::from(self.ballots[i])
+                - rest_turnout * f64::from(self.registered[i]))
+            .max(0.0);
+            match f64::from(self.winner[i]) >= corner * f64::from(self.valid[i]) {
+                true => unanimous += excess,
+                false => mixed += excess,
+            }
+        }
+        (unanimous, mixed)
     }
 }
 
