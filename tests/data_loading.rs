@@ -1683,14 +1683,17 @@ fn large_quote_free_input_reads_the_same_in_parallel_pieces() {
         (fast.lines.used + 1, fast.lines.rejected),
         (slow.lines.used, 10)
     );
-    // A stray carriage return in a file of line-feed lines is no line break (as for
-    // `wc -l`): the row it sits in stays one station, on the line `sed` shows.
-    let cr = format!("station,region,registered,A,B\n{body}s_x,r1\rr1,1,1,1\n");
+    // A bare carriage return ends a record for the CSV reader too, outside quotes.
+    let cr = format!("station,region,registered,A,B\n{body}s_x,r1,1,1,1\rs_y,r1,1,1,1\n");
+    let d = load_str(&cr);
+    assert_eq!(d.stations.len(), fast.stations.len() + 2);
+    assert!(d.lines.balanced(), "{:?}", d.lines);
+    // Inside quotes it is a space: the row stays one station, on the line `wc -l` counts.
+    let cr = format!("station,region,registered,A,B\n{body}s_x,\"r1\rr1\",1,1,1\n");
     let d = load_str(&cr);
     assert_eq!(d.stations.len(), fast.stations.len() + 1);
     assert!(d.lines.balanced(), "{:?}", d.lines);
     assert_eq!(d.lines.lines, fast.lines.lines + 1);
-    assert_eq!(d.stations.last().unwrap().line, d.lines.lines);
 }
 
 fn share(part: u64, whole: u64) -> f64 {
@@ -2694,8 +2697,12 @@ fn turkish_ukrainian_polish_and_brazilian_protocol_names_are_read_as_their_roles
         "Sandık No;İl;Kayıtlı Seçmen;Oy Kullanan;Geçerli Oy;Geçersiz Oy;Erdoğan;Kılıçdaroğlu",
         "Nr;Область;Кількість виборців;Кількість виданих бюлетенів;Дійсні;Недійсні;Зеленський;Порошенко",
         "Nr;Województwo;Liczba wyborców;Liczba wydanych kart;Głosy ważne;Głosy nieważne;Duda;Trzaskowski",
-        "Nr;Estado;Eleitores aptos;Comparecimento;Votos válidos;Votos nulos;LULA;BOLSONARO",
-        "Nr;District;Electorate;Voted;Valid;Rejected;Alpha;Beta",
+        "Nr;UF;Eleitores aptos;Comparecimento;Votos válidos;Votos nulos;LULA;BOLSONARO",
+        "Nr;District;Electorate;Ballots;Valid;Rejected;Alpha;Beta",
+        "Nr;İl;Kayıtlı Seçmen;Kullanılan Toplam Oy;Geçerli Oy Toplamı;Geçersiz Oy Toplamı;A;B",
+        "Nr;Obwód;Liczba wyborców;Liczba kart;Głosy ważne;Głosy nieważne;A;B",
+        "Nr;Область;Кількість виборців;Кількість бюлетенів;Кількість дійсних бюлетенів;\
+         Кількість недійсних бюлетенів;A;B",
     ];
     for header in headers {
         let d = load_rows(header, 30, row);
@@ -2742,4 +2749,31 @@ fn spreadsheet_text_guards_around_ids_and_counts_are_read_through() {
     assert_eq!(d.regions, ["North"]);
     assert_eq!(d.stations[1].registered, Some(1941));
     assert_eq!(d.votes_of(0), [682, 882]);
+}
+
+#[test]
+fn a_dot_zero_count_that_as_thousands_would_pass_the_register_is_read_as_written() {
+    // Two exports merged: a third of the rows write invalid as `16.000`. As 16,000 it
+    // would pass the station's register, so it is 16, evidence or not.
+    let mut csv = String::from("id;registered;ballots;invalid;A;B\n");
+    for i in 0..60u32 {
+        let inv = 10 + i % 7;
+        let cell = if i % 3 == 0 {
+            format!("{inv}.000")
+        } else {
+            inv.to_string()
+        };
+        let (a, b) = (300 + (i * 37) % 90, 200 + (i * 11) % 70);
+        csv.push_str(&format!(
+            "s{i};{};{};{cell};{a};{b}\n",
+            900 + i,
+            a + b + inv
+        ));
+    }
+    let d = load_str(&csv);
+    assert_eq!(d.stations.len(), 60, "{:?}", d.rejected.first());
+    assert_eq!(d.stations[0].invalid, 10);
+    // The register itself written `1.000` is still a guess.
+    let d = load_str("id;registered;A;B\ns1;1.000;300;200\ns2;900;310;220\ns3;800;300;200\n");
+    assert_eq!(d.stations.len(), 2);
 }

@@ -82,7 +82,7 @@ pub const BALLOTS_NAMES: &[&str] = &[
     "votos_emitidos",
     "qt_comparecimento",
     "comparecimento",
-    "voted",
+    "kullanılan_toplam_oy",
     "oy_kullanan",
     "oy_kullanan_seçmen",
     "oy_kullanan_seçmen_sayısı",
@@ -108,6 +108,8 @@ pub const VALID_NAMES: &[&str] = &[
     "głosy_ważne",
     "geçerli_oy",
     "geçerli_oy_sayısı",
+    "geçerli_oy_toplamı",
+    "кількість_дійсних_бюлетенів",
     "дійсні",
     "действительные",
 ];
@@ -134,6 +136,8 @@ pub const INVALID_NAMES: &[&str] = &[
     "głosy_nieważne",
     "geçersiz_oy",
     "geçersiz_oy_sayısı",
+    "geçersiz_oy_toplamı",
+    "кількість_недійсних_бюлетенів",
     "недійсні",
     "недействительные",
 ];
@@ -156,7 +160,6 @@ pub const REGION_NAMES: &[&str] = &[
     "région",
     "regione",
     "provincia",
-    "estado",
     "departamento",
     "bundesland",
     "oblast",
@@ -317,6 +320,9 @@ pub const TALLY_WORDS: &[&str] = &[
     "бюллетеней",
     "избирателей",
     "удостоверений",
+    // Turkey's ("… Sayısı": number of; "Kanunen …": voters by law at another box).
+    "sayısı",
+    "kanunen",
     // Ukraine's ("Кількість …").
     "кількість",
     "бюлетенів",

@@ -71,8 +71,8 @@ pub(super) struct TextStream<R> {
     pub peak: usize,
     /// Bytes of `buf` whose bare carriage returns have been converted.
     converted: usize,
-    /// What a bare `\r` becomes, settled at the first one ([`bare_cr_as`]).
-    bare_cr: Option<u8>,
+    /// Whether the converted text ends inside a quoted field, for [`Self::convert_bare_cr`].
+    in_quotes: bool,
     /// Whether the encoding is settled: until then no byte is converted, since a UTF-16
     /// `\r` is followed by a NUL, not by its `\n`.
     decoded: bool,
@@ -111,7 +111,7 @@ impl<R: Read> TextStream<R> {
             scratch: Vec::new(),
             peak: 0,
             converted: 0,
-            bare_cr: None,
+            in_quotes: false,
             decoded: false,
             eof: false,
             open_line: false,
@@ -179,9 +179,10 @@ impl<R: Read> TextStream<R> {
     }
 
     /// A bare `\r`, which the CSV reader would end a record at, becomes a line break
-    /// (`\n`) or a space ([`bare_cr_as`]), so that physical lines and records are
-    /// counted alike. A `\r` last in the buffer waits for the next byte, and the first
-    /// bare one for enough text to settle what it is.
+    /// (`\n`, an old Mac file's), so that physical lines and records are counted alike,
+    /// except inside a quoted field, where it is a space: a name pasted with a carriage
+    /// return in it then keeps its row whole, and the line numbers are those of `wc -l`.
+    /// A `\r` last in the buffer waits for the next byte.
     fn convert_bare_cr(&mut self) {
         if !self.decoded {
             return;
@@ -189,16 +190,14 @@ impl<R: Read> TextStream<R> {
         let end = self.buf.len();
         let mut i = self.converted;
         while i < end {
-            if self.buf[i] == b'\r' {
-                match self.buf.get(i + 1) {
+            match self.buf[i] {
+                b'"' => self.in_quotes = !self.in_quotes,
+                b'\r' => match self.buf.get(i + 1) {
                     Some(b'\n') => {}
                     None if !self.eof => break,
-                    _ if self.bare_cr.is_none() && !self.eof && end - i < CR_LOOKAHEAD => break,
-                    _ => {
-                        let to = *self.bare_cr.get_or_insert_with(|| bare_cr_as(&self.buf));
-                        self.buf[i] = to;
-                    }
-                }
+                    _ => self.buf[i] = if self.in_quotes { b' ' } else { b'\n' },
+                },
+                _ => {}
             }
             i += 1;
         }
@@ -267,23 +266,6 @@ fn utf16_order(bytes: &[u8]) -> Option<bool> {
     } else {
         None
     }
-}
-
-/// Text after a file's first bare `\r` read before settling what it is.
-const CR_LOOKAHEAD: usize = 1 << 16;
-
-/// What a bare `\r` stands for in `text`: a line break where bare ones end more lines
-/// than `\n` does (an old Mac file), else a stray byte inside a line (a name pasted from
-/// elsewhere), read as a space, so that the line numbers are the ones `wc -l`, `sed` and
-/// `awk` count and the row is not cut in two.
-fn bare_cr_as(text: &[u8]) -> u8 {
-    let lf = text.iter().filter(|&&b| b == b'\n').count();
-    let bare = text
-        .windows(2)
-        .filter(|w| w[0] == b'\r' && w[1] != b'\n')
-        .count()
-        + usize::from(text.last() == Some(&b'\r'));
-    if bare > lf { b'\n' } else { b' ' }
 }
 
 fn utf16_name(big: bool) -> &'static str {
@@ -382,21 +364,21 @@ mod tests {
     }
 
     #[test]
-    fn bare_carriage_returns_are_line_breaks_where_they_end_most_lines() {
+    fn bare_carriage_returns_are_line_breaks_outside_quotes() {
         assert_eq!(all_text(b"a\rb\rc\r\nd\r").0, b"a\nb\nc\r\nd\n");
         assert_eq!(all_text(b"a\r\nb").0, b"a\r\nb");
+        // A file of LF lines with a few bare CR line ends, and a CR part after an LF one.
+        assert_eq!(all_text(b"h\na\rb\nc\n").0, b"h\na\nb\nc\n");
     }
 
-    /// In a file of `\n` lines a stray `\r` is a space: one row, and `wc -l`'s count.
+    /// Inside a quoted field a `\r` is a space: one row, and `wc -l`'s count.
     #[test]
-    fn a_stray_carriage_return_in_a_file_of_lf_lines_is_a_space() {
-        assert_eq!(all_text(b"a\nb\rc\nd\n").0, b"a\nb c\nd\n");
-        assert_eq!(all_text(b"a\r\nb\r\r\nc\r\n").0, b"a\r\nb \r\nc\r\n");
-        // Settled over the whole opening, not at the first bare one.
-        let mut text = b"h\n".to_vec();
-        text.extend(b"x\r".repeat(100_000));
-        let got = all_text(&text).0;
-        assert_eq!(got.iter().filter(|&&b| b == b'\n').count(), 100_001);
+    fn a_carriage_return_inside_quotes_is_a_space() {
+        assert_eq!(all_text(b"a\n\"b\rc\",1\nd\n").0, b"a\n\"b c\",1\nd\n");
+        assert_eq!(
+            all_text(b"a\r\n\"b\"\"\r\",1\r\n").0,
+            b"a\r\n\"b\"\" \",1\r\n"
+        );
     }
 
     #[test]
@@ -433,7 +415,7 @@ mod tests {
             }
             let (decoded, _) = all_text(&bytes);
             assert_eq!(
-                decoded, b"id,A\r\ns1,5\r\ns2,6 s3,7\r\n",
+                decoded, b"id,A\r\ns1,5\r\ns2,6\ns3,7\r\n",
                 "big endian: {big}"
             );
         }

@@ -789,7 +789,8 @@ impl ChunkBuilder<'_> {
         if extra > 0 {
             out.multi_line.insert(line, extra);
         }
-        if let Some(col) = dot_zero {
+        let ambiguous = dot_zero.filter(|&col| !parser.beyond_register(col, row, registered));
+        if let Some(col) = ambiguous {
             let detail = parser.dot_zero_detail(col, row.field(col));
             out.dot_zero.push((out.stations.len(), detail));
         }
@@ -908,6 +909,19 @@ impl<'p> RowParser<'p> {
             shown(raw),
             separator_hint(".")
         )
+    }
+
+    /// Whether `2.000` in `col`, read as thousands, would pass the station's register: no
+    /// count but the register can, so the cell is 2, whatever the rest of the file shows.
+    fn beyond_register(&self, col: usize, row: &impl Fields, registered: Option<u64>) -> bool {
+        let is_register = (self.targets.iter()).any(|&(c, t)| {
+            c == col && matches!(t, Target::Count(r) if r == CountRole::Registered as usize)
+        });
+        let thousands = match self.format.read(row.field(col)) {
+            Cell::DotZeros(v) => v.saturating_mul(1000),
+            _ => return false,
+        };
+        !is_register && registered.is_some_and(|r| r > 0 && thousands > r)
     }
 
     /// Whether a count cell of a read row has a decimal point that cannot group thousands
