@@ -41,8 +41,8 @@ pub enum InputError {
     #[error(
         "{path}: line {line} looks like a title, not a header: it holds one name, '{title}'. \
          Delete the lines down to line {last} (the title lines) so that the header comes first, \
-         e.g. `tail -n +{} FILE > OUT`",
-        .last + 1
+         e.g. `{}`",
+        tail_command(*.gzip, .last + 1)
     )]
     TitleLine {
         path: String,
@@ -50,6 +50,8 @@ pub enum InputError {
         /// The last of the title lines that follow it.
         last: u64,
         title: String,
+        /// Whether the file is gzip, which `tail` cannot read as it stands.
+        gzip: bool,
     },
     #[error(
         "{path}: line {line} looks like a station, not a header: each of its cells has the form \
@@ -283,4 +285,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// The shell command that keeps a file from line `from` on.
+fn tail_command(gzip: bool, from: u64) -> String {
+    match gzip {
+        true => format!("gzip -dc FILE | tail -n +{from} | gzip > OUT"),
+        false => format!("tail -n +{from} FILE > OUT"),
+    }
 }

@@ -1202,6 +1202,15 @@ fn a_title_line_above_the_header_says_which_lines_to_delete() {
         e.contains("down to line 2") && e.contains("tail -n +3"),
         "{e}"
     );
+    // In a gzip file the advice unpacks it first: `tail` cannot read it as it stands.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"Results\nid,registered,A\n1,100,50\n")
+        .unwrap();
+    let e = match load_bytes(&gz.finish().unwrap(), ColumnSpec::default()) {
+        Ok(_) => panic!("a title line must be an error"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("gzip -dc FILE | tail -n +2 | gzip > OUT"), "{e}");
     // A note of two fields under the title (a source and a date) belongs to the block.
     let csv = "Presidential election 2024\nSource: CEC, 2024-05-01\n\nid,registered,A\n1,100,50\n";
     let e = load_err(csv, ColumnSpec::default());

@@ -297,8 +297,13 @@ pub(super) fn is_invisible(c: char) -> bool {
 /// The separator a cell seems to group thousands with, as in `1.348`, `12,500` or
 /// `1 234 567`: one to three digits, then groups of three after one repeated separator.
 pub(super) fn grouping_separator(raw: &[u8]) -> Option<&'static str> {
-    const SEPARATORS: [&str; 7] = [".", ",", "'", " ", "\u{a0}", "\u{202f}", "\u{2009}"];
-    let s = std::str::from_utf8(trim(raw)).ok()?;
+    // The Swiss typographic apostrophe and the Arabic thousands separator besides.
+    const SEPARATORS: [&str; 9] = [
+        ".", ",", "'", " ", "\u{a0}", "\u{202f}", "\u{2009}", "\u{2019}", "\u{66c}",
+    ];
+    let trimmed = trim(raw);
+    let ascii = ascii_digits(trimmed);
+    let s = std::str::from_utf8(ascii.as_deref().unwrap_or(trimmed)).ok()?;
     let lead = s.bytes().take_while(u8::is_ascii_digit).count();
     if !(1..=3).contains(&lead) {
         return None;
@@ -317,6 +322,7 @@ pub(super) fn separator_hint(sep: &str) -> String {
         "." | "," => format!("if '{sep}' groups thousands, pass --thousands {sep}"),
         // Quoted for the shell, where a lone ' opens a string.
         "'" => "if \"'\" groups thousands, pass --thousands \"'\"".to_string(),
+        "\u{2019}" | "\u{66c}" => format!("if '{sep}' groups thousands, pass --thousands '{sep}'"),
         _ => "if spaces group thousands, pass --thousands ' '".to_string(),
     }
 }
@@ -355,6 +361,13 @@ mod tests {
             Some("\u{a0}")
         );
         assert_eq!(grouping_separator(b"1'234"), Some("'"));
+        assert_eq!(
+            grouping_separator("1\u{2019}234".as_bytes()),
+            Some("\u{2019}")
+        );
+        // Arabic-Indic digits with the Arabic thousands separator.
+        let arabic = "\u{661}\u{66c}\u{662}\u{663}\u{664}";
+        assert_eq!(grouping_separator(arabic.as_bytes()), Some("\u{66c}"));
         assert_eq!(grouping_separator(b"2.000"), Some("."));
         for not in [
             "1234.000",

@@ -77,7 +77,23 @@ fn load_windowed(
 ) -> Result<Dataset, InputError> {
     let path = display_name(name);
     let mut stream = TextStream::open(path, input)?;
-    let mut data = parse_stream(path, &mut stream, opts, win)?;
+    let gzip = stream.gzip;
+    let mut data = parse_stream(path, &mut stream, opts, win).map_err(|e| match e {
+        InputError::TitleLine {
+            path,
+            line,
+            last,
+            title,
+            ..
+        } => InputError::TitleLine {
+            path,
+            line,
+            last,
+            title,
+            gzip,
+        },
+        e => e,
+    })?;
     data.source.path = name.to_string();
     data.source.gzip = stream.gzip;
     data.source.encoding = stream.encoding.to_string();
@@ -291,6 +307,7 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
             line: header_last,
             last: header_last + more_title_lines(data, delimiter),
             title,
+            gzip: false,
         });
     }
     if let Some((what, fix)) = above_header(&headers, data, delimiter, header_last) {

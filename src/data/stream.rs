@@ -168,6 +168,12 @@ impl<R: Read> TextStream<R> {
             self.buf.extend_from_slice(&self.scratch[..n]);
             self.peak = self.peak.max(self.buf.len());
             self.eof = n == 0;
+            if self.eof {
+                // DOS ended text files with Ctrl-Z; it is no part of the last value.
+                while self.buf.last() == Some(&0x1A) {
+                    self.buf.pop();
+                }
+            }
             self.convert_bare_cr();
         }
         Ok(())
@@ -369,6 +375,13 @@ mod tests {
         assert_eq!(all_text(b"a\r\nb").0, b"a\r\nb");
         // A file of LF lines with a few bare CR line ends, and a CR part after an LF one.
         assert_eq!(all_text(b"h\na\rb\nc\n").0, b"h\na\nb\nc\n");
+    }
+
+    #[test]
+    fn a_dos_end_of_file_mark_is_no_part_of_the_last_value() {
+        assert_eq!(all_text(b"a\nb,180\x1a").0, b"a\nb,180");
+        assert_eq!(all_text(b"a\nb,180\n\x1a").0, b"a\nb,180\n");
+        assert_eq!(all_text(b"a\x1ab\n").0, b"a\x1ab\n");
     }
 
     /// Inside a quoted field a `\r` is a space: one row, and `wc -l`'s count.
