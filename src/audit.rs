@@ -523,10 +523,7 @@ fn mapping_caveat(data: &Dataset) -> Option<String> {
         return None;
     }
     let off = (0..data.stations.len())
-        .filter(|&i| {
-            let sum: u64 = data.votes_of(i).iter().map(|&v| u64::from(v)).sum();
-            sum != u64::from(data.stations[i].valid)
-        })
+        .filter(|&i| data.votes_sum(i) != u64::from(data.stations[i].valid))
         .count();
     let share = off as f64 / data.stations.len() as f64;
     (share >= MISMAPPED_SHARE).then(|| {
@@ -575,10 +572,7 @@ fn over_ballots_caveat(data: &Dataset, names: &str) -> Option<String> {
         return None;
     }
     let over = (0..data.stations.len())
-        .filter(|&i| {
-            let sum: u64 = data.votes_of(i).iter().map(|&v| u64::from(v)).sum();
-            sum > u64::from(data.stations[i].ballots)
-        })
+        .filter(|&i| data.votes_sum(i) > u64::from(data.stations[i].ballots))
         .count();
     let share = over as f64 / data.stations.len() as f64;
     (share >= MISMAPPED_SHARE).then(|| {

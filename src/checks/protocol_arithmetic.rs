@@ -63,18 +63,12 @@ fn kinds(data: &Dataset) -> Vec<Kind> {
         ),
         (
             CANDIDATES_SUM_MISMATCH,
-            |d, i, s| {
-                let sum: u128 = d.votes_of(i).iter().map(|&v| u128::from(v)).sum();
-                sum != u128::from(s.valid)
-            },
+            |d, i, s| d.votes_sum(i) != u64::from(s.valid),
             missing(r.valid, "needs a valid-votes column"),
         ),
         (
             CANDIDATES_PLUS_INVALID_MISMATCH,
-            |d, i, s| {
-                let sum: u128 = d.votes_of(i).iter().map(|&v| u128::from(v)).sum();
-                sum + u128::from(s.invalid) != u128::from(s.ballots)
-            },
+            |d, i, s| u128::from(d.votes_sum(i)) + u128::from(s.invalid) != u128::from(s.ballots),
             missing(
                 r.ballots && r.invalid && !r.valid,
                 "needs ballots and invalid columns with valid votes derived from the candidates",

@@ -357,6 +357,11 @@ impl Dataset {
         &self.votes[i * k..(i + 1) * k]
     }
 
+    /// The candidates' votes at station `i`, added up.
+    pub fn votes_sum(&self, i: usize) -> u64 {
+        self.votes_of(i).iter().map(|&v| u64::from(v)).sum()
+    }
+
     /// Whether each candidate was on station `i`'s ballot.
     pub fn on_ballot_of(&self, i: usize) -> &[bool] {
         let k = self.candidates.len();
