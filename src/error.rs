@@ -288,7 +288,7 @@ pub enum Error {
 }
 
 /// The shell command that keeps a file from line `from` on.
-fn tail_command(gzip: bool, from: u64) -> String {
+pub(crate) fn tail_command(gzip: bool, from: u64) -> String {
     match gzip {
         true => format!("gzip -dc FILE | tail -n +{from} | gzip > OUT"),
         false => format!("tail -n +{from} FILE > OUT"),

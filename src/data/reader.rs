@@ -78,21 +78,11 @@ fn load_windowed(
     let path = display_name(name);
     let mut stream = TextStream::open(path, input)?;
     let gzip = stream.gzip;
-    let mut data = parse_stream(path, &mut stream, opts, win).map_err(|e| match e {
-        InputError::TitleLine {
-            path,
-            line,
-            last,
-            title,
-            ..
-        } => InputError::TitleLine {
-            path,
-            line,
-            last,
-            title,
-            gzip,
-        },
-        e => e,
+    let mut data = parse_stream(path, &mut stream, opts, win).map_err(|mut e| {
+        if let InputError::TitleLine { gzip: g, .. } = &mut e {
+            *g = gzip;
+        }
+        e
     })?;
     data.source.path = name.to_string();
     data.source.gzip = stream.gzip;
@@ -508,8 +498,8 @@ fn above_header(
             && (next.iter()).all(|f| String::from_utf8_lossy(f).chars().any(char::is_alphabetic))
     });
     let fix = format!(
-        "Delete line {line} (e.g. `tail -n +{} FILE > OUT`)",
-        line + 1
+        "Delete line {line} (e.g. `{}`)",
+        crate::error::tail_command(false, line + 1)
     );
     names_below.then_some(("a row that names groups of columns above the header", fix))
 }
