@@ -589,7 +589,7 @@ fn over_ballots_caveat(data: &Dataset, names: &str) -> Option<String> {
 
 /// What a column that was not read, but holds many whole numbers, means for the result.
 fn unread_votes_caveat(c: &crate::data::LeftOutColumn) -> Option<String> {
-    let later = c.later?;
+    let later = c.later.filter(|l| l.material)?;
     let stake = match later.above_winner {
         true => "more than the winner's votes: the winner and every share may be wrong",
         false => "enough to change every candidate's share",
@@ -619,15 +619,21 @@ fn rejected_caveat(data: &Dataset) -> String {
         1 => ("row", "is", "it is listed with its line number"),
         _ => ("rows", "are", "they are listed with their line numbers"),
     };
+    // A record that a stray quote ran over many lines is one row, but many lines.
+    let lines = data.lines.rejected.max(n as u64);
+    let spans = match lines > n as u64 {
+        true => format!(" ({lines} lines)"),
+        false => String::new(),
+    };
     let mut s = format!(
-        "{n} {rows} {are} left out of every check (unreadable, totals or duplicates); {they} \
-         and reason. Use --strict to make them fatal."
+        "{n} {rows}{spans} {are} left out of every check (unreadable, totals or duplicates); \
+         {they} and reason. Use --strict to make them fatal."
     );
-    let read = n + data.stations.len();
-    if n * 10 >= read {
+    let read = lines + data.lines.used.max(data.stations.len() as u64);
+    if lines * 10 >= read {
         s.push_str(&format!(
-            " That is {:.0}% of the rows read: the checks see only part of the election.",
-            100.0 * n as f64 / read as f64
+            " That is {:.0}% of the lines read: the checks see only part of the election.",
+            100.0 * lines as f64 / read as f64
         ));
     }
     let mut hints: Vec<String> = (data.rejected.iter())
@@ -651,14 +657,36 @@ fn rejected_caveat(data: &Dataset) -> String {
 /// When most rejections are repeated ids and the region is not part of the key, station
 /// numbers likely restart in each region.
 fn region_key_hint(data: &Dataset) -> Option<String> {
-    let repeated = data.rejected.iter().filter(|r| r.reason == "duplicate-id");
+    let repeated: Vec<&str> = (data.rejected.iter())
+        .filter(|r| r.reason == "duplicate-id")
+        .map(|r| r.station.as_str())
+        .collect();
+    if repeated.len() * 2 < data.rejected.len() {
+        return None;
+    }
+    let joined: Vec<&str> = (data.columns.iter())
+        .filter(|c| c.role.split('+').any(|r| r == "id"))
+        .map(|c| c.column.as_str())
+        .collect();
+    if joined.len() > 1 {
+        // A part of the key blank on most of these rows: merged cells, exported once.
+        let empty_part = |id: &&&str| id.starts_with('/') || id.ends_with('/') || id.contains("//");
+        let blank = repeated.iter().filter(empty_part).count();
+        return (blank * 2 >= repeated.len()).then(|| {
+            format!(
+                " Most of them repeat a station id with an empty part ({} of the key {}): a \
+                 spreadsheet's merged cells are exported on the first row of each block only, \
+                 so fill those columns down before auditing.",
+                blank,
+                joined.join(" + ")
+            )
+        });
+    }
     let column_of = |role: &str| data.columns.iter().find(|c| c.role == role);
     let (id, region) = (column_of("id")?, column_of("region")?);
-    (repeated.count() * 2 >= data.rejected.len()).then(|| {
-        format!(
-            " Most of them repeat a station id: if station numbers restart in each region, \
-             make the region part of the key with --id '{}' --id '{}'.",
-            region.column, id.column
-        )
-    })
+    Some(format!(
+        " Most of them repeat a station id: if station numbers restart in each region, make \
+         the region part of the key with --id '{}' --id '{}'.",
+        region.column, id.column
+    ))
 }

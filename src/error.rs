@@ -69,6 +69,20 @@ pub enum InputError {
         names: String,
     },
     #[error(
+        "{path}: the fields are separated by {name}: line {line} and the {rows} lines below it \
+         each split into {columns} fields there. elaudit reads fields separated by commas, \
+         semicolons or tabs: convert the file, e.g. `{convert}`{caution}"
+    )]
+    ForeignDelimiter {
+        path: String,
+        line: u64,
+        name: &'static str,
+        rows: usize,
+        columns: usize,
+        convert: &'static str,
+        caution: &'static str,
+    },
+    #[error(
         "{path}: the header (line {line}) does not split at the delimiter given, {given}: it is \
          one column. It splits at {found} into {columns} columns: drop --delimiter, or pass \
          --delimiter {found_name}"

@@ -639,6 +639,26 @@ fn bom_crlf_and_quoted_fields_with_commas_and_newlines() {
 }
 
 #[test]
+fn a_quote_that_never_closes_across_lines_is_named_with_the_lines_it_joined() {
+    let mut csv = String::from("id,registered,A,B\ns1,100,40,50\ns2,\"R,120,50,60\n");
+    for i in 3..13 {
+        csv.push_str(&format!("s{i},100,40,50\n"));
+    }
+    let multi = LoadOptions {
+        multiline_fields: true,
+        ..Default::default()
+    };
+    let d = load_reader("test.csv", csv.as_bytes(), &multi).unwrap();
+    assert!(d.lines.balanced(), "{:?}", d.lines);
+    let r = &d.rejected[0];
+    assert_eq!(
+        (r.line, r.last_line, r.reason.as_str()),
+        (3, Some(13), "unbalanced-quote")
+    );
+    assert!(r.detail.contains("joins lines 3-13"), "{}", r.detail);
+}
+
+#[test]
 fn delimiter_is_detected_from_the_header_line_or_forced() {
     for delim in [",", "\t", ";"] {
         let text = CLEAN.replace(',', delim);
@@ -733,7 +753,7 @@ fn dot_grouped_thousands_without_the_flag_are_never_read_as_decimals() {
     let d = load_str(csv);
     assert_eq!(ids(&d), ["s3"]);
     let got = rejected_details(&d);
-    let hint = "if '.' groups thousands, pass --thousands .";
+    let hint = "if '.' groups thousands, pass --thousands '.'";
     assert_eq!(
         got,
         [
@@ -756,7 +776,7 @@ fn dot_grouped_thousands_without_the_flag_are_never_read_as_decimals() {
     let why = &d.left_out.iter().find(|c| c.column == "A").unwrap().why;
     assert!(
         why.ends_with(
-            "2 of them look grouped by thousands (if '.' groups thousands, pass --thousands .)"
+            "2 of them look grouped by thousands (if '.' groups thousands, pass --thousands '.')"
         ),
         "{why}"
     );
@@ -795,7 +815,7 @@ fn dot_grouping_that_first_shows_below_the_sample_still_rejects_dot_zero_rows() 
         let d = load_str(&csv);
         assert_eq!(d.stations.len(), 1501, "with ids: {with_ids}");
         let got = rejected_details(&d);
-        let hint = "if '.' groups thousands, pass --thousands .";
+        let hint = "if '.' groups thousands, pass --thousands '.'";
         assert_eq!(
             got,
             [
@@ -926,6 +946,124 @@ fn comments_and_group_rows_above_the_header_are_named_with_the_fix() {
     assert_eq!(d.candidates, ["A", "B"]);
 }
 
+#[test]
+fn a_candidate_whose_votes_rise_down_a_sorted_file_stays_a_candidate() {
+    // Sorted by A's votes: A counts up at every row, as a station number would, but the
+    // valid votes need it.
+    let mut csv = String::from("id,registered,valid,A,B\n");
+    for i in 0..60u64 {
+        let (a, b) = (100 + 3 * i, 40 + (i * 7) % 31);
+        csv.push_str(&format!("s{i},900,{},{a},{b}\n", a + b));
+    }
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["A", "B"]);
+    assert!(d.left_out.is_empty());
+    // A row number beside votes that add up without it stays left out.
+    let mut csv = String::from("id,registered,valid,Row,A,B\n");
+    for i in 0..60u64 {
+        let (a, b) = (100 + (i * 13) % 47, 40 + (i * 7) % 31);
+        csv.push_str(&format!("s{i},900,{},{},{a},{b}\n", a + b, i + 1));
+    }
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["A", "B"]);
+    assert_eq!(d.left_out[0].column, "Row");
+}
+
+#[test]
+fn sep_lines_quoted_naming_a_tab_or_naming_the_wrong_delimiter_still_read() {
+    let rows = "id,registered,A,B\ns1,100,40,50\ns2,120,50,60\n";
+    for (sep, text) in [
+        ("\"sep=,\"\n", rows.to_string()),
+        ("sep=\t\r\n", rows.replace(',', "\t")),
+        ("sep=;\n", rows.to_string()),
+    ] {
+        let d = load_str(&format!("{sep}{text}"));
+        assert_eq!((d.stations.len(), d.candidates.len()), (2, 2), "{sep:?}");
+        assert!(d.lines.balanced());
+        assert_eq!(d.excluded[0].rule, "spreadsheet's sep= line");
+    }
+}
+
+#[test]
+fn a_file_separated_by_pipes_or_spaces_is_named_with_the_conversion() {
+    let rows = "id|registered|A|B\ns1|100|40|50\ns2|120|50|60\ns3|90|30|20\n";
+    let e = load_err(rows, ColumnSpec::default());
+    assert!(
+        e.contains("separated by '|'") && e.contains("tr '|' ','") && !e.contains("title"),
+        "{e}"
+    );
+    let e = load_err(&rows.replace('|', "  "), ColumnSpec::default());
+    assert!(
+        e.contains("separated by spaces") && e.contains("sed -E"),
+        "{e}"
+    );
+    // A title of several words above a comma header is still a title.
+    let e = load_err(
+        "Results of the 2024 election\nid,registered,A,B\ns1,100,40,50\ns2,120,50,60\n",
+        ColumnSpec::default(),
+    );
+    assert!(e.contains("looks like a title"), "{e}");
+}
+
+#[test]
+fn a_name_typed_with_spaces_finds_a_header_written_with_no_break_spaces() {
+    let csv = "id,registered,Party\u{a0}A,Party\u{202f}B\ns1,100,40,50\ns2,120,50,60\n";
+    let spec = ColumnSpec {
+        candidates: cands(&["Party A", "Party B"]),
+        ..ColumnSpec::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(d.votes, [40, 50, 50, 60]);
+}
+
+#[test]
+fn no_candidates_left_names_the_columns_left_out_and_why() {
+    // 'voters' (a small home-voting count) is read as the register, below every candidate.
+    let mut csv = String::from("id,voters,ballots,Party A,Party B\n");
+    for i in 0..20 {
+        let (a, b) = (400 + (i * 37) % 50, 300 + (i * 13) % 40);
+        csv.push_str(&format!("s{i},{},{},{a},{b}\n", 5 + i % 4, a + b + 9));
+    }
+    let e = load_err(&csv, ColumnSpec::default());
+    assert!(
+        e.contains("every other column was left out: 'Party A' holds at least the ballots")
+            && e.contains("'Party B'")
+            && e.contains("--registered")
+            && !e.contains("no other column holds mostly whole numbers"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_block_of_notes_above_the_header_names_the_real_header() {
+    let csv = "Country,Year,Election,Source\nGeorgia,2024,Parliamentary,CEC\n\
+               station_id,registered,ballots,Party A\ns1,100,60,40\ns2,120,70,50\n";
+    let e = load_err(csv, ColumnSpec::default());
+    assert!(
+        e.contains("line 1 is a note above the header")
+            && e.contains("Line 3 looks like the header (it names 'station_id', 'registered'")
+            && e.contains("tail -n +3 FILE > OUT"),
+        "{e}"
+    );
+    // Columns named by flags may be the first line's own: no guess then.
+    let spec = ColumnSpec {
+        registered: strings(&["Year"]),
+        ..ColumnSpec::default()
+    };
+    assert!(!load_err(csv, spec).contains("note above the header"));
+    // A header of unrecognised names over rows of numbers is the header.
+    let d = load_str("Stanica,Upisani,A,B\ns1,100,40,50\ns2,120,50,60\n");
+    assert_eq!(d.stations.len(), 2);
+}
+
+#[test]
+fn an_empty_spreadsheet_row_above_the_header_is_passed_over_as_blank() {
+    let d = load_str(",,,\n id,registered,A,B\ns1,100,40,50\ns2,120,50,60\n");
+    assert_eq!((d.stations.len(), d.candidates.len()), (2, 2));
+    assert!(d.lines.balanced());
+    assert_eq!(d.excluded[0].lines, [1]);
+}
+
 fn utf16le(text: &str) -> Vec<u8> {
     let mut out = vec![0xFF, 0xFE];
     out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
@@ -990,7 +1128,7 @@ fn vote_columns_that_read_as_text_are_announced_not_dropped() {
     };
     assert!(
         why("Smith").ends_with(
-            "2 of them look grouped by thousands (if '.' groups thousands, pass --thousands .)"
+            "2 of them look grouped by thousands (if '.' groups thousands, pass --thousands '.')"
         ),
         "{}",
         why("Smith")
@@ -2208,14 +2346,17 @@ fn a_column_that_first_holds_no_counts_is_announced_with_the_votes_it_holds_late
     assert_eq!(d.candidates, ["A", "B"]);
     let c = d.left_out.iter().find(|c| c.column == "C").unwrap();
     let later = c.later.unwrap();
-    assert_eq!((later.stations, later.above_winner), (1500, true));
+    assert_eq!(
+        (later.stations, later.above_winner, later.material),
+        (1500, true, true)
+    );
     assert!(
         c.why
             .contains("1500 of the 2500 stations hold whole numbers"),
         "{}",
         c.why
     );
-    // A notes column with a number here and there is no such column.
+    // A notes column with a number here and there is named, but is not material.
     let mut csv = String::from("id,registered,A,B,note\n");
     for i in 0..2500 {
         let note = if i % 100 == 7 { "3" } else { "ok" };
@@ -2225,7 +2366,51 @@ fn a_column_that_first_holds_no_counts_is_announced_with_the_votes_it_holds_late
             80 + i % 23
         ));
     }
-    assert!(load_str(&csv).left_out.iter().all(|c| c.later.is_none()));
+    let d = load_str(&csv);
+    let note = d.left_out.iter().find(|c| c.column == "note").unwrap();
+    assert!(!note.later.unwrap().material);
+    // Nine stray numbers are not named at all.
+    let csv = csv.replacen(",3\n", ",ok\n", 16);
+    assert!(load_str(&csv).left_out.is_empty());
+}
+
+#[test]
+fn a_candidate_at_a_few_stations_further_down_is_not_lost_in_silence() {
+    // C is 'n/a' down to the last 40 of 2,000 stations: 2% of them, under 1% of the votes.
+    let mut csv = String::from("id,registered,A,B,C\n");
+    for i in 0..2000 {
+        let c = if i >= 1960 {
+            (150 + i % 50).to_string()
+        } else {
+            "n/a".into()
+        };
+        csv.push_str(&format!("s{i},900,{},{},{c}\n", 300 + i % 37, 200 + i % 23));
+    }
+    let d = load_str(&csv);
+    let c = d
+        .left_out
+        .iter()
+        .find(|c| c.column == "C")
+        .expect("C named");
+    let later = c.later.unwrap();
+    assert_eq!((later.stations, later.material), (40, false));
+    assert!(c.fix.contains("--candidate 'C'"), "{}", c.fix);
+    // Numbers above the station's register are codes, not votes: not counted.
+    let csv = csv.replace(",C\n", ",C,Label\n").replace("\n", ",x\n");
+    let csv = csv.replacen(",C,Label,x\n", ",C,Label\n", 1);
+    let csv: String = (csv.lines().enumerate())
+        .map(|(i, l)| match i >= 1961 {
+            true => format!("{}{}\n", l.trim_end_matches('x'), 10_000_000 + i),
+            false => format!("{l}\n"),
+        })
+        .collect();
+    let d = load_str(&csv);
+    assert!(
+        d.left_out.iter().all(|c| c.column != "Label"),
+        "{:?}",
+        d.left_out
+    );
+    assert_eq!(d.left_out.len(), 1);
 }
 
 #[test]

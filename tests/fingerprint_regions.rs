@@ -190,3 +190,25 @@ fn by_region_reports_each_region_its_share() {
         Some(10)
     );
 }
+
+#[test]
+fn regions_too_small_to_compare_are_named_as_such_not_as_missing() {
+    let mut s = ElectionSpec::clean(3_000);
+    s.regions = 200;
+    let data = simulate(&s, 3).dataset;
+    let opts = AuditOptions {
+        only: Some(vec!["fingerprint".into()]),
+        checks: CheckOptions {
+            fingerprint: Fingerprint::default().with_replicates(10, 8),
+            ..CheckOptions::default()
+        },
+        ..AuditOptions::default()
+    };
+    let report = run_audit(&data, &opts);
+    let summary = &report.checks[0].summary;
+    assert!(
+        summary.contains("Every region holds fewer than 30")
+            && !summary.contains("With no region column"),
+        "{summary}"
+    );
+}

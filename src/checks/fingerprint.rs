@@ -19,7 +19,9 @@ use crate::fingerprint::fit::{Binning, CORNER, Distance, Grid, OWN_GRID_STATIONS
 use crate::fingerprint::maps::{null_copies, null_scores, score_cells, simulated_map};
 pub use crate::fingerprint::model::FingerprintModel;
 use crate::fingerprint::model::Fraud;
-use crate::fingerprint::model::{FairShape, LeftOut, Stations, logistic};
+use crate::fingerprint::model::{
+    ALL_SMALL_REGIONS, FairShape, LeftOut, MIN_GROUP_STATIONS, Stations, logistic,
+};
 use crate::fingerprint::sample::analyse_sampled;
 use crate::result::charts::{Charts, Heatmap, ScoreNull, fingerprint_charts};
 use crate::result::{CheckResult, Effect, Family};
@@ -332,6 +334,14 @@ fn misfit_note(a: &Analysis) -> String {
 /// Why the histograms were compared as they were, when the data let it matter.
 fn binning_note(a: &Analysis) -> String {
     if let [name] = a.group_names.as_slice() {
+        if name == ALL_SMALL_REGIONS {
+            return format!(
+                " Every region holds fewer than {MIN_GROUP_STATIONS} of the stations the fit \
+                 reads, too few to compare region by region, so the stations were compared as \
+                 one group: regions that differ can read as stuffing, so map a coarser region \
+                 column (a province rather than a district) where the file has one."
+            );
+        }
         if !name.starts_with('(') {
             // A region column naming one region: the file's regions are not in it.
             return format!(

@@ -17,6 +17,10 @@ use super::{
 };
 use crate::error::InputError;
 
+/// Stations holding whole numbers in a column not read as counts from which it is
+/// announced: fewer are stray numbers in a notes column.
+pub const MIN_LATER_STATIONS: u64 = 10;
+
 /// FNV-1a: ids come from the file, a fast hash is enough for counting them.
 #[derive(Default)]
 pub(super) struct Fnv(u64);
@@ -389,10 +393,11 @@ impl Merged {
         self.reject_stations(&why, has_ids, None);
     }
 
-    /// The plan's left-out columns, with each watched column whose whole numbers below
-    /// the sample could change the result: in 5% of the stations or more, and at least 1%
-    /// of the candidates' votes. Such a column is a candidate written `n/a` or left blank
-    /// in the first rows.
+    /// The plan's left-out columns, with each watched column that holds whole numbers
+    /// below the sample in [`MIN_LATER_STATIONS`] stations or more, however few votes:
+    /// a candidate written `n/a` or left blank in the first rows, who may have stood
+    /// only in the regions further down. It is material (a caveat) above the winner's
+    /// votes, or in 5% of the stations with 1% of the candidates' votes.
     fn left_out(&self, plan: &ColumnPlan) -> Vec<LeftOutColumn> {
         let mut out = plan.left_out.clone();
         let n = self.stations.len() as u64;
@@ -400,7 +405,7 @@ impl Merged {
         let top = totals.iter().copied().max().unwrap_or(0);
         let all: u64 = totals.iter().sum();
         for (&col, &(stations, sum)) in plan.watched.iter().zip(&self.watched) {
-            if stations < 10 || stations * 20 < n || sum * 100 < all {
+            if stations < MIN_LATER_STATIONS {
                 continue;
             }
             let name = plan.name(col);
@@ -420,6 +425,7 @@ impl Merged {
                 stations,
                 sum,
                 above_winner,
+                material: above_winner || (stations * 20 >= n && sum * 100 >= all),
             });
             if let Some(c) = out.iter_mut().find(|c| c.column == name) {
                 c.why = format!("{}; across the whole file, {found}", c.why);

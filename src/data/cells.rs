@@ -64,9 +64,14 @@ impl ValueFormat {
                 return Err(bad(
                     "a thousands separator cannot contain digits or signs; use e.g. '.', ',' or ' '",
                 ));
+            } else if sep.trim().chars().count() > 1 {
+                return Err(bad(
+                    "a thousands separator is one character; use e.g. '.', ',' or ' ' \
+                     (quoted for the shell: --thousands '.')",
+                ));
             } else {
-                separators.push(sep.as_bytes().to_vec());
-                decimal_zeros = sep != ".";
+                separators.push(sep.trim().as_bytes().to_vec());
+                decimal_zeros = sep.trim() != ".";
             }
         }
         let na_digits = na
@@ -319,7 +324,7 @@ pub(super) fn grouping_separator(raw: &[u8]) -> Option<&'static str> {
 /// What to pass when cells group thousands with `sep`.
 pub(super) fn separator_hint(sep: &str) -> String {
     match sep {
-        "." | "," => format!("if '{sep}' groups thousands, pass --thousands {sep}"),
+        "." | "," => format!("if '{sep}' groups thousands, pass --thousands '{sep}'"),
         // Quoted for the shell, where a lone ' opens a string.
         "'" => "if \"'\" groups thousands, pass --thousands \"'\"".to_string(),
         "\u{2019}" | "\u{66c}" => format!("if '{sep}' groups thousands, pass --thousands '{sep}'"),

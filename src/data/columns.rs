@@ -170,6 +170,17 @@ pub const REGION_NAMES: &[&str] = &[
 /// neighbours) when `--locality` is not given.
 pub const LOCALITY_NAMES: &[&str] = &["locality", "municipality"];
 
+/// Every recognised role's names but the candidates'.
+const ROLE_NAME_LISTS: [&[&str]; 7] = [
+    ID_NAMES,
+    REGION_NAMES,
+    LOCALITY_NAMES,
+    REGISTERED_NAMES,
+    BALLOTS_NAMES,
+    VALID_NAMES,
+    INVALID_NAMES,
+];
+
 /// Word parts that mark a column as an identifier or a code, never a candidate, when
 /// candidates are detected automatically. A header is cut into word parts at every
 /// character that is not a letter or digit, between a lower-case and an upper-case
@@ -502,6 +513,14 @@ impl ColumnSpec {
         ]
     }
 
+    /// Whether a flag or the `--columns` file names any column.
+    pub fn names_any_column(&self) -> bool {
+        self.roles().iter().any(|(_, cols)| !cols.is_empty())
+            || !self.candidates.is_empty()
+            || !self.exclude.is_empty()
+            || self.winner.is_some()
+    }
+
     /// How an error names where a role's columns were given: the flag, or the key of
     /// the `--columns` file.
     pub fn given_by(&self, key: &str, flag: &str) -> String {
@@ -772,9 +791,13 @@ fn is_nameless(name: &str) -> bool {
 
 /// Whether a header looks like an identifier or code (never an automatic candidate).
 pub fn is_code_like(name: &str) -> bool {
-    word_parts(name)
-        .iter()
-        .any(|p| CODE_LIKE_WORDS.contains(&p.as_str()))
+    let parts = word_parts(name);
+    // `Candidate No. 1`, `Liste Nr. 3`: a name, then the number that orders the list.
+    let numbered = |i: usize| {
+        let ordinal = matches!(parts[i].as_str(), "no" | "nr" | "number" | "num");
+        ordinal && i > 0 && i + 2 == parts.len() && parts[i + 1].bytes().all(|b| b.is_ascii_digit())
+    };
+    (parts.iter().enumerate()).any(|(i, p)| CODE_LIKE_WORDS.contains(&p.as_str()) && !numbered(i))
 }
 
 /// The header, trimmed, with a case-folded copy for matching and the word parts joined
@@ -796,6 +819,22 @@ impl Headers {
     /// Whether column `i` is spelled as the recognised role name `name`.
     fn spells(&self, i: usize, name: &str) -> bool {
         self.lower[i] == name || self.keys[i] == name
+    }
+
+    /// Whether column `i` is spelled as a recognised id, region, locality or count name.
+    pub(super) fn spells_a_role(&self, i: usize) -> bool {
+        ROLE_NAME_LISTS
+            .iter()
+            .flat_map(|l| l.iter())
+            .any(|r| self.spells(i, r))
+    }
+
+    /// The names spelled as a recognised role's ([`Headers::spells_a_role`]).
+    pub(super) fn role_names(&self) -> Vec<&str> {
+        (0..self.len())
+            .filter(|&i| self.spells_a_role(i))
+            .map(|i| self.names[i].as_str())
+            .collect()
     }
 
     /// Whether column `i`'s word parts end with those of `name` after others.
@@ -829,8 +868,13 @@ impl Headers {
         let name = name.trim();
         let mut exact: Vec<usize> = (0..self.len()).filter(|&i| self.names[i] == name).collect();
         if exact.is_empty() {
-            // `é` typed as one character names a header that writes `e` + a combining accent.
-            let composed = |s: &str| s.nfc().collect::<String>();
+            // `é` typed as one character names a header that writes `e` + a combining accent;
+            // a space typed names a header's no-break space.
+            let composed = |s: &str| {
+                (s.nfc())
+                    .map(|c| if c.is_whitespace() { ' ' } else { c })
+                    .collect::<String>()
+            };
             let want = composed(name);
             exact = (0..self.len())
                 .filter(|&i| composed(&self.names[i]) == want)
@@ -1020,6 +1064,8 @@ pub(super) struct ColumnPlan {
     pub left_out: Vec<LeftOutColumn>,
     /// Columns whose names are on a recognised-role list; never automatic candidates.
     recognised: Vec<bool>,
+    /// Whole-number columns left out because they count up from row to row.
+    sequence_like: Vec<usize>,
     names: Vec<String>,
 }
 
@@ -1061,19 +1107,7 @@ impl ColumnPlan {
         }
 
         for i in 0..n {
-            let lists = [
-                ID_NAMES,
-                REGION_NAMES,
-                LOCALITY_NAMES,
-                REGISTERED_NAMES,
-                BALLOTS_NAMES,
-                VALID_NAMES,
-                INVALID_NAMES,
-            ];
-            plan.recognised[i] = lists
-                .iter()
-                .flat_map(|l| l.iter())
-                .any(|r| headers.spells(i, r));
+            plan.recognised[i] = headers.spells_a_role(i);
         }
         let auto =
             |plan: &ColumnPlan, role: &str, names: &[&str]| -> Result<Vec<usize>, InputError> {
@@ -1211,22 +1245,16 @@ impl ColumnPlan {
         self.drop_blank_roles(headers, spec, samples);
         if spec.candidates.is_empty() {
             self.detect_candidates(headers, path, samples)?;
+            self.restore_completing_columns(headers, counts);
             self.drop_tally_candidates(headers, counts);
         } else {
             self.candidate_names = self.labels(headers, spec);
             self.check_labels(path)?;
         }
         if self.candidates.is_empty() {
-            let why = if spec.candidates.is_empty() {
-                ": none was given, and no other column holds mostly whole numbers \
-                 (identifier and code columns such as 'id', 'code', 'no', 'year' are never \
-                 taken)"
-            } else {
-                ""
-            };
             return Err(InputError::NoCandidates {
                 path: path.into(),
-                why: why.into(),
+                why: self.why_no_candidates(spec),
                 fix: NAME_CANDIDATES.into(),
                 headers: headers.listing(),
             });
@@ -1340,6 +1368,7 @@ impl ColumnPlan {
                      index, not a candidate",
                 );
             } else if sample.is_row_number() {
+                self.sequence_like.push(i);
                 self.leave_out(
                     name,
                     "holds whole numbers that count up from row to row: a row or station \
@@ -1377,6 +1406,73 @@ impl ColumnPlan {
         self.candidate_names = picked.iter().map(|&c| headers.names[c].clone()).collect();
         self.candidates = picked;
         Ok(())
+    }
+
+    /// Why no column was taken as a candidate: the columns of whole numbers left out,
+    /// with their reasons, where there are some.
+    fn why_no_candidates(&self, spec: &ColumnSpec) -> String {
+        if !spec.candidates.is_empty() {
+            return String::new();
+        }
+        if self.left_out.is_empty() {
+            return ": none was given, and no other column holds mostly whole numbers \
+                    (identifier and code columns such as 'id', 'code', 'no', 'year' are never \
+                    taken)"
+                .into();
+        }
+        let shown: Vec<String> = (self.left_out.iter().take(4))
+            .map(|c| format!("'{}' {}", c.column, c.why))
+            .collect();
+        let more = match self.left_out.len().saturating_sub(4) {
+            0 => String::new(),
+            n => format!("; and {n} more"),
+        };
+        format!(
+            ": none was given, and every other column was left out: {}{more}. If a count \
+             was read in the wrong role, name it with --registered, --ballots, --valid or \
+             --invalid",
+            shown.join("; ")
+        )
+    }
+
+    /// A column left out for counting up from row to row that the candidates' votes
+    /// need to add up to the valid votes (or ballots less invalid) in most sampled rows,
+    /// where without it they mostly do not: a candidate's votes in a file sorted by them.
+    fn restore_completing_columns(&mut self, headers: &Headers, counts: &SampledCounts) {
+        let role_sum = |row: &[Option<u64>], role: CountRole| -> Option<u64> {
+            let cols = &self.counts[role as usize];
+            (!cols.is_empty()).then(|| cols.iter().map(|&c| row[c]).sum::<Option<u64>>())?
+        };
+        let valid = |row: &[Option<u64>]| {
+            role_sum(row, CountRole::Valid).or_else(|| {
+                let (b, i) = (
+                    role_sum(row, CountRole::Ballots)?,
+                    role_sum(row, CountRole::Invalid)?,
+                );
+                b.checked_sub(i)
+            })
+        };
+        for c in std::mem::take(&mut self.sequence_like) {
+            let (mut rows, mut with, mut without) = (0, 0, 0);
+            for row in counts {
+                let base: Option<u64> = self.candidates.iter().map(|&o| row[o]).sum();
+                let (Some(v), Some(base), Some(total)) = (row[c], base, valid(row)) else {
+                    continue;
+                };
+                rows += 1;
+                with += usize::from(base + v == total);
+                without += usize::from(base == total);
+            }
+            if rows >= 5 && with * 5 >= rows * 4 && without * 5 < rows {
+                self.candidates.push(c);
+                self.left_out.retain(|l| l.column != headers.names[c]);
+            }
+        }
+        self.candidates.sort_unstable();
+        self.candidate_of = (0..self.candidates.len()).collect();
+        self.candidate_names = (self.candidates.iter())
+            .map(|&c| headers.names[c].clone())
+            .collect();
     }
 
     /// Detected candidates that the sampled rows show to be tallies: a column equal to
@@ -1621,6 +1717,8 @@ mod tests {
         assert_eq!(word_parts("stationId"), ["station", "id"]);
         assert_eq!(word_parts("lat2"), ["lat", "2"]);
         assert!(is_code_like("Nr OKW"));
+        assert!(!is_code_like("Candidate No. 1") && !is_code_like("Liste Nr. 12"));
+        assert!(is_code_like("No. 1") && is_code_like("Region code 1"));
         assert!(is_code_like("zip_code"));
         assert!(!is_code_like("Zyuganov"));
         assert!(!is_code_like("Noname"));

@@ -22,6 +22,7 @@ mod stream;
 mod totals;
 mod validate;
 
+pub use assemble::MIN_LATER_STATIONS;
 pub use cells::MAX_COUNT;
 pub use columns::{
     BALLOTS_NAMES, CANDIDATE_SAMPLE_ROWS, CODE_LIKE_WORDS, CandidateSpec, ColumnSpec, ExcludeRule,

@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use super::assemble::{FileLines, Merged, assemble};
-use super::cells::ValueFormat;
+use super::cells::{ValueFormat, shorten};
 use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, Headers, NAME_CANDIDATES};
 use super::records::{
     Chunks, LineCounter, PIECE_BYTES, RecordChunk, RecordSource, Span, first_records, is_blank,
@@ -251,14 +251,23 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
     let sep = excel_sep_line(text);
     let delimiter = match (opts.delimiter, sep) {
         (Some(d), _) => d,
-        (None, Some((d, end))) => d.unwrap_or_else(|| detect_delimiter(&text[end..])),
+        // A `sep=` line that names a delimiter the header does not hold is wrong.
+        (None, Some((d, end))) => {
+            let next = text[end..]
+                .split(|&b| b == b'\n')
+                .next()
+                .unwrap_or_default();
+            d.filter(|d| next.contains(d))
+                .unwrap_or_else(|| detect_delimiter(&text[end..]))
+        }
         (None, None) => detect_delimiter(text),
     };
     check_utf8(path, w, delimiter, None)?;
     let mut rdr = reader(text, delimiter);
     let mut lines = LineCounter::new(text, 1);
     let mut rec = csv::ByteRecord::new();
-    // Lines of spaces before the header are blank, as they are after it.
+    // Lines of spaces before the header are blank, as they are after it; so is a
+    // spreadsheet's empty row of delimiters alone.
     let (read, end, span) = loop {
         let read = rdr
             .read_byte_record(&mut rec)
@@ -266,7 +275,8 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
         let end = rdr.position().byte() as usize;
         let span = lines.span(&rec, end);
         let sep_line = sep.is_some() && span.first == 1;
-        if !read || !(sep_line || is_blank(&text[span.start..span.end])) {
+        let empty = rec.iter().all(|f| f.trim_ascii().is_empty());
+        if !read || !(sep_line || empty || is_blank(&text[span.start..span.end])) {
             break (read, end, span);
         }
     };
@@ -291,12 +301,18 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
             names: names.join(&char::from(delimiter).to_string()),
         });
     }
+    if let Some((d, rows, columns)) = (headers.len() == 1)
+        .then(|| foreign_delimiter(&text[span.start..]))
+        .flatten()
+    {
+        return Err(d.error(path, span.first, rows, columns));
+    }
     if let Some(title) = title_line(&headers) {
         return Err(InputError::TitleLine {
             path: path.into(),
             line: header_last,
             last: header_last + more_title_lines(data, delimiter),
-            title,
+            title: shorten(&title, 100),
             gzip: false,
         });
     }
@@ -305,6 +321,14 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
             path: path.into(),
             line: header_last,
             what,
+            fix,
+        });
+    }
+    if let Some(fix) = header_below(&headers, data, delimiter, header_last, &opts.spec) {
+        return Err(InputError::AboveHeader {
+            path: path.into(),
+            line: header_last,
+            what: "a note above the header",
             fix,
         });
     }
@@ -471,6 +495,64 @@ fn more_title_lines(data: &[u8], delimiter: u8) -> u64 {
     titles
 }
 
+/// A delimiter elaudit does not read, which a file may use instead of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Foreign {
+    Pipe,
+    Spaces,
+}
+
+impl Foreign {
+    fn fields(self, line: &str) -> usize {
+        match self {
+            Foreign::Pipe => line.split('|').count(),
+            Foreign::Spaces => line.split_ascii_whitespace().count(),
+        }
+    }
+
+    fn error(self, path: &str, line: u64, rows: usize, columns: usize) -> InputError {
+        let (name, convert, caution) = match self {
+            Foreign::Pipe => (
+                "'|'",
+                "tr '|' ',' < FILE > OUT",
+                " (if no field holds a comma)",
+            ),
+            Foreign::Spaces => (
+                "spaces",
+                "sed -E 's/ +/,/g' FILE > OUT",
+                " (if no name holds a space)",
+            ),
+        };
+        InputError::ForeignDelimiter {
+            path: path.into(),
+            line,
+            name,
+            rows,
+            columns,
+            convert,
+            caution,
+        }
+    }
+}
+
+/// The delimiter a header of one field is really split at, with how many lines below
+/// it agree and into how many fields: three or more, the same on the header and on
+/// every non-blank line of the first [`TITLE_LINES_SEEN`] below (two at least), which
+/// hold digits. A title line (`Results of the 2024 election`) has a header of
+/// another shape below it.
+fn foreign_delimiter(text: &[u8]) -> Option<(Foreign, usize, usize)> {
+    let text = String::from_utf8_lossy(&text[..text.len().min(1 << 16)]);
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header = lines.next()?;
+    let below: Vec<&str> = lines.take(TITLE_LINES_SEEN).collect();
+    [Foreign::Pipe, Foreign::Spaces].into_iter().find_map(|d| {
+        let n = d.fields(header);
+        let agree = below.iter().all(|l| d.fields(l) == n);
+        let digits = below.iter().all(|l| l.chars().any(|c| c.is_ascii_digit()));
+        (n >= 3 && below.len() >= 2 && agree && digits).then_some((d, below.len(), n))
+    })
+}
+
 /// Lines below a title line that [`more_title_lines`] looks at.
 const TITLE_LINES_SEEN: usize = 20;
 
@@ -502,6 +584,48 @@ fn above_header(
         crate::error::tail_command(false, line + 1)
     );
     names_below.then_some(("a row that names groups of columns above the header", fix))
+}
+
+/// Lines below a header naming no recognised role in which [`header_below`] looks for
+/// the real one.
+const HEADER_LINES_SEEN: usize = 12;
+
+/// The fix for a header that names no recognised role (an id, a region or a count) above
+/// a line of text that names two or more: a block of notes above the real header
+/// (`Country,Year,Source` over `Georgia,2024,CEC`). Not when the columns are named by
+/// flags or a `--columns` file, which the first line may well hold.
+fn header_below(
+    headers: &Headers,
+    data: &[u8],
+    delimiter: u8,
+    line: u64,
+    spec: &ColumnSpec,
+) -> Option<String> {
+    if spec.names_any_column() || !headers.role_names().is_empty() {
+        return None;
+    }
+    let lines = data.split(|&b| b == b'\n').take(HEADER_LINES_SEEN);
+    let (k, names) = (1..).zip(lines).find_map(|(k, text)| {
+        let rec = first_records(text, delimiter).next()?;
+        let cells: Vec<String> = (rec.iter())
+            .map(|f| String::from_utf8_lossy(f).trim().to_string())
+            .collect();
+        let lettered = cells.iter().all(|c| c.chars().any(char::is_alphabetic));
+        let below = Headers::new(cells);
+        let names: Vec<String> = below
+            .role_names()
+            .iter()
+            .map(|n| format!("'{n}'"))
+            .collect();
+        (lettered && names.len() >= 2).then_some((k, names))
+    })?;
+    let header = line + k;
+    Some(format!(
+        "Line {header} looks like the header (it names {}): delete the lines above it (e.g. \
+         `{}`)",
+        names.join(", "),
+        crate::error::tail_command(false, header)
+    ))
 }
 
 /// Whether the first data row not opening with `#` has `n` fields, as it would under a
@@ -709,7 +833,12 @@ fn excel_sep_line(text: &[u8]) -> Option<(Option<u8>, usize)> {
         .iter()
         .position(|&b| b == b'\n')
         .map_or(text.len(), |i| i + 1);
-    let line = text[..end].trim_ascii_end();
+    // A tab is the named delimiter, not trailing space; a spreadsheet may quote the line.
+    let mut line = text[..end].strip_suffix(b"\n").unwrap_or(&text[..end]);
+    line = line.strip_suffix(b"\r").unwrap_or(line);
+    if let Some(inner) = line.strip_prefix(b"\"").and_then(|l| l.strip_suffix(b"\"")) {
+        line = inner;
+    }
     let rest = line.get(..4).filter(|p| p.eq_ignore_ascii_case(b"sep="))?;
     let named = match &line[rest.len()..] {
         [d @ (b',' | b';' | b'\t')] => Some(*d),

@@ -216,19 +216,21 @@ pub struct LeftOutColumn {
     pub why: String,
     /// The flag that makes it a candidate.
     pub fix: String,
-    /// Whole numbers the column turned out to hold below the sampled rows, when they are
-    /// enough to change the result.
+    /// Whole numbers the column turned out to hold below the sampled rows, when at least
+    /// [`crate::data::MIN_LATER_STATIONS`] stations hold them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub later: Option<LaterCounts>,
 }
 
 /// Whole numbers found in a column that was not read: in how many stations, their sum,
-/// and whether that sum is above the winner's votes.
+/// whether that sum is above the winner's votes, and whether it is enough to change the
+/// result (above the winner's votes, or 1% of the candidates' votes in 5% of stations).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct LaterCounts {
     pub stations: u64,
     pub sum: u64,
     pub above_winner: bool,
+    pub material: bool,
 }
 
 /// One input column and the role it took.
@@ -456,7 +458,7 @@ mod tests {
         let hint = grouped.thousands_hint();
         assert_eq!(
             hint.as_deref(),
-            Some("if '.' groups thousands, pass --thousands .")
+            Some("if '.' groups thousands, pass --thousands '.'")
         );
         let spaced = rejected("column A: '1 348'", Some(" "));
         let hint = spaced.thousands_hint();

@@ -198,9 +198,11 @@ impl<R: Read> TextStream<R> {
         while i < end {
             match self.buf[i] {
                 b'"' => self.in_quotes = !self.in_quotes,
-                b'\r' => match self.buf.get(i + 1) {
-                    Some(b'\n') => {}
-                    None if !self.eof => break,
+                b'\r' => match (self.buf.get(i + 1), self.buf.get(i + 2)) {
+                    (Some(b'\n'), _) => {}
+                    (None, _) | (Some(b'\r'), None) if !self.eof => break,
+                    // `\r\r\n`, a CRLF converted twice, ends one line, as `wc -l` counts.
+                    (Some(b'\r'), Some(b'\n')) => self.buf[i] = b' ',
                     _ => self.buf[i] = if self.in_quotes { b' ' } else { b'\n' },
                 },
                 _ => {}
@@ -373,6 +375,8 @@ mod tests {
     fn bare_carriage_returns_are_line_breaks_outside_quotes() {
         assert_eq!(all_text(b"a\rb\rc\r\nd\r").0, b"a\nb\nc\r\nd\n");
         assert_eq!(all_text(b"a\r\nb").0, b"a\r\nb");
+        assert_eq!(all_text(b"a\r\r\nb\r\n").0, b"a \r\nb\r\n");
+        assert_eq!(all_text(b"a\r\rb").0, b"a\n\nb");
         // A file of LF lines with a few bare CR line ends, and a CR part after an LF one.
         assert_eq!(all_text(b"h\na\rb\nc\n").0, b"h\na\nb\nc\n");
     }

@@ -707,16 +707,26 @@ impl ChunkBuilder<'_> {
             return;
         }
         if !row.fits(plan.n_columns) {
+            let fields = format!(
+                "{} fields where the header has {}",
+                row.count(),
+                plan.n_columns
+            );
+            // Across lines, the record is a quote's doing: it joined them.
+            let (reason, detail) = match extra {
+                0 => ("wrong-field-count", fields),
+                _ => (
+                    "unbalanced-quote",
+                    format!(
+                        "a quote opened on line {line} joins lines {line}-{} into one record \
+                         of {fields}: close or remove the stray quote",
+                        line + u64::from(extra)
+                    ),
+                ),
+            };
             out.rejected.push(Rejection {
                 id_read: false,
-                ..reject(
-                    "wrong-field-count",
-                    format!(
-                        "{} fields where the header has {}",
-                        row.count(),
-                        plan.n_columns
-                    ),
-                )
+                ..reject(reason, detail)
             });
             return;
         }
@@ -800,7 +810,9 @@ impl ChunkBuilder<'_> {
         if let Some(detail) = named_total {
             out.named_totals.push((line, detail));
         }
-        parser.tally_watched(row, &mut out.watched);
+        // A number above every count of the station is no candidate's votes (a code).
+        let cap = registered.unwrap_or(0).max(ballots).max(valid);
+        parser.tally_watched(row, (cap > 0).then_some(cap), &mut out.watched);
         out.ids.push(&station);
         out.stations.push(Station {
             line,
@@ -944,9 +956,10 @@ impl<'p> RowParser<'p> {
         })
     }
 
-    /// Adds a station's whole numbers in the watched columns; text is passed over at its
-    /// first letter, so a column of names costs a byte per row.
-    fn tally_watched(&self, row: &impl Fields, tally: &mut [(u64, u64)]) {
+    /// Adds a station's whole numbers in the watched columns, up to `cap` (its largest
+    /// count, where it has one); text is passed over at its first letter, so a column of
+    /// names costs a byte per row.
+    fn tally_watched(&self, row: &impl Fields, cap: Option<u64>, tally: &mut [(u64, u64)]) {
         for (&col, t) in self.plan.watched.iter().zip(tally) {
             let raw = row.field(col);
             if raw
@@ -957,7 +970,9 @@ impl<'p> RowParser<'p> {
                 continue;
             }
             if let Cell::Count(v) | Cell::DotZeros(v) = self.format.read(raw) {
-                *t = (t.0 + 1, t.1 + v);
+                if cap.is_none_or(|c| v <= c) {
+                    *t = (t.0 + 1, t.1 + v);
+                }
             }
         }
     }

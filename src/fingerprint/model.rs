@@ -27,6 +27,9 @@ pub const MIN_REGISTERED: u64 = 100;
 /// a spread from a handful of stations would only add noise.
 pub const MIN_GROUP_STATIONS: usize = 30;
 
+/// The one group's name when every region has fewer than [`MIN_GROUP_STATIONS`].
+pub const ALL_SMALL_REGIONS: &str = "(all stations)";
+
 /// Which fingerprint procedure to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -194,7 +197,7 @@ impl Stations {
             names.push(if names.is_empty() && slots == 1 {
                 name(0)
             } else if names.is_empty() {
-                "(all stations)".to_string()
+                ALL_SMALL_REGIONS.to_string()
             } else {
                 format!("(regions under {MIN_GROUP_STATIONS} stations, pooled)")
             });
