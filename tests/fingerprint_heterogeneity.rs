@@ -12,6 +12,8 @@
 //! moves almost none of the other candidates' votes);
 //! docs/fingerprint.md gives its last result.
 
+mod common;
+
 use elaudit::fingerprint::bootstrap::{Analysis, DEFAULT_MARGIN, Settings, analyse};
 use elaudit::fingerprint::model::Stations;
 use elaudit::simulate::{ElectionSpec, Shape, Subpopulation, simulate};
@@ -269,5 +271,83 @@ fn heterogeneity_suite() {
     if run_stuffed {
         assert!(detected as f64 >= 0.95 * m);
         assert!(within as f64 >= 0.90 * m);
+    }
+}
+
+/// A clean election whose turnout and winner's share are both U-shaped in log station
+/// size (hamlets and large suburban stations vote more, and more for the winner, than
+/// mid-size towns), written by a generator of its own: 10,000 stations in 20 regions,
+/// sizes lognormal (median 700, σ 0.9) clipped to 100–4,000, with ls the standardised
+/// log size, logit turnout 0.1 + c(ls² − 1) and logit share −0.1 + c(ls² − 1), c = 0.3,
+/// plus region (sd 0.25) and station (sd 0.3) effects; binomial ballots, 2% invalid,
+/// binomial votes. Flat size effects beyond the outer class middles read the extremes'
+/// excess as incremental stuffing: seeds 1 and 5 pass the misfit gate and read 2.7–2.9%
+/// of ballots, material under both the reported and the plain fair model (p 6e-5 and
+/// 9e-14); the fair model that follows size to its extremes fits them and withholds the
+/// flag. ELAUDIT_U_SEEDS=1,2,… runs other seeds (on 2026-12-07 seeds 1–10: none
+/// flagged; the other eight misfit, and only their corner is read).
+fn u_in_size(seed: u64) -> elaudit::data::Dataset {
+    use elaudit::data::GroupRef;
+    use rand::SeedableRng;
+    use rand_distr::{Binomial, Distribution, LogNormal, Normal};
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+    let expit = |x: f64| 1.0 / (1.0 + (-x).exp());
+    let (regions, c) = (20usize, 0.3);
+    let noise = Normal::new(0.0, 1.0).unwrap();
+    let region_t: Vec<f64> = (0..regions)
+        .map(|_| 0.25 * noise.sample(&mut rng))
+        .collect();
+    let region_s: Vec<f64> = (0..regions)
+        .map(|_| 0.25 * noise.sample(&mut rng))
+        .collect();
+    let size = LogNormal::new(700f64.ln(), 0.9).unwrap();
+    let mut rows = Vec::new();
+    for i in 0..10_000 {
+        let r = i * regions / 10_000;
+        let n = size.sample(&mut rng).clamp(100.0, 4000.0).floor();
+        let ls = (n.ln() - 700f64.ln()) / 0.9;
+        let bend = c * (ls * ls - 1.0);
+        let t = expit(0.1 + bend + region_t[r] + 0.3 * noise.sample(&mut rng));
+        let w = expit(-0.1 + bend + region_s[r] + 0.3 * noise.sample(&mut rng));
+        let draw = |n: u64, p: f64, rng: &mut rand_xoshiro::Xoshiro256PlusPlus| {
+            Binomial::new(n, p).unwrap().sample(rng)
+        };
+        let ballots = draw(n as u64, t, &mut rng);
+        let invalid = draw(ballots, 0.02, &mut rng);
+        let valid = ballots - invalid;
+        let a = draw(valid, w, &mut rng);
+        let b = draw(valid - a, 0.6, &mut rng);
+        rows.push((n as u64, ballots, valid, invalid, vec![a, b, valid - a - b]));
+    }
+    let mut d = common::dataset(&["A", "B", "C"], rows);
+    d.regions = (0..regions).map(|r| format!("R{r}")).collect();
+    for (i, s) in d.stations.iter_mut().enumerate() {
+        s.region = GroupRef::new(Some((i * regions / 10_000) as u32));
+    }
+    d
+}
+
+#[test]
+fn a_u_in_station_size_is_not_read_as_stuffing() {
+    let seeds: Vec<u64> = match std::env::var("ELAUDIT_U_SEEDS") {
+        Ok(v) => v.split(',').filter_map(|x| x.parse().ok()).collect(),
+        Err(_) => vec![1, 5],
+    };
+    for seed in seeds {
+        let (st, _) = Stations::from_dataset(&u_in_size(seed));
+        let a = analyse(&st, &Settings::default(), seed);
+        let share = a.ballots_added.estimate / a.total_ballots.max(1.0);
+        let ratio = a.goodness_of_fit.ratio.unwrap_or(f64::NAN);
+        let alts: Vec<(bool, f64)> = (a.alternatives.iter())
+            .map(|x| (x.fits, x.material_p()))
+            .collect();
+        println!(
+            "u-in-size seed {seed}: p {:.2e} (no-stuffing {:.2e}, own materiality {:.2e}) \
+             ratio {ratio:.3} share {share:.4} alternatives {alts:?}",
+            a.p_value(),
+            a.test.p_value,
+            a.material_p_reported()
+        );
+        assert!(a.p_value() >= ALPHA, "seed {seed}: p {:.2e}", a.p_value());
     }
 }

@@ -50,7 +50,7 @@ pub struct Fingerprint {
     pub binning: BinningChoice,
     /// Stations fitted at most; larger elections are sampled (0: all).
     pub max_stations: usize,
-    /// The report's alpha: the other fair model is read only where the reported reading
+    /// The report's alpha: the other fair models are read only where the reported reading
     /// could flag at it.
     pub alpha: f64,
 }
@@ -206,11 +206,14 @@ fn alternative_note(a: &Analysis) -> String {
         .filter(|alt| alt.fits && alt.material_p() >= SELECT_P && own < SELECT_P)
         .map(|alt| {
             format!(
-                " Another fair model that fits about as well ({}) reads only {} of ballots \
-                 as stuffing, so the flag is withheld: the stuffing cannot be told apart from \
-                 the election's own structure here.",
+                " Another fair model that fits about as well ({}) reads {} of ballots as \
+                 stuffing, not clearly above the {} margin (materiality {}), so the flag is \
+                 withheld: the stuffing cannot be told apart from the election's own \
+                 structure here.",
                 alt.fair_model,
-                pct(alt.material.share.max(0.0))
+                pct(alt.material.share.max(0.0)),
+                pct(alt.material.margin),
+                format_p(alt.material_p())
             )
         })
         .collect()
@@ -407,7 +410,14 @@ fn reading(a: &Analysis) -> String {
         "Not flagged: the fingerprint departs from the fair model (no-stuffing test {})",
         format_p(a.test.p_value)
     );
-    if a.fraud_selected && a.material_p() >= SELECT_P && m.share > m.margin {
+    if a.fraud_selected && a.material_p() >= SELECT_P && a.material_p_reported() < SELECT_P {
+        // Material under the reported fair model; another that fits reads less.
+        format!(
+            "{departs}, but the departure cannot be told apart from the election's own \
+             structure (urban/rural mixes, regional differences, station size). Read as \
+             stuffing under the fair model reported here, it would add {amount}; {caveat}."
+        )
+    } else if a.fraud_selected && a.material_p() >= SELECT_P && m.share > m.margin {
         format!(
             "{departs}, but the departure cannot be told apart from the election's own \
              structure (urban/rural mixes, regional differences). Read as stuffing, it would \
@@ -506,7 +516,7 @@ fn detail(a: &Analysis, left: &LeftOut, model: FingerprintModel) -> Value {
     json!({
         "model": model.name(),
         "fair_model": (model == FingerprintModel::Default)
-            .then(|| fair_model_name(a.procedure.covariates)),
+            .then(|| fair_model_name(&a.procedure)),
         "stations": a.stations,
         "left_out": left,
         "fraud_selected": a.fraud_selected,
@@ -889,7 +899,7 @@ mod tests {
     fn analysis() -> Analysis {
         // The reported model's readings alone; the alternatives' rule has its own test.
         let mut a = tiny_analysis_of(5);
-        assert_eq!(a.alternatives.len(), 1);
+        assert_eq!(a.alternatives.len(), 2);
         a.alternatives.clear();
         a
     }

@@ -432,39 +432,57 @@ impl AlternativeReading {
     }
 }
 
-/// How reports name the default model's two fair models.
-pub fn fair_model_name(covariates: bool) -> &'static str {
-    if covariates {
-        "following size: one logit-normal per group, with station-size effects and the \
-         winner's share linked to turnout"
-    } else {
-        "plain: one logit-normal per group"
+/// How reports name the default model's fair models.
+pub fn fair_model_name(proc_: &Procedure) -> &'static str {
+    match (proc_.covariates, proc_.size_tails) {
+        (true, false) => {
+            "following size: one logit-normal per group, with station-size effects and the \
+             winner's share linked to turnout"
+        }
+        (true, true) => {
+            "following size to its extremes: as following size, with the size effects \
+             going on past the outer size classes (a U or a steep gradient in log size)"
+        }
+        (false, _) => "plain: one logit-normal per group",
     }
 }
 
 /// Replicates that measure an alternative fair model's fit.
 pub const ALT_REPLICATES: usize = 6;
 
-/// The other fair model (plain, or following size and turnout) on the reported
-/// procedure's grids: where it fits too, a flag must hold under it as well. A gated
-/// trial of that very procedure that stopped is read as it stands, not refitted.
+/// The other fair models on the reported procedure's grids: plain, following size
+/// and turnout, and following size to its extremes ([`Procedure::size_tails`]).
+fn alternatives_to(reported: Procedure) -> Vec<(Procedure, &'static str)> {
+    let with = |covariates: bool, size_tails: bool| Procedure {
+        covariates,
+        size_tails,
+        ..reported
+    };
+    [
+        (with(!reported.covariates, false), "fingerprint-alternative"),
+        (with(true, true), "fingerprint-alternative-tails"),
+    ]
+    .into_iter()
+    .filter(|(p, _)| *p != reported)
+    .collect()
+}
+
+/// Fair model `proc_`, another than the reported one, on the same grids: where it fits
+/// too, a flag must hold under it as well. A gated trial of that very procedure that
+/// stopped is read as it stands, not refitted. `stream` names its replicates' seeds.
 fn alternative_reading(
     st: &Stations,
     settings: &Settings,
     seed: u64,
-    proc_: Procedure,
-    stopped: Option<Stopped>,
+    (proc_, stream): (Procedure, &'static str),
+    stopped: &mut Option<Stopped>,
     sd: (f64, f64),
 ) -> AlternativeReading {
-    let proc_ = Procedure {
-        covariates: !proc_.covariates,
-        ..proc_
-    };
-    let (full, replicate_ratio) = match stopped.filter(|t| t.proc_ == proc_) {
+    let (full, replicate_ratio) = match stopped.take_if(|t| t.proc_ == proc_) {
         Some(t) => (t.fits.full, Some(t.ratio)),
         None => {
             let fits = Fits::run(st, settings, seed, &proc_);
-            let rep = Replicator::new(st, seed, &fits, proc_, "fingerprint-alternative");
+            let rep = Replicator::new(st, seed, &fits, proc_, stream);
             let reps = run_indexed(ALT_REPLICATES, "fingerprint", |r| {
                 rep.replicate(r, &fits.full.fair, &fits.full.fraud)
             });
@@ -495,7 +513,7 @@ fn alternative_of(
     let share = full.ballots_added / total;
     let corner = full.corner_ballots_added / total;
     AlternativeReading {
-        fair_model: fair_model_name(proc_.covariates),
+        fair_model: fair_model_name(&proc_),
         replicate_ratio,
         fits: replicate_ratio.is_some_and(|r| r <= MISFIT_RATIO),
         ballots_added: full.ballots_added,
@@ -869,11 +887,13 @@ fn world_truth(fraud: &Fraud, sim: &Stations, planted: &SimTruth) -> [f64; 8] {
 /// stops it after the first half of the bootstrap and runs the national analysis, with
 /// the same seed, so that the report is the national one exactly.
 pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
-    let (mut a, stopped) = analyse_binned(st, settings, seed);
+    let (mut a, mut stopped) = analyse_binned(st, settings, seed);
     if settings.model == FingerprintModel::Default && a.p_value() < settings.alternative_below {
         let sd = (a.material.sd, a.material_extreme.sd);
-        let alt = alternative_reading(st, settings, seed, a.procedure, stopped, sd);
-        a.alternatives.push(alt);
+        for alt in alternatives_to(a.procedure) {
+            let read = alternative_reading(st, settings, seed, alt, &mut stopped, sd);
+            a.alternatives.push(read);
+        }
     }
     a
 }

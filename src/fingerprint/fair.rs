@@ -30,6 +30,15 @@ pub struct FairGroup {
 /// Size classes: each group's stations split into this many equal parts by size.
 pub const SIZE_CLASSES: usize = 6;
 
+/// How far in normal score the size effects go on beyond the outer class middles
+/// (±1.38): to ranks 0.006 and 0.994, a segment and a half further.
+pub const TAIL_SCORE: f64 = 2.5;
+
+/// Standard normal quantile.
+fn normal_quantile(p: f64) -> f64 {
+    -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * p)
+}
+
 /// Effects the default fair model shares across its groups, on the logit scale.
 ///
 /// Honest elections mix populations whose turnout and vote differ with station size
@@ -46,6 +55,9 @@ pub struct Covariates {
     pub share_size: [f64; SIZE_CLASSES],
     /// Fair logit winner share per unit of the station's own logit-turnout deviation.
     pub share_turnout: f64,
+    /// Whether the size effects go on beyond the outer class middles
+    /// ([`Covariates::at_rank`]); flat there otherwise.
+    pub tails: bool,
 }
 
 impl Covariates {
@@ -55,6 +67,7 @@ impl Covariates {
         turnout_size: [0.0; SIZE_CLASSES],
         share_size: [0.0; SIZE_CLASSES],
         share_turnout: 0.0,
+        tails: false,
     };
 
     fn largest_change(&self, other: &Covariates) -> f64 {
@@ -68,15 +81,38 @@ impl Covariates {
     }
 
     /// The turnout and share effects at size rank `u` in [0, 1): each class's effect
-    /// at its middle rank, linear in between and flat beyond the outer middles, so
-    /// that a gradient with size is followed within classes too.
+    /// at its middle rank, linear in between, so that a gradient with size is followed
+    /// within classes too. Beyond the outer middles they are flat, or with
+    /// [`Covariates::tails`] the outer segment goes on, linear in the rank's normal
+    /// score (log size, for lognormal sizes) up to [`TAIL_SCORE`]: the smallest and
+    /// largest stations' effects are the steepest of a U in log size, and flat tails
+    /// read their excess as stuffing.
     #[inline]
     pub fn at_rank(&self, u: f32) -> (f64, f64) {
-        let pos = (f64::from(u) * SIZE_CLASSES as f64 - 0.5).clamp(0.0, (SIZE_CLASSES - 1) as f64);
+        let last = (SIZE_CLASSES - 1) as f64;
+        let raw = f64::from(u) * SIZE_CLASSES as f64 - 0.5;
+        if self.tails && !(0.0..=last).contains(&raw) {
+            return self.in_tail(f64::from(u), raw < 0.0);
+        }
+        let pos = raw.clamp(0.0, last);
         let k = (pos as usize).min(SIZE_CLASSES - 2);
         let w = pos - k as f64;
         let lerp = |v: &[f64; SIZE_CLASSES]| v[k] + w * (v[k + 1] - v[k]);
         (lerp(&self.turnout_size), lerp(&self.share_size))
+    }
+
+    /// [`Covariates::at_rank`] below the first class middle (`low`) or above the last.
+    fn in_tail(&self, u: f64, low: bool) -> (f64, f64) {
+        let (outer, inner) = match low {
+            true => (0, 1),
+            false => (SIZE_CLASSES - 1, SIZE_CLASSES - 2),
+        };
+        let score = |k: usize| normal_quantile((k as f64 + 0.5) / SIZE_CLASSES as f64);
+        let (z_outer, z_inner) = (score(outer), score(inner));
+        let z = normal_quantile(u).clamp(-TAIL_SCORE, TAIL_SCORE);
+        let reach = (z - z_outer) / (z_outer - z_inner);
+        let go_on = |v: &[f64; SIZE_CLASSES]| v[outer] + reach * (v[outer] - v[inner]);
+        (go_on(&self.turnout_size), go_on(&self.share_size))
     }
 }
 
@@ -355,6 +391,7 @@ impl Accumulated {
             } else {
                 0.0
             },
+            tails: false,
         }
     }
 }
@@ -544,8 +581,16 @@ pub const MIN_SPREAD: f64 = 0.01;
 /// spread), and the centre that puts the 25th percentile where it is observed. The
 /// fit then corrects all of them by simulation, for binomial noise and for the fraud
 /// it finds.
-pub fn initial_fair_logit(st: &Stations, size: &SizeCovariate, covariates: bool) -> FairModel {
-    let mut cov = Covariates::NONE;
+pub fn initial_fair_logit(
+    st: &Stations,
+    size: &SizeCovariate,
+    covariates: bool,
+    tails: bool,
+) -> FairModel {
+    let mut cov = Covariates {
+        tails,
+        ..Covariates::NONE
+    };
     if covariates {
         let raw = observed_fair_stats(st, size, &cov, true).slopes;
         cov.turnout_size = raw.turnout_size;
@@ -716,6 +761,39 @@ pub fn paper_fair(st: &Stations) -> FairModel {
 mod tests {
     use super::*;
 
+    #[test]
+    fn size_effects_go_on_in_normal_score_beyond_the_outer_class_middles() {
+        // Effects linear in each class middle's normal score: the tails follow the line.
+        let z = |u: f64| normal_quantile(u);
+        let mid: [f64; SIZE_CLASSES] =
+            std::array::from_fn(|k| 0.5 * z((k as f64 + 0.5) / SIZE_CLASSES as f64));
+        let cov = Covariates {
+            turnout_size: mid,
+            share_size: mid.map(|v| -v),
+            share_turnout: 0.0,
+            tails: true,
+        };
+        for u in [0.01f32, 0.05, 0.95, 0.99] {
+            let (t, s) = cov.at_rank(u);
+            let want = 0.5 * z(f64::from(u));
+            assert!(
+                (t - want).abs() < 1e-6 && (s + want).abs() < 1e-6,
+                "{u}: {t} {want}"
+            );
+        }
+        // Clamped at TAIL_SCORE; unchanged between the middles.
+        assert!((cov.at_rank(1e-6).0 + 0.5 * TAIL_SCORE).abs() < 1e-9);
+        let (t, _) = cov.at_rank(0.5);
+        assert!((t - 0.5 * (mid[2] + mid[3])).abs() < 1e-12);
+        // Without tails, flat beyond the outer middles.
+        let flat = Covariates {
+            tails: false,
+            ..cov
+        };
+        assert_eq!(flat.at_rank(0.01), (mid[0], -mid[0]));
+        assert_eq!(flat.at_rank(0.999), (mid[5], -mid[5]));
+    }
+
     /// The deterministic stations of tests/reference/fair_stats.py: two groups, ranks
     /// a permutation, turnout rising with size, and every 23rd station in the corner.
     fn reference_points() -> Vec<StationPoint> {
@@ -757,6 +835,7 @@ mod tests {
             turnout_size: [-0.3, -0.2, -0.1, 0.1, 0.2, 0.3],
             share_size: [0.2, 0.1, 0.0, 0.0, -0.1, -0.2],
             share_turnout: 0.4,
+            tails: false,
         };
         let st = fair_stats(2, &cov, true, reference_points().into_iter());
         assert_eq!(st.pinned, [true, true]);

@@ -438,6 +438,9 @@ pub struct Procedure {
     /// Whether the fair model follows station size and links share to turnout
     /// ([`super::fair::Covariates`]); the default model's, unless asked otherwise.
     pub covariates: bool,
+    /// Whether its size effects go on past the outer size classes
+    /// ([`super::fair::Covariates::tails`]): an alternative fair model only.
+    pub size_tails: bool,
 }
 
 impl Procedure {
@@ -452,6 +455,7 @@ impl Procedure {
                 theta_range: THETA_RANGE,
                 correct_fair: true,
                 covariates: true,
+                size_tails: false,
             },
             FingerprintModel::Paper => Procedure {
                 model,
@@ -461,6 +465,7 @@ impl Procedure {
                 theta_range: THETA_RANGE,
                 correct_fair: false,
                 covariates: false,
+                size_tails: false,
             },
         }
     }
@@ -1211,7 +1216,9 @@ fn fit_engine<'a>(
     let size = SizeCovariate::of(st);
     let mut fair = match (given_fair, proc_.model) {
         (Some(f), _) => f.clone(),
-        (None, FingerprintModel::Default) => initial_fair_logit(st, &size, proc_.covariates),
+        (None, FingerprintModel::Default) => {
+            initial_fair_logit(st, &size, proc_.covariates, proc_.size_tails)
+        }
         (None, FingerprintModel::Paper) => paper_fair(st),
     };
     let mut engine = Engine::new(st, &size, crn, proc_);
@@ -1518,7 +1525,7 @@ mod tests {
         let proc_ = Procedure::of(FingerprintModel::Default);
         let size = SizeCovariate::of(&st);
         let mut e = Engine::new(&st, &size, &crn, &proc_);
-        e.set_fair(&initial_fair_logit(&st, &size, true));
+        e.set_fair(&initial_fair_logit(&st, &size, true, false));
         let d = e.profile(0.2, 1.0);
         let (ki, ke) = (e.k_inc, e.k_ext);
         e.rebuild();
