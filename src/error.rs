@@ -29,14 +29,16 @@ pub enum InputError {
     EmptyInput { path: String },
     #[error(
         "{path}: line {line}, column '{column}': bytes that are not UTF-8. Re-encode the \
-         file as UTF-8 first, e.g. `iconv -f WINDOWS-1252 -t utf-8 IN > OUT` for Western \
-         European text, or -f CP1251 for Cyrillic (name the file's real encoding after -f; \
-         `file -i FILE` may tell it)"
+         file as UTF-8 first, e.g. `{}` for Western European text, or -f CP1251 for \
+         Cyrillic (name the file's real encoding after -f; `file -i FILE` may tell it)",
+        iconv_command(*.gzip)
     )]
     NotUtf8 {
         path: String,
         line: u64,
         column: String,
+        /// Whether the file is gzip, so the advice unpacks it first.
+        gzip: bool,
     },
     #[error(
         "{path}: line {line} looks like a title, not a header: it holds one name, '{title}'. \
@@ -302,6 +304,14 @@ pub enum Error {
 }
 
 /// The shell command that keeps a file from line `from` on.
+/// The re-encoding advice, unpacking a gzip file first.
+fn iconv_command(gzip: bool) -> &'static str {
+    match gzip {
+        true => "gzip -dc IN | iconv -f WINDOWS-1252 -t utf-8 > OUT",
+        false => "iconv -f WINDOWS-1252 -t utf-8 IN > OUT",
+    }
+}
+
 pub(crate) fn tail_command(gzip: bool, from: u64) -> String {
     match gzip {
         true => format!("gzip -dc FILE | tail -n +{from} | gzip > OUT"),

@@ -519,6 +519,13 @@ fn non_utf8_bytes_are_an_error_naming_line_and_column() {
         matches!(err, InputError::NotUtf8 { line: 4, ref column, .. } if column == "station"),
         "{err:?}"
     );
+    // A gzip file is unpacked before it is re-encoded.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, bytes).unwrap();
+    let msg = load_bytes(&gz.finish().unwrap(), ColumnSpec::default())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("gzip -dc IN | iconv -f WINDOWS-1252"), "{msg}");
 }
 
 #[test]

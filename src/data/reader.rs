@@ -79,7 +79,8 @@ fn load_windowed(
     let mut stream = TextStream::open(path, input)?;
     let gzip = stream.gzip;
     let mut data = parse_stream(path, &mut stream, opts, win).map_err(|mut e| {
-        if let InputError::TitleLine { gzip: g, .. } = &mut e {
+        if let InputError::TitleLine { gzip: g, .. } | InputError::NotUtf8 { gzip: g, .. } = &mut e
+        {
             *g = gzip;
         }
         e
@@ -987,6 +988,7 @@ fn locate_bad_utf8(path: &str, w: &Window, delimiter: u8, header: Option<&[Strin
                 path: path.into(),
                 line,
                 column,
+                gzip: false,
             };
         }
         if first {
@@ -1006,6 +1008,7 @@ fn locate_bad_utf8(path: &str, w: &Window, delimiter: u8, header: Option<&[Strin
         path: path.into(),
         line,
         column: "?".into(),
+        gzip: false,
     }
 }
 
