@@ -983,6 +983,8 @@ fn sep_lines_quoted_naming_a_tab_or_naming_the_wrong_delimiter_still_read() {
         ("\"sep=,\"\n", rows.to_string()),
         ("sep=\t\r\n", rows.replace(',', "\t")),
         ("sep=;\n", rows.to_string()),
+        ("sep=; \n", rows.replace(',', ";")),
+        ("sep=;\t\r\n", rows.replace(',', ";")),
     ] {
         let d = load_str(&format!("{sep}{text}"));
         assert_eq!((d.stations.len(), d.candidates.len()), (2, 2), "{sep:?}");
@@ -2363,7 +2365,7 @@ fn a_column_that_first_holds_no_counts_is_announced_with_the_votes_it_holds_late
         "{}",
         c.why
     );
-    // A notes column with a number here and there is named, but is not material.
+    // A notes column with a small number here and there is not named.
     let mut csv = String::from("id,registered,A,B,note\n");
     for i in 0..2500 {
         let note = if i % 100 == 7 { "3" } else { "ok" };
@@ -2373,12 +2375,12 @@ fn a_column_that_first_holds_no_counts_is_announced_with_the_votes_it_holds_late
             80 + i % 23
         ));
     }
+    assert!(load_str(&csv).left_out.iter().all(|c| c.later.is_none()));
+    // Larger numbers at as few stations are counted, but are not material.
+    let csv = csv.replace(",3\n", ",400\n");
     let d = load_str(&csv);
     let note = d.left_out.iter().find(|c| c.column == "note").unwrap();
     assert!(!note.later.unwrap().material);
-    // Nine stray numbers are not named at all.
-    let csv = csv.replacen(",3\n", ",ok\n", 16);
-    assert!(load_str(&csv).left_out.is_empty());
 }
 
 #[test]

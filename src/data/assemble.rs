@@ -394,9 +394,9 @@ impl Merged {
     }
 
     /// The plan's left-out columns, with each watched column that holds whole numbers
-    /// below the sample in [`MIN_LATER_STATIONS`] stations or more, however few votes:
-    /// a candidate written `n/a` or left blank in the first rows, who may have stood
-    /// only in the regions further down. It is material (a caveat) above the winner's
+    /// below the sample in [`MIN_LATER_STATIONS`] stations or more, summing to 0.1% of
+    /// the candidates' votes or more: a candidate written `n/a` or left blank in the
+    /// first rows, who may have stood only in the regions further down. It is material (a caveat) above the winner's
     /// votes, or in 5% of the stations with 1% of the candidates' votes.
     fn left_out(&self, plan: &ColumnPlan) -> Vec<LeftOutColumn> {
         let mut out = plan.left_out.clone();
@@ -405,7 +405,8 @@ impl Merged {
         let top = totals.iter().copied().max().unwrap_or(0);
         let all: u64 = totals.iter().sum();
         for (&col, &(stations, sum)) in plan.watched.iter().zip(&self.watched) {
-            if stations < MIN_LATER_STATIONS {
+            // A notes column's stray small numbers are no candidate's result.
+            if stations < MIN_LATER_STATIONS || sum * 1000 < all {
                 continue;
             }
             let name = plan.name(col);

@@ -790,12 +790,34 @@ fn is_nameless(name: &str) -> bool {
 }
 
 /// Whether a header looks like an identifier or code (never an automatic candidate).
+/// Words naming an entry on the ballot, which a list number may follow.
+const BALLOT_ENTRY_WORDS: &[&str] = &[
+    "candidate",
+    "candidat",
+    "candidato",
+    "kandidat",
+    "kandydat",
+    "party",
+    "parti",
+    "partei",
+    "partia",
+    "partido",
+    "list",
+    "liste",
+    "lista",
+];
+
 pub fn is_code_like(name: &str) -> bool {
     let parts = word_parts(name);
-    // `Candidate No. 1`, `Liste Nr. 3`: a name, then the number that orders the list.
+    // `Candidate No. 1`, `Liste Nr. 3`: a ballot entry, then its number on the ballot.
+    // Not `Commission No 1`, a code.
     let numbered = |i: usize| {
         let ordinal = matches!(parts[i].as_str(), "no" | "nr" | "number" | "num");
-        ordinal && i > 0 && i + 2 == parts.len() && parts[i + 1].bytes().all(|b| b.is_ascii_digit())
+        ordinal
+            && i > 0
+            && BALLOT_ENTRY_WORDS.contains(&parts[i - 1].as_str())
+            && i + 2 == parts.len()
+            && parts[i + 1].bytes().all(|b| b.is_ascii_digit())
     };
     (parts.iter().enumerate()).any(|(i, p)| CODE_LIKE_WORDS.contains(&p.as_str()) && !numbered(i))
 }
@@ -1719,6 +1741,7 @@ mod tests {
         assert!(is_code_like("Nr OKW"));
         assert!(!is_code_like("Candidate No. 1") && !is_code_like("Liste Nr. 12"));
         assert!(is_code_like("No. 1") && is_code_like("Region code 1"));
+        assert!(is_code_like("Commission No 1") && is_code_like("Unit No 5"));
         assert!(is_code_like("zip_code"));
         assert!(!is_code_like("Zyuganov"));
         assert!(!is_code_like("Noname"));

@@ -834,15 +834,17 @@ fn excel_sep_line(text: &[u8]) -> Option<(Option<u8>, usize)> {
         .iter()
         .position(|&b| b == b'\n')
         .map_or(text.len(), |i| i + 1);
-    // A tab is the named delimiter, not trailing space; a spreadsheet may quote the line.
-    let mut line = text[..end].strip_suffix(b"\n").unwrap_or(&text[..end]);
-    line = line.strip_suffix(b"\r").unwrap_or(line);
+    // A spreadsheet may quote the line; a tab alone after `sep=` is the delimiter it
+    // names, any other trailing space is not.
+    let mut line = text[..end].trim_ascii_end();
     if let Some(inner) = line.strip_prefix(b"\"").and_then(|l| l.strip_suffix(b"\"")) {
-        line = inner;
+        line = inner.trim_ascii_end();
     }
     let rest = line.get(..4).filter(|p| p.eq_ignore_ascii_case(b"sep="))?;
+    let after = &text[rest.len()..end];
     let named = match &line[rest.len()..] {
-        [d @ (b',' | b';' | b'\t')] => Some(*d),
+        [d @ (b',' | b';')] => Some(*d),
+        [] if after.first() == Some(&b'\t') => Some(b'\t'),
         [_] => None,
         _ => return None,
     };

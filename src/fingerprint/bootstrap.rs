@@ -415,7 +415,8 @@ pub struct AlternativeReading {
     pub fair_model: &'static str,
     /// Its fit's deviance over the mean of its replicates' ([`ALT_REPLICATES`] of them).
     pub replicate_ratio: Option<f64>,
-    /// Whether it fits ([`MISFIT_RATIO`]).
+    /// Whether it fits ([`MISFIT_RATIO`]); the model that follows size to its
+    /// extremes must also fit at least as well as the reported one.
     pub fits: bool,
     /// Ballots its fit adds (raw: no bias correction, which only shrinks it).
     pub ballots_added: f64,
@@ -890,8 +891,15 @@ pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     let (mut a, mut stopped) = analyse_binned(st, settings, seed);
     if settings.model == FingerprintModel::Default && a.p_value() < settings.alternative_below {
         let sd = (a.material.sd, a.material_extreme.sd);
+        let reported = a.goodness_of_fit.ratio;
         for alt in alternatives_to(a.procedure) {
-            let read = alternative_reading(st, settings, seed, alt, &mut stopped, sd);
+            let mut read = alternative_reading(st, settings, seed, alt, &mut stopped, sd);
+            // Reaching further into the size tails must earn its keep: fitting no better
+            // than the reported model, it would only absorb stuffing at the largest or
+            // smallest stations.
+            if alt.0.size_tails {
+                read.fits &= read.replicate_ratio <= reported;
+            }
             a.alternatives.push(read);
         }
     }
