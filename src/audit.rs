@@ -670,8 +670,9 @@ fn region_key_hint(data: &Dataset) -> Option<String> {
         .collect();
     if joined.len() > 1 {
         // A part of the key blank on most of these rows: merged cells, exported once.
-        let empty_part = |id: &&&str| id.starts_with('/') || id.ends_with('/') || id.contains("//");
-        let blank = repeated.iter().filter(empty_part).count();
+        let blank = (repeated.iter())
+            .filter(|id| id.starts_with('/') || id.ends_with('/') || id.contains("//"))
+            .count();
         return (blank * 2 >= repeated.len()).then(|| {
             format!(
                 " Most of them repeat a station id with an empty part ({} of the key {}): a \

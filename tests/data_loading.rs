@@ -985,6 +985,7 @@ fn sep_lines_quoted_naming_a_tab_or_naming_the_wrong_delimiter_still_read() {
         ("sep=;\n", rows.to_string()),
         ("sep=; \n", rows.replace(',', ";")),
         ("sep=;\t\r\n", rows.replace(',', ";")),
+        ("\"sep=\t\"\n", rows.replace(',', "\t")),
     ] {
         let d = load_str(&format!("{sep}{text}"));
         assert_eq!((d.stations.len(), d.candidates.len()), (2, 2), "{sep:?}");

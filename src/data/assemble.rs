@@ -396,8 +396,9 @@ impl Merged {
     /// The plan's left-out columns, with each watched column that holds whole numbers
     /// below the sample in [`MIN_LATER_STATIONS`] stations or more, summing to 0.1% of
     /// the candidates' votes or more: a candidate written `n/a` or left blank in the
-    /// first rows, who may have stood only in the regions further down. It is material (a caveat) above the winner's
-    /// votes, or in 5% of the stations with 1% of the candidates' votes.
+    /// first rows, who may have stood only in the regions further down. It is material
+    /// (a caveat) above the winner's votes, or in 5% of the stations with 1% of the
+    /// candidates' votes.
     fn left_out(&self, plan: &ColumnPlan) -> Vec<LeftOutColumn> {
         let mut out = plan.left_out.clone();
         let n = self.stations.len() as u64;

@@ -70,8 +70,9 @@ impl ValueFormat {
                      (quoted for the shell: --thousands '.')",
                 ));
             } else {
-                separators.push(sep.trim().as_bytes().to_vec());
-                decimal_zeros = sep.trim() != ".";
+                let sep = sep.trim();
+                separators.push(sep.as_bytes().to_vec());
+                decimal_zeros = sep != ".";
             }
         }
         let na_digits = na

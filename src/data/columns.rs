@@ -789,7 +789,6 @@ fn is_nameless(name: &str) -> bool {
     !name.chars().any(char::is_alphanumeric)
 }
 
-/// Whether a header looks like an identifier or code (never an automatic candidate).
 /// Words naming an entry on the ballot, which a list number may follow.
 const BALLOT_ENTRY_WORDS: &[&str] = &[
     "candidate",
@@ -807,6 +806,7 @@ const BALLOT_ENTRY_WORDS: &[&str] = &[
     "lista",
 ];
 
+/// Whether a header looks like an identifier or code (never an automatic candidate).
 pub fn is_code_like(name: &str) -> bool {
     let parts = word_parts(name);
     // `Candidate No. 1`, `Liste Nr. 3`: a ballot entry, then its number on the ballot.
@@ -1424,10 +1424,22 @@ impl ColumnPlan {
                 return Err(headers.duplicate(path, flag, name, same));
             }
         }
-        self.candidate_of = (0..picked.len()).collect();
-        self.candidate_names = picked.iter().map(|&c| headers.names[c].clone()).collect();
-        self.candidates = picked;
+        self.set_candidates(headers, picked);
         Ok(())
+    }
+
+    /// Columns `cols` as the candidates, one each, named by their headers.
+    fn set_candidates(&mut self, headers: &Headers, cols: Vec<usize>) {
+        self.candidate_of = (0..cols.len()).collect();
+        self.candidate_names = cols.iter().map(|&c| headers.names[c].clone()).collect();
+        self.candidates = cols;
+    }
+
+    /// A count role's value in a sampled row: its columns' sum, `None` where the role
+    /// has no column or a cell does not read.
+    fn sampled_role(&self, row: &[Option<u64>], role: CountRole) -> Option<u64> {
+        let cols = &self.counts[role as usize];
+        (!cols.is_empty()).then(|| cols.iter().map(|&c| row[c]).sum::<Option<u64>>())?
     }
 
     /// Why no column was taken as a candidate: the columns of whole numbers left out,
@@ -1461,23 +1473,18 @@ impl ColumnPlan {
     /// need to add up to the valid votes (or ballots less invalid) in most sampled rows,
     /// where without it they mostly do not: a candidate's votes in a file sorted by them.
     fn restore_completing_columns(&mut self, headers: &Headers, counts: &SampledCounts) {
-        let role_sum = |row: &[Option<u64>], role: CountRole| -> Option<u64> {
-            let cols = &self.counts[role as usize];
-            (!cols.is_empty()).then(|| cols.iter().map(|&c| row[c]).sum::<Option<u64>>())?
-        };
+        let sequence_like = std::mem::take(&mut self.sequence_like);
         let valid = |row: &[Option<u64>]| {
-            role_sum(row, CountRole::Valid).or_else(|| {
-                let (b, i) = (
-                    role_sum(row, CountRole::Ballots)?,
-                    role_sum(row, CountRole::Invalid)?,
-                );
-                b.checked_sub(i)
+            self.sampled_role(row, CountRole::Valid).or_else(|| {
+                let b = self.sampled_role(row, CountRole::Ballots)?;
+                b.checked_sub(self.sampled_role(row, CountRole::Invalid)?)
             })
         };
-        for c in std::mem::take(&mut self.sequence_like) {
+        let mut cols = self.candidates.clone();
+        for c in sequence_like {
             let (mut rows, mut with, mut without) = (0, 0, 0);
             for row in counts {
-                let base: Option<u64> = self.candidates.iter().map(|&o| row[o]).sum();
+                let base: Option<u64> = cols.iter().map(|&o| row[o]).sum();
                 let (Some(v), Some(base), Some(total)) = (row[c], base, valid(row)) else {
                     continue;
                 };
@@ -1486,15 +1493,14 @@ impl ColumnPlan {
                 without += usize::from(base == total);
             }
             if rows >= 5 && with * 5 >= rows * 4 && without * 5 < rows {
-                self.candidates.push(c);
-                self.left_out.retain(|l| l.column != headers.names[c]);
+                cols.push(c);
             }
         }
-        self.candidates.sort_unstable();
-        self.candidate_of = (0..self.candidates.len()).collect();
-        self.candidate_names = (self.candidates.iter())
-            .map(|&c| headers.names[c].clone())
-            .collect();
+        let restored = &cols[self.candidates.len()..];
+        self.left_out
+            .retain(|l| !restored.iter().any(|&c| l.column == headers.names[c]));
+        cols.sort_unstable();
+        self.set_candidates(headers, cols);
     }
 
     /// Detected candidates that the sampled rows show to be tallies: a column equal to
@@ -1508,11 +1514,7 @@ impl ColumnPlan {
         // With two candidates, one equal to the other's "sum" is a tie.
         let sums_tell = self.candidates.len() >= 3;
         // A role summed from several columns is compared as its sum (early + inside).
-        let caps: Vec<Vec<usize>> = [CountRole::Ballots, CountRole::Registered, CountRole::Valid]
-            .iter()
-            .map(|&r| self.counts[r as usize].clone())
-            .filter(|cols| !cols.is_empty())
-            .collect();
+        let caps = [CountRole::Ballots, CountRole::Registered, CountRole::Valid];
         // Each row's sum over all candidates, so that "the others" costs one subtraction.
         let totals: Vec<u64> = (counts.iter())
             .map(|row| self.candidates.iter().map(|&o| row[o].unwrap_or(0)).sum())
@@ -1525,10 +1527,8 @@ impl ColumnPlan {
                 let others = total - v;
                 rows += 1;
                 sums += usize::from(others > 0 && v == others);
-                let over = (caps.iter()).any(|cols| {
-                    let cap: Option<u64> = cols.iter().map(|&b| row[b]).sum();
-                    cap.is_some_and(|b| b > 0 && v >= b)
-                });
+                let over = (caps.iter())
+                    .any(|&r| self.sampled_role(row, r).is_some_and(|b| b > 0 && v >= b));
                 above += usize::from(others > 0 && over);
             }
             let most = |hits: usize| rows >= 5 && hits * 5 >= rows * 4;
@@ -1557,9 +1557,7 @@ impl ColumnPlan {
                 kept.push(c);
             }
         }
-        self.candidate_of = (0..kept.len()).collect();
-        self.candidate_names = kept.iter().map(|&c| headers.names[c].clone()).collect();
-        self.candidates = kept;
+        self.set_candidates(headers, kept);
     }
 
     /// A whole-number column named like a role that another column took: the fix names

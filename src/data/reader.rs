@@ -478,12 +478,7 @@ fn more_title_lines(data: &[u8], delimiter: u8) -> u64 {
         if is_blank(line) {
             continue;
         }
-        let names: Vec<String> = match first_records(line, delimiter).next() {
-            Some(r) => (r.iter())
-                .map(|f| String::from_utf8_lossy(f).trim().to_string())
-                .collect(),
-            None => Vec::new(),
-        };
+        let names = line_cells(line, delimiter).unwrap_or_default();
         if names.iter().filter(|n| !n.is_empty()).count() >= 3 {
             return short;
         }
@@ -554,6 +549,16 @@ fn foreign_delimiter(text: &[u8]) -> Option<(Foreign, usize, usize)> {
     })
 }
 
+/// The trimmed cells of one physical line read as a record; `None` for no record.
+fn line_cells(line: &[u8], delimiter: u8) -> Option<Vec<String>> {
+    let rec = first_records(line, delimiter).next()?;
+    Some(
+        (rec.iter())
+            .map(|f| String::from_utf8_lossy(f).trim().to_string())
+            .collect(),
+    )
+}
+
 /// Lines below a title line that [`more_title_lines`] looks at.
 const TITLE_LINES_SEEN: usize = 20;
 
@@ -607,10 +612,7 @@ fn header_below(
     }
     let lines = data.split(|&b| b == b'\n').take(HEADER_LINES_SEEN);
     let (k, names) = (1..).zip(lines).find_map(|(k, text)| {
-        let rec = first_records(text, delimiter).next()?;
-        let cells: Vec<String> = (rec.iter())
-            .map(|f| String::from_utf8_lossy(f).trim().to_string())
-            .collect();
+        let cells = line_cells(text, delimiter)?;
         let lettered = cells.iter().all(|c| c.chars().any(char::is_alphabetic));
         let below = Headers::new(cells);
         let names: Vec<String> = below
@@ -834,15 +836,18 @@ fn excel_sep_line(text: &[u8]) -> Option<(Option<u8>, usize)> {
         .iter()
         .position(|&b| b == b'\n')
         .map_or(text.len(), |i| i + 1);
-    // A spreadsheet may quote the line; a tab alone after `sep=` is the delimiter it
-    // names, any other trailing space is not.
-    let mut line = text[..end].trim_ascii_end();
-    if let Some(inner) = line.strip_prefix(b"\"").and_then(|l| l.strip_suffix(b"\"")) {
-        line = inner.trim_ascii_end();
+    // A spreadsheet may quote the line. A tab right after `sep=` is the delimiter it
+    // names; trailing space after a named delimiter is not.
+    let mut line = &text[..end];
+    while let [rest @ .., b'\r' | b'\n'] = line {
+        line = rest;
     }
-    let rest = line.get(..4).filter(|p| p.eq_ignore_ascii_case(b"sep="))?;
-    let after = &text[rest.len()..end];
-    let named = match &line[rest.len()..] {
+    if let Some(inner) = line.strip_prefix(b"\"").and_then(|l| l.strip_suffix(b"\"")) {
+        line = inner;
+    }
+    let named = line.get(..4).filter(|p| p.eq_ignore_ascii_case(b"sep="))?;
+    let after = &line[named.len()..];
+    let named = match after.trim_ascii_end() {
         [d @ (b',' | b';')] => Some(*d),
         [] if after.first() == Some(&b'\t') => Some(b'\t'),
         [_] => None,

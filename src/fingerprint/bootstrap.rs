@@ -477,7 +477,7 @@ fn alternative_reading(
     seed: u64,
     (proc_, stream): (Procedure, &'static str),
     stopped: &mut Option<Stopped>,
-    sd: (f64, f64),
+    reported: &Reported,
 ) -> AlternativeReading {
     let (full, replicate_ratio) = match stopped.take_if(|t| t.proc_ == proc_) {
         Some(t) => (t.fits.full, Some(t.ratio)),
@@ -497,26 +497,39 @@ fn alternative_reading(
         st.total_ballots(),
         settings,
         proc_,
-        sd,
+        reported,
     )
 }
 
-/// What fit `full` of the other fair model reads, with the reported spreads `sd`.
+/// What the reported reading lends the other fair models: its spreads, by which
+/// their amounts are tested, and its deviance ratio.
+struct Reported {
+    sd: f64,
+    sd_corner: f64,
+    ratio: Option<f64>,
+}
+
+/// What fit `full` of the other fair model reads, with the reported spreads.
 fn alternative_of(
     full: &Fit,
     replicate_ratio: Option<f64>,
     total_ballots: f64,
     settings: &Settings,
     proc_: Procedure,
-    (sd, sd_corner): (f64, f64),
+    reported: &Reported,
 ) -> AlternativeReading {
     let total = total_ballots.max(1.0);
     let share = full.ballots_added / total;
     let corner = full.corner_ballots_added / total;
+    let (sd, sd_corner) = (reported.sd, reported.sd_corner);
+    // Reaching further into the size tails must earn its keep: fitting no better than
+    // the reported model, it would only absorb stuffing at the largest or smallest
+    // stations.
+    let earns_tails = !proc_.size_tails || replicate_ratio <= reported.ratio;
     AlternativeReading {
         fair_model: fair_model_name(&proc_),
         replicate_ratio,
-        fits: replicate_ratio.is_some_and(|r| r <= MISFIT_RATIO),
+        fits: replicate_ratio.is_some_and(|r| r <= MISFIT_RATIO) && earns_tails,
         ballots_added: full.ballots_added,
         material: MaterialTest::with_sd(share, sd, settings.margin),
         material_corner: MaterialTest::with_sd(corner, sd_corner, settings.margin),
@@ -890,16 +903,13 @@ fn world_truth(fraud: &Fraud, sim: &Stations, planted: &SimTruth) -> [f64; 8] {
 pub fn analyse(st: &Stations, settings: &Settings, seed: u64) -> Analysis {
     let (mut a, mut stopped) = analyse_binned(st, settings, seed);
     if settings.model == FingerprintModel::Default && a.p_value() < settings.alternative_below {
-        let sd = (a.material.sd, a.material_extreme.sd);
-        let reported = a.goodness_of_fit.ratio;
+        let reported = Reported {
+            sd: a.material.sd,
+            sd_corner: a.material_extreme.sd,
+            ratio: a.goodness_of_fit.ratio,
+        };
         for alt in alternatives_to(a.procedure) {
-            let mut read = alternative_reading(st, settings, seed, alt, &mut stopped, sd);
-            // Reaching further into the size tails must earn its keep: fitting no better
-            // than the reported model, it would only absorb stuffing at the largest or
-            // smallest stations.
-            if alt.0.size_tails {
-                read.fits &= read.replicate_ratio <= reported;
-            }
+            let read = alternative_reading(st, settings, seed, alt, &mut stopped, &reported);
             a.alternatives.push(read);
         }
     }

@@ -3,9 +3,12 @@
 //! the observed stations' lower quantiles, which stuffing (it only moves stations up)
 //! touches least.
 
+use std::sync::LazyLock;
+
 use serde::Serialize;
 
 use super::model::{Stations, logistic};
+use crate::stats::normal_quantile;
 use crate::stats::quantile::type7_select;
 
 /// How fair turnout and share are distributed within a group.
@@ -34,10 +37,11 @@ pub const SIZE_CLASSES: usize = 6;
 /// (±1.38): to ranks 0.006 and 0.994, a segment and a half further.
 pub const TAIL_SCORE: f64 = 2.5;
 
-/// Standard normal quantile.
-fn normal_quantile(p: f64) -> f64 {
-    -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * p)
-}
+/// Each size class middle's normal score, computed once: [`Covariates::in_tail`] runs
+/// for a sixth of the stations in every simulated election.
+static CLASS_SCORES: LazyLock<[f64; SIZE_CLASSES]> = LazyLock::new(|| {
+    std::array::from_fn(|k| normal_quantile((k as f64 + 0.5) / SIZE_CLASSES as f64))
+});
 
 /// Effects the default fair model shares across its groups, on the logit scale.
 ///
@@ -107,8 +111,7 @@ impl Covariates {
             true => (0, 1),
             false => (SIZE_CLASSES - 1, SIZE_CLASSES - 2),
         };
-        let score = |k: usize| normal_quantile((k as f64 + 0.5) / SIZE_CLASSES as f64);
-        let (z_outer, z_inner) = (score(outer), score(inner));
+        let (z_outer, z_inner) = (CLASS_SCORES[outer], CLASS_SCORES[inner]);
         let z = normal_quantile(u).clamp(-TAIL_SCORE, TAIL_SCORE);
         let reach = (z - z_outer) / (z_outer - z_inner);
         let go_on = |v: &[f64; SIZE_CLASSES]| v[outer] + reach * (v[outer] - v[inner]);

@@ -33,6 +33,7 @@ use super::model::{
     in_extreme_corner, paper_fair, steal_share,
 };
 use crate::montecarlo::Rng;
+use crate::stats::normal_quantile;
 use rand::RngExt as _;
 use rand_distr::StandardNormal;
 
@@ -338,11 +339,6 @@ pub struct Crn {
 
 /// Positions per block of stratified fraud intensities.
 const INTENSITY_BLOCK: usize = 64;
-
-/// Standard normal quantile.
-fn normal_quantile(p: f64) -> f64 {
-    -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * p)
-}
 
 /// Fisher–Yates shuffle from `rng`.
 fn shuffle<T>(v: &mut [T], rng: &mut Rng) {

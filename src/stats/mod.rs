@@ -16,4 +16,4 @@ pub mod tails;
 pub use adjust::{benjamini_hochberg, holm};
 pub use binomial::binom_test_two_sided;
 pub use goodness::{cramers_v, pearson_chi2};
-pub use tails::{chi2_sf, normal_sf, normal_two_sided_p};
+pub use tails::{chi2_sf, normal_quantile, normal_sf, normal_two_sided_p};

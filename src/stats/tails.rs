@@ -1,4 +1,4 @@
-//! Upper tails of the chi-square and normal distributions.
+//! Upper tails of the chi-square and normal distributions, and the normal quantile.
 //!
 //! Every p-value is taken from the upper tail directly (`sf`), never as `1 - cdf`,
 //! so that it keeps its relative precision down to 1e-300.
@@ -103,6 +103,12 @@ pub fn normal_two_sided_p(z: f64) -> f64 {
     erfc(z.abs() / std::f64::consts::SQRT_2).min(1.0)
 }
 
+/// Standard normal quantile (the inverse of the lower tail), through statrs'
+/// inverse complementary error function.
+pub fn normal_quantile(p: f64) -> f64 {
+    -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +171,21 @@ mod tests {
         // python3 -c "from scipy.stats import norm; print(repr(norm.sf(9.0)))"
         assert!(rel(normal_sf(9.0), 1.1285884059538324e-19) < 1e-12);
         assert_eq!(normal_two_sided_p(0.0), 1.0);
+    }
+
+    #[test]
+    fn normal_quantile_matches_scipy() {
+        // python3 -c "from scipy.stats import norm
+        // for p in [1/12, 0.25, 0.01, 0.994, 1e-6]: print(repr(norm.ppf(p)))"
+        for (p, want) in [
+            (1.0 / 12.0, -1.382994127100638),
+            (0.25, -0.6744897501960817),
+            (0.01, -2.3263478740408408),
+            (0.994, 2.5121443279304616),
+            (1e-6, -4.753424308822899),
+        ] {
+            assert!(rel(normal_quantile(p), want) < 1e-9, "{p}");
+        }
+        assert_eq!(normal_quantile(0.5), 0.0);
     }
 }
