@@ -414,8 +414,8 @@ fn reading(a: &Analysis) -> String {
         // Material under the reported fair model; another that fits reads less.
         format!(
             "{departs}, but the departure cannot be told apart from the election's own \
-             structure (urban/rural mixes, regional differences, station size). Read as \
-             stuffing under the fair model reported here, it would add {amount}; {caveat}."
+             structure (urban/rural mixes, regional differences, station size, a skewed \
+             turnout). Read as stuffing under the fair model reported here, it would add {amount}; {caveat}."
         )
     } else if a.fraud_selected && a.material_p() >= SELECT_P && m.share > m.margin {
         format!(
@@ -899,7 +899,7 @@ mod tests {
     fn analysis() -> Analysis {
         // The reported model's readings alone; the alternatives' rule has its own test.
         let mut a = tiny_analysis_of(5);
-        assert_eq!(a.alternatives.len(), 2);
+        assert_eq!(a.alternatives.len(), 3);
         a.alternatives.clear();
         a
     }
@@ -915,8 +915,10 @@ mod tests {
         let alt = AlternativeReading {
             fair_model: "plain",
             replicate_ratio: Some(1.0),
+            distance: 100.0,
             fits: true,
             ballots_added: 10.0,
+            turnout_skew: None,
             material: MaterialTest::with_sd(0.004, 0.005, 0.005),
             material_corner: MaterialTest::with_sd(0.0, 0.001, 0.005),
         };

@@ -415,11 +415,17 @@ pub struct AlternativeReading {
     pub fair_model: &'static str,
     /// Its fit's deviance over the mean of its replicates' ([`ALT_REPLICATES`] of them).
     pub replicate_ratio: Option<f64>,
+    /// Its fit's deviance, on the reported fit's grid.
+    pub distance: f64,
     /// Whether it fits ([`MISFIT_RATIO`]); the model that follows size to its
     /// extremes must also fit at least as well as the reported one.
     pub fits: bool,
     /// Ballots its fit adds (raw: no bias correction, which only shrinks it).
     pub ballots_added: f64,
+    /// The fair turnout's fitted skew, for the model that fits one: the excess of its
+    /// lower-half statistic over a normal's ([`super::fair::Covariates::turnout_skew`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub turnout_skew: Option<f64>,
     /// The materiality tests on that amount and on its part in the corner, with the
     /// reported readings' spreads.
     pub material: MaterialTest,
@@ -436,6 +442,10 @@ impl AlternativeReading {
 /// How reports name the default model's fair models.
 pub fn fair_model_name(proc_: &Procedure) -> &'static str {
     match (proc_.covariates, proc_.size_tails) {
+        (true, _) if proc_.turnout_skew => {
+            "following a skewed turnout: as following size, with each group's fair turnout \
+             a skew-normal, as skewed as the lower half of its turnout shows"
+        }
         (true, false) => {
             "following size: one logit-normal per group, with station-size effects and the \
              winner's share linked to turnout"
@@ -452,16 +462,22 @@ pub fn fair_model_name(proc_: &Procedure) -> &'static str {
 pub const ALT_REPLICATES: usize = 6;
 
 /// The other fair models on the reported procedure's grids: plain, following size
-/// and turnout, and following size to its extremes ([`Procedure::size_tails`]).
+/// and turnout, following size to its extremes ([`Procedure::size_tails`]), and
+/// following a skewed turnout ([`Procedure::turnout_skew`]).
 fn alternatives_to(reported: Procedure) -> Vec<(Procedure, &'static str)> {
-    let with = |covariates: bool, size_tails: bool| Procedure {
+    let with = |covariates: bool, size_tails: bool, turnout_skew: bool| Procedure {
         covariates,
         size_tails,
+        turnout_skew,
         ..reported
     };
     [
-        (with(!reported.covariates, false), "fingerprint-alternative"),
-        (with(true, true), "fingerprint-alternative-tails"),
+        (
+            with(!reported.covariates, false, false),
+            "fingerprint-alternative",
+        ),
+        (with(true, true, false), "fingerprint-alternative-tails"),
+        (with(true, false, true), "fingerprint-alternative-skew"),
     ]
     .into_iter()
     .filter(|(p, _)| *p != reported)
@@ -522,15 +538,20 @@ fn alternative_of(
     let share = full.ballots_added / total;
     let corner = full.corner_ballots_added / total;
     let (sd, sd_corner) = (reported.sd, reported.sd_corner);
-    // Reaching further into the size tails must earn its keep: fitting no better than
-    // the reported model, it would only absorb stuffing at the largest or smallest
-    // stations.
-    let earns_tails = !proc_.size_tails || replicate_ratio <= reported.ratio;
+    // Reaching further into the size tails, or skewing the turnout, must earn its
+    // keep: fitting no better than the reported model, either would only absorb
+    // stuffing (at the largest or smallest stations, or in turnout's upper tail).
+    let extra = proc_.size_tails || proc_.turnout_skew;
+    let earns_tails = !extra || replicate_ratio <= reported.ratio;
     AlternativeReading {
         fair_model: fair_model_name(&proc_),
         replicate_ratio,
+        distance: full.distance,
         fits: replicate_ratio.is_some_and(|r| r <= MISFIT_RATIO) && earns_tails,
         ballots_added: full.ballots_added,
+        turnout_skew: proc_
+            .turnout_skew
+            .then_some(full.fair.covariates.turnout_skew),
         material: MaterialTest::with_sd(share, sd, settings.margin),
         material_corner: MaterialTest::with_sd(corner, sd_corner, settings.margin),
     }

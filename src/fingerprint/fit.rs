@@ -25,7 +25,7 @@
 use serde::Serialize;
 
 use super::fair::{
-    Covariates, FairStats, SizeCovariate, StationPoint, correct_fair, fair_stats,
+    Covariates, FairShapeOptions, FairStats, SizeCovariate, StationPoint, correct_fair, fair_stats,
     initial_fair_logit, observed_fair_stats,
 };
 use super::model::{
@@ -437,6 +437,9 @@ pub struct Procedure {
     /// Whether its size effects go on past the outer size classes
     /// ([`super::fair::Covariates::tails`]): an alternative fair model only.
     pub size_tails: bool,
+    /// Whether each group's fair turnout may be skewed as its lower half shows
+    /// ([`super::fair::Covariates::skew`]): an alternative fair model only.
+    pub turnout_skew: bool,
 }
 
 impl Procedure {
@@ -452,6 +455,7 @@ impl Procedure {
                 correct_fair: true,
                 covariates: true,
                 size_tails: false,
+                turnout_skew: false,
             },
             FingerprintModel::Paper => Procedure {
                 model,
@@ -462,6 +466,7 @@ impl Procedure {
                 correct_fair: false,
                 covariates: false,
                 size_tails: false,
+                turnout_skew: false,
             },
         }
     }
@@ -1213,7 +1218,11 @@ fn fit_engine<'a>(
     let mut fair = match (given_fair, proc_.model) {
         (Some(f), _) => f.clone(),
         (None, FingerprintModel::Default) => {
-            initial_fair_logit(st, &size, proc_.covariates, proc_.size_tails)
+            let shape = FairShapeOptions {
+                tails: proc_.size_tails,
+                skew: proc_.turnout_skew,
+            };
+            initial_fair_logit(st, &size, proc_.covariates, shape)
         }
         (None, FingerprintModel::Paper) => paper_fair(st),
     };
@@ -1521,7 +1530,7 @@ mod tests {
         let proc_ = Procedure::of(FingerprintModel::Default);
         let size = SizeCovariate::of(&st);
         let mut e = Engine::new(&st, &size, &crn, &proc_);
-        e.set_fair(&initial_fair_logit(&st, &size, true, false));
+        e.set_fair(&initial_fair_logit(&st, &size, true, Default::default()));
         let d = e.profile(0.2, 1.0);
         let (ki, ke) = (e.k_inc, e.k_ext);
         e.rebuild();

@@ -11,4 +11,5 @@ pub mod fit;
 pub mod maps;
 pub mod model;
 pub mod sample;
+pub mod skew;
 pub mod stuffing;

@@ -606,7 +606,7 @@ mod tests {
     #[test]
     fn simulation_is_seeded() {
         let t = template(50);
-        let fair = initial_fair_logit(&t, &SizeCovariate::of(&t), true, false);
+        let fair = initial_fair_logit(&t, &SizeCovariate::of(&t), true, Default::default());
         let a = simulate_stations(
             &template(50),
             &fair,

@@ -25,7 +25,7 @@ def at_rank(u):
     pos = min(max(u * 6 - 0.5, 0.0), 5.0); k = min(int(pos), 4); w = pos - k
     return TS[k] + w * (TS[k+1] - TS[k]), SS[k] + w * (SS[k+1] - SS[k])
 def lower(v): lo, hi = q(v, 0.05), q(v, 0.25); return hi, (hi - lo) / (ZH - ZL)
-acc_t = np.zeros(6); acc_s = np.zeros(6); wsum = 0.0; num = den = 0.0
+acc_t = np.zeros(6); acc_s = np.zeros(6); wsum = 0.0; num = den = 0.0; up = low = 0.0
 pts = [p for p in points() if not (p[2] >= 0.95 and p[3] >= 0.95)]
 for g in (0, 1):
     v = [(u, logit(t), logit(s)) for (gg, u, t, s) in pts if gg == g]
@@ -41,7 +41,10 @@ for g in (0, 1):
     dt = np.mean([r[0] for r in hi]) - np.mean([r[0] for r in lo])
     ds = q([r[1] for r in hi], 0.25) - q([r[1] for r in lo], 0.25)
     num += n * dt * ds; den += n * dt * dt
+    if n >= 100:  # skew spans: (q45 - q20, q20 - q02) of residual turnout, groups of 100+
+        up += n * (q(rt, 0.45) - q(rt, 0.20)); low += n * (q(rt, 0.20) - q(rt, 0.02))
     print("group", g, "n", n, "turnout", repr(lower(rt)), "share", repr(lower([s - ST * t for (t, s) in rows])))
 print("turnout_size", repr(list(acc_t / wsum)))
 print("share_size", repr(list(acc_s / wsum)))
 print("share_turnout", repr(num / den))
+print("skew_statistic", repr(up / low))
