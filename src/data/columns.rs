@@ -785,7 +785,7 @@ fn repeated_name<'h>(headers: &'h Headers, name: &str) -> Option<&'h str> {
 
 /// Whether a header has no letter or digit: blank, `#` or `№`, as a row number's or an
 /// empty column's is.
-fn is_nameless(name: &str) -> bool {
+pub(super) fn is_nameless(name: &str) -> bool {
     !name.chars().any(char::is_alphanumeric)
 }
 
@@ -1062,6 +1062,11 @@ impl CountRole {
 #[derive(Debug, Clone, Default)]
 pub(super) struct ColumnPlan {
     pub n_columns: usize,
+    /// The fewest fields a row may have: less than `n_columns` where most rows leave off
+    /// trailing columns that hold no role (a notes column filled here and there).
+    pub min_fields: usize,
+    /// The file's delimiter, to name a value it splits (`2,916`); 0 where unknown.
+    pub delimiter: u8,
     /// Joined in this order with `/`.
     pub id: Vec<usize>,
     pub region: Vec<usize>,
@@ -1098,6 +1103,7 @@ impl ColumnPlan {
         let n = headers.len();
         let mut plan = ColumnPlan {
             n_columns: n,
+            min_fields: n,
             recognised: vec![false; n],
             names: headers.names.clone(),
             ..Default::default()
@@ -1184,7 +1190,7 @@ impl ColumnPlan {
         Ok(plan)
     }
 
-    fn used_columns(&self) -> Vec<bool> {
+    pub(super) fn used_columns(&self) -> Vec<bool> {
         let mut used = vec![false; self.n_columns];
         let all = self
             .id
@@ -1284,7 +1290,18 @@ impl ColumnPlan {
         if let Some(w) = &spec.winner {
             self.winner = Some(self.find_winner(path, spec, w.trim())?);
         }
+        self.require_used_columns();
         Ok(())
+    }
+
+    /// A row may leave off trailing columns only if no role reads them.
+    fn require_used_columns(&mut self) {
+        let mut used = self.used_columns();
+        for &(c, _) in &self.exclude {
+            used[c] = true;
+        }
+        let last = used.iter().rposition(|&u| u).map_or(0, |i| i + 1);
+        self.min_fields = self.min_fields.max(last).min(self.n_columns);
     }
 
     /// A count role recognised from its name whose column is blank (or a missing-value

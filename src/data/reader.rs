@@ -5,13 +5,15 @@ use std::io::Read;
 
 use super::assemble::{FileLines, Merged, assemble};
 use super::cells::{ValueFormat, shorten};
-use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, Headers, NAME_CANDIDATES};
+use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, Headers, NAME_CANDIDATES, is_nameless};
 use super::records::{
     Chunks, LineCounter, PIECE_BYTES, RecordChunk, RecordSource, Span, first_records, is_blank,
     parse_chunks, parse_pieces, reader, wave_size,
 };
 use super::stream::{TextStream, UTF8_BOM, looks_like_utf16};
-use super::validate::{Fields, RowParser, column_samples, dots_group_thousands, is_excluded};
+use super::validate::{
+    RowParser, column_samples, dots_group_thousands, has_shape, is_excluded, usable,
+};
 use super::{ColumnSpec, Dataset};
 use crate::error::InputError;
 
@@ -339,6 +341,8 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
     };
     let mut format = ValueFormat::new(&opts.spec)?;
     let mut plan = ColumnPlan::resolve(&headers, &opts.spec, path)?;
+    plan.delimiter = delimiter;
+    plan.min_fields = short_rows_width(data, delimiter, &headers, &plan);
     let sample = match opts.multiline_fields {
         true => sample_rows(data, delimiter, &plan, w.at_end),
         false => sample_lines(data, delimiter, &plan, w.at_end),
@@ -703,7 +707,7 @@ fn sample_rows(data: &[u8], delimiter: u8, plan: &ColumnPlan, at_end: bool) -> O
             break;
         }
         scanned += 1;
-        if rec.fits(plan.n_columns) && !is_excluded(plan, &rec) && rows.push(&rec, 0, 0).is_err() {
+        if usable(plan, &rec) && !is_excluded(plan, &rec) && rows.push(&rec, 0, 0).is_err() {
             break;
         }
     }
@@ -730,10 +734,7 @@ fn sample_lines(
             return at_end.then_some(rows);
         };
         let read = matches!(reader(line, delimiter).read_byte_record(&mut rec), Ok(true));
-        if read
-            && rec.fits(plan.n_columns)
-            && !is_excluded(plan, &rec)
-            && rows.push(&rec, 0, 0).is_err()
+        if read && usable(plan, &rec) && !is_excluded(plan, &rec) && rows.push(&rec, 0, 0).is_err()
         {
             break;
         }
@@ -763,7 +764,7 @@ fn no_sample(
         })
         .peekable();
     let (line, raw, first) = rows.peek().cloned()?;
-    if rows.any(|(_, _, r)| r.fits(n_columns) && is_excluded(plan, &r)) {
+    if rows.any(|(_, _, r)| has_shape(plan, &r) && is_excluded(plan, &r)) {
         let why = format!(
             ": every data row read to detect them is left out by --exclude ({})",
             plan.exclude_labels.join(", ")
@@ -823,6 +824,44 @@ fn trailing_delimiter(data: &[u8], delimiter: u8, names: &[String]) -> Option<Ve
         return Some(names[..n - 1].to_vec());
     }
     (longer * 2 > rows).then(|| names.iter().cloned().chain([String::new()]).collect())
+}
+
+/// The fewest fields a row may have: the header's count, less the trailing columns that
+/// at least a third of the first rows leave off, where no role is recognised or given,
+/// and that are nameless or hold text where filled (a notes column saying `recount`
+/// here and there, a header ending with a delimiter). A named column no row fills may be
+/// a header's name split at a delimiter (`Smith, John`), so its rows stay short. The rows
+/// that have the columns are read too: a shape only some rows show is never the one all
+/// must have.
+fn short_rows_width(data: &[u8], delimiter: u8, headers: &Headers, plan: &ColumnPlan) -> usize {
+    let n = headers.len();
+    let mut needed = plan.used_columns();
+    for &(c, _) in &plan.exclude {
+        needed[c] = true;
+    }
+    let mut widths = vec![0usize; n];
+    let mut texty = vec![false; n];
+    let mut rows = 0;
+    let records = first_records(data, delimiter)
+        .filter(|rec| !rec.iter().all(|f| f.trim_ascii().is_empty()))
+        .take(TRAILING_DELIMITER_ROWS);
+    for rec in records {
+        rows += 1;
+        if let Some(w) = widths.get_mut(rec.len()) {
+            *w += 1;
+        }
+        for (k, f) in rec.iter().enumerate().take(n) {
+            texty[k] |= String::from_utf8_lossy(f).chars().any(char::is_alphabetic);
+        }
+    }
+    let optional = |k: usize| {
+        let name = &headers.names[k];
+        !needed[k] && !headers.spells_a_role(k) && (is_nameless(name) || texty[k])
+    };
+    let floor = (0..n).rposition(|k| !optional(k)).map_or(1, |k| k + 1);
+    (floor..n)
+        .find(|&w| rows > 0 && widths[w] * 3 >= rows)
+        .unwrap_or(n)
 }
 
 /// How many data rows [`trailing_delimiter`] reads.
