@@ -2981,3 +2981,58 @@ fn a_dot_zero_count_that_as_thousands_would_pass_the_register_is_read_as_written
     let d = load_str("id;registered;A;B\ns1;1.000;300;200\ns2;900;310;220\ns3;800;300;200\n");
     assert_eq!(d.stations.len(), 2);
 }
+
+/// `rows` stations of two or more candidates, as `header` names them, with each row's
+/// cells from `row(i)`.
+fn table(header: &str, rows: usize, row: impl Fn(u64) -> String) -> String {
+    let mut csv = format!("{header}\n");
+    for i in 0..rows as u64 {
+        csv.push_str(&row(i));
+        csv.push('\n');
+    }
+    csv
+}
+
+#[test]
+fn a_no_beside_a_yes_in_another_language_is_the_other_answer() {
+    // `No` reads as a number's abbreviation: it was left out, and `Sí` won 100%.
+    for yes in ["Sí", "Sì", "Sim", "Tak"] {
+        let header = format!("id,registered,ballots,{yes},No");
+        let csv = table(&header, 12, |i| {
+            let (y, n) = (300 + 7 * i, 200 + 11 * (i % 5));
+            format!("s{i},900,{},{y},{n}", y + n + 4)
+        });
+        let d = load_str(&csv);
+        assert_eq!(d.candidates, [yes, "No"], "{yes}");
+    }
+}
+
+#[test]
+fn code_named_columns_the_candidates_need_to_add_up_are_candidates() {
+    // `Party X` and `Party Y` (x and y read as coordinates), and pandas' `Alpha.1` (a
+    // second column of the same name), were left out though valid is their sum.
+    let csv = table("id,valid,Party W,Party X,Party Y,ward", 12, |i| {
+        let (w, x, y) = (100 + 3 * i, 50 + 5 * (i % 4), 20 + i);
+        format!("s{i},{},{w},{x},{y},{}", w + x + y, 1 + i / 4)
+    });
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["Party W", "Party X", "Party Y"]);
+    assert!(d.left_out.iter().any(|c| c.column == "ward"));
+    let csv = table("id,valid,Alpha,Alpha.1,Gamma", 12, |i| {
+        let (a, b, g) = (100 + 3 * i, 50 + 5 * (i % 4), 20 + i);
+        format!("s{i},{},{a},{b},{g}", a + b + g)
+    });
+    assert_eq!(load_str(&csv).candidates, ["Alpha", "Alpha.1", "Gamma"]);
+    // With neither valid nor invalid, the votes fall a little short of the ballots.
+    let csv = table("id,ballots,Left,Party Y", 12, |i| {
+        let (l, y) = (100 + 3 * i, 50 + 5 * (i % 4));
+        format!("s{i},{},{l},{y}", l + y + i % 3)
+    });
+    assert_eq!(load_str(&csv).candidates, ["Left", "Party Y"]);
+    // A code column the candidates do not need stays out.
+    let csv = table("id,ballots,Left,Right,Party Y", 12, |i| {
+        let (l, r) = (100 + 3 * i, 50 + 5 * (i % 4));
+        format!("s{i},{},{l},{r},{}", l + r, 1 + i % 3)
+    });
+    assert_eq!(load_str(&csv).candidates, ["Left", "Right"]);
+}

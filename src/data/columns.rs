@@ -266,6 +266,14 @@ pub const CODE_LIKE_WORDS: &[&str] = &[
     "kanton",
 ];
 
+/// A referendum's `Yes`, in the languages whose `No` is written `no` (Spanish, Italian,
+/// Portuguese, Catalan, Tagalog, ...) and some others, so that `No` beside it is read as
+/// the other answer, not as a number's abbreviation.
+const YES_WORDS: &[&str] = &[
+    "yes", "sí", "si", "sì", "sim", "oui", "ja", "da", "tak", "так", "да", "igen", "evet", "kyllä",
+    "oo", "ya", "yea", "aye", "naí", "ναι",
+];
+
 /// Word parts that mark a column as a total, a rate or a ballot count, never a candidate,
 /// when candidates are detected automatically (cut as for [`CODE_LIKE_WORDS`]); so does a
 /// `%` in the header. Such columns are listed in `left_out`.
@@ -355,6 +363,9 @@ pub const TALLY_WORDS: &[&str] = &[
     "abstenções",
     "abstenciones",
 ];
+
+/// How many left-out columns [`ColumnPlan::restore_completing_columns`] tries together.
+const MAX_RESTORED_TRIED: usize = 10;
 
 /// How many data rows automatic candidate detection looks at.
 pub const CANDIDATE_SAMPLE_ROWS: usize = 1000;
@@ -1091,8 +1102,9 @@ pub(super) struct ColumnPlan {
     pub left_out: Vec<LeftOutColumn>,
     /// Columns whose names are on a recognised-role list; never automatic candidates.
     recognised: Vec<bool>,
-    /// Whole-number columns left out because they count up from row to row.
-    sequence_like: Vec<usize>,
+    /// Whole-number columns left out for their names (a code's, a repeated name's) or for
+    /// counting up from row to row, which come back when the candidates need them.
+    restorable: Vec<usize>,
     names: Vec<String>,
 }
 
@@ -1351,8 +1363,9 @@ impl ColumnPlan {
     ) -> Result<(), InputError> {
         let used = self.used_columns();
         let excluded: Vec<usize> = self.exclude.iter().map(|&(c, _)| c).collect();
-        // A referendum's `No` column beside a `Yes` one is an answer, not a number.
-        let is_yes = |n: &String| n.trim().eq_ignore_ascii_case("yes");
+        // A referendum's `No` column beside a `Yes` one (in any language) is an answer,
+        // not a number.
+        let is_yes = |n: &String| YES_WORDS.contains(&n.trim().to_lowercase().as_str());
         let is_no = |n: &str| n.trim().eq_ignore_ascii_case("no");
         let referendum = headers.names.iter().any(is_yes);
         let mut picked = Vec::new();
@@ -1380,6 +1393,7 @@ impl ColumnPlan {
             } else if self.recognised[i] {
                 self.leave_out_recognised(headers, i);
             } else if let Some(base) = repeated_name(headers, name) {
+                self.restorable.push(i);
                 self.leave_out(
                     name,
                     &format!(
@@ -1396,6 +1410,7 @@ impl ColumnPlan {
                      count, not a candidate",
                 );
             } else if is_code_like(name) && !(referendum && is_no(name)) {
+                self.restorable.push(i);
                 self.leave_out(
                     name,
                     "holds whole numbers, but its name looks like an identifier or a code",
@@ -1407,7 +1422,7 @@ impl ColumnPlan {
                      index, not a candidate",
                 );
             } else if sample.is_row_number() {
-                self.sequence_like.push(i);
+                self.restorable.push(i);
                 self.leave_out(
                     name,
                     "holds whole numbers that count up from row to row: a row or station \
@@ -1486,38 +1501,72 @@ impl ColumnPlan {
         )
     }
 
-    /// A column left out for counting up from row to row that the candidates' votes
-    /// need to add up to the valid votes (or ballots less invalid) in most sampled rows,
-    /// where without it they mostly do not: a candidate's votes in a file sorted by them.
+    /// The fewest columns left out for their names or for counting up (see
+    /// `restorable`) that the candidates' votes need to add up to the valid votes (or
+    /// ballots less invalid; without either, to a little under the ballots) in most
+    /// sampled rows, where without them they mostly do not: a referendum's `No`, a
+    /// `Party X`, pandas' `Alpha.1`, a candidate's votes in a file sorted by them.
     fn restore_completing_columns(&mut self, headers: &Headers, counts: &SampledCounts) {
-        let sequence_like = std::mem::take(&mut self.sequence_like);
-        let valid = |row: &[Option<u64>]| {
-            self.sampled_role(row, CountRole::Valid).or_else(|| {
-                let b = self.sampled_role(row, CountRole::Ballots)?;
-                b.checked_sub(self.sampled_role(row, CountRole::Invalid)?)
-            })
+        let restorable = std::mem::take(&mut self.restorable);
+        let targets: Vec<Option<(u64, bool)>> = counts.iter().map(|r| self.target(r)).collect();
+        let bases: Vec<Option<u64>> = (counts.iter())
+            .map(|row| self.candidates.iter().map(|&o| row[o]).sum())
+            .collect();
+        // Votes never exceed the total they add up to.
+        let fits_under = |c: usize| {
+            let under = (counts.iter().zip(&targets))
+                .filter(|(row, t)| matches!((row[c], t), (Some(v), Some((t, _))) if v <= *t))
+                .count();
+            under * 5 >= counts.len() * 4
         };
-        let mut cols = self.candidates.clone();
-        for c in sequence_like {
+        let tried: Vec<usize> = restorable.into_iter().filter(|&c| fits_under(c)).collect();
+        let tried = &tried[..tried.len().min(MAX_RESTORED_TRIED)];
+        let mut masks: Vec<u32> = (1..1u32 << tried.len()).collect();
+        masks.sort_by_key(|m| m.count_ones());
+        let completes = |mask: u32| {
+            let cols = (0..tried.len()).filter(|&j| mask & (1 << j) != 0);
+            let cols: Vec<usize> = cols.map(|j| tried[j]).collect();
             let (mut rows, mut with, mut without) = (0, 0, 0);
-            for row in counts {
-                let base: Option<u64> = cols.iter().map(|&o| row[o]).sum();
-                let (Some(v), Some(base), Some(total)) = (row[c], base, valid(row)) else {
+            for ((row, base), t) in counts.iter().zip(&bases).zip(&targets) {
+                let added: Option<u64> = cols.iter().map(|&c| row[c]).sum();
+                let (Some(base), Some(added), Some((t, exact))) = (*base, added, *t) else {
                     continue;
                 };
+                let adds_up = |sum: u64| match exact {
+                    true => sum == t,
+                    false => sum <= t && (t - sum) * 10 <= t,
+                };
                 rows += 1;
-                with += usize::from(base + v == total);
-                without += usize::from(base == total);
+                with += usize::from(adds_up(base + added));
+                without += usize::from(adds_up(base));
             }
-            if rows >= 5 && with * 5 >= rows * 4 && without * 5 < rows {
-                cols.push(c);
-            }
-        }
-        let restored = &cols[self.candidates.len()..];
+            (rows >= 5 && with * 5 >= rows * 4 && without * 5 < rows).then_some(cols)
+        };
+        let Some(restored) = masks.into_iter().find_map(completes) else {
+            return;
+        };
         self.left_out
             .retain(|l| !restored.iter().any(|&c| l.column == headers.names[c]));
+        let mut cols = self.candidates.clone();
+        cols.extend(restored);
         cols.sort_unstable();
         self.set_candidates(headers, cols);
+    }
+
+    /// What a sampled row's candidates add up to: the valid votes, or ballots less
+    /// invalid (exact), or failing both the ballots (a little above the votes).
+    fn target(&self, row: &[Option<u64>]) -> Option<(u64, bool)> {
+        if self.has(CountRole::Valid) {
+            return self.sampled_role(row, CountRole::Valid).map(|v| (v, true));
+        }
+        let b = self.sampled_role(row, CountRole::Ballots)?;
+        match self.has(CountRole::Invalid) {
+            true => Some((
+                b.checked_sub(self.sampled_role(row, CountRole::Invalid)?)?,
+                true,
+            )),
+            false => Some((b, false)),
+        }
     }
 
     /// Detected candidates that the sampled rows show to be tallies: a column equal to
