@@ -944,6 +944,18 @@ fn comments_and_group_rows_above_the_header_are_named_with_the_fix() {
             && e.contains("tail -n +2 FILE > OUT"),
         "{e}"
     );
+    // Filled down over their columns, the group names made a duplicate-name error that
+    // named no line and advised renaming the columns.
+    let filled = "Station,Station,Voters,Votes,Votes\nid,region,registered,A,B\ns1,R1,100,40,50\n";
+    let e = load_err(filled, ColumnSpec::default());
+    assert!(
+        e.contains("line 1 is a row that names groups of columns above the header")
+            && e.contains("tail -n +2 FILE > OUT"),
+        "{e}"
+    );
+    // A header that repeats a name over counts is no group row.
+    let e = load_err("id,A,A\ns1,4,5\ns2,6,7\n", ColumnSpec::default());
+    assert!(!e.contains("groups of columns"), "{e}");
     // Blank names over numbers are a header with unnamed columns, not a group row.
     let d = load_str("id,,,registered,A,B\ns1,1.5,2.5,100,40,50\ns2,0.5,7.25,120,50,60\n");
     assert_eq!(d.candidates, ["A", "B"]);

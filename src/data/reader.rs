@@ -567,8 +567,9 @@ fn line_cells(line: &[u8], delimiter: u8) -> Option<Vec<String>> {
 const TITLE_LINES_SEEN: usize = 20;
 
 /// A line read as the header that is something else above it: a `#` comment, or a row
-/// naming groups of columns over blank cells (`Voters,,,Votes for,,`) with the real
-/// names on the line below. What it is, and how to remove it.
+/// naming groups of columns over blank cells (`Voters,,,Votes for,,`) or filled down
+/// over them (`Station,Station,Votes,Votes`) with the real names on the line below.
+/// What it is, and how to remove it.
 fn above_header(
     headers: &Headers,
     data: &[u8],
@@ -582,18 +583,40 @@ fn above_header(
         return Some(("a comment", fix));
     }
     let blank = headers.names.iter().filter(|n| n.is_empty()).count();
-    if blank < 2 {
+    let filled_down = (headers.names.windows(2)).any(|w| !w[0].is_empty() && w[0] == w[1]);
+    if blank < 2 && !filled_down {
         return None;
     }
-    let names_below = first_records(data, delimiter).next().is_some_and(|next| {
+    let mut below = first_records(data, delimiter);
+    let names_below = below.next().is_some_and(|next| {
         next.len() == headers.len()
             && (next.iter()).all(|f| String::from_utf8_lossy(f).chars().any(char::is_alphabetic))
+            && (blank >= 2 || names_a_header(&next))
     });
+    // A filled-down group row over a header is told by the counts below the header.
+    let mut counts_below = || {
+        below.next().is_some_and(|row| {
+            (row.iter()).any(|f| !f.trim_ascii().is_empty() && f.iter().all(u8::is_ascii_digit))
+        })
+    };
+    let names_below = names_below && (blank >= 2 || counts_below());
     let fix = format!(
         "Delete line {line} (e.g. `{}`)",
         crate::error::tail_command(false, line + 1)
     );
     names_below.then_some(("a row that names groups of columns above the header", fix))
+}
+
+/// Whether a record reads as a header: distinct names, two or more of them a recognised
+/// role's (as a group row's names, filled down over their columns, are not).
+fn names_a_header(rec: &csv::ByteRecord) -> bool {
+    let names: Vec<String> = (rec.iter())
+        .map(|f| String::from_utf8_lossy(f).trim().to_string())
+        .collect();
+    let mut distinct = names.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct.len() == names.len() && Headers::new(names).role_names().len() >= 2
 }
 
 /// Lines below a header naming no recognised role in which [`header_below`] looks for
