@@ -3048,3 +3048,59 @@ fn code_named_columns_the_candidates_need_to_add_up_are_candidates() {
     });
     assert_eq!(load_str(&csv).candidates, ["Left", "Right"]);
 }
+
+#[test]
+fn count_columns_named_with_qualifiers_take_their_roles() {
+    // Each header read as a candidate's or as no role: registered absent, and the note
+    // advised `--candidate 'Total registered'`.
+    let headers = [
+        ["Total registered", "Total ballots", "Valid", "Invalid"],
+        ["n_registered", "n_ballots", "n_valid", "n_invalid"],
+        ["Registered (total)", "Ballots", "Valid", "Invalid"],
+        [
+            "VOTERS_REGISTERED",
+            "Ballots",
+            "VALID_VOTES",
+            "INVALID_VOTES",
+        ],
+        [
+            "Число избирателей, внесенных в список",
+            "Число бюллетеней в ящиках",
+            "Действительных",
+            "Недействительных",
+        ],
+    ];
+    for h in headers {
+        // The first name quoted: the Russian one holds a comma.
+        let header = format!("id,\"{}\",{},A,B", h[0], h[1..].join(","));
+        let csv = table(&header, 6, |i| {
+            format!(
+                "s{i},{},{},{},2,{},{}",
+                900 + i,
+                500 + i,
+                498 + i,
+                300 + i,
+                198
+            )
+        });
+        let d = load_str(&csv);
+        let roles: Vec<&str> = h.iter().map(|c| role_of(&d, c)).collect();
+        assert_eq!(
+            roles,
+            ["registered", "ballots", "valid", "invalid"],
+            "{h:?}"
+        );
+        assert_eq!(d.candidates, ["A", "B"], "{h:?}");
+    }
+    // A count named with a role's word that no list holds: the fix is the role's flag.
+    let csv = table("id,BALLOTS_ISSUED,valid,A,B", 6, |i| {
+        format!("s{i},{},{},{},{}", 500 + 7 * (i % 3), 498, 300, 198)
+    });
+    let d = load_str(&csv);
+    let c = d
+        .left_out
+        .iter()
+        .find(|c| c.column == "BALLOTS_ISSUED")
+        .unwrap();
+    assert!(c.fix.contains("--ballots 'BALLOTS_ISSUED'"), "{}", c.fix);
+}

@@ -52,6 +52,13 @@ pub const REGISTERED_NAMES: &[&str] = &[
     // The Russian protocol's line 1 (and its older wording).
     "число_избирателей_включенных_в_список_избирателей",
     "число_избирателей_внесенных_в_список_избирателей",
+    "число_избирателей_внесенных_в_список",
+    "число_избирателей_включенных_в_список",
+    "избирателей",
+    // Spelled the other way round, or by the list.
+    "voters_registered",
+    "electors",
+    "voters_on_list",
     // Poland's protocol.
     "liczba_wyborców_uprawnionych_do_głosowania",
     // Mexico's INE, Brazil's TSE.
@@ -71,6 +78,9 @@ pub const REGISTERED_NAMES: &[&str] = &[
 pub const BALLOTS_NAMES: &[&str] = &[
     "ballots",
     "cast",
+    // The ballots found in the boxes (Russian protocol lines 10 + 11 together).
+    "число_бюллетеней_в_ящиках",
+    "бюллетеней_в_ящиках",
     "ballots_cast",
     "votes_cast",
     "votants",
@@ -112,6 +122,7 @@ pub const VALID_NAMES: &[&str] = &[
     "кількість_дійсних_бюлетенів",
     "дійсні",
     "действительные",
+    "действительных",
 ];
 /// Headers recognised as invalid ballots when `--invalid` is not given.
 pub const INVALID_NAMES: &[&str] = &[
@@ -140,6 +151,7 @@ pub const INVALID_NAMES: &[&str] = &[
     "кількість_недійсних_бюлетенів",
     "недійсні",
     "недействительные",
+    "недействительных",
 ];
 /// Headers recognised as the station id when `--id` is not given.
 pub const ID_NAMES: &[&str] = &[
@@ -362,6 +374,23 @@ pub const TALLY_WORDS: &[&str] = &[
     "abstencoes",
     "abstenções",
     "abstenciones",
+];
+
+/// Words that name a count role inside a longer header (`Ballots issued`), the invalid
+/// ones before `valid`'s.
+const ROLE_WORDS: &[(&str, CountRole)] = &[
+    ("registered", CountRole::Registered),
+    ("electorate", CountRole::Registered),
+    ("eligible", CountRole::Registered),
+    ("избирателей", CountRole::Registered),
+    ("invalid", CountRole::Invalid),
+    ("spoiled", CountRole::Invalid),
+    ("spoilt", CountRole::Invalid),
+    ("недействительных", CountRole::Invalid),
+    ("valid", CountRole::Valid),
+    ("действительных", CountRole::Valid),
+    ("ballots", CountRole::Ballots),
+    ("бюллетеней", CountRole::Ballots),
 ];
 
 /// How many left-out columns [`ColumnPlan::restore_completing_columns`] tries together.
@@ -833,12 +862,53 @@ pub fn is_code_like(name: &str) -> bool {
     (parts.iter().enumerate()).any(|(i, p)| CODE_LIKE_WORDS.contains(&p.as_str()) && !numbered(i))
 }
 
+/// Words that qualify a count's name without changing the role: `Total registered`,
+/// `n_ballots`, `Number of valid`, `Registered (total)`.
+const LEADING_QUALIFIERS: &[&[&str]] = &[
+    &["number", "of"],
+    &["no", "of"],
+    &["total"],
+    &["n"],
+    &["num"],
+];
+const TRAILING_QUALIFIERS: &[&str] = &["total", "count", "n"];
+
+/// A header's word parts joined by `_` with a parenthesised note and the qualifiers
+/// around them taken off; empty when nothing was.
+fn core_key(name: &str) -> String {
+    let mut plain = String::new();
+    let mut depth = 0usize;
+    for c in name.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    let mut parts = word_parts(&plain);
+    let whole = parts.len();
+    let leads = |q: &[&str]| q.len() < parts.len() && q.iter().zip(&parts).all(|(a, b)| a == b);
+    if let Some(q) = LEADING_QUALIFIERS.iter().find(|q| leads(q)) {
+        parts.drain(..q.len());
+    }
+    if parts.len() > 1 && TRAILING_QUALIFIERS.contains(&parts[parts.len() - 1].as_str()) {
+        parts.pop();
+    }
+    match parts.len() < whole || plain.len() < name.len() {
+        true => parts.join("_"),
+        false => String::new(),
+    }
+}
+
 /// The header, trimmed, with a case-folded copy for matching and the word parts joined
 /// by `_` for recognising roles.
 pub(super) struct Headers {
     pub names: Vec<String>,
     lower: Vec<String>,
     keys: Vec<String>,
+    /// The keys without qualifiers around the role's words (see [`core_key`]).
+    cores: Vec<String>,
 }
 
 impl Headers {
@@ -846,7 +916,13 @@ impl Headers {
         let names: Vec<String> = names.into_iter().map(|n| n.trim().to_string()).collect();
         let lower = names.iter().map(|n| n.to_lowercase()).collect();
         let keys = names.iter().map(|n| word_parts(n).join("_")).collect();
-        Headers { names, lower, keys }
+        let cores = names.iter().map(|n| core_key(n)).collect();
+        Headers {
+            names,
+            lower,
+            keys,
+            cores,
+        }
     }
 
     /// Whether column `i` is spelled as the recognised role name `name`.
@@ -868,6 +944,11 @@ impl Headers {
             .filter(|&i| self.spells_a_role(i))
             .map(|i| self.names[i].as_str())
             .collect()
+    }
+
+    /// Whether column `i` is a recognised role name with qualifiers around it.
+    fn spells_qualified(&self, i: usize, name: &str) -> bool {
+        !self.cores[i].is_empty() && self.cores[i] == name
     }
 
     /// Whether column `i`'s word parts end with those of `name` after others.
@@ -1182,6 +1263,15 @@ impl ColumnPlan {
                         return Ok(vec![*i]);
                     }
                 }
+                // Then a name with qualifiers around it, where only one column has it.
+                for name in names {
+                    let hits: Vec<usize> = (0..n)
+                        .filter(|&i| headers.spells_qualified(i, name) && !used[i])
+                        .collect();
+                    if let [i] = hits.as_slice() {
+                        return Ok(vec![*i]);
+                    }
+                }
                 Ok(Vec::new())
             };
         if spec.id.is_empty() {
@@ -1404,11 +1494,7 @@ impl ColumnPlan {
                 );
             } else if is_tally_like(name) {
                 // Before codes: 'Registered voters added on election day' is a count.
-                self.leave_out(
-                    name,
-                    "holds whole numbers, but its name reads as a total, a rate or a ballot \
-                     count, not a candidate",
-                );
+                self.leave_out_tally(name);
             } else if is_code_like(name) && !(referendum && is_no(name)) {
                 self.restorable.push(i);
                 self.leave_out(
@@ -1649,6 +1735,31 @@ impl ColumnPlan {
                 "if it holds the {0}, pass --{0} '{quoted}' (or name the other column); if it \
                  holds a candidate's votes, pass --candidate '{quoted}'",
                 role.name()
+            ),
+            later: None,
+        });
+    }
+
+    /// A whole-number column named like a tally: where its name holds a count role's
+    /// word and the file has no such column, the fix is that role's flag.
+    fn leave_out_tally(&mut self, name: &str) {
+        let why = "holds whole numbers, but its name reads as a total, a rate or a ballot \
+                   count, not a candidate";
+        let parts = word_parts(name);
+        let role = (ROLE_WORDS.iter())
+            .find(|(word, _)| parts.iter().any(|p| p == word))
+            .map(|&(_, role)| role)
+            .filter(|&role| !self.has(role));
+        let Some(role) = role else {
+            return self.leave_out(name, why);
+        };
+        self.left_out.push(LeftOutColumn {
+            column: name.to_string(),
+            why: why.to_string(),
+            fix: format!(
+                "if it holds the {0}, pass --{0} '{1}'",
+                role.name(),
+                name.replace('\'', r"'\''")
             ),
             later: None,
         });
