@@ -944,6 +944,18 @@ fn comments_and_group_rows_above_the_header_are_named_with_the_fix() {
             && e.contains("tail -n +2 FILE > OUT"),
         "{e}"
     );
+    // Filled down over their columns, the group names made a duplicate-name error that
+    // named no line and advised renaming the columns.
+    let filled = "Station,Station,Voters,Votes,Votes\nid,region,registered,A,B\ns1,R1,100,40,50\n";
+    let e = load_err(filled, ColumnSpec::default());
+    assert!(
+        e.contains("line 1 is a row that names groups of columns above the header")
+            && e.contains("tail -n +2 FILE > OUT"),
+        "{e}"
+    );
+    // A header that repeats a name over counts is no group row.
+    let e = load_err("id,A,A\ns1,4,5\ns2,6,7\n", ColumnSpec::default());
+    assert!(!e.contains("groups of columns"), "{e}");
     // Blank names over numbers are a header with unnamed columns, not a group row.
     let d = load_str("id,,,registered,A,B\ns1,1.5,2.5,100,40,50\ns2,0.5,7.25,120,50,60\n");
     assert_eq!(d.candidates, ["A", "B"]);
@@ -2980,4 +2992,115 @@ fn a_dot_zero_count_that_as_thousands_would_pass_the_register_is_read_as_written
     // The register itself written `1.000` is still a guess.
     let d = load_str("id;registered;A;B\ns1;1.000;300;200\ns2;900;310;220\ns3;800;300;200\n");
     assert_eq!(d.stations.len(), 2);
+}
+
+/// `rows` stations of two or more candidates, as `header` names them, with each row's
+/// cells from `row(i)`.
+fn table(header: &str, rows: usize, row: impl Fn(u64) -> String) -> String {
+    let mut csv = format!("{header}\n");
+    for i in 0..rows as u64 {
+        csv.push_str(&row(i));
+        csv.push('\n');
+    }
+    csv
+}
+
+#[test]
+fn a_no_beside_a_yes_in_another_language_is_the_other_answer() {
+    // `No` reads as a number's abbreviation: it was left out, and `Sí` won 100%.
+    for yes in ["Sí", "Sì", "Sim", "Tak"] {
+        let header = format!("id,registered,ballots,{yes},No");
+        let csv = table(&header, 12, |i| {
+            let (y, n) = (300 + 7 * i, 200 + 11 * (i % 5));
+            format!("s{i},900,{},{y},{n}", y + n + 4)
+        });
+        let d = load_str(&csv);
+        assert_eq!(d.candidates, [yes, "No"], "{yes}");
+    }
+}
+
+#[test]
+fn code_named_columns_the_candidates_need_to_add_up_are_candidates() {
+    // `Party X` and `Party Y` (x and y read as coordinates), and pandas' `Alpha.1` (a
+    // second column of the same name), were left out though valid is their sum.
+    let csv = table("id,valid,Party W,Party X,Party Y,ward", 12, |i| {
+        let (w, x, y) = (100 + 3 * i, 50 + 5 * (i % 4), 20 + i);
+        format!("s{i},{},{w},{x},{y},{}", w + x + y, 1 + i / 4)
+    });
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["Party W", "Party X", "Party Y"]);
+    assert!(d.left_out.iter().any(|c| c.column == "ward"));
+    let csv = table("id,valid,Alpha,Alpha.1,Gamma", 12, |i| {
+        let (a, b, g) = (100 + 3 * i, 50 + 5 * (i % 4), 20 + i);
+        format!("s{i},{},{a},{b},{g}", a + b + g)
+    });
+    assert_eq!(load_str(&csv).candidates, ["Alpha", "Alpha.1", "Gamma"]);
+    // With neither valid nor invalid, the votes fall a little short of the ballots.
+    let csv = table("id,ballots,Left,Party Y", 12, |i| {
+        let (l, y) = (100 + 3 * i, 50 + 5 * (i % 4));
+        format!("s{i},{},{l},{y}", l + y + i % 3)
+    });
+    assert_eq!(load_str(&csv).candidates, ["Left", "Party Y"]);
+    // A code column the candidates do not need stays out.
+    let csv = table("id,ballots,Left,Right,Party Y", 12, |i| {
+        let (l, r) = (100 + 3 * i, 50 + 5 * (i % 4));
+        format!("s{i},{},{l},{r},{}", l + r, 1 + i % 3)
+    });
+    assert_eq!(load_str(&csv).candidates, ["Left", "Right"]);
+}
+
+#[test]
+fn count_columns_named_with_qualifiers_take_their_roles() {
+    // Each header read as a candidate's or as no role: registered absent, and the note
+    // advised `--candidate 'Total registered'`.
+    let headers = [
+        ["Total registered", "Total ballots", "Valid", "Invalid"],
+        ["n_registered", "n_ballots", "n_valid", "n_invalid"],
+        ["Registered (total)", "Ballots", "Valid", "Invalid"],
+        [
+            "VOTERS_REGISTERED",
+            "Ballots",
+            "VALID_VOTES",
+            "INVALID_VOTES",
+        ],
+        [
+            "Число избирателей, внесенных в список",
+            "Число бюллетеней в ящиках",
+            "Действительных",
+            "Недействительных",
+        ],
+    ];
+    for h in headers {
+        // The first name quoted: the Russian one holds a comma.
+        let header = format!("id,\"{}\",{},A,B", h[0], h[1..].join(","));
+        let csv = table(&header, 6, |i| {
+            format!(
+                "s{i},{},{},{},2,{},{}",
+                900 + i,
+                500 + i,
+                498 + i,
+                300 + i,
+                198
+            )
+        });
+        let d = load_str(&csv);
+        let roles: Vec<&str> = h.iter().map(|c| role_of(&d, c)).collect();
+        assert_eq!(
+            roles,
+            ["registered", "ballots", "valid", "invalid"],
+            "{h:?}"
+        );
+        assert_eq!(d.candidates, ["A", "B"], "{h:?}");
+    }
+    // A count named with a role's word that no list holds: the fix is the role's flag.
+    let csv = table("id,BALLOTS_ISSUED,valid,A,B", 6, |i| {
+        format!("s{i},{},{},{},{}", 500 + 7 * (i % 3), 498, 300, 198)
+    });
+    let d = load_str(&csv);
+    let c = d
+        .left_out
+        .iter()
+        .find(|c| c.column == "BALLOTS_ISSUED")
+        .unwrap();
+    assert!(c.fix.contains("--ballots 'BALLOTS_ISSUED'"), "{}", c.fix);
 }

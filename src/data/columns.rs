@@ -52,6 +52,13 @@ pub const REGISTERED_NAMES: &[&str] = &[
     // The Russian protocol's line 1 (and its older wording).
     "число_избирателей_включенных_в_список_избирателей",
     "число_избирателей_внесенных_в_список_избирателей",
+    "число_избирателей_внесенных_в_список",
+    "число_избирателей_включенных_в_список",
+    "избирателей",
+    // Spelled the other way round, or by the list.
+    "voters_registered",
+    "electors",
+    "voters_on_list",
     // Poland's protocol.
     "liczba_wyborców_uprawnionych_do_głosowania",
     // Mexico's INE, Brazil's TSE.
@@ -71,6 +78,9 @@ pub const REGISTERED_NAMES: &[&str] = &[
 pub const BALLOTS_NAMES: &[&str] = &[
     "ballots",
     "cast",
+    // The ballots found in the boxes (Russian protocol lines 10 + 11 together).
+    "число_бюллетеней_в_ящиках",
+    "бюллетеней_в_ящиках",
     "ballots_cast",
     "votes_cast",
     "votants",
@@ -112,6 +122,7 @@ pub const VALID_NAMES: &[&str] = &[
     "кількість_дійсних_бюлетенів",
     "дійсні",
     "действительные",
+    "действительных",
 ];
 /// Headers recognised as invalid ballots when `--invalid` is not given.
 pub const INVALID_NAMES: &[&str] = &[
@@ -140,6 +151,7 @@ pub const INVALID_NAMES: &[&str] = &[
     "кількість_недійсних_бюлетенів",
     "недійсні",
     "недействительные",
+    "недействительных",
 ];
 /// Headers recognised as the station id when `--id` is not given.
 pub const ID_NAMES: &[&str] = &[
@@ -266,6 +278,14 @@ pub const CODE_LIKE_WORDS: &[&str] = &[
     "kanton",
 ];
 
+/// A referendum's `Yes`, in the languages whose `No` is written `no` (Spanish, Italian,
+/// Portuguese, Catalan, Tagalog, ...) and some others, so that `No` beside it is read as
+/// the other answer, not as a number's abbreviation.
+const YES_WORDS: &[&str] = &[
+    "yes", "sí", "si", "sì", "sim", "oui", "ja", "da", "tak", "так", "да", "igen", "evet", "kyllä",
+    "oo", "ya", "yea", "aye", "naí", "ναι",
+];
+
 /// Word parts that mark a column as a total, a rate or a ballot count, never a candidate,
 /// when candidates are detected automatically (cut as for [`CODE_LIKE_WORDS`]); so does a
 /// `%` in the header. Such columns are listed in `left_out`.
@@ -355,6 +375,26 @@ pub const TALLY_WORDS: &[&str] = &[
     "abstenções",
     "abstenciones",
 ];
+
+/// Words that name a count role inside a longer header (`Ballots issued`), the invalid
+/// ones before `valid`'s.
+const ROLE_WORDS: &[(&str, CountRole)] = &[
+    ("registered", CountRole::Registered),
+    ("electorate", CountRole::Registered),
+    ("eligible", CountRole::Registered),
+    ("избирателей", CountRole::Registered),
+    ("invalid", CountRole::Invalid),
+    ("spoiled", CountRole::Invalid),
+    ("spoilt", CountRole::Invalid),
+    ("недействительных", CountRole::Invalid),
+    ("valid", CountRole::Valid),
+    ("действительных", CountRole::Valid),
+    ("ballots", CountRole::Ballots),
+    ("бюллетеней", CountRole::Ballots),
+];
+
+/// How many left-out columns [`ColumnPlan::restore_completing_columns`] tries together.
+const MAX_RESTORED_TRIED: usize = 10;
 
 /// How many data rows automatic candidate detection looks at.
 pub const CANDIDATE_SAMPLE_ROWS: usize = 1000;
@@ -785,7 +825,7 @@ fn repeated_name<'h>(headers: &'h Headers, name: &str) -> Option<&'h str> {
 
 /// Whether a header has no letter or digit: blank, `#` or `№`, as a row number's or an
 /// empty column's is.
-fn is_nameless(name: &str) -> bool {
+pub(super) fn is_nameless(name: &str) -> bool {
     !name.chars().any(char::is_alphanumeric)
 }
 
@@ -822,12 +862,53 @@ pub fn is_code_like(name: &str) -> bool {
     (parts.iter().enumerate()).any(|(i, p)| CODE_LIKE_WORDS.contains(&p.as_str()) && !numbered(i))
 }
 
+/// Words that qualify a count's name without changing the role: `Total registered`,
+/// `n_ballots`, `Number of valid`, `Registered (total)`.
+const LEADING_QUALIFIERS: &[&[&str]] = &[
+    &["number", "of"],
+    &["no", "of"],
+    &["total"],
+    &["n"],
+    &["num"],
+];
+const TRAILING_QUALIFIERS: &[&str] = &["total", "count", "n"];
+
+/// A header's word parts joined by `_` with a parenthesised note and the qualifiers
+/// around them taken off; empty when nothing was.
+fn core_key(name: &str) -> String {
+    let mut plain = String::new();
+    let mut depth = 0usize;
+    for c in name.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    let mut parts = word_parts(&plain);
+    let whole = parts.len();
+    let leads = |q: &[&str]| q.len() < parts.len() && q.iter().zip(&parts).all(|(a, b)| a == b);
+    if let Some(q) = LEADING_QUALIFIERS.iter().find(|q| leads(q)) {
+        parts.drain(..q.len());
+    }
+    if parts.len() > 1 && TRAILING_QUALIFIERS.contains(&parts[parts.len() - 1].as_str()) {
+        parts.pop();
+    }
+    match parts.len() < whole || plain.len() < name.len() {
+        true => parts.join("_"),
+        false => String::new(),
+    }
+}
+
 /// The header, trimmed, with a case-folded copy for matching and the word parts joined
 /// by `_` for recognising roles.
 pub(super) struct Headers {
     pub names: Vec<String>,
     lower: Vec<String>,
     keys: Vec<String>,
+    /// The keys without qualifiers around the role's words (see [`core_key`]).
+    cores: Vec<String>,
 }
 
 impl Headers {
@@ -835,7 +916,13 @@ impl Headers {
         let names: Vec<String> = names.into_iter().map(|n| n.trim().to_string()).collect();
         let lower = names.iter().map(|n| n.to_lowercase()).collect();
         let keys = names.iter().map(|n| word_parts(n).join("_")).collect();
-        Headers { names, lower, keys }
+        let cores = names.iter().map(|n| core_key(n)).collect();
+        Headers {
+            names,
+            lower,
+            keys,
+            cores,
+        }
     }
 
     /// Whether column `i` is spelled as the recognised role name `name`.
@@ -857,6 +944,11 @@ impl Headers {
             .filter(|&i| self.spells_a_role(i))
             .map(|i| self.names[i].as_str())
             .collect()
+    }
+
+    /// Whether column `i` is a recognised role name with qualifiers around it.
+    fn spells_qualified(&self, i: usize, name: &str) -> bool {
+        !self.cores[i].is_empty() && self.cores[i] == name
     }
 
     /// Whether column `i`'s word parts end with those of `name` after others.
@@ -1062,6 +1154,11 @@ impl CountRole {
 #[derive(Debug, Clone, Default)]
 pub(super) struct ColumnPlan {
     pub n_columns: usize,
+    /// The fewest fields a row may have: less than `n_columns` where most rows leave off
+    /// trailing columns that hold no role (a notes column filled here and there).
+    pub min_fields: usize,
+    /// The file's delimiter, to name a value it splits (`2,916`); 0 where unknown.
+    pub delimiter: u8,
     /// Joined in this order with `/`.
     pub id: Vec<usize>,
     pub region: Vec<usize>,
@@ -1086,8 +1183,9 @@ pub(super) struct ColumnPlan {
     pub left_out: Vec<LeftOutColumn>,
     /// Columns whose names are on a recognised-role list; never automatic candidates.
     recognised: Vec<bool>,
-    /// Whole-number columns left out because they count up from row to row.
-    sequence_like: Vec<usize>,
+    /// Whole-number columns left out for their names (a code's, a repeated name's) or for
+    /// counting up from row to row, which come back when the candidates need them.
+    restorable: Vec<usize>,
     names: Vec<String>,
 }
 
@@ -1098,6 +1196,7 @@ impl ColumnPlan {
         let n = headers.len();
         let mut plan = ColumnPlan {
             n_columns: n,
+            min_fields: n,
             recognised: vec![false; n],
             names: headers.names.clone(),
             ..Default::default()
@@ -1164,6 +1263,15 @@ impl ColumnPlan {
                         return Ok(vec![*i]);
                     }
                 }
+                // Then a name with qualifiers around it, where only one column has it.
+                for name in names {
+                    let hits: Vec<usize> = (0..n)
+                        .filter(|&i| headers.spells_qualified(i, name) && !used[i])
+                        .collect();
+                    if let [i] = hits.as_slice() {
+                        return Ok(vec![*i]);
+                    }
+                }
                 Ok(Vec::new())
             };
         if spec.id.is_empty() {
@@ -1184,7 +1292,7 @@ impl ColumnPlan {
         Ok(plan)
     }
 
-    fn used_columns(&self) -> Vec<bool> {
+    pub(super) fn used_columns(&self) -> Vec<bool> {
         let mut used = vec![false; self.n_columns];
         let all = self
             .id
@@ -1284,7 +1392,18 @@ impl ColumnPlan {
         if let Some(w) = &spec.winner {
             self.winner = Some(self.find_winner(path, spec, w.trim())?);
         }
+        self.require_used_columns();
         Ok(())
+    }
+
+    /// A row may leave off trailing columns only if no role reads them.
+    fn require_used_columns(&mut self) {
+        let mut used = self.used_columns();
+        for &(c, _) in &self.exclude {
+            used[c] = true;
+        }
+        let last = used.iter().rposition(|&u| u).map_or(0, |i| i + 1);
+        self.min_fields = self.min_fields.max(last).min(self.n_columns);
     }
 
     /// A count role recognised from its name whose column is blank (or a missing-value
@@ -1334,8 +1453,9 @@ impl ColumnPlan {
     ) -> Result<(), InputError> {
         let used = self.used_columns();
         let excluded: Vec<usize> = self.exclude.iter().map(|&(c, _)| c).collect();
-        // A referendum's `No` column beside a `Yes` one is an answer, not a number.
-        let is_yes = |n: &String| n.trim().eq_ignore_ascii_case("yes");
+        // A referendum's `No` column beside a `Yes` one (in any language) is an answer,
+        // not a number.
+        let is_yes = |n: &String| YES_WORDS.contains(&n.trim().to_lowercase().as_str());
         let is_no = |n: &str| n.trim().eq_ignore_ascii_case("no");
         let referendum = headers.names.iter().any(is_yes);
         let mut picked = Vec::new();
@@ -1363,6 +1483,7 @@ impl ColumnPlan {
             } else if self.recognised[i] {
                 self.leave_out_recognised(headers, i);
             } else if let Some(base) = repeated_name(headers, name) {
+                self.restorable.push(i);
                 self.leave_out(
                     name,
                     &format!(
@@ -1373,12 +1494,9 @@ impl ColumnPlan {
                 );
             } else if is_tally_like(name) {
                 // Before codes: 'Registered voters added on election day' is a count.
-                self.leave_out(
-                    name,
-                    "holds whole numbers, but its name reads as a total, a rate or a ballot \
-                     count, not a candidate",
-                );
+                self.leave_out_tally(name);
             } else if is_code_like(name) && !(referendum && is_no(name)) {
+                self.restorable.push(i);
                 self.leave_out(
                     name,
                     "holds whole numbers, but its name looks like an identifier or a code",
@@ -1390,7 +1508,7 @@ impl ColumnPlan {
                      index, not a candidate",
                 );
             } else if sample.is_row_number() {
-                self.sequence_like.push(i);
+                self.restorable.push(i);
                 self.leave_out(
                     name,
                     "holds whole numbers that count up from row to row: a row or station \
@@ -1469,38 +1587,72 @@ impl ColumnPlan {
         )
     }
 
-    /// A column left out for counting up from row to row that the candidates' votes
-    /// need to add up to the valid votes (or ballots less invalid) in most sampled rows,
-    /// where without it they mostly do not: a candidate's votes in a file sorted by them.
+    /// The fewest columns left out for their names or for counting up (see
+    /// `restorable`) that the candidates' votes need to add up to the valid votes (or
+    /// ballots less invalid; without either, to a little under the ballots) in most
+    /// sampled rows, where without them they mostly do not: a referendum's `No`, a
+    /// `Party X`, pandas' `Alpha.1`, a candidate's votes in a file sorted by them.
     fn restore_completing_columns(&mut self, headers: &Headers, counts: &SampledCounts) {
-        let sequence_like = std::mem::take(&mut self.sequence_like);
-        let valid = |row: &[Option<u64>]| {
-            self.sampled_role(row, CountRole::Valid).or_else(|| {
-                let b = self.sampled_role(row, CountRole::Ballots)?;
-                b.checked_sub(self.sampled_role(row, CountRole::Invalid)?)
-            })
+        let restorable = std::mem::take(&mut self.restorable);
+        let targets: Vec<Option<(u64, bool)>> = counts.iter().map(|r| self.target(r)).collect();
+        let bases: Vec<Option<u64>> = (counts.iter())
+            .map(|row| self.candidates.iter().map(|&o| row[o]).sum())
+            .collect();
+        // Votes never exceed the total they add up to.
+        let fits_under = |c: usize| {
+            let under = (counts.iter().zip(&targets))
+                .filter(|(row, t)| matches!((row[c], t), (Some(v), Some((t, _))) if v <= *t))
+                .count();
+            under * 5 >= counts.len() * 4
         };
-        let mut cols = self.candidates.clone();
-        for c in sequence_like {
+        let tried: Vec<usize> = restorable.into_iter().filter(|&c| fits_under(c)).collect();
+        let tried = &tried[..tried.len().min(MAX_RESTORED_TRIED)];
+        let mut masks: Vec<u32> = (1..1u32 << tried.len()).collect();
+        masks.sort_by_key(|m| m.count_ones());
+        let completes = |mask: u32| {
+            let cols = (0..tried.len()).filter(|&j| mask & (1 << j) != 0);
+            let cols: Vec<usize> = cols.map(|j| tried[j]).collect();
             let (mut rows, mut with, mut without) = (0, 0, 0);
-            for row in counts {
-                let base: Option<u64> = cols.iter().map(|&o| row[o]).sum();
-                let (Some(v), Some(base), Some(total)) = (row[c], base, valid(row)) else {
+            for ((row, base), t) in counts.iter().zip(&bases).zip(&targets) {
+                let added: Option<u64> = cols.iter().map(|&c| row[c]).sum();
+                let (Some(base), Some(added), Some((t, exact))) = (*base, added, *t) else {
                     continue;
                 };
+                let adds_up = |sum: u64| match exact {
+                    true => sum == t,
+                    false => sum <= t && (t - sum) * 10 <= t,
+                };
                 rows += 1;
-                with += usize::from(base + v == total);
-                without += usize::from(base == total);
+                with += usize::from(adds_up(base + added));
+                without += usize::from(adds_up(base));
             }
-            if rows >= 5 && with * 5 >= rows * 4 && without * 5 < rows {
-                cols.push(c);
-            }
-        }
-        let restored = &cols[self.candidates.len()..];
+            (rows >= 5 && with * 5 >= rows * 4 && without * 5 < rows).then_some(cols)
+        };
+        let Some(restored) = masks.into_iter().find_map(completes) else {
+            return;
+        };
         self.left_out
             .retain(|l| !restored.iter().any(|&c| l.column == headers.names[c]));
+        let mut cols = self.candidates.clone();
+        cols.extend(restored);
         cols.sort_unstable();
         self.set_candidates(headers, cols);
+    }
+
+    /// What a sampled row's candidates add up to: the valid votes, or ballots less
+    /// invalid (exact), or failing both the ballots (a little above the votes).
+    fn target(&self, row: &[Option<u64>]) -> Option<(u64, bool)> {
+        if self.has(CountRole::Valid) {
+            return self.sampled_role(row, CountRole::Valid).map(|v| (v, true));
+        }
+        let b = self.sampled_role(row, CountRole::Ballots)?;
+        match self.has(CountRole::Invalid) {
+            true => Some((
+                b.checked_sub(self.sampled_role(row, CountRole::Invalid)?)?,
+                true,
+            )),
+            false => Some((b, false)),
+        }
     }
 
     /// Detected candidates that the sampled rows show to be tallies: a column equal to
@@ -1583,6 +1735,31 @@ impl ColumnPlan {
                 "if it holds the {0}, pass --{0} '{quoted}' (or name the other column); if it \
                  holds a candidate's votes, pass --candidate '{quoted}'",
                 role.name()
+            ),
+            later: None,
+        });
+    }
+
+    /// A whole-number column named like a tally: where its name holds a count role's
+    /// word and the file has no such column, the fix is that role's flag.
+    fn leave_out_tally(&mut self, name: &str) {
+        let why = "holds whole numbers, but its name reads as a total, a rate or a ballot \
+                   count, not a candidate";
+        let parts = word_parts(name);
+        let role = (ROLE_WORDS.iter())
+            .find(|(word, _)| parts.iter().any(|p| p == word))
+            .map(|&(_, role)| role)
+            .filter(|&role| !self.has(role));
+        let Some(role) = role else {
+            return self.leave_out(name, why);
+        };
+        self.left_out.push(LeftOutColumn {
+            column: name.to_string(),
+            why: why.to_string(),
+            fix: format!(
+                "if it holds the {0}, pass --{0} '{1}'",
+                role.name(),
+                name.replace('\'', r"'\''")
             ),
             later: None,
         });

@@ -5,13 +5,15 @@ use std::io::Read;
 
 use super::assemble::{FileLines, Merged, assemble};
 use super::cells::{ValueFormat, shorten};
-use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, Headers, NAME_CANDIDATES};
+use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, Headers, NAME_CANDIDATES, is_nameless};
 use super::records::{
     Chunks, LineCounter, PIECE_BYTES, RecordChunk, RecordSource, Span, first_records, is_blank,
     parse_chunks, parse_pieces, reader, wave_size,
 };
 use super::stream::{TextStream, UTF8_BOM, looks_like_utf16};
-use super::validate::{Fields, RowParser, column_samples, dots_group_thousands, is_excluded};
+use super::validate::{
+    RowParser, column_samples, dots_group_thousands, has_shape, is_excluded, usable,
+};
 use super::{ColumnSpec, Dataset};
 use crate::error::InputError;
 
@@ -339,6 +341,8 @@ fn try_head(path: &str, w: &Window, opts: &LoadOptions) -> Result<Option<Head>, 
     };
     let mut format = ValueFormat::new(&opts.spec)?;
     let mut plan = ColumnPlan::resolve(&headers, &opts.spec, path)?;
+    plan.delimiter = delimiter;
+    plan.min_fields = short_rows_width(data, delimiter, &headers, &plan);
     let sample = match opts.multiline_fields {
         true => sample_rows(data, delimiter, &plan, w.at_end),
         false => sample_lines(data, delimiter, &plan, w.at_end),
@@ -563,8 +567,9 @@ fn line_cells(line: &[u8], delimiter: u8) -> Option<Vec<String>> {
 const TITLE_LINES_SEEN: usize = 20;
 
 /// A line read as the header that is something else above it: a `#` comment, or a row
-/// naming groups of columns over blank cells (`Voters,,,Votes for,,`) with the real
-/// names on the line below. What it is, and how to remove it.
+/// naming groups of columns over blank cells (`Voters,,,Votes for,,`) or filled down
+/// over them (`Station,Station,Votes,Votes`) with the real names on the line below.
+/// What it is, and how to remove it.
 fn above_header(
     headers: &Headers,
     data: &[u8],
@@ -578,18 +583,40 @@ fn above_header(
         return Some(("a comment", fix));
     }
     let blank = headers.names.iter().filter(|n| n.is_empty()).count();
-    if blank < 2 {
+    let filled_down = (headers.names.windows(2)).any(|w| !w[0].is_empty() && w[0] == w[1]);
+    if blank < 2 && !filled_down {
         return None;
     }
-    let names_below = first_records(data, delimiter).next().is_some_and(|next| {
+    let mut below = first_records(data, delimiter);
+    let names_below = below.next().is_some_and(|next| {
         next.len() == headers.len()
             && (next.iter()).all(|f| String::from_utf8_lossy(f).chars().any(char::is_alphabetic))
+            && (blank >= 2 || names_a_header(&next))
     });
+    // A filled-down group row over a header is told by the counts below the header.
+    let mut counts_below = || {
+        below.next().is_some_and(|row| {
+            (row.iter()).any(|f| !f.trim_ascii().is_empty() && f.iter().all(u8::is_ascii_digit))
+        })
+    };
+    let names_below = names_below && (blank >= 2 || counts_below());
     let fix = format!(
         "Delete line {line} (e.g. `{}`)",
         crate::error::tail_command(false, line + 1)
     );
     names_below.then_some(("a row that names groups of columns above the header", fix))
+}
+
+/// Whether a record reads as a header: distinct names, two or more of them a recognised
+/// role's (as a group row's names, filled down over their columns, are not).
+fn names_a_header(rec: &csv::ByteRecord) -> bool {
+    let names: Vec<String> = (rec.iter())
+        .map(|f| String::from_utf8_lossy(f).trim().to_string())
+        .collect();
+    let mut distinct = names.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct.len() == names.len() && Headers::new(names).role_names().len() >= 2
 }
 
 /// Lines below a header naming no recognised role in which [`header_below`] looks for
@@ -703,7 +730,7 @@ fn sample_rows(data: &[u8], delimiter: u8, plan: &ColumnPlan, at_end: bool) -> O
             break;
         }
         scanned += 1;
-        if rec.fits(plan.n_columns) && !is_excluded(plan, &rec) && rows.push(&rec, 0, 0).is_err() {
+        if usable(plan, &rec) && !is_excluded(plan, &rec) && rows.push(&rec, 0, 0).is_err() {
             break;
         }
     }
@@ -730,10 +757,7 @@ fn sample_lines(
             return at_end.then_some(rows);
         };
         let read = matches!(reader(line, delimiter).read_byte_record(&mut rec), Ok(true));
-        if read
-            && rec.fits(plan.n_columns)
-            && !is_excluded(plan, &rec)
-            && rows.push(&rec, 0, 0).is_err()
+        if read && usable(plan, &rec) && !is_excluded(plan, &rec) && rows.push(&rec, 0, 0).is_err()
         {
             break;
         }
@@ -763,7 +787,7 @@ fn no_sample(
         })
         .peekable();
     let (line, raw, first) = rows.peek().cloned()?;
-    if rows.any(|(_, _, r)| r.fits(n_columns) && is_excluded(plan, &r)) {
+    if rows.any(|(_, _, r)| has_shape(plan, &r) && is_excluded(plan, &r)) {
         let why = format!(
             ": every data row read to detect them is left out by --exclude ({})",
             plan.exclude_labels.join(", ")
@@ -823,6 +847,44 @@ fn trailing_delimiter(data: &[u8], delimiter: u8, names: &[String]) -> Option<Ve
         return Some(names[..n - 1].to_vec());
     }
     (longer * 2 > rows).then(|| names.iter().cloned().chain([String::new()]).collect())
+}
+
+/// The fewest fields a row may have: the header's count, less the trailing columns that
+/// at least a third of the first rows leave off, where no role is recognised or given,
+/// and that are nameless or hold text where filled (a notes column saying `recount`
+/// here and there, a header ending with a delimiter). A named column no row fills may be
+/// a header's name split at a delimiter (`Smith, John`), so its rows stay short. The rows
+/// that have the columns are read too: a shape only some rows show is never the one all
+/// must have.
+fn short_rows_width(data: &[u8], delimiter: u8, headers: &Headers, plan: &ColumnPlan) -> usize {
+    let n = headers.len();
+    let mut needed = plan.used_columns();
+    for &(c, _) in &plan.exclude {
+        needed[c] = true;
+    }
+    let mut widths = vec![0usize; n];
+    let mut texty = vec![false; n];
+    let mut rows = 0;
+    let records = first_records(data, delimiter)
+        .filter(|rec| !rec.iter().all(|f| f.trim_ascii().is_empty()))
+        .take(TRAILING_DELIMITER_ROWS);
+    for rec in records {
+        rows += 1;
+        if let Some(w) = widths.get_mut(rec.len()) {
+            *w += 1;
+        }
+        for (k, f) in rec.iter().enumerate().take(n) {
+            texty[k] |= String::from_utf8_lossy(f).chars().any(char::is_alphabetic);
+        }
+    }
+    let optional = |k: usize| {
+        let name = &headers.names[k];
+        !needed[k] && !headers.spells_a_role(k) && (is_nameless(name) || texty[k])
+    };
+    let floor = (0..n).rposition(|k| !optional(k)).map_or(1, |k| k + 1);
+    (floor..n)
+        .find(|&w| rows > 0 && widths[w] * 3 >= rows)
+        .unwrap_or(n)
 }
 
 /// How many data rows [`trailing_delimiter`] reads.

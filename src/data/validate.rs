@@ -338,7 +338,7 @@ pub(super) fn column_samples<R: Fields>(
     let mut counts = Vec::new();
     for row in rows {
         let header = is_header(plan, &row) || is_reordered_header(plan, &row);
-        if !row.fits(n) || excluded_by(plan, &row).is_some() || header {
+        if !usable(plan, &row) || excluded_by(plan, &row).is_some() || header {
             continue;
         }
         let mut values = vec![None; n];
@@ -359,6 +359,58 @@ pub(super) fn column_samples<R: Fields>(
         counts.push(values);
     }
     (out, counts)
+}
+
+/// Whether a row has the fields the plan reads: at least `min_fields` (those past the
+/// row's end read as empty), and any past the header's blank.
+pub(super) fn has_shape(plan: &ColumnPlan, row: &impl Fields) -> bool {
+    let n = row.count();
+    n >= plan.min_fields && (n <= plan.n_columns || row.fits(plan.n_columns))
+}
+
+/// A row of the plan's shape that is not shifted (see [`shifted`]).
+pub(super) fn usable(plan: &ColumnPlan, row: &impl Fields) -> bool {
+    has_shape(plan, row) && shifted(plan, row).is_none()
+}
+
+/// Why a row that fills trailing columns most rows leave off is rejected: a number
+/// there is what a value split at an unquoted delimiter (`2,916`) pushes out of the
+/// last count column, and every count after the split would be read one column off.
+pub(super) fn shifted(plan: &ColumnPlan, row: &impl Fields) -> Option<String> {
+    let (min, n) = (plan.min_fields, row.count());
+    if n <= min || n > plan.n_columns {
+        return None;
+    }
+    let mut extra = (min..n)
+        .map(|k| trim(row.field(k)))
+        .filter(|f| !f.is_empty());
+    if !extra.any(|f| f.iter().all(u8::is_ascii_digit)) {
+        return None;
+    }
+    let why = split_value(plan, row)
+        .unwrap_or_else(|| "a delimiter inside a value, unquoted? Quote such values".to_string());
+    Some(format!(
+        "{n} fields where most rows have {min}, with a number in the extra ones: {why}"
+    ))
+}
+
+/// Where a row with a field too many holds two cells that read as one number whose
+/// thousands separator is the delimiter, unquoted (`2,916` split into `2` and `916`).
+pub(super) fn split_value(plan: &ColumnPlan, row: &impl Fields) -> Option<String> {
+    let d = plan.delimiter;
+    let (k, joined) = (0..row.count().saturating_sub(1)).find_map(|k| {
+        let mut joined = trim(row.field(k)).to_vec();
+        joined.push(d);
+        joined.extend_from_slice(trim(row.field(k + 1)));
+        let sep = grouping_separator(&joined)?;
+        (sep.as_bytes() == [d]).then_some((k, joined))
+    })?;
+    Some(format!(
+        "'{}' at column {} reads as one number with an unquoted thousands separator; quote \
+         such values or write them without the separator",
+        text(&joined),
+        plan.name(k)
+    ))
 }
 
 /// Random access to the fields of one record.
@@ -415,8 +467,7 @@ fn same_value(cell: &[u8], value: &[u8]) -> bool {
 /// Whether the row repeats the header (two files joined, or two gzip members each with
 /// its header).
 fn is_header(plan: &ColumnPlan, row: &impl Fields) -> bool {
-    row.fits(plan.n_columns)
-        && (0..plan.n_columns).all(|k| same_name(trim(row.field(k)), plan.name(k)))
+    has_shape(plan, row) && (0..plan.n_columns).all(|k| same_name(trim(row.field(k)), plan.name(k)))
 }
 
 /// Whether a cell spells a header name, case ignored (a header repeated in upper case).
@@ -433,7 +484,7 @@ fn same_name(cell: &[u8], name: &str) -> bool {
 /// one renamed). The rows after it would be read in the wrong columns.
 fn is_reordered_header(plan: &ColumnPlan, row: &impl Fields) -> bool {
     let n = plan.n_columns;
-    if n < 2 || !row.fits(n) {
+    if n < 2 || !has_shape(plan, row) {
         return false;
     }
     let names = || (0..n).map(|k| plan.name(k));
@@ -671,7 +722,7 @@ impl ChunkBuilder<'_> {
             out.column_numbers.push(line);
             return;
         }
-        if row.fits(plan.n_columns) {
+        if has_shape(plan, row) {
             if let Some(rule) = excluded_by(plan, row) {
                 if let Some(n) = out.excluded.get_mut(rule) {
                     *n += 1;
@@ -706,12 +757,24 @@ impl ChunkBuilder<'_> {
             out.rejected.push(reject(REORDERED_HEADER, detail));
             return;
         }
-        if !row.fits(plan.n_columns) {
-            let fields = format!(
+        if extra == 0 {
+            if let Some(detail) = shifted(plan, row) {
+                out.rejected.push(Rejection {
+                    id_read: false,
+                    ..reject("wrong-field-count", detail)
+                });
+                return;
+            }
+        }
+        if !has_shape(plan, row) {
+            let mut fields = format!(
                 "{} fields where the header has {}",
                 row.count(),
                 plan.n_columns
             );
+            if let Some(why) = split_value(plan, row).filter(|_| row.count() > plan.n_columns) {
+                fields = format!("{fields}: {why}");
+            }
             // Across lines, the record is a quote's doing: it joined them.
             let (reason, detail) = match extra {
                 0 => ("wrong-field-count", fields),
