@@ -1701,11 +1701,20 @@ impl ColumnPlan {
             return;
         };
         let size = masks[first].count_ones();
-        let minimal: Vec<Vec<usize>> = (masks[first..].iter())
+        let mut minimal: Vec<Vec<usize>> = (masks[first..].iter())
             .take_while(|m| m.count_ones() == size)
             .map(cols_of)
             .filter(|cols| sums.completes(cols))
             .collect();
+        // pandas' `X.1` completing the sum as `X` does is X's copy: X is the candidate.
+        let in_minimal = |base: &str| minimal.iter().flatten().any(|&o| headers.names[o] == base);
+        let copies: Vec<usize> = (minimal.iter().flatten().copied())
+            .filter(|&c| repeated_name(headers, &headers.names[c]).is_some_and(in_minimal))
+            .collect();
+        minimal.retain(|cols| !cols.iter().any(|c| copies.contains(c)));
+        if minimal.is_empty() {
+            return;
+        }
         let mut rivals = minimal.concat();
         rivals.extend(
             tried
@@ -1892,8 +1901,8 @@ impl ColumnPlan {
     }
 
     /// The absent count role a tally-named column may hold, by the words of its name.
-    /// Voters who took part are the ballots, not the register; a qualified `voters`
-    /// (`Total voters`) may be either, the ballots first.
+    /// Voters who took part are never the register; a qualified `voters` (`Total
+    /// voters`) may be the ballots or the register, the ballots first.
     fn tally_role(&self, headers: &Headers, i: usize) -> Option<CountRole> {
         let parts = word_parts(&headers.names[i]);
         let took_part = parts.iter().any(|p| TOOK_PART_WORDS.contains(&p.as_str()));
@@ -1901,7 +1910,8 @@ impl ColumnPlan {
             .find(|(word, _)| parts.iter().any(|p| p == word))
             .map(|&(_, role)| role);
         let roles = match by_word {
-            Some(CountRole::Registered) if took_part => vec![CountRole::Ballots],
+            // All of the ballots or a part (those voting by absentee certificate).
+            Some(CountRole::Registered) if took_part => Vec::new(),
             Some(role) => vec![role],
             None if BARE_ONLY_NAMES
                 .iter()

@@ -854,9 +854,8 @@ fn trailing_delimiter(data: &[u8], delimiter: u8, names: &[String]) -> Option<Ve
 /// and that are nameless or hold text where filled (a notes column saying `recount`
 /// here and there, a header ending with a delimiter). A named column no row fills may be
 /// a header's name split at a delimiter (`Smith, John`), so its rows stay short. A
-/// column with whole numbers in more rows than text, or in a tenth of the rows, is a
-/// count (a candidate some regions leave off), never notes: one `n/a` does not make it
-/// text. A nameless one needs the tenth. The rows that have the columns are read too: a shape only some rows show is
+/// column with whole numbers in a tenth of the rows is a count (a candidate some regions
+/// leave off), never notes: one `n/a` does not make it text. The rows that have the columns are read too: a shape only some rows show is
 /// never the one all must have.
 fn short_rows_width(data: &[u8], delimiter: u8, headers: &Headers, plan: &ColumnPlan) -> usize {
     let n = headers.len();
@@ -881,14 +880,13 @@ fn short_rows_width(data: &[u8], delimiter: u8, headers: &Headers, plan: &Column
             numbers[k] += usize::from(!f.is_empty() && f.iter().all(u8::is_ascii_digit));
         }
     }
-    // A nameless column's filled cells are mostly empty (a trailing delimiter): only a
-    // tenth of numbers makes it a count.
-    let counts =
-        |k: usize, nameless: bool| numbers[k] * 10 >= rows || (!nameless && numbers[k] > texts[k]);
+    // Fewer numbers are the values an unquoted thousands separator split into notes
+    // here and there (`1,577`), whose rows are rejected as shifted.
+    let counts = |k: usize| numbers[k] * 10 >= rows;
     let optional = |k: usize| {
-        let nameless = is_nameless(&headers.names[k]);
-        let notes = nameless || texts[k] > 0;
-        !needed[k] && !headers.spells_a_role(k) && notes && !counts(k, nameless)
+        let name = &headers.names[k];
+        let notes = is_nameless(name) || texts[k] > 0;
+        !needed[k] && !headers.spells_a_role(k) && notes && !counts(k)
     };
     let floor = (0..n).rposition(|k| !optional(k)).map_or(1, |k| k + 1);
     (floor..n)
