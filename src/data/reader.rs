@@ -881,12 +881,13 @@ fn short_rows_width(data: &[u8], delimiter: u8, headers: &Headers, plan: &Column
         }
     }
     // Fewer numbers are the values an unquoted thousands separator split into notes
-    // here and there (`1,577`), whose rows are rejected as shifted.
+    // here and there (`1,577`), whose rows are rejected as shifted; so are all of a
+    // nameless column's (a header's trailing delimiter names no count).
     let counts = |k: usize| numbers[k] * 10 >= rows;
     let optional = |k: usize| {
         let name = &headers.names[k];
-        let notes = is_nameless(name) || texts[k] > 0;
-        !needed[k] && !headers.spells_a_role(k) && notes && !counts(k)
+        let notes = is_nameless(name) || (texts[k] > 0 && !counts(k));
+        !needed[k] && !headers.spells_a_role(k) && notes
     };
     let floor = (0..n).rposition(|k| !optional(k)).map_or(1, |k| k + 1);
     (floor..n)
