@@ -3104,3 +3104,193 @@ fn count_columns_named_with_qualifiers_take_their_roles() {
         .unwrap();
     assert!(c.fix.contains("--ballots 'BALLOTS_ISSUED'"), "{}", c.fix);
 }
+
+/// Four candidates' votes at station `i`, their sum and the invalid ballots.
+fn votes(i: u64) -> ([u64; 4], u64, u64) {
+    let v = [
+        300 + 7 * (i % 9),
+        200 + 11 * (i % 5),
+        90 + 3 * (i % 7),
+        40 + i % 4,
+    ];
+    (v, v.iter().sum(), 3 + i % 5)
+}
+
+#[test]
+fn a_qualified_voters_column_is_never_the_registered_beside_the_electors() {
+    // India's `Total Voters` (the ballots) took the registered role before `Total
+    // Electors`, and turnout read 99%.
+    let header = "Station,Total Electors,Total Voters,A,B,C,D";
+    let csv = table(header, 12, |i| {
+        let ([a, b, c, d], valid, inv) = votes(i);
+        format!("s{i},{},{},{a},{b},{c},{d}", 2000 + i, valid + inv)
+    });
+    let d = load_str(&csv);
+    assert_eq!(role_of(&d, "Total Electors"), "registered");
+    assert_eq!(role_of(&d, "Total Voters"), "ignored");
+    assert_eq!(d.candidates, ["A", "B", "C", "D"]);
+    let note = d
+        .left_out
+        .iter()
+        .find(|l| l.column == "Total Voters")
+        .unwrap();
+    assert!(note.fix.contains("--ballots 'Total Voters'"), "{note:?}");
+    // `Number of voters` and `Voters count` beside the electors are no candidates.
+    for name in ["Number of voters", "Voters count"] {
+        let d = load_str(&csv.replacen("Total Voters", name, 1));
+        assert_eq!(role_of(&d, name), "ignored", "{name}");
+        assert_eq!(d.candidates.len(), 4, "{name}");
+    }
+}
+
+#[test]
+fn a_registered_column_equal_to_the_ballots_is_refused() {
+    // `voters` recognised as the registered held the ballots: turnout read 100%.
+    let csv = table("id,voters,ballots,valid,invalid,A,B,C,D", 12, |i| {
+        let ([a, b, c, d], valid, inv) = votes(i);
+        let cast = valid + inv;
+        format!("s{i},{cast},{cast},{valid},{inv},{a},{b},{c},{d}")
+    });
+    let d = load_str(&csv);
+    assert_eq!(role_of(&d, "voters"), "ignored");
+    assert_eq!(totals(&d)[0], 0);
+    assert_eq!(d.candidates, ["A", "B", "C", "D"]);
+    let note = d.left_out.iter().find(|l| l.column == "voters").unwrap();
+    assert!(
+        note.why.contains("equals the ballots cast in 12 of 12"),
+        "{note:?}"
+    );
+    assert!(note.fix.contains("--registered 'voters'"), "{note:?}");
+    // Given by the flag, it is read as told.
+    let spec = ColumnSpec {
+        registered: strings(&["voters"]),
+        ..Default::default()
+    };
+    let d = load_bytes(csv.as_bytes(), spec).unwrap();
+    assert_eq!(role_of(&d, "voters"), "registered");
+}
+
+#[test]
+fn voters_who_took_part_are_never_advised_as_the_registered() {
+    let header = "id,Число избирателей, принявших участие в голосовании,A,B,C";
+    let csv = table(&header.replace(", п", " п"), 12, |i| {
+        let ([a, b, c, _], _, inv) = votes(i);
+        format!("s{i},{},{a},{b},{c}", a + b + c + inv)
+    });
+    let d = load_str(&csv);
+    let note = &d.left_out[0];
+    assert!(note.column.starts_with("Число избирателей"), "{note:?}");
+    assert!(!note.fix.contains("--registered"), "{note:?}");
+}
+
+#[test]
+fn a_column_holding_the_other_candidates_sum_and_a_little_more_is_a_total() {
+    // `voters_count` (the ballots) beside the registered was read as a candidate, and won.
+    let csv = table("id,registered,voters_count,A,B,C,D", 12, |i| {
+        let ([a, b, c, d], valid, inv) = votes(i);
+        format!("s{i},{},{},{a},{b},{c},{d}", 2000 + i, valid + inv)
+    });
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["A", "B", "C", "D"]);
+    // Without a tally's name, the values tell: the fix is --ballots.
+    let d = load_str(&csv.replacen("voters_count", "Summa", 1));
+    assert_eq!(d.candidates, ["A", "B", "C", "D"]);
+    let note = d.left_out.iter().find(|l| l.column == "Summa").unwrap();
+    assert!(note.fix.contains("--ballots 'Summa'"), "{note:?}");
+    // A winner far above the rest's sum stays a candidate.
+    let csv = table("id,registered,ballots,A,B,C", 12, |i| {
+        let (a, b, c) = (900 + 13 * i, 40 + (7 * i) % 11, 30 + (5 * i) % 13);
+        format!("s{i},{},{},{a},{b},{c}", 2000 + i, a + b + c + 5)
+    });
+    assert_eq!(load_str(&csv).candidates, ["A", "B", "C"]);
+    // Counts of places are no votes.
+    for name in ["n_stations", "stations count", "Polling stations", "Boxes"] {
+        let csv = table(&format!("id,registered,{name},A,B"), 12, |i| {
+            format!(
+                "s{i},{},{},{},{}",
+                2000 + i,
+                1 + i % 3,
+                300 + (7 * i) % 11,
+                200 + (3 * i) % 7
+            )
+        });
+        let d = load_str(&csv);
+        assert_eq!(d.candidates, ["A", "B"], "{name}");
+    }
+}
+
+#[test]
+fn two_left_out_columns_that_complete_the_sum_alike_are_neither_restored() {
+    // Brazil's `Nr 95` (blank) and `Nr 96` (null) each brought the candidates within a
+    // tenth under the ballots: the first was restored as a candidate.
+    let csv = table("id,ballots,Lula,Tebet,Ciro,Nr 95,Nr 96", 12, |i| {
+        let (l, t, c) = (500 + 9 * i, 300 + 5 * i, 100 + (7 * i) % 11);
+        let (blank, null) = (40 + i % 4, 60 + i % 6);
+        format!(
+            "s{i},{},{l},{t},{c},{blank},{null}",
+            l + t + c + blank + null
+        )
+    });
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["Lula", "Tebet", "Ciro"]);
+    for name in ["Nr 95", "Nr 96"] {
+        let note = d.left_out.iter().find(|l| l.column == name).unwrap();
+        assert!(note.why.contains("'Nr 95' or 'Nr 96'"), "{note:?}");
+        assert!(note.fix.contains("--candidate"), "{note:?}");
+    }
+    // In the other order, the same.
+    let swapped = csv.replace("Nr 95,Nr 96", "Nr 96,Nr 95");
+    assert_eq!(load_str(&swapped).candidates, ["Lula", "Tebet", "Ciro"]);
+    // pandas' copy of `Party X` completes the sum as it does: `Party X` is the one.
+    let csv = table("id,valid,Party A,Party B,Party X,Party X.1", 12, |i| {
+        let (a, b, x) = (300 + 9 * i, 200 + (7 * i) % 11, 50 + (5 * i) % 13);
+        format!("s{i},{},{a},{b},{x},{x}", a + b + x)
+    });
+    assert_eq!(load_str(&csv).candidates, ["Party A", "Party B", "Party X"]);
+}
+
+#[test]
+fn a_trailing_candidate_some_rows_leave_off_is_no_notes_column() {
+    // `E` stands in a third of the stations; the rest leave its field off, and one row
+    // writes `n/a`. It was read as an optional notes column: the rows with its votes
+    // were rejected as shifted, and `E` vanished.
+    let csv = table("id,registered,ballots,A,B,C,E", 30, |i| {
+        let ([a, b, c, _], _, _) = votes(i);
+        let e = match i % 3 {
+            0 if i == 0 => ",n/a".to_string(),
+            0 => format!(",{}", 50 + i),
+            _ => String::new(),
+        };
+        format!("s{i},2000,{},{a},{b},{c}{e}", a + b + c + 60)
+    });
+    let d = load_str(&csv);
+    assert_eq!(d.candidates, ["A", "B", "C", "E"]);
+    assert_eq!(d.stations.len(), 9);
+    assert_eq!(d.rejected.len(), 21);
+    let short = d
+        .rejected
+        .iter()
+        .filter(|r| r.reason == "wrong-field-count");
+    assert_eq!(short.count(), 20);
+    assert_eq!(d.lines.used + d.lines.rejected + d.lines.header, 31);
+}
+
+#[test]
+fn a_short_row_ending_in_an_empty_notes_field_lost_a_middle_field() {
+    // `s3` lost its `invalid` but kept the empty comment: one field short, it was read as
+    // a row that left the comment off, every count one column left.
+    let mut csv = table("id,ballots,valid,invalid,A,B,C,D,comment", 20, |i| {
+        let ([a, b, c, d], valid, inv) = votes(i);
+        let note = if i % 4 == 0 { ",seal intact" } else { "" };
+        format!("s{i},{},{valid},{inv},{a},{b},{c},{d}{note}", valid + inv)
+    });
+    csv.push_str("s20,1110,1100,10,500,300,200,100,\ns21,1110,1100,500,300,200,100,\n");
+    let d = load_str(&csv);
+    assert_eq!(d.stations.len(), 21);
+    assert_eq!(rejected_details(&d).len(), 1);
+    let r = &d.rejected[0];
+    assert_eq!((r.line, r.reason.as_str()), (23, "wrong-field-count"));
+    assert!(r.detail.contains("lost a field"), "{}", r.detail);
+    assert!(r.detail.contains("'comment'"), "{}", r.detail);
+    assert_eq!(d.lines.used + d.lines.rejected + d.lines.header, 23);
+}

@@ -374,6 +374,27 @@ pub const TALLY_WORDS: &[&str] = &[
     "abstencoes",
     "abstenções",
     "abstenciones",
+    // Counts of places, not of votes (`n_stations`, `Polling stations`, `Boxes`).
+    "stations",
+    "precincts",
+    "boxes",
+];
+
+/// Recognised names that only the bare header takes: `Total voters`, `Number of voters`
+/// or `Voters count` may count the voters registered or those who voted (India's ECI
+/// calls the ballots cast `Total Voters`), so a qualified one is no role's.
+const BARE_ONLY_NAMES: &[&str] = &["voters"];
+
+/// Word parts that mark a count of voters as those who took part, not those registered
+/// (`Число избирателей, принявших участие в голосовании`, `Voters who voted`).
+const TOOK_PART_WORDS: &[&str] = &[
+    "voted",
+    "took",
+    "participated",
+    "participating",
+    "принявших",
+    "участие",
+    "проголосовавших",
 ];
 
 /// Words that name a count role inside a longer header (`Ballots issued`), the invalid
@@ -951,6 +972,14 @@ impl Headers {
         !self.cores[i].is_empty() && self.cores[i] == name
     }
 
+    /// Whether column `i` is a count role's recognised name with qualifiers around it
+    /// (`Voters count`, `Total registered`): a count, whichever role it holds.
+    fn spells_qualified_count(&self, i: usize) -> bool {
+        CountRole::ALL
+            .iter()
+            .any(|r| r.recognised().iter().any(|n| self.spells_qualified(i, n)))
+    }
+
     /// Whether column `i`'s word parts end with those of `name` after others.
     fn ends_with(&self, i: usize, name: &str) -> bool {
         let key = &self.keys[i];
@@ -1186,6 +1215,9 @@ pub(super) struct ColumnPlan {
     /// Whole-number columns left out for their names (a code's, a repeated name's) or for
     /// counting up from row to row, which come back when the candidates need them.
     restorable: Vec<usize>,
+    /// Columns a recognised name gave a role that their values refuse; not candidates
+    /// either.
+    refused: Vec<usize>,
     names: Vec<String>,
 }
 
@@ -1264,7 +1296,7 @@ impl ColumnPlan {
                     }
                 }
                 // Then a name with qualifiers around it, where only one column has it.
-                for name in names {
+                for name in names.iter().filter(|n| !BARE_ONLY_NAMES.contains(n)) {
                     let hits: Vec<usize> = (0..n)
                         .filter(|&i| headers.spells_qualified(i, name) && !used[i])
                         .collect();
@@ -1373,6 +1405,7 @@ impl ColumnPlan {
         counts: &SampledCounts,
     ) -> Result<(), InputError> {
         self.drop_blank_roles(headers, spec, samples);
+        self.refuse_registered_equal_to_cast(headers, spec, counts);
         if spec.candidates.is_empty() {
             self.detect_candidates(headers, path, samples)?;
             self.restore_completing_columns(headers, counts);
@@ -1442,6 +1475,59 @@ impl ColumnPlan {
         }
     }
 
+    /// A registered column recognised from its name that equals the ballots cast (or
+    /// valid + invalid) in nearly every sampled row counts the voters who voted, not
+    /// those registered (`Total voters`): read as registered, turnout would be 100%.
+    fn refuse_registered_equal_to_cast(
+        &mut self,
+        headers: &Headers,
+        spec: &ColumnSpec,
+        counts: &SampledCounts,
+    ) {
+        let &[i] = self.counts[CountRole::Registered as usize].as_slice() else {
+            return;
+        };
+        if !CountRole::Registered.given(spec).is_empty() {
+            return;
+        }
+        let (mut rows, mut equal) = (0, 0);
+        for row in counts {
+            let (Some(r), Some(cast)) = (row[i], self.sampled_cast(row)) else {
+                continue;
+            };
+            rows += 1;
+            equal += usize::from(r == cast);
+        }
+        if rows < 5 || equal * 10 < rows * 9 {
+            return;
+        }
+        self.counts[CountRole::Registered as usize].clear();
+        self.refused.push(i);
+        let quoted = headers.names[i].replace('\'', r"'\''");
+        let fix = match self.has(CountRole::Ballots) {
+            true => format!("if it holds the registered voters, pass --registered '{quoted}'"),
+            false => format!("if it holds the ballots cast, pass --ballots '{quoted}'"),
+        };
+        self.left_out.push(LeftOutColumn {
+            column: headers.names[i].clone(),
+            why: format!(
+                "is named like the registered voters but equals the ballots cast in {equal} \
+                 of {rows} sampled rows: a count of the voters who voted, not of those \
+                 registered, so the checks that need registered voters do not apply"
+            ),
+            fix,
+            later: None,
+        });
+    }
+
+    /// A sampled row's ballots cast: the ballots column, or valid + invalid.
+    fn sampled_cast(&self, row: &[Option<u64>]) -> Option<u64> {
+        self.sampled_role(row, CountRole::Ballots).or_else(|| {
+            let valid = self.sampled_role(row, CountRole::Valid)?;
+            valid.checked_add(self.sampled_role(row, CountRole::Invalid)?)
+        })
+    }
+
     /// Candidates from the values: the unused columns that hold mostly whole numbers,
     /// except those whose names mark them as ids, codes or another role (listed in
     /// `left_out`, with the flag that brings them back).
@@ -1460,12 +1546,13 @@ impl ColumnPlan {
         let referendum = headers.names.iter().any(is_yes);
         let mut picked = Vec::new();
         for (i, &used) in used.iter().enumerate() {
-            if used || excluded.contains(&i) {
+            if used || excluded.contains(&i) || self.refused.contains(&i) {
                 continue;
             }
             let sample = samples.get(i).cloned().unwrap_or_default();
             let name = &headers.names[i];
-            let named_away = self.recognised[i] || is_code_like(name) || is_tally_like(name);
+            let tally = is_tally_like(name) || headers.spells_qualified_count(i);
+            let named_away = self.recognised[i] || is_code_like(name) || tally;
             if !sample.is_count() {
                 if !named_away {
                     self.watched.push(i);
@@ -1492,9 +1579,9 @@ impl ColumnPlan {
                          candidate (a share, a rank), not another candidate"
                     ),
                 );
-            } else if is_tally_like(name) {
+            } else if tally {
                 // Before codes: 'Registered voters added on election day' is a count.
-                self.leave_out_tally(name);
+                self.leave_out_tally(headers, i);
             } else if is_code_like(name) && !(referendum && is_no(name)) {
                 self.restorable.push(i);
                 self.leave_out(
@@ -1591,52 +1678,79 @@ impl ColumnPlan {
     /// `restorable`) that the candidates' votes need to add up to the valid votes (or
     /// ballots less invalid; without either, to a little under the ballots) in most
     /// sampled rows, where without them they mostly do not: a referendum's `No`, a
-    /// `Party X`, pandas' `Alpha.1`, a candidate's votes in a file sorted by them.
+    /// `Party X`, pandas' `Alpha.1`, a candidate's votes in a file sorted by them. Where
+    /// two sets as small complete the sum, or another left-out column closes the gap to
+    /// the ballots exactly, the sums cannot tell candidates from a ballot's other lines
+    /// (blank and null votes): none comes back, and their notes say so.
     fn restore_completing_columns(&mut self, headers: &Headers, counts: &SampledCounts) {
         let restorable = std::mem::take(&mut self.restorable);
-        let targets: Vec<Option<(u64, bool)>> = counts.iter().map(|r| self.target(r)).collect();
-        let bases: Vec<Option<u64>> = (counts.iter())
-            .map(|row| self.candidates.iter().map(|&o| row[o]).sum())
+        let sums = CandidateSums::new(self, counts);
+        let tried: Vec<usize> = (restorable.into_iter())
+            .filter(|&c| sums.fits_under(c))
             .collect();
-        // Votes never exceed the total they add up to.
-        let fits_under = |c: usize| {
-            let under = (counts.iter().zip(&targets))
-                .filter(|(row, t)| matches!((row[c], t), (Some(v), Some((t, _))) if v <= *t))
-                .count();
-            under * 5 >= counts.len() * 4
-        };
-        let tried: Vec<usize> = restorable.into_iter().filter(|&c| fits_under(c)).collect();
         let tried = &tried[..tried.len().min(MAX_RESTORED_TRIED)];
         let mut masks: Vec<u32> = (1..1u32 << tried.len()).collect();
         masks.sort_by_key(|m| m.count_ones());
-        let completes = |mask: u32| {
-            let cols = (0..tried.len()).filter(|&j| mask & (1 << j) != 0);
-            let cols: Vec<usize> = cols.map(|j| tried[j]).collect();
-            let (mut rows, mut with, mut without) = (0, 0, 0);
-            for ((row, base), t) in counts.iter().zip(&bases).zip(&targets) {
-                let added: Option<u64> = cols.iter().map(|&c| row[c]).sum();
-                let (Some(base), Some(added), Some((t, exact))) = (*base, added, *t) else {
-                    continue;
-                };
-                let adds_up = |sum: u64| match exact {
-                    true => sum == t,
-                    false => sum <= t && (t - sum) * 10 <= t,
-                };
-                rows += 1;
-                with += usize::from(adds_up(base + added));
-                without += usize::from(adds_up(base));
-            }
-            (rows >= 5 && with * 5 >= rows * 4 && without * 5 < rows).then_some(cols)
+        let cols_of = |mask: &u32| -> Vec<usize> {
+            (0..tried.len())
+                .filter(|&j| mask & (1 << j) != 0)
+                .map(|j| tried[j])
+                .collect()
         };
-        let Some(restored) = masks.into_iter().find_map(completes) else {
+        let Some(first) = masks.iter().position(|m| sums.completes(&cols_of(m))) else {
             return;
         };
+        let size = masks[first].count_ones();
+        let mut minimal: Vec<Vec<usize>> = (masks[first..].iter())
+            .take_while(|m| m.count_ones() == size)
+            .map(cols_of)
+            .filter(|cols| sums.completes(cols))
+            .collect();
+        // pandas' `X.1` completing the sum as `X` does is X's copy: X is the candidate.
+        let in_minimal = |base: &str| minimal.iter().flatten().any(|&o| headers.names[o] == base);
+        let copies: Vec<usize> = (minimal.iter().flatten().copied())
+            .filter(|&c| repeated_name(headers, &headers.names[c]).is_some_and(in_minimal))
+            .collect();
+        minimal.retain(|cols| !cols.iter().any(|c| copies.contains(c)));
+        if minimal.is_empty() {
+            return;
+        }
+        let mut rivals = minimal.concat();
+        rivals.extend(
+            tried
+                .iter()
+                .filter(|&&c| sums.closes_exactly(&minimal[0], c)),
+        );
+        rivals.sort_unstable();
+        rivals.dedup();
+        if minimal.len() > 1 || rivals.len() > minimal[0].len() {
+            return self.note_rival_columns(headers, &rivals);
+        }
+        let restored = &minimal[0];
         self.left_out
             .retain(|l| !restored.iter().any(|&c| l.column == headers.names[c]));
         let mut cols = self.candidates.clone();
         cols.extend(restored);
         cols.sort_unstable();
         self.set_candidates(headers, cols);
+    }
+
+    /// Says, in the notes of left-out columns that would complete the candidates' sum
+    /// alike, why none was taken.
+    fn note_rival_columns(&mut self, headers: &Headers, rivals: &[usize]) {
+        let names: Vec<String> = (rivals.iter())
+            .map(|&c| format!("'{}'", headers.names[c]))
+            .collect();
+        let why = format!(
+            "; the candidates' votes add up with {} alike, as with a ballot's blank and \
+             null lines, so the sums cannot tell which holds a candidate's votes",
+            names.join(" or ")
+        );
+        for l in &mut self.left_out {
+            if rivals.iter().any(|&c| l.column == headers.names[c]) {
+                l.why.push_str(&why);
+            }
+        }
     }
 
     /// What a sampled row's candidates add up to: the valid votes, or ballots less
@@ -1673,12 +1787,15 @@ impl ColumnPlan {
             .collect();
         let mut kept = Vec::new();
         for &c in &self.candidates.clone() {
-            let (mut rows, mut sums, mut above) = (0, 0, 0);
+            let (mut rows, mut sums, mut above, mut near) = (0, 0, 0, 0);
             for (row, total) in counts.iter().zip(&totals) {
                 let Some(v) = row[c] else { continue };
                 let others = total - v;
                 rows += 1;
                 sums += usize::from(others > 0 && v == others);
+                // The others' sum and a few more (invalid ballots): no candidate's votes
+                // keep so close above the rest's at nearly every station.
+                near += usize::from(others > 0 && v >= others && (v - others) * 10 <= v);
                 let over = (caps.iter())
                     .any(|&r| self.sampled_role(row, r).is_some_and(|b| b > 0 && v >= b));
                 above += usize::from(others > 0 && over);
@@ -1705,11 +1822,33 @@ impl ColumnPlan {
                          votes: a tally, not a candidate"
                     ),
                 );
+            } else if sums_tell && rows >= 5 && near * 10 >= rows * 9 {
+                self.leave_out_total(name, near, rows);
             } else {
                 kept.push(c);
             }
         }
         self.set_candidates(headers, kept);
+    }
+
+    /// A detected candidate that holds the other candidates' sum or a little more in
+    /// `near` of `rows` sampled rows: the ballots (or the valid votes) counted again.
+    fn leave_out_total(&mut self, name: &str, near: usize, rows: usize) {
+        let shown = name.replace('\'', r"'\''");
+        let fix = match self.has(CountRole::Ballots) {
+            true => format!("if it holds a candidate's votes, pass --candidate '{shown}'"),
+            false => format!("if it holds the ballots cast, pass --ballots '{shown}'"),
+        };
+        self.left_out.push(LeftOutColumn {
+            column: name.to_string(),
+            why: format!(
+                "holds the sum of the other candidates' votes or up to a tenth more in \
+                 {near} of {rows} sampled rows: a total of the votes or the ballots, not a \
+                 candidate"
+            ),
+            fix,
+            later: None,
+        });
     }
 
     /// A whole-number column named like a role that another column took: the fix names
@@ -1742,15 +1881,11 @@ impl ColumnPlan {
 
     /// A whole-number column named like a tally: where its name holds a count role's
     /// word and the file has no such column, the fix is that role's flag.
-    fn leave_out_tally(&mut self, name: &str) {
+    fn leave_out_tally(&mut self, headers: &Headers, i: usize) {
+        let name = headers.names[i].as_str();
         let why = "holds whole numbers, but its name reads as a total, a rate or a ballot \
                    count, not a candidate";
-        let parts = word_parts(name);
-        let role = (ROLE_WORDS.iter())
-            .find(|(word, _)| parts.iter().any(|p| p == word))
-            .map(|&(_, role)| role)
-            .filter(|&role| !self.has(role));
-        let Some(role) = role else {
+        let Some(role) = self.tally_role(headers, i) else {
             return self.leave_out(name, why);
         };
         self.left_out.push(LeftOutColumn {
@@ -1763,6 +1898,30 @@ impl ColumnPlan {
             ),
             later: None,
         });
+    }
+
+    /// The absent count role a tally-named column may hold, by the words of its name.
+    /// Voters who took part are never the register; a qualified `voters` (`Total
+    /// voters`) may be the ballots or the register, the ballots first.
+    fn tally_role(&self, headers: &Headers, i: usize) -> Option<CountRole> {
+        let parts = word_parts(&headers.names[i]);
+        let took_part = parts.iter().any(|p| TOOK_PART_WORDS.contains(&p.as_str()));
+        let by_word = (ROLE_WORDS.iter())
+            .find(|(word, _)| parts.iter().any(|p| p == word))
+            .map(|&(_, role)| role);
+        let roles = match by_word {
+            // All of the ballots or a part (those voting by absentee certificate).
+            Some(CountRole::Registered) if took_part => Vec::new(),
+            Some(role) => vec![role],
+            None if BARE_ONLY_NAMES
+                .iter()
+                .any(|n| headers.spells_qualified(i, n)) =>
+            {
+                vec![CountRole::Ballots, CountRole::Registered]
+            }
+            None => Vec::new(),
+        };
+        roles.into_iter().find(|&role| !self.has(role))
     }
 
     fn leave_out(&mut self, name: &str, why: &str) {
@@ -1901,6 +2060,96 @@ impl ColumnPlan {
 
     pub fn name(&self, col: usize) -> &str {
         self.names.get(col).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// One sampled row as [`CandidateSums::rows`] reads it.
+struct SumRow<'s> {
+    row: &'s [Option<u64>],
+    base: u64,
+    sum: u64,
+    target: u64,
+    exact: bool,
+}
+
+/// The sampled rows' candidate sums and what they should add up to, to try the
+/// left-out columns that may complete them.
+struct CandidateSums<'a> {
+    counts: &'a SampledCounts,
+    /// The candidates' sum in each row.
+    bases: Vec<Option<u64>>,
+    /// Each row's target and whether it is exact (see [`ColumnPlan::target`]).
+    targets: Vec<Option<(u64, bool)>>,
+}
+
+impl<'a> CandidateSums<'a> {
+    fn new(plan: &ColumnPlan, counts: &'a SampledCounts) -> Self {
+        CandidateSums {
+            counts,
+            bases: (counts.iter())
+                .map(|row| plan.candidates.iter().map(|&o| row[o]).sum())
+                .collect(),
+            targets: counts.iter().map(|r| plan.target(r)).collect(),
+        }
+    }
+
+    /// Whether column `c` stays under the target in most rows: votes never exceed the
+    /// total they add up to.
+    fn fits_under(&self, c: usize) -> bool {
+        let under = (self.counts.iter().zip(&self.targets))
+            .filter(|(row, t)| matches!((row[c], t), (Some(v), Some((t, _))) if v <= *t))
+            .count();
+        under * 5 >= self.counts.len() * 4
+    }
+
+    /// The rows where the candidates and `cols` read: each with the candidates' sum,
+    /// that with `cols` added, the target and whether it is exact.
+    fn rows<'s>(&'s self, cols: &'s [usize]) -> impl Iterator<Item = SumRow<'s>> + 's {
+        (self.counts.iter().zip(&self.bases).zip(&self.targets)).filter_map(|((row, base), t)| {
+            let added: Option<u64> = cols.iter().map(|&c| row[c]).sum();
+            let (base, (target, exact)) = ((*base)?, (*t)?);
+            let sum = base.checked_add(added?)?;
+            Some(SumRow {
+                row,
+                base,
+                sum,
+                target,
+                exact,
+            })
+        })
+    }
+
+    /// Whether the candidates with `cols` add up in most rows, and without them mostly
+    /// do not. Short of a valid column, the ballots are a little more than the votes:
+    /// the invalid ballots, a few percent.
+    fn completes(&self, cols: &[usize]) -> bool {
+        let adds_up = |sum: u64, t: u64, exact: bool| match exact {
+            true => sum == t,
+            false => sum <= t && (t - sum) * 20 <= t,
+        };
+        let (mut rows, mut with, mut without) = (0, 0, 0);
+        for r in self.rows(cols) {
+            rows += 1;
+            with += usize::from(adds_up(r.sum, r.target, r.exact));
+            without += usize::from(adds_up(r.base, r.target, r.exact));
+        }
+        rows >= 5 && with * 5 >= rows * 4 && without * 5 < rows
+    }
+
+    /// Whether column `c`, not in `cols`, fills the gap between the candidates with
+    /// `cols` and the ballots exactly in most rows (where short of a valid column the
+    /// ballots are the target): then `c` is as much a line of the ballot as `cols`.
+    fn closes_exactly(&self, cols: &[usize], c: usize) -> bool {
+        if cols.contains(&c) {
+            return false;
+        }
+        let (mut rows, mut closed) = (0, 0);
+        for r in self.rows(cols) {
+            rows += 1;
+            let v = r.row[c].unwrap_or(0);
+            closed += usize::from(!r.exact && v > 0 && r.sum.checked_add(v) == Some(r.target));
+        }
+        rows >= 5 && closed * 5 >= rows * 4
     }
 }
 

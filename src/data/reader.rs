@@ -853,9 +853,10 @@ fn trailing_delimiter(data: &[u8], delimiter: u8, names: &[String]) -> Option<Ve
 /// at least a third of the first rows leave off, where no role is recognised or given,
 /// and that are nameless or hold text where filled (a notes column saying `recount`
 /// here and there, a header ending with a delimiter). A named column no row fills may be
-/// a header's name split at a delimiter (`Smith, John`), so its rows stay short. The rows
-/// that have the columns are read too: a shape only some rows show is never the one all
-/// must have.
+/// a header's name split at a delimiter (`Smith, John`), so its rows stay short. A
+/// column with whole numbers in a tenth of the rows is a count (a candidate some regions
+/// leave off), never notes: one `n/a` does not make it text. The rows that have the columns are read too: a shape only some rows show is
+/// never the one all must have.
 fn short_rows_width(data: &[u8], delimiter: u8, headers: &Headers, plan: &ColumnPlan) -> usize {
     let n = headers.len();
     let mut needed = plan.used_columns();
@@ -863,7 +864,7 @@ fn short_rows_width(data: &[u8], delimiter: u8, headers: &Headers, plan: &Column
         needed[c] = true;
     }
     let mut widths = vec![0usize; n];
-    let mut texty = vec![false; n];
+    let (mut texts, mut numbers) = (vec![0usize; n], vec![0usize; n]);
     let mut rows = 0;
     let records = first_records(data, delimiter)
         .filter(|rec| !rec.iter().all(|f| f.trim_ascii().is_empty()))
@@ -874,12 +875,19 @@ fn short_rows_width(data: &[u8], delimiter: u8, headers: &Headers, plan: &Column
             *w += 1;
         }
         for (k, f) in rec.iter().enumerate().take(n) {
-            texty[k] |= String::from_utf8_lossy(f).chars().any(char::is_alphabetic);
+            let f = f.trim_ascii();
+            texts[k] += usize::from(String::from_utf8_lossy(f).chars().any(char::is_alphabetic));
+            numbers[k] += usize::from(!f.is_empty() && f.iter().all(u8::is_ascii_digit));
         }
     }
+    // Fewer numbers are the values an unquoted thousands separator split into notes
+    // here and there (`1,577`), whose rows are rejected as shifted; so are all of a
+    // nameless column's (a header's trailing delimiter names no count).
+    let counts = |k: usize| numbers[k] * 10 >= rows;
     let optional = |k: usize| {
         let name = &headers.names[k];
-        !needed[k] && !headers.spells_a_role(k) && (is_nameless(name) || texty[k])
+        let notes = is_nameless(name) || (texts[k] > 0 && !counts(k));
+        !needed[k] && !headers.spells_a_role(k) && notes
     };
     let floor = (0..n).rposition(|k| !optional(k)).map_or(1, |k| k + 1);
     (floor..n)

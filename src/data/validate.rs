@@ -376,8 +376,12 @@ pub(super) fn usable(plan: &ColumnPlan, row: &impl Fields) -> bool {
 /// Why a row that fills trailing columns most rows leave off is rejected: a number
 /// there is what a value split at an unquoted delimiter (`2,916`) pushes out of the
 /// last count column, and every count after the split would be read one column off.
+/// So is a short row that ends with an empty field (see [`lost_field`]).
 pub(super) fn shifted(plan: &ColumnPlan, row: &impl Fields) -> Option<String> {
     let (min, n) = (plan.min_fields, row.count());
+    if n >= min && n < plan.n_columns && n > 0 && trim(row.field(n - 1)).is_empty() {
+        return Some(lost_field(plan, n));
+    }
     if n <= min || n > plan.n_columns {
         return None;
     }
@@ -392,6 +396,21 @@ pub(super) fn shifted(plan: &ColumnPlan, row: &impl Fields) -> Option<String> {
     Some(format!(
         "{n} fields where most rows have {min}, with a number in the extra ones: {why}"
     ))
+}
+
+/// Why a row shorter than the header that ends with an empty field is rejected: a row
+/// that leaves the trailing notes off ends with its last count, so an empty field there
+/// is the notes column's own, after a field lost further left. Read as the short form,
+/// every count after the lost field would slide one column left.
+fn lost_field(plan: &ColumnPlan, n: usize) -> String {
+    let full = plan.n_columns;
+    format!(
+        "{n} fields where the header has {full}, the last one empty: a row that leaves off \
+         '{}' ends with a count, so this one has that column and lost a field before it \
+         (a missing count, or two cells joined); every value after it would be read one \
+         column left. Add the missing field",
+        plan.name(plan.min_fields.min(full.saturating_sub(1)))
+    )
 }
 
 /// Where a row with a field too many holds two cells that read as one number whose
