@@ -274,6 +274,36 @@ fn heterogeneity_suite() {
     }
 }
 
+/// A station's counts of the own generators below: binomial ballots of `n` registered
+/// at turnout `t`, 2% invalid, the winner's votes at share `w`, the rest split 60/40.
+fn station_counts(
+    rng: &mut rand_xoshiro::Xoshiro256PlusPlus,
+    n: u64,
+    t: f64,
+    w: f64,
+) -> (u64, u64, u64, u64, Vec<u64>) {
+    use rand_distr::{Binomial, Distribution};
+    let mut draw = |n: u64, p: f64| Binomial::new(n, p).unwrap().sample(rng);
+    let ballots = draw(n, t);
+    let invalid = draw(ballots, 0.02);
+    let valid = ballots - invalid;
+    let a = draw(valid, w);
+    let b = draw(valid - a, 0.6);
+    (n, ballots, valid, invalid, vec![a, b, valid - a - b])
+}
+
+/// Three candidates' stations in `regions` regions of consecutive, equal runs of rows.
+fn in_regions(rows: Vec<(u64, u64, u64, u64, Vec<u64>)>, regions: usize) -> elaudit::data::Dataset {
+    use elaudit::data::GroupRef;
+    let n = rows.len();
+    let mut d = common::dataset(&["A", "B", "C"], rows);
+    d.regions = (0..regions).map(|r| format!("R{r}")).collect();
+    for (i, s) in d.stations.iter_mut().enumerate() {
+        s.region = GroupRef::new(Some((i * regions / n) as u32));
+    }
+    d
+}
+
 /// A clean election whose turnout and winner's share are both U-shaped in log station
 /// size (hamlets and large suburban stations vote more, and more for the winner, than
 /// mid-size towns), written by a generator of its own: 10,000 stations in 20 regions,
@@ -287,9 +317,8 @@ fn heterogeneity_suite() {
 /// flag. ELAUDIT_U_SEEDS=1,2,… runs other seeds (on 2026-12-07 seeds 1–10: none
 /// flagged; the other eight misfit, and only their corner is read).
 fn u_in_size(seed: u64) -> elaudit::data::Dataset {
-    use elaudit::data::GroupRef;
     use rand::SeedableRng;
-    use rand_distr::{Binomial, Distribution, LogNormal, Normal};
+    use rand_distr::{Distribution, LogNormal, Normal};
     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
     let expit = |x: f64| 1.0 / (1.0 + (-x).exp());
     let (regions, c) = (20usize, 0.3);
@@ -309,22 +338,9 @@ fn u_in_size(seed: u64) -> elaudit::data::Dataset {
         let bend = c * (ls * ls - 1.0);
         let t = expit(0.1 + bend + region_t[r] + 0.3 * noise.sample(&mut rng));
         let w = expit(-0.1 + bend + region_s[r] + 0.3 * noise.sample(&mut rng));
-        let draw = |n: u64, p: f64, rng: &mut rand_xoshiro::Xoshiro256PlusPlus| {
-            Binomial::new(n, p).unwrap().sample(rng)
-        };
-        let ballots = draw(n as u64, t, &mut rng);
-        let invalid = draw(ballots, 0.02, &mut rng);
-        let valid = ballots - invalid;
-        let a = draw(valid, w, &mut rng);
-        let b = draw(valid - a, 0.6, &mut rng);
-        rows.push((n as u64, ballots, valid, invalid, vec![a, b, valid - a - b]));
+        rows.push(station_counts(&mut rng, n as u64, t, w));
     }
-    let mut d = common::dataset(&["A", "B", "C"], rows);
-    d.regions = (0..regions).map(|r| format!("R{r}")).collect();
-    for (i, s) in d.stations.iter_mut().enumerate() {
-        s.region = GroupRef::new(Some((i * regions / 10_000) as u32));
-    }
-    d
+    in_regions(rows, regions)
 }
 
 #[test]
@@ -366,9 +382,8 @@ fn a_u_in_station_size_is_not_read_as_stuffing() {
 /// about twice as much as drawn, and the model, skewed that far, fits worse than the
 /// reported one: they stay flagged (ELAUDIT_SKEW_SEEDS=1,2,… runs other seeds).
 fn skewed_turnout(seed: u64, shape: f64, link: f64) -> elaudit::data::Dataset {
-    use elaudit::data::GroupRef;
     use rand::SeedableRng;
-    use rand_distr::{Binomial, Distribution, LogNormal, Normal};
+    use rand_distr::{Distribution, LogNormal, Normal};
     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
     let expit = |x: f64| 1.0 / (1.0 + (-x).exp());
     let regions = 20usize;
@@ -389,22 +404,9 @@ fn skewed_turnout(seed: u64, shape: f64, link: f64) -> elaudit::data::Dataset {
         let z = (delta * u0.abs() + (1.0 - delta * delta).sqrt() * u1 - mean) / sd;
         let t = expit(region_t[r] + 0.25 * z);
         let w = expit(region_s[r] + link * 0.25 * z + 0.3 * noise.sample(&mut rng));
-        let draw = |n: u64, p: f64, rng: &mut rand_xoshiro::Xoshiro256PlusPlus| {
-            Binomial::new(n, p).unwrap().sample(rng)
-        };
-        let ballots = draw(n as u64, t, &mut rng);
-        let invalid = draw(ballots, 0.02, &mut rng);
-        let valid = ballots - invalid;
-        let a = draw(valid, w, &mut rng);
-        let b = draw(valid - a, 0.6, &mut rng);
-        rows.push((n as u64, ballots, valid, invalid, vec![a, b, valid - a - b]));
+        rows.push(station_counts(&mut rng, n as u64, t, w));
     }
-    let mut d = common::dataset(&["A", "B", "C"], rows);
-    d.regions = (0..regions).map(|r| format!("R{r}")).collect();
-    for (i, s) in d.stations.iter_mut().enumerate() {
-        s.region = GroupRef::new(Some((i * regions / 10_000) as u32));
-    }
-    d
+    in_regions(rows, regions)
 }
 
 #[test]

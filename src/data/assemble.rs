@@ -6,7 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
-use super::columns::{ColumnPlan, CountRole};
+use super::columns::{ColumnPlan, CountRole, single_quoted};
 use super::double_counts::{Hole, MAX_HOLES, repeated_rows, sum_rows, sum_rows_around_holes};
 use super::totals::{near_grand_totals, oversized_named};
 use super::validate::Builtin;
@@ -441,8 +441,8 @@ impl Merged {
                 ),
                 fix: format!(
                     "if it holds a candidate's votes, name every candidate with --candidate \
-                     (e.g. --candidate '{}')",
-                    name.replace('\'', r"'\''")
+                     (e.g. --candidate {})",
+                    single_quoted(name)
                 ),
                 later,
             });

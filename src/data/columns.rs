@@ -883,6 +883,11 @@ pub fn is_code_like(name: &str) -> bool {
     (parts.iter().enumerate()).any(|(i, p)| CODE_LIKE_WORDS.contains(&p.as_str()) && !numbered(i))
 }
 
+/// `s` in single quotes for a shell command, its own single quotes escaped.
+pub(super) fn single_quoted(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
 /// Words that qualify a count's name without changing the role: `Total registered`,
 /// `n_ballots`, `Number of valid`, `Registered (total)`.
 const LEADING_QUALIFIERS: &[&[&str]] = &[
@@ -1465,11 +1470,7 @@ impl ColumnPlan {
                     "is recognised as {} but is blank in every sampled row, so {derived}",
                     role.name()
                 ),
-                fix: format!(
-                    "pass --{} '{}' to read it",
-                    role.name(),
-                    name.replace('\'', r"'\''")
-                ),
+                fix: format!("pass --{} {} to read it", role.name(), single_quoted(name)),
                 later: None,
             });
         }
@@ -1503,21 +1504,17 @@ impl ColumnPlan {
         }
         self.counts[CountRole::Registered as usize].clear();
         self.refused.push(i);
-        let quoted = headers.names[i].replace('\'', r"'\''");
+        let quoted = single_quoted(&headers.names[i]);
         let fix = match self.has(CountRole::Ballots) {
-            true => format!("if it holds the registered voters, pass --registered '{quoted}'"),
-            false => format!("if it holds the ballots cast, pass --ballots '{quoted}'"),
+            true => format!("if it holds the registered voters, pass --registered {quoted}"),
+            false => format!("if it holds the ballots cast, pass --ballots {quoted}"),
         };
-        self.left_out.push(LeftOutColumn {
-            column: headers.names[i].clone(),
-            why: format!(
-                "is named like the registered voters but equals the ballots cast in {equal} \
-                 of {rows} sampled rows: a count of the voters who voted, not of those \
-                 registered, so the checks that need registered voters do not apply"
-            ),
-            fix,
-            later: None,
-        });
+        let why = format!(
+            "is named like the registered voters but equals the ballots cast in {equal} of \
+             {rows} sampled rows: a count of the voters who voted, not of those registered, \
+             so the checks that need registered voters do not apply"
+        );
+        self.leave_out_fixed(&headers.names[i].clone(), why, fix);
     }
 
     /// A sampled row's ballots cast: the ballots column, or valid + invalid.
@@ -1802,17 +1799,16 @@ impl ColumnPlan {
             }
             let most = |hits: usize| rows >= 5 && hits * 5 >= rows * 4;
             let name = &headers.names[c];
-            let shown = name.replace('\'', r"'\''");
             if sums_tell && most(sums) {
-                self.left_out.push(LeftOutColumn {
-                    column: name.clone(),
-                    why: format!(
-                        "equals the sum of the other candidates in {sums} of {rows} sampled \
-                         rows: a total of the votes, not a candidate"
-                    ),
-                    fix: format!("if it is the valid votes, pass --valid '{shown}'"),
-                    later: None,
-                });
+                let why = format!(
+                    "equals the sum of the other candidates in {sums} of {rows} sampled rows: \
+                     a total of the votes, not a candidate"
+                );
+                let fix = format!(
+                    "if it is the valid votes, pass --valid {}",
+                    single_quoted(name)
+                );
+                self.leave_out_fixed(&name.clone(), why, fix);
             } else if most(above) {
                 self.leave_out(
                     name,
@@ -1834,21 +1830,16 @@ impl ColumnPlan {
     /// A detected candidate that holds the other candidates' sum or a little more in
     /// `near` of `rows` sampled rows: the ballots (or the valid votes) counted again.
     fn leave_out_total(&mut self, name: &str, near: usize, rows: usize) {
-        let shown = name.replace('\'', r"'\''");
+        let shown = single_quoted(name);
         let fix = match self.has(CountRole::Ballots) {
-            true => format!("if it holds a candidate's votes, pass --candidate '{shown}'"),
-            false => format!("if it holds the ballots cast, pass --ballots '{shown}'"),
+            true => format!("if it holds a candidate's votes, pass --candidate {shown}"),
+            false => format!("if it holds the ballots cast, pass --ballots {shown}"),
         };
-        self.left_out.push(LeftOutColumn {
-            column: name.to_string(),
-            why: format!(
-                "holds the sum of the other candidates' votes or up to a tenth more in \
-                 {near} of {rows} sampled rows: a total of the votes or the ballots, not a \
-                 candidate"
-            ),
-            fix,
-            later: None,
-        });
+        let why = format!(
+            "holds the sum of the other candidates' votes or up to a tenth more in {near} of \
+             {rows} sampled rows: a total of the votes or the ballots, not a candidate"
+        );
+        self.leave_out_fixed(name, why, fix);
     }
 
     /// A whole-number column named like a role that another column took: the fix names
@@ -1862,7 +1853,7 @@ impl ColumnPlan {
             let why = "holds whole numbers, but its name is on a list of recognised role names";
             return self.leave_out(name, why);
         };
-        let quoted = name.replace('\'', r"'\''");
+        let quoted = single_quoted(name);
         self.left_out.push(LeftOutColumn {
             column: name.clone(),
             why: format!(
@@ -1871,8 +1862,8 @@ impl ColumnPlan {
                 role.name()
             ),
             fix: format!(
-                "if it holds the {0}, pass --{0} '{quoted}' (or name the other column); if it \
-                 holds a candidate's votes, pass --candidate '{quoted}'",
+                "if it holds the {0}, pass --{0} {quoted} (or name the other column); if it \
+                 holds a candidate's votes, pass --candidate {quoted}",
                 role.name()
             ),
             later: None,
@@ -1888,16 +1879,12 @@ impl ColumnPlan {
         let Some(role) = self.tally_role(headers, i) else {
             return self.leave_out(name, why);
         };
-        self.left_out.push(LeftOutColumn {
-            column: name.to_string(),
-            why: why.to_string(),
-            fix: format!(
-                "if it holds the {0}, pass --{0} '{1}'",
-                role.name(),
-                name.replace('\'', r"'\''")
-            ),
-            later: None,
-        });
+        let fix = format!(
+            "if it holds the {0}, pass --{0} {1}",
+            role.name(),
+            single_quoted(name)
+        );
+        self.leave_out_fixed(name, why.to_string(), fix);
     }
 
     /// The absent count role a tally-named column may hold, by the words of its name.
@@ -1925,14 +1912,20 @@ impl ColumnPlan {
     }
 
     fn leave_out(&mut self, name: &str, why: &str) {
+        let fix = format!(
+            "name every candidate with --candidate (e.g. --candidate {}), or list it under \
+             candidates in the --columns file",
+            single_quoted(name)
+        );
+        self.leave_out_fixed(name, why.to_string(), fix);
+    }
+
+    /// Lists column `name` as left out, with why and the flag that would read it.
+    fn leave_out_fixed(&mut self, name: &str, why: String, fix: String) {
         self.left_out.push(LeftOutColumn {
             column: name.to_string(),
-            why: why.to_string(),
-            fix: format!(
-                "name every candidate with --candidate (e.g. --candidate '{}'), or list it \
-                 under candidates in the --columns file",
-                name.replace('\'', r"'\''")
-            ),
+            why,
+            fix,
             later: None,
         });
     }

@@ -855,8 +855,8 @@ fn trailing_delimiter(data: &[u8], delimiter: u8, names: &[String]) -> Option<Ve
 /// here and there, a header ending with a delimiter). A named column no row fills may be
 /// a header's name split at a delimiter (`Smith, John`), so its rows stay short. A
 /// column with whole numbers in a tenth of the rows is a count (a candidate some regions
-/// leave off), never notes: one `n/a` does not make it text. The rows that have the columns are read too: a shape only some rows show is
-/// never the one all must have.
+/// leave off), never notes: one `n/a` does not make it text. The rows that have the
+/// columns are read too: a shape only some rows show is never the one all must have.
 fn short_rows_width(data: &[u8], delimiter: u8, headers: &Headers, plan: &ColumnPlan) -> usize {
     let n = headers.len();
     let mut needed = plan.used_columns();

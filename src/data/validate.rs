@@ -6,7 +6,7 @@ use super::assemble::FnvMap;
 use super::cells::{
     Cell, MAX_COUNT, ValueFormat, grouping_separator, separator_hint, shorten, text, trim,
 };
-use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, CountRole};
+use super::columns::{CANDIDATE_SAMPLE_ROWS, ColumnPlan, CountRole, single_quoted};
 use super::{Station, StationIds};
 
 /// How the sampled values of one column read.
@@ -71,8 +71,8 @@ impl ColumnSample {
                 separator_hint(sep)
             ),
             (None, Some(token)) => format!(
-                "; the others are mostly '{token}': if it marks no votes, pass --na '{}'",
-                token.replace('\'', r"'\''")
+                "; the others are mostly '{token}': if it marks no votes, pass --na {}",
+                single_quoted(token)
             ),
             _ => String::new(),
         };

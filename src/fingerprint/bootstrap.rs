@@ -555,14 +555,14 @@ fn alternative_of(
     // keep: fitting no better than the reported model, either would only absorb
     // stuffing (at the largest or smallest stations, or in turnout's upper tail).
     let extra = proc_.size_tails || proc_.turnout_skew;
-    let earns_tails = !extra || replicate_ratio <= reported.ratio;
+    let earns_keep = !extra || replicate_ratio <= reported.ratio;
     let skew_shown =
         !proc_.turnout_skew || full.fair.covariates.turnout_skew >= clear_skew(reported.stations);
     AlternativeReading {
         fair_model: fair_model_name(&proc_),
         replicate_ratio,
         distance: full.distance,
-        fits: replicate_ratio.is_some_and(|r| r <= MISFIT_RATIO) && earns_tails && skew_shown,
+        fits: replicate_ratio.is_some_and(|r| r <= MISFIT_RATIO) && earns_keep && skew_shown,
         ballots_added: full.ballots_added,
         turnout_skew: proc_
             .turnout_skew
